@@ -1,0 +1,24 @@
+# The README's commands. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+export CHECKPOINT_DISABLE := 1
+# Offline provider mirror when the machine has one, the public registry otherwise.
+export TF_CLI_CONFIG_FILE := $(CURDIR)/tf/$(if $(wildcard /opt/tf-plugins/registry.terraform.io),mirror,registry).tfrc
+
+.PHONY: setup synth test check unit lint
+
+setup:
+	@scripts/setup.sh
+
+## Synthesize every stack of the fleet (CLOUDRIM_CONFIG=fleet.json to use your own).
+synth: setup
+	npx cdktf synth
+
+## Static checks: types, lint, formatting.
+check: setup
+	npx tsc --noEmit
+	npx eslint .
+	npx prettier --check .
+
+## Everything: static checks, then every jest suite.
+test: check
+	npx jest --ci

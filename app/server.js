@@ -1,0 +1,33 @@
+"use strict";
+// The default cloudrim service: one single-threaded process per port. It answers every request with
+// the port and pid that served it, so a caller can see the per-port topology; /work adds CPU-bound work
+// (pbkdf2) so that benchmarks measure cores, not the network stack.
+const http = require("node:http");
+const crypto = require("node:crypto");
+
+const port = Number(process.env.PORT);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`PORT must be a TCP port (1-65535), got ${JSON.stringify(process.env.PORT)}`);
+  process.exit(64);
+}
+const MAX_ROUNDS = 1000000;
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url || "/", "http://localhost");
+  const body = { port, pid: process.pid };
+  if (url.pathname === "/work") {
+    const rounds = Math.min(Math.max(Number(url.searchParams.get("rounds")) || 2000, 1), MAX_ROUNDS);
+    body.rounds = rounds;
+    body.digest = crypto.pbkdf2Sync("cloudrim", String(port), rounds, 16, "sha256").toString("hex");
+  }
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(`${JSON.stringify(body)}\n`);
+});
+
+server.listen(port, process.env.HOST, () => {
+  console.log(`cloudrim listening on port ${port} (pid ${process.pid})`);
+});
+
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.on(signal, () => server.close(() => process.exit(0)));
+}

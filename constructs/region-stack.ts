@@ -1,0 +1,77 @@
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { PortPlan, RegionPlan } from "../lib/plan";
+import { FleetDnsRecords } from "./dns-records";
+import { FleetNetwork } from "./network";
+import { PortLoadBalancers } from "./port-load-balancers";
+import { useS3StateBackend } from "./s3-state-backend";
+import { FleetSecurityGroups } from "./security-groups";
+import { ServiceGroup } from "./service-group";
+
+/**
+ * One region of the fleet, created from its plan: network lookup, security groups, one load balancer
+ * per port, DNS records, and the Auto Scaling group behind them. Every per-port resource comes from
+ * `plan.ports`, so they agree by construction.
+ */
+export class RegionStack extends TerraformStack {
+  readonly loadBalancers: PortLoadBalancers<PortPlan>;
+  readonly dns: FleetDnsRecords;
+  readonly service: ServiceGroup;
+  readonly securityGroups: FleetSecurityGroups;
+
+  constructor(scope: Construct, plan: RegionPlan) {
+    super(scope, plan.stackName);
+    new AwsProvider(this, "aws", { region: plan.region, defaultTags: [{ tags: { ...plan.tags } }] });
+    useS3StateBackend(this, plan.state);
+
+    const network = new FleetNetwork(this, "network", plan.network);
+    this.securityGroups = new FleetSecurityGroups(this, "security", {
+      vpcId: network.vpcId,
+      namePrefix: plan.stackName,
+      listenerPort: plan.listenerPort,
+      instancePorts: plan.portRange,
+      allowedCidrs: plan.allowedCidrs,
+    });
+    this.loadBalancers = new PortLoadBalancers(this, "balancers", {
+      ports: plan.ports,
+      listenerPort: plan.listenerPort,
+      subnetIds: network.subnetIds,
+      securityGroupIds: [this.securityGroups.loadBalancerGroup.id],
+      internal: plan.internal,
+      healthCheck: plan.healthCheck,
+    });
+    const zone = new DataAwsRoute53Zone(this, "zone", { name: plan.dns.domain, privateZone: plan.dns.privateZone });
+    this.dns = new FleetDnsRecords(this, "dns", {
+      zoneId: zone.zoneId,
+      regionalName: plan.regionalName,
+      ttl: plan.dns.ttl,
+      targets: this.loadBalancers.balanced.map(({ port, loadBalancer }) => ({
+        ...port,
+        loadBalancerDnsName: loadBalancer.dnsName,
+      })),
+    });
+    this.service = new ServiceGroup(this, "service", {
+      name: plan.autoScaling.name,
+      instanceType: plan.instance.type,
+      ami: plan.instance.ami,
+      userData: plan.instance.userData,
+      securityGroupIds: [this.securityGroups.instanceGroup.id],
+      subnetIds: network.subnetIds,
+      loadBalancerNames: this.loadBalancers.balanced.map(({ loadBalancer }) => loadBalancer.name),
+      capacity: plan.autoScaling.capacity,
+      healthCheckGracePeriod: plan.autoScaling.healthCheckGracePeriod,
+      instanceTags: plan.tags,
+    });
+
+    new TerraformOutput(this, "regional_name", { value: plan.regionalName });
+    new TerraformOutput(this, "port_names", { value: plan.ports.map((p) => p.aliasName) });
+    new TerraformOutput(this, "load_balancer_dns_names", {
+      value: Object.fromEntries(
+        this.loadBalancers.balanced.map(({ port, loadBalancer }) => [port.aliasName, loadBalancer.dnsName]),
+      ),
+    });
+    new TerraformOutput(this, "asg_name", { value: this.service.group.name });
+  }
+}

@@ -1,0 +1,22 @@
+import { S3Backend, type TerraformStack } from "cdktf";
+
+export interface S3StateLocation {
+  readonly bucket: string;
+  readonly region: string;
+  readonly key: string;
+}
+
+/**
+ * Remote state in S3, encrypted, locked with S3-native lock files (Terraform >= 1.10). cdktf 0.21's
+ * backend type predates `use_lockfile`, so it is set as a raw override.
+ */
+export function useS3StateBackend(stack: TerraformStack, location: S3StateLocation): S3Backend {
+  const backend = new S3Backend(stack, {
+    bucket: location.bucket,
+    region: location.region,
+    key: location.key,
+    encrypt: true,
+  });
+  backend.addOverride("use_lockfile", true);
+  return backend;
+}

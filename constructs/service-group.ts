@@ -1,0 +1,108 @@
+import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { Construct } from "constructs";
+import type { Capacity } from "../lib/config";
+import { DEFAULTS } from "../lib/defaults";
+import type { AmiPlan } from "../lib/plan";
+import { encodeUserData } from "../lib/user-data";
+
+export interface ServiceGroupProps {
+  /** Name of the Auto Scaling group; also prefixes the launch template. */
+  readonly name: string;
+  readonly instanceType: string;
+  /** An explicit image id, or an owner + name pattern to look the newest one up. */
+  readonly ami: AmiPlan;
+  /** The `#cloud-config` document, as text; encoded to base64 here, at synth time. */
+  readonly userData: string;
+  readonly securityGroupIds: string[];
+  readonly subnetIds: string[];
+  /** Every per-port load balancer; the group registers each instance with all of them. */
+  readonly loadBalancerNames: string[];
+  /** @default {min: 1, desired: 2, max: 4} */
+  readonly capacity?: Capacity;
+  /** Seconds before load balancer health checks count against a new instance. @default 300 */
+  readonly healthCheckGracePeriod?: number;
+  /** Encrypted gp3 root volume size, GiB. @default 16 */
+  readonly rootVolumeSize?: number;
+  /** Tags the group copies onto the instances it launches. @default {} */
+  readonly instanceTags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The instances: a launch template (IMDSv2 only, encrypted root volume, the runit user data) and an
+ * Auto Scaling group attached to every per-port load balancer, replacing instances on template changes.
+ */
+export class ServiceGroup extends Construct {
+  readonly image: DataAwsAmi;
+  readonly launchTemplate: LaunchTemplate;
+  readonly group: AutoscalingGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceGroupProps) {
+    super(scope, id);
+    this.image = new DataAwsAmi(this, "image", amiLookup(props.ami));
+    this.launchTemplate = new LaunchTemplate(this, "launch-template", {
+      namePrefix: `${props.name}-`,
+      description: `${props.name}: ${props.loadBalancerNames.length} runit-supervised processes per instance`,
+      imageId: this.image.id,
+      instanceType: props.instanceType,
+      userData: encodeUserData(props.userData),
+      vpcSecurityGroupIds: props.securityGroupIds,
+      updateDefaultVersion: true,
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+      blockDeviceMappings: [
+        {
+          deviceName: this.image.rootDeviceName,
+          ebs: {
+            volumeSize: props.rootVolumeSize ?? DEFAULTS.rootVolumeSize,
+            volumeType: "gp3",
+            encrypted: "true",
+            deleteOnTermination: "true",
+          },
+        },
+      ],
+    });
+    const capacity = props.capacity ?? DEFAULTS.capacity;
+    this.group = new AutoscalingGroup(this, "group", {
+      name: props.name,
+      minSize: capacity.min,
+      desiredCapacity: capacity.desired,
+      maxSize: capacity.max,
+      vpcZoneIdentifier: props.subnetIds,
+      loadBalancers: props.loadBalancerNames,
+      // Any load balancer calling an instance unhealthy replaces it: with runit restarting a crashed
+      // process in well under a second, only a process that stays down for a whole unhealthy
+      // threshold (5 x 20 s by default) gets there.
+      healthCheckType: "ELB",
+      healthCheckGracePeriod: props.healthCheckGracePeriod ?? DEFAULTS.healthCheckGracePeriod,
+      launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() },
+      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },
+      tag: [
+        { key: "Name", value: props.name, propagateAtLaunch: true },
+        ...Object.entries(props.instanceTags ?? {}).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      ],
+    });
+  }
+}
+
+/** The data source arguments for an AMI: pinned by id, or the newest image matching owner and name. */
+export function amiLookup(ami: AmiPlan): {
+  mostRecent: boolean;
+  owners?: string[];
+  filter: { name: string; values: string[] }[];
+} {
+  // Filtering on the architecture turns an image that cannot boot this instance type into a plan error.
+  const architecture = { name: "architecture", values: [ami.architecture] };
+  if (ami.id !== undefined) {
+    return { mostRecent: false, filter: [{ name: "image-id", values: [ami.id] }, architecture] };
+  }
+  return {
+    mostRecent: true,
+    owners: [...ami.owners],
+    filter: [
+      { name: "name", values: [ami.namePattern ?? "*"] },
+      { name: "state", values: ["available"] },
+      architecture,
+    ],
+  };
+}

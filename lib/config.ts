@@ -1,0 +1,173 @@
+import { z } from "zod";
+import { AWS_REGIONS, ROUTE53_MAX_WEIGHT } from "./aws-facts";
+import { DEFAULTS } from "./defaults";
+
+/*
+ * The fleet definition: the public JSON interface (`CLOUDRIM_CONFIG=fleet.json`) and the TypeScript
+ * type of `regions/default.ts`. This schema checks the shape of each field on its own; the rules that
+ * relate fields to each other (port ranges, name lengths, counts, quotas) live in validate.ts, where
+ * they run on the computed plan.
+ */
+
+const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const S3_BUCKET = /^(?!\d+\.\d+\.\d+\.\d+$)(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+const label = (what: string) =>
+  z.string({ error: `must be a string (${what})` }).regex(DNS_LABEL, {
+    error: `must be a DNS label: lowercase letters, digits and hyphens, starting with a letter (${what})`,
+  });
+
+const port = (what: string) =>
+  z
+    .number({ error: `must be a number (${what})` })
+    .int({ error: `must be a whole number (${what})` })
+    .min(1, { error: `must be a TCP port, 1-65535 (${what})` })
+    .max(65535, { error: `must be a TCP port, 1-65535 (${what})` });
+
+const positiveInt = (what: string, min = 1) =>
+  z
+    .number({ error: `must be a number (${what})` })
+    .int({ error: `must be a whole number (${what})` })
+    .min(min, { error: `must be at least ${min} (${what})` });
+
+const region = z.string({ error: "must be a string such as us-east-1" }).refine((r) => AWS_REGIONS.includes(r), {
+  error: "is not a known AWS region; use one such as us-east-1 or eu-west-1 (list in lib/aws-facts.ts)",
+});
+
+const cidr = z.union([z.cidrv4(), z.cidrv6()], {
+  error: "must be an IPv4 or IPv6 CIDR block such as 10.0.0.0/8",
+});
+
+const ami = z.union(
+  [
+    z.string().regex(/^ami-[0-9a-f]{8,17}$/),
+    z.strictObject({ owners: z.array(z.string().min(1)).min(1), name: z.string().min(1) }),
+  ],
+  { error: 'must be an AMI id ("ami-0123456789abcdef0") or a lookup {"owners": [...], "name": "pattern-{arch}-*"}' },
+);
+
+const capacity = z.strictObject({
+  min: positiveInt("instances", 0),
+  desired: positiveInt("instances", 0),
+  max: positiveInt("instances", 1),
+});
+
+/** Settings a region may override; unset ones fall back to the fleet-wide value, then to DEFAULTS. */
+const overridable = {
+  /** EC2 instance type. @default "m5.large" */
+  instanceType: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "must be an EC2 instance type such as m5.large" })
+    .optional(),
+  /** Service processes per instance, one port and load balancer each. @default vCPUs + 1 */
+  processes: positiveInt("processes per instance: vCPUs + 1 is the usual choice").optional(),
+  /** Route 53 weight of each port's record, in port order. @default equal weights */
+  weights: z
+    .array(
+      z
+        .number({ error: "must be a number" })
+        .int({ error: "must be a whole number" })
+        .min(0, { error: `must be a Route 53 weight, 0-${ROUTE53_MAX_WEIGHT}` })
+        .max(ROUTE53_MAX_WEIGHT, { error: `must be a Route 53 weight, 0-${ROUTE53_MAX_WEIGHT}` }),
+    )
+    .optional(),
+  /** Auto Scaling group size. @default {min: 1, desired: 2, max: 4} */
+  capacity: capacity.optional(),
+  /** Who may reach the listener port. */
+  allowedCidrs: z.array(cidr).min(1, { error: "must list at least one CIDR block" }).optional(),
+  /** TTL of the weighted records, seconds. @default 60 */
+  ttl: positiveInt("seconds", 0).max(2147483647, { error: "must be at most 2147483647 seconds" }).optional(),
+  /** AMI id or lookup. @default the newest official Debian 12 image for the instance's architecture */
+  ami: ami.optional(),
+  /** Classic load balancers this deployment may use in a region (AWS default quota: 20). @default 20 */
+  loadBalancerQuota: positiveInt("classic load balancers per region").optional(),
+};
+
+export const RegionSchema = z.strictObject({
+  region,
+  /** @default the region's default VPC */
+  vpcId: z
+    .string()
+    .regex(/^vpc-[0-9a-f]{8,17}$/, { error: "must be a VPC id such as vpc-0123abcd" })
+    .optional(),
+  /** @default the default subnets (one per availability zone) of the VPC */
+  subnetIds: z
+    .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0123abcd" }))
+    .min(1, { error: "must list at least one subnet, or be left out to use the VPC's default subnets" })
+    .optional(),
+  ...overridable,
+});
+
+export const FleetSchema = z.strictObject({
+  /** @default "cloudrim" */
+  service: label("service name").default(DEFAULTS.service),
+  deployment: label("deployment name, e.g. prod"),
+  domain: z
+    .string({ error: "must be a string" })
+    .regex(DOMAIN, { error: "must be a DNS domain such as example.com (lowercase, no trailing dot)" }),
+  /** Look up a private hosted zone instead of a public one. @default false */
+  privateZone: z.boolean({ error: "must be true or false" }).default(DEFAULTS.privateZone),
+  /** Port every load balancer listens on. @default 9000 */
+  listenerPort: port("listener port").default(DEFAULTS.listenerPort),
+  /** First instance port; process i listens on basePort + i. @default 9000 */
+  basePort: port("first instance port").default(DEFAULTS.basePort),
+  /** Internal (VPC-only) load balancers. @default true */
+  internal: z.boolean({ error: "must be true or false" }).default(DEFAULTS.internal),
+  healthCheck: z
+    .strictObject({
+      timeout: positiveInt("seconds, 2-60").max(60, { error: "must be at most 60 seconds" }),
+      interval: positiveInt("seconds, 5-300").max(300, { error: "must be at most 300 seconds" }),
+      healthyThreshold: positiveInt("checks, 2-10", 2).max(10, { error: "must be at most 10" }),
+      unhealthyThreshold: positiveInt("checks, 2-10", 2).max(10, { error: "must be at most 10" }),
+    })
+    .default({ ...DEFAULTS.healthCheck }),
+  /** Seconds a new instance has before failing health checks replaces it. @default 300 */
+  healthCheckGracePeriod: positiveInt("seconds", 0).default(DEFAULTS.healthCheckGracePeriod),
+  app: z
+    .strictObject({
+      /** Shell command for one process; runs in /opt/{service} with PORT set. @default "node /opt/cloudrim/server.js" */
+      command: z
+        .string()
+        .min(1, { error: "must not be empty" })
+        .regex(/^[^\n\r]+$/, { error: "must be a single line" })
+        .optional(),
+      /** Unprivileged user the processes run as. @default "cloudrim" */
+      user: z
+        .string()
+        .regex(UNIX_USER, { error: "must be a Unix user name: lowercase letters, digits, _ and -" })
+        .refine((u) => u !== "root", { error: "must not be root: the service runs unprivileged" })
+        .optional(),
+    })
+    .default({}),
+  state: z.strictObject({
+    bucket: z.string({ error: "must be a string" }).regex(S3_BUCKET, {
+      error: "must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",
+    }),
+    region,
+    /** @default "cloudrim" */
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*[A-Za-z0-9]$|^[A-Za-z0-9]$/, {
+        error: "must be an S3 key prefix without leading or trailing slash",
+      })
+      .default(DEFAULTS.stateKeyPrefix),
+  }),
+  /** Extra tags on every resource. */
+  tags: z.record(z.string(), z.string()).default({}),
+  regions: z.array(RegionSchema).min(1, { error: "must list at least one region" }),
+  ...overridable,
+});
+
+/** What a user writes (defaults may be left out). */
+export type FleetConfig = z.input<typeof FleetSchema>;
+/** A region entry as a user writes it. */
+export type RegionConfig = z.input<typeof RegionSchema>;
+/** The config with every fleet-wide default filled in. */
+export type ParsedFleetConfig = z.output<typeof FleetSchema>;
+export type ParsedRegionConfig = z.output<typeof RegionSchema>;
+export type AmiSelector = z.output<typeof ami>;
+export type Capacity = z.output<typeof capacity>;
+export type HealthCheck = ParsedFleetConfig["healthCheck"];
+export type OverridableKey = keyof typeof overridable;

@@ -1,0 +1,23 @@
+/**
+ * Every default of the fleet, in one place: the config schema fills them in and the constructs
+ * document (and fall back to) the same values, so the two cannot drift apart.
+ */
+export const DEFAULTS = {
+  service: "cloudrim",
+  listenerPort: 9000,
+  basePort: 9000,
+  instanceType: "m5.large",
+  internal: true,
+  privateZone: false,
+  ttl: 60,
+  weight: 1,
+  capacity: { min: 1, desired: 2, max: 4 },
+  /** From the original design: TCP check, timeout 2 s, every 20 s, healthy after 3, unhealthy after 5. */
+  healthCheck: { timeout: 2, interval: 20, healthyThreshold: 3, unhealthyThreshold: 5 },
+  healthCheckGracePeriod: 300,
+  connectionDrainingTimeout: 60,
+  loadBalancerQuota: 20,
+  app: { command: "node /opt/cloudrim/server.js", user: "cloudrim" },
+  stateKeyPrefix: "cloudrim",
+  rootVolumeSize: 16,
+} as const;

@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { defaultFleet } from "../regions/default";
+import type { Problem } from "./validate";
+
+export const CONFIG_ENV = "CLOUDRIM_CONFIG";
+
+export type LoadedConfig =
+  | { readonly ok: true; readonly source: string; readonly input: unknown }
+  | { readonly ok: false; readonly source: string; readonly problems: readonly Problem[] };
+
+/** The fleet definition: the JSON file named by CLOUDRIM_CONFIG, or regions/default.ts. */
+export function loadFleetInput(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
+  const file = env[CONFIG_ENV];
+  if (file === undefined || file === "") return { ok: true, source: "regions/default.ts", input: defaultFleet };
+  const path = resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    return {
+      ok: false,
+      source: path,
+      problems: [
+        { path: CONFIG_ENV, value: file, message: `cannot be read (${reason}); point it at a fleet JSON file` },
+      ],
+    };
+  }
+  try {
+    return { ok: true, source: path, input: JSON.parse(text) as unknown };
+  } catch (error) {
+    return {
+      ok: false,
+      source: path,
+      problems: [{ path: CONFIG_ENV, value: file, message: `is not valid JSON: ${(error as Error).message}` }],
+    };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Pure naming rules. Everything that names an AWS object or a Terraform stack is computed here,
+ * so validation checks exactly the names that the constructs will use.
+ */
+
+export interface FleetIdentity {
+  readonly service: string;
+  readonly deployment: string;
+}
+
+/** `cloudrim-prod-us-east-1`: one Terraform stack per region. */
+export function regionStackName(fleet: FleetIdentity, region: string): string {
+  return `${fleet.service}-${fleet.deployment}-${region}`;
+}
+
+/** `cloudrim-prod-state`: the bootstrap stack that owns the state bucket. */
+export function stateStackName(fleet: FleetIdentity): string {
+  return `${fleet.service}-${fleet.deployment}-state`;
+}
+
+/** `cloudrim/prod/us-east-1.tfstate` */
+export function stateKey(keyPrefix: string, deployment: string, region: string): string {
+  return `${keyPrefix}/${deployment}/${region}.tfstate`;
+}
+
+/** `cloudrim-prod-9001`: unique in its region because one stack per deployment lives there. */
+export function loadBalancerName(fleet: FleetIdentity, port: number): string {
+  return `${fleet.service}-${fleet.deployment}-${port}`;
+}
+
+/** `cloudrim1.prod.us-east-1.example.com`: the alias record of the load balancer for process `index`. */
+export function aliasRecordName(fleet: FleetIdentity, index: number, region: string, domain: string): string {
+  return `${fleet.service}${index}.${fleet.deployment}.${region}.${domain}`;
+}
+
+/** `cloudrim.us-east-1.example.com`: the regional weighted set clients resolve. */
+export function regionalRecordName(service: string, region: string, domain: string): string {
+  return `${service}.${region}.${domain}`;
+}
+
+/** `port-9001`: one weighted-set member per port. */
+export function setIdentifier(port: number): string {
+  return `port-${port}`;
+}
+
+/** `cloudrim-9001`: the runit service directory name under /etc/sv. */
+export function runitServiceName(service: string, port: number): string {
+  return `${service}-${port}`;
+}
+
+/** `cloudrim-prod-us-east-1`: the Auto Scaling group, unique per region like the stack. */
+export function autoScalingGroupName(fleet: FleetIdentity, region: string): string {
+  return regionStackName(fleet, region);
+}

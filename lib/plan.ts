@@ -1,0 +1,225 @@
+import { DEBIAN_AMI_OWNER, INSTANCE_TYPES, architectureOf, type CpuArchitecture } from "./aws-facts";
+import type { AmiSelector, Capacity, HealthCheck, OverridableKey, ParsedFleetConfig } from "./config";
+import { DEFAULTS } from "./defaults";
+import {
+  aliasRecordName,
+  autoScalingGroupName,
+  loadBalancerName,
+  regionalRecordName,
+  regionStackName,
+  runitServiceName,
+  setIdentifier,
+  stateKey,
+  stateStackName,
+} from "./names";
+import { defaultAppFiles, renderUserData } from "./user-data";
+
+/*
+ * The plan: everything the constructs create, computed up front as plain data from the parsed config.
+ * Ports, load balancers, alias records, weighted records, ASG attachments, the security group range and
+ * the runit services are all projections of one list, `RegionPlan.ports`, so they cannot disagree.
+ */
+
+/** One service process and everything that exists because of it. */
+export interface PortPlan {
+  /** 0-based position; names the alias record (`cloudrim{index}`). */
+  readonly index: number;
+  /** Instance port the process listens on (basePort + index). */
+  readonly port: number;
+  readonly loadBalancerName: string;
+  readonly aliasName: string;
+  readonly setIdentifier: string;
+  readonly weight: number;
+  readonly runitService: string;
+}
+
+export interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface AmiPlan {
+  /** Explicit image id, or undefined to look one up. */
+  readonly id?: string;
+  readonly owners: readonly string[];
+  /** Name pattern with `{arch}` already replaced. */
+  readonly namePattern?: string;
+  /** EC2's name for the instance type's architecture; the image must match it. */
+  readonly architecture: CpuArchitecture;
+}
+
+export interface RegionPlan {
+  readonly region: string;
+  readonly stackName: string;
+  readonly regionalName: string;
+  readonly listenerPort: number;
+  readonly portRange: PortRange;
+  readonly ports: readonly PortPlan[];
+  readonly network: { readonly vpcId?: string; readonly subnetIds?: readonly string[] };
+  readonly allowedCidrs: readonly string[];
+  readonly internal: boolean;
+  readonly healthCheck: HealthCheck;
+  readonly loadBalancerQuota: number;
+  readonly dns: { readonly domain: string; readonly privateZone: boolean; readonly ttl: number };
+  readonly instance: {
+    readonly type: string;
+    readonly arch: CpuArchitecture;
+    readonly ami: AmiPlan;
+    readonly userData: string;
+    readonly user: string;
+    readonly command: string;
+  };
+  readonly autoScaling: {
+    readonly name: string;
+    readonly capacity: Capacity;
+    readonly healthCheckGracePeriod: number;
+  };
+  readonly state: { readonly bucket: string; readonly region: string; readonly key: string };
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface FleetPlan {
+  readonly service: string;
+  readonly deployment: string;
+  readonly domain: string;
+  readonly state: { readonly bucket: string; readonly region: string; readonly stackName: string };
+  readonly tags: Readonly<Record<string, string>>;
+  readonly regions: readonly RegionPlan[];
+}
+
+/** A setting as it applies to one region, with the config path that decided it (for error messages). */
+export interface Sourced<T> {
+  readonly value: T;
+  readonly path: string;
+}
+
+export type ResolvedSettings = { readonly [K in OverridableKey]-?: Sourced<ParsedFleetConfig[K]> };
+
+/** Region entry wins over the fleet-wide value. */
+export function resolveSettings(config: ParsedFleetConfig, regionIndex: number): ResolvedSettings {
+  const entry = config.regions[regionIndex];
+  if (entry === undefined) throw new RangeError(`no region at index ${regionIndex}`);
+  const pick = <K extends OverridableKey>(key: K): Sourced<ParsedFleetConfig[K]> => {
+    // Region entries and the fleet share the overridable fields' schema, so their types agree.
+    const override = entry[key] as ParsedFleetConfig[K];
+    return override !== undefined
+      ? { value: override, path: `regions[${regionIndex}].${key}` }
+      : { value: config[key], path: key };
+  };
+  return {
+    instanceType: pick("instanceType"),
+    processes: pick("processes"),
+    weights: pick("weights"),
+    capacity: pick("capacity"),
+    allowedCidrs: pick("allowedCidrs"),
+    ttl: pick("ttl"),
+    ami: pick("ami"),
+    loadBalancerQuota: pick("loadBalancerQuota"),
+  };
+}
+
+/** n+1: one process per vCPU plus one, so a core never idles while another process waits on I/O. */
+export function defaultProcesses(instanceType: string): number | undefined {
+  const facts = INSTANCE_TYPES[instanceType];
+  return facts === undefined ? undefined : facts.vcpus + 1;
+}
+
+/** Instance ports basePort, basePort+1, ... — the one list everything else derives from. */
+export function portList(basePort: number, processes: number): number[] {
+  return Array.from({ length: processes }, (_, index) => basePort + index);
+}
+
+export function equalWeights(processes: number): number[] {
+  return Array.from({ length: processes }, () => DEFAULTS.weight);
+}
+
+export function planAmi(selector: AmiSelector | undefined, arch: CpuArchitecture): AmiPlan {
+  if (typeof selector === "string") return { id: selector, owners: [], architecture: arch };
+  const lookup = selector ?? { owners: [DEBIAN_AMI_OWNER], name: "debian-12-{arch}-*" };
+  // Debian names its images amd64/arm64, while EC2 calls the architectures x86_64/arm64.
+  const debianArch = arch === "x86_64" ? "amd64" : "arm64";
+  return {
+    owners: [...lookup.owners],
+    namePattern: lookup.name.replaceAll("{arch}", debianArch),
+    architecture: arch,
+  };
+}
+
+export function planPorts(
+  identity: { service: string; deployment: string },
+  region: string,
+  domain: string,
+  basePort: number,
+  weights: readonly number[],
+): PortPlan[] {
+  return portList(basePort, weights.length).map((port, index) => ({
+    index,
+    port,
+    loadBalancerName: loadBalancerName(identity, port),
+    aliasName: aliasRecordName(identity, index, region, domain),
+    setIdentifier: setIdentifier(port),
+    weight: weights[index] ?? DEFAULTS.weight,
+    runitService: runitServiceName(identity.service, port),
+  }));
+}
+
+/**
+ * Projects a parsed config onto one region. Assumes the config passed validation: an unknown instance
+ * type without `processes` falls back to one process here, and validation reports it.
+ */
+export function planRegion(config: ParsedFleetConfig, regionIndex: number): RegionPlan {
+  const entry = config.regions[regionIndex];
+  if (entry === undefined) throw new RangeError(`no region at index ${regionIndex}`);
+  const settings = resolveSettings(config, regionIndex);
+  const instanceType = settings.instanceType.value ?? DEFAULTS.instanceType;
+  const arch = architectureOf(instanceType);
+  const processes = settings.processes.value ?? defaultProcesses(instanceType) ?? 1;
+  const weights = settings.weights.value ?? equalWeights(processes);
+  const ports = planPorts(config, entry.region, config.domain, config.basePort, weights);
+  const user = config.app.user ?? DEFAULTS.app.user;
+  const command = config.app.command ?? DEFAULTS.app.command;
+  const userData = renderUserData({
+    service: config.service,
+    user,
+    command,
+    ports: ports.map((p) => p.port),
+    appFiles: config.app.command === undefined ? defaultAppFiles() : undefined,
+  });
+  return {
+    region: entry.region,
+    stackName: regionStackName(config, entry.region),
+    regionalName: regionalRecordName(config.service, entry.region, config.domain),
+    listenerPort: config.listenerPort,
+    portRange: { from: config.basePort, to: config.basePort + Math.max(ports.length, 1) - 1 },
+    ports,
+    network: { vpcId: entry.vpcId, subnetIds: entry.subnetIds },
+    allowedCidrs: settings.allowedCidrs.value ?? [],
+    internal: config.internal,
+    healthCheck: config.healthCheck,
+    loadBalancerQuota: settings.loadBalancerQuota.value ?? DEFAULTS.loadBalancerQuota,
+    dns: { domain: config.domain, privateZone: config.privateZone, ttl: settings.ttl.value ?? DEFAULTS.ttl },
+    instance: { type: instanceType, arch, ami: planAmi(settings.ami.value, arch), userData, user, command },
+    autoScaling: {
+      name: autoScalingGroupName(config, entry.region),
+      capacity: settings.capacity.value ?? { ...DEFAULTS.capacity },
+      healthCheckGracePeriod: config.healthCheckGracePeriod,
+    },
+    state: {
+      bucket: config.state.bucket,
+      region: config.state.region,
+      key: stateKey(config.state.keyPrefix, config.deployment, entry.region),
+    },
+    tags: { Service: config.service, Deployment: config.deployment, ...config.tags },
+  };
+}
+
+export function planFleet(config: ParsedFleetConfig): FleetPlan {
+  return {
+    service: config.service,
+    deployment: config.deployment,
+    domain: config.domain,
+    state: { bucket: config.state.bucket, region: config.state.region, stackName: stateStackName(config) },
+    tags: { Service: config.service, Deployment: config.deployment, ...config.tags },
+    regions: config.regions.map((_, index) => planRegion(config, index)),
+  };
+}

@@ -1,0 +1,249 @@
+import type { z } from "zod";
+import { ELB_NAME_MAX_LENGTH, INSTANCE_TYPES, USER_DATA_MAX_BYTES } from "./aws-facts";
+import { FleetSchema, type ParsedFleetConfig } from "./config";
+import { planFleet, resolveSettings, type FleetPlan, type RegionPlan, type ResolvedSettings } from "./plan";
+
+/** One thing wrong with the config: where, what was there, and what is allowed instead. */
+export interface Problem {
+  readonly path: string;
+  readonly value: unknown;
+  readonly message: string;
+}
+
+export type Validation =
+  | { readonly ok: true; readonly config: ParsedFleetConfig; readonly plan: FleetPlan }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
+export class FleetConfigError extends Error {
+  constructor(readonly problems: readonly Problem[]) {
+    super(formatProblems(problems));
+    this.name = "FleetConfigError";
+  }
+}
+
+/**
+ * The one entry point for untrusted config: checks the shape, computes the plan, then checks the
+ * plan. Every problem is collected; nothing is created unless the list is empty.
+ */
+export function validateFleet(input: unknown): Validation {
+  const parsed = FleetSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(problemFromIssue) };
+  const plan = planFleet(parsed.data);
+  const problems = dedupe(checkPlan(parsed.data, plan));
+  return problems.length === 0 ? { ok: true, config: parsed.data, plan } : { ok: false, problems };
+}
+
+/** Like {@link validateFleet}, but throws a {@link FleetConfigError} listing every problem. */
+export function planOrThrow(input: unknown): FleetPlan {
+  const result = validateFleet(input);
+  if (!result.ok) throw new FleetConfigError(result.problems);
+  return result.plan;
+}
+
+export function formatProblems(problems: readonly Problem[]): string {
+  const lines = problems.map((p) => `  - ${formatProblem(p)}`);
+  return [`fleet config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:`, ...lines].join("\n");
+}
+
+export function formatProblem(problem: Problem): string {
+  return `${problem.path === "" ? "(config)" : problem.path}: got ${describe(problem.value)}; ${problem.message}`;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`)).join("");
+}
+
+function problemFromIssue(issue: z.core.$ZodIssue): Problem {
+  const path = formatPath(issue.path);
+  if (issue.code === "unrecognized_keys") {
+    return {
+      path: path,
+      value: issue.keys,
+      message: `unknown field${issue.keys.length === 1 ? "" : "s"}; check the spelling against the README's config reference`,
+    };
+  }
+  if (issue.code === "invalid_type" && issue.input === undefined) {
+    return { path, value: undefined, message: `is required (${issue.message})` };
+  }
+  return { path, value: issue.input, message: issue.message };
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): Problem[] {
+  const problems: Problem[] = [...checkDuplicateRegions(config)];
+  plan.regions.forEach((region, index) => {
+    problems.push(...checkRegion(config, region, index, resolveSettings(config, index)));
+  });
+  return problems;
+}
+
+function checkDuplicateRegions(config: ParsedFleetConfig): Problem[] {
+  const firstSeen = new Map<string, number>();
+  const problems: Problem[] = [];
+  config.regions.forEach((entry, index) => {
+    const first = firstSeen.get(entry.region);
+    if (first === undefined) {
+      firstSeen.set(entry.region, index);
+    } else {
+      problems.push({
+        path: `regions[${index}].region`,
+        value: entry.region,
+        message: `is already listed at regions[${first}]; list each region once and put its settings in that entry`,
+      });
+    }
+  });
+  return problems;
+}
+
+function checkRegion(
+  config: ParsedFleetConfig,
+  region: RegionPlan,
+  index: number,
+  settings: ResolvedSettings,
+): Problem[] {
+  const problems: Problem[] = [];
+  const where = `in ${region.region}`;
+  const add = (path: string, value: unknown, message: string) => problems.push({ path, value, message });
+
+  const { instanceType, processes, weights, capacity, allowedCidrs } = settings;
+  const type = region.instance.type;
+  if (processes.value === undefined && INSTANCE_TYPES[type] === undefined) {
+    add(
+      instanceType.value === undefined ? "instanceType" : instanceType.path,
+      type,
+      `is not in the table of known instance types (lib/aws-facts.ts), so its vCPU count is unknown; set "processes" (vCPUs + 1) or use a known type such as m5.large`,
+    );
+  }
+
+  const count = region.ports.length;
+  if (config.basePort < 1024) {
+    add(
+      "basePort",
+      config.basePort,
+      "must be at least 1024: the service runs as an unprivileged user, which cannot bind ports below 1024",
+    );
+  }
+  if (region.portRange.to > 65535) {
+    add(
+      processes.value === undefined ? "basePort" : processes.path,
+      processes.value ?? config.basePort,
+      `${where}, ${count} processes from port ${config.basePort} need ports up to ${region.portRange.to}, past 65535; lower basePort or processes`,
+    );
+  }
+  if (config.listenerPort > region.portRange.from && config.listenerPort <= region.portRange.to) {
+    add(
+      "listenerPort",
+      config.listenerPort,
+      `${where}, lies inside the instance port range ${region.portRange.from}-${region.portRange.to} but is not its first port; use basePort (${config.basePort}) as in the original design, or a port outside the range`,
+    );
+  }
+
+  if (weights.value !== undefined && processes.value !== undefined && weights.value.length !== processes.value) {
+    add(
+      weights.path,
+      weights.value,
+      `${where}, has ${weights.value.length} weights but there are ${processes.value} processes (ports ${region.portRange.from}-${region.portRange.to}); give one weight per port, or leave weights out for equal weights`,
+    );
+  } else if (
+    weights.value !== undefined &&
+    processes.value === undefined &&
+    defaultCount(type) !== undefined &&
+    weights.value.length !== defaultCount(type)
+  ) {
+    add(
+      weights.path,
+      weights.value,
+      `${where}, has ${weights.value.length} weights but ${type} runs ${defaultCount(type)} processes (vCPUs + 1); give one weight per port, or set "processes" to ${weights.value.length}`,
+    );
+  }
+  if (weights.value !== undefined && weights.value.length > 0 && weights.value.every((w) => w === 0)) {
+    add(
+      weights.path,
+      weights.value,
+      "are all zero, so Route 53 would spread traffic evenly and ignore them; give at least one port a positive weight",
+    );
+  }
+
+  if (count > region.loadBalancerQuota) {
+    add(
+      processes.value === undefined ? instanceType.path : processes.path,
+      processes.value ?? type,
+      `${where}, needs ${count} classic load balancers (one per process) but the quota is ${region.loadBalancerQuota}; lower processes, pick a smaller instance type, or raise loadBalancerQuota after AWS raises the account's quota`,
+    );
+  }
+
+  const { min, desired, max } = region.autoScaling.capacity;
+  if (!(min <= desired && desired <= max)) {
+    add(capacity.path, capacity.value, "must satisfy min <= desired <= max");
+  }
+
+  if (allowedCidrs.value === undefined) {
+    add("allowedCidrs", undefined, 'is required: list who may reach the listener port, e.g. ["10.0.0.0/8"]');
+  }
+
+  const entry = config.regions[index];
+  if (entry?.subnetIds !== undefined && entry.vpcId === undefined) {
+    add(
+      `regions[${index}].subnetIds`,
+      entry.subnetIds,
+      "needs vpcId in the same entry, the VPC these subnets belong to (the security groups live there)",
+    );
+  }
+  const duplicateSubnets = (entry?.subnetIds ?? []).filter((s, i, all) => all.indexOf(s) !== i);
+  if (duplicateSubnets.length > 0) {
+    add(`regions[${index}].subnetIds`, duplicateSubnets, "lists a subnet more than once; list each subnet once");
+  }
+
+  for (const port of region.ports) {
+    const name = port.loadBalancerName;
+    if (name.length > ELB_NAME_MAX_LENGTH) {
+      add(
+        "deployment",
+        config.deployment,
+        `makes the load balancer name "${name}" ${name.length} characters long; classic load balancer names are at most ${ELB_NAME_MAX_LENGTH}: shorten service or deployment`,
+      );
+      break;
+    }
+  }
+  for (const name of [region.regionalName, ...region.ports.map((p) => p.aliasName)]) {
+    const longLabel = name.split(".").find((l) => l.length > 63);
+    if (name.length > 253 || longLabel !== undefined) {
+      add(
+        "domain",
+        config.domain,
+        `makes the DNS name "${name}" invalid (names are at most 253 characters, labels at most 63); shorten service, deployment or domain`,
+      );
+      break;
+    }
+  }
+
+  const userDataBytes = Buffer.byteLength(region.instance.userData, "utf8");
+  if (userDataBytes > USER_DATA_MAX_BYTES) {
+    add(
+      processes.value === undefined ? instanceType.path : processes.path,
+      processes.value ?? type,
+      `${where}, makes the user data ${userDataBytes} bytes, over EC2's ${USER_DATA_MAX_BYTES}; lower processes`,
+    );
+  }
+  return problems;
+}
+
+function defaultCount(instanceType: string): number | undefined {
+  const facts = INSTANCE_TYPES[instanceType];
+  return facts === undefined ? undefined : facts.vcpus + 1;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh machine of this kind; fast no-op when all is there.
+# npm packages from the lock file; Debian packages for the host side (runit, haproxy), user-data
+# validation (cloud-init, shellcheck) and benchmarks (wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(runit cloud-init haproxy wrk shellcheck)
+COMMANDS=(runsvdir cloud-init haproxy wrk shellcheck)
+
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+missing=()
+for i in "${!COMMANDS[@]}"; do
+  command -v "${COMMANDS[$i]}" >/dev/null 2>&1 || missing+=("${DEBIAN_PACKAGES[$i]}")
+done
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing Debian packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v terraform >/dev/null 2>&1; then
+  echo "setup: terraform (>= 1.10) is not on PATH; install it from HashiCorp's releases" >&2
+  exit 1
+fi
