@@ -15,11 +15,20 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
       "@typescript-eslint/no-unnecessary-condition": "error",
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
       "@typescript-eslint/strict-boolean-expressions": [
         "error",
         { allowString: false, allowNumber: false, allowNullableObject: true },
       ],
     },
+  },
+  {
+    // Jest's asymmetric matchers (expect.stringMatching, expect.objectContaining) are typed `any`.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-unsafe-assignment": "off" },
   },
   {
     files: ["**/*.js", "**/*.mjs"],

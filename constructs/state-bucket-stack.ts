@@ -4,7 +4,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 
 export interface StateBucketStackProps {
@@ -23,6 +23,8 @@ export class StateBucketStack extends TerraformStack {
 
   constructor(scope: Construct, props: StateBucketStackProps) {
     super(scope, props.stackName);
+    // Explicit, so the stack never silently moves its state: the project directory, as cdktf defaults to.
+    new LocalBackend(this);
     new AwsProvider(this, "aws", { region: props.region, defaultTags: [{ tags: { ...props.tags } }] });
     this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucket });
     new S3BucketVersioningA(this, "versioning", {

@@ -150,9 +150,10 @@ export function planPorts(
   region: string,
   domain: string,
   basePort: number,
+  processes: number,
   weights: readonly number[],
 ): PortPlan[] {
-  return portList(basePort, weights.length).map((port, index) => ({
+  return portList(basePort, processes).map((port, index) => ({
     index,
     port,
     loadBalancerName: loadBalancerName(identity, port),
@@ -175,7 +176,7 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
   const arch = architectureOf(instanceType);
   const processes = settings.processes.value ?? defaultProcesses(instanceType) ?? 1;
   const weights = settings.weights.value ?? equalWeights(processes);
-  const ports = planPorts(config, entry.region, config.domain, config.basePort, weights);
+  const ports = planPorts(config, entry.region, config.domain, config.basePort, processes, weights);
   const user = config.app.user ?? DEFAULTS.app.user;
   const command = config.app.command ?? DEFAULTS.app.command;
   const userData = renderUserData({

@@ -29,7 +29,7 @@ export function validateFleet(input: unknown): Validation {
   const parsed = FleetSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(problemFromIssue) };
   const plan = planFleet(parsed.data);
-  const problems = dedupe(checkPlan(parsed.data, plan));
+  const problems = mergeRegions(checkPlan(parsed.data, plan));
   return problems.length === 0 ? { ok: true, config: parsed.data, plan } : { ok: false, problems };
 }
 
@@ -74,18 +74,32 @@ function problemFromIssue(issue: z.core.$ZodIssue): Problem {
   return { path, value: issue.input, message: issue.message };
 }
 
-function dedupe(problems: Problem[]): Problem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const key = `${p.path}\u0000${p.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+/** A problem found while checking one region's plan; `regional` ones are prefixed with the regions they affect. */
+interface RegionProblem extends Problem {
+  readonly region?: string;
 }
 
-function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): Problem[] {
-  const problems: Problem[] = [...checkDuplicateRegions(config)];
+/**
+ * A fleet-wide setting that is wrong in every region is one problem, not one per region: merge
+ * problems with the same path and message, naming the regions they occur in.
+ */
+function mergeRegions(problems: readonly RegionProblem[]): Problem[] {
+  const merged = new Map<string, { problem: RegionProblem; regions: string[] }>();
+  for (const problem of problems) {
+    const key = `${problem.path}\u0000${problem.message}`;
+    const seen = merged.get(key);
+    if (seen === undefined) merged.set(key, { problem, regions: problem.region === undefined ? [] : [problem.region] });
+    else if (problem.region !== undefined) seen.regions.push(problem.region);
+  }
+  return [...merged.values()].map(({ problem, regions }) => ({
+    path: problem.path,
+    value: problem.value,
+    message: regions.length === 0 ? problem.message : `in ${regions.join(", ")}: ${problem.message}`,
+  }));
+}
+
+function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] {
+  const problems: RegionProblem[] = [...checkDuplicateRegions(config)];
   plan.regions.forEach((region, index) => {
     problems.push(...checkRegion(config, region, index, resolveSettings(config, index)));
   });
@@ -115,10 +129,12 @@ function checkRegion(
   region: RegionPlan,
   index: number,
   settings: ResolvedSettings,
-): Problem[] {
-  const problems: Problem[] = [];
-  const where = `in ${region.region}`;
+): RegionProblem[] {
+  const problems: RegionProblem[] = [];
   const add = (path: string, value: unknown, message: string) => problems.push({ path, value, message });
+  /** For rules whose outcome depends on the region's own settings. */
+  const addRegional = (path: string, value: unknown, message: string) =>
+    problems.push({ path, value, message, region: region.region });
 
   const { instanceType, processes, weights, capacity, allowedCidrs } = settings;
   const type = region.instance.type;
@@ -139,25 +155,25 @@ function checkRegion(
     );
   }
   if (region.portRange.to > 65535) {
-    add(
+    addRegional(
       processes.value === undefined ? "basePort" : processes.path,
       processes.value ?? config.basePort,
-      `${where}, ${count} processes from port ${config.basePort} need ports up to ${region.portRange.to}, past 65535; lower basePort or processes`,
+      `${count} processes from port ${config.basePort} need ports up to ${region.portRange.to}, past 65535; lower basePort or processes`,
     );
   }
   if (config.listenerPort > region.portRange.from && config.listenerPort <= region.portRange.to) {
-    add(
+    addRegional(
       "listenerPort",
       config.listenerPort,
-      `${where}, lies inside the instance port range ${region.portRange.from}-${region.portRange.to} but is not its first port; use basePort (${config.basePort}) as in the original design, or a port outside the range`,
+      `lies inside the instance port range ${region.portRange.from}-${region.portRange.to} but is not its first port; use basePort (${config.basePort}) as in the original design, or a port outside the range`,
     );
   }
 
   if (weights.value !== undefined && processes.value !== undefined && weights.value.length !== processes.value) {
-    add(
+    addRegional(
       weights.path,
       weights.value,
-      `${where}, has ${weights.value.length} weights but there are ${processes.value} processes (ports ${region.portRange.from}-${region.portRange.to}); give one weight per port, or leave weights out for equal weights`,
+      `has ${weights.value.length} weights but there are ${processes.value} processes (ports ${region.portRange.from}-${region.portRange.to}); give one weight per port, or leave weights out for equal weights`,
     );
   } else if (
     weights.value !== undefined &&
@@ -165,10 +181,10 @@ function checkRegion(
     defaultCount(type) !== undefined &&
     weights.value.length !== defaultCount(type)
   ) {
-    add(
+    addRegional(
       weights.path,
       weights.value,
-      `${where}, has ${weights.value.length} weights but ${type} runs ${defaultCount(type)} processes (vCPUs + 1); give one weight per port, or set "processes" to ${weights.value.length}`,
+      `has ${weights.value.length} weights but ${type} runs ${defaultCount(type)} processes (vCPUs + 1); give one weight per port, or set "processes" to ${weights.value.length}`,
     );
   }
   if (weights.value !== undefined && weights.value.length > 0 && weights.value.every((w) => w === 0)) {
@@ -180,10 +196,10 @@ function checkRegion(
   }
 
   if (count > region.loadBalancerQuota) {
-    add(
+    addRegional(
       processes.value === undefined ? instanceType.path : processes.path,
       processes.value ?? type,
-      `${where}, needs ${count} classic load balancers (one per process) but the quota is ${region.loadBalancerQuota}; lower processes, pick a smaller instance type, or raise loadBalancerQuota after AWS raises the account's quota`,
+      `needs ${count} classic load balancers (one per process) but the quota is ${region.loadBalancerQuota}; lower processes, pick a smaller instance type, or raise loadBalancerQuota after AWS raises the account's quota`,
     );
   }
 
@@ -234,10 +250,10 @@ function checkRegion(
 
   const userDataBytes = Buffer.byteLength(region.instance.userData, "utf8");
   if (userDataBytes > USER_DATA_MAX_BYTES) {
-    add(
+    addRegional(
       processes.value === undefined ? instanceType.path : processes.path,
       processes.value ?? type,
-      `${where}, makes the user data ${userDataBytes} bytes, over EC2's ${USER_DATA_MAX_BYTES}; lower processes`,
+      `makes the user data ${userDataBytes} bytes, over EC2's ${USER_DATA_MAX_BYTES}; lower processes`,
     );
   }
   return problems;

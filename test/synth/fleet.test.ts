@@ -1,0 +1,199 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { baseFleet } from "../fixtures";
+import { body, defined, onlyResource, resourcesOf, stackJson, synthFleet, type StackJson } from "./synth-helpers";
+
+const PROJECT = join(__dirname, "..", "..");
+
+describe("a multi-region fleet", () => {
+  const config = baseFleet({
+    regions: [
+      { region: "us-east-1" },
+      {
+        region: "eu-west-1",
+        instanceType: "c5.xlarge",
+        weights: [5, 1, 1, 1, 1],
+        capacity: { min: 1, desired: 1, max: 2 },
+      },
+      { region: "ap-southeast-2", processes: 2, ttl: 300 },
+    ],
+  });
+  const { stacks } = synthFleet(config);
+
+  it("has the state stack and one stack per region, named for `cdktf deploy 'cloudrim-prod-*'`", () => {
+    expect([stacks.state, ...stacks.regions].map((s) => s.node.id)).toEqual([
+      "cloudrim-prod-state",
+      "cloudrim-prod-us-east-1",
+      "cloudrim-prod-eu-west-1",
+      "cloudrim-prod-ap-southeast-2",
+    ]);
+  });
+
+  it("deploys the state stack before any region", () => {
+    for (const stack of stacks.regions) expect(stack.dependencies).toEqual([stacks.state]);
+  });
+
+  it("points each region's provider at its own region", () => {
+    expect(stacks.regions.map((s) => stackJson(s).provider.aws[0]?.region)).toEqual([
+      "us-east-1",
+      "eu-west-1",
+      "ap-southeast-2",
+    ]);
+  });
+
+  it("keeps each region's state in S3, encrypted and locked, at its own key", () => {
+    expect(stacks.regions.map((s) => stackJson(s).terraform.backend)).toEqual(
+      ["us-east-1", "eu-west-1", "ap-southeast-2"].map((region) => ({
+        s3: {
+          bucket: "cloudrim-state",
+          region: "us-east-1",
+          key: `cloudrim/prod/${region}.tfstate`,
+          encrypt: true,
+          use_lockfile: true,
+        },
+      })),
+    );
+  });
+
+  it("applies per-region overrides to that region only", () => {
+    const [east, west, sydney] = stacks.regions.map(stackJson) as [StackJson, StackJson, StackJson];
+    expect(resourcesOf(east, "aws_elb")).toHaveLength(3);
+    expect(resourcesOf(west, "aws_elb")).toHaveLength(5);
+    expect(resourcesOf(sydney, "aws_elb")).toHaveLength(2);
+    const weights = (json: StackJson) =>
+      resourcesOf(json, "aws_route53_record")
+        .filter(([, r]) => r.type === "CNAME")
+        .map(([, r]) => [(r.weighted_routing_policy as { weight: number }).weight, r.ttl]);
+    expect(weights(west)).toEqual([
+      [5, 60],
+      [1, 60],
+      [1, 60],
+      [1, 60],
+      [1, 60],
+    ]);
+    expect(weights(sydney)).toEqual([
+      [1, 300],
+      [1, 300],
+    ]);
+    expect(onlyResource(west, "aws_autoscaling_group")).toMatchObject({
+      min_size: 1,
+      desired_capacity: 1,
+      max_size: 2,
+    });
+    expect(onlyResource(west, "aws_launch_template").instance_type).toBe("c5.xlarge");
+  });
+
+  it("adding a region leaves every existing stack byte-for-byte the same", () => {
+    const before = synthFleet(baseFleet({ regions: [{ region: "us-east-1" }] })).stacks;
+    const after = synthFleet(baseFleet({ regions: [{ region: "us-east-1" }, { region: "sa-east-1" }] })).stacks;
+    const first = (stacks: typeof before) => stackJson(defined(stacks.regions[0], "a region stack"));
+    expect(first(after)).toEqual(first(before));
+    expect(stackJson(after.state)).toEqual(stackJson(before.state));
+  });
+});
+
+describe("the state bucket stack", () => {
+  const json = stackJson(synthFleet(baseFleet()).stacks.state);
+  const only = (type: string) => body(resourcesOf(json, type)[0]?.[1] ?? {});
+
+  it("keeps its own state locally (it cannot live in the bucket it creates)", () => {
+    expect(Object.keys(json.terraform.backend ?? {})).toEqual(["local"]);
+  });
+
+  it("creates the bucket in the state region, versioned and encrypted", () => {
+    expect(json.provider.aws[0]?.region).toBe("us-east-1");
+    expect(only("aws_s3_bucket")).toMatchObject({ bucket: "cloudrim-state" });
+    expect(only("aws_s3_bucket_versioning")).toMatchObject({ versioning_configuration: { status: "Enabled" } });
+    expect(only("aws_s3_bucket_server_side_encryption_configuration")).toMatchObject({
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
+    });
+  });
+
+  it("blocks all public access and denies requests without TLS", () => {
+    expect(only("aws_s3_bucket_public_access_block")).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    const policy = JSON.parse(only("aws_s3_bucket_policy").policy as string) as {
+      Statement: { Effect: string; Condition: unknown; Resource: string[] }[];
+    };
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({
+        Effect: "Deny",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+        Resource: ["arn:aws:s3:::cloudrim-state", "arn:aws:s3:::cloudrim-state/*"],
+      }),
+    ]);
+  });
+});
+
+describe("main.ts (what `cdktf synth` runs)", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "cloudrim-main-"));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function runMain(env: Record<string, string>): { status: number; stderr: string } {
+    try {
+      execFileSync(join(PROJECT, "node_modules", ".bin", "tsx"), [join(PROJECT, "main.ts")], {
+        cwd: dir,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+        encoding: "utf8",
+      });
+      return { status: 0, stderr: "" };
+    } catch (error) {
+      const failure = error as { status: number; stderr: string };
+      return { status: failure.status, stderr: failure.stderr };
+    }
+  }
+
+  it("synthesizes the fleet in the JSON file named by CLOUDRIM_CONFIG", () => {
+    const file = join(dir, "fleet.json");
+    writeFileSync(file, JSON.stringify(baseFleet({ deployment: "staging", regions: [{ region: "eu-north-1" }] })));
+    expect(runMain({ CLOUDRIM_CONFIG: file }).status).toBe(0);
+    expect(readdirSync(join(dir, "cdktf.out", "stacks")).sort()).toEqual([
+      "cloudrim-staging-eu-north-1",
+      "cloudrim-staging-state",
+    ]);
+  });
+
+  it("synthesizes the default fleet when CLOUDRIM_CONFIG is unset", () => {
+    expect(runMain({ CLOUDRIM_CONFIG: "" }).status).toBe(0);
+    expect(readdirSync(join(dir, "cdktf.out", "stacks")).sort()).toEqual([
+      "cloudrim-prod-state",
+      "cloudrim-prod-us-east-1",
+      "cloudrim-prod-us-west-2",
+    ]);
+  });
+
+  it("reports every problem of a bad config, exits 1 and writes nothing", () => {
+    const file = join(dir, "fleet.json");
+    writeFileSync(file, JSON.stringify(baseFleet({ processes: 0, domain: "nope", regions: [] })));
+    const { status, stderr } = runMain({ CLOUDRIM_CONFIG: file });
+    expect(status).toBe(1);
+    expect(stderr).toContain("fleet config has 3 problems:");
+    expect(stderr).toContain('  - domain: got "nope"; must be a DNS domain');
+    expect(stderr).toContain("  - processes: got 0; must be at least 1");
+    expect(stderr).toContain("  - regions: got []; must list at least one region");
+    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
+  });
+
+  it("names an unreadable or malformed CLOUDRIM_CONFIG", () => {
+    expect(runMain({ CLOUDRIM_CONFIG: join(dir, "missing.json") }).stderr).toMatch(
+      /CLOUDRIM_CONFIG: got ".*missing\.json"; cannot be read \(ENOENT\)/,
+    );
+    const file = join(dir, "broken.json");
+    writeFileSync(file, "{ not json");
+    const result = runMain({ CLOUDRIM_CONFIG: file });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/CLOUDRIM_CONFIG: got ".*broken\.json"; is not valid JSON/);
+  });
+});

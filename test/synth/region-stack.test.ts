@@ -1,0 +1,279 @@
+import type { FleetConfig } from "../../lib/config";
+import { decodeUserData } from "../../lib/user-data";
+import { parse } from "yaml";
+import { baseFleet } from "../fixtures";
+import {
+  addresses,
+  body,
+  defined,
+  onlyResource,
+  referencedAddress,
+  resourcesOf,
+  stackJson,
+  synthFleet,
+  type StackJson,
+} from "./synth-helpers";
+
+function regionJson(config: FleetConfig, index = 0): StackJson {
+  const stack = synthFleet(config).stacks.regions[index];
+  if (stack === undefined) throw new Error(`no region stack at ${index}`);
+  return stackJson(stack);
+}
+
+function userDataPorts(json: StackJson): number[] {
+  const template = onlyResource(json, "aws_launch_template");
+  const cloudConfig = parse(decodeUserData(String(template.user_data))) as { write_files: { path: string }[] };
+  return cloudConfig.write_files
+    .map((f) => /^\/etc\/sv\/cloudrim-(\d+)\/run$/.exec(f.path)?.[1])
+    .filter((port): port is string => port !== undefined)
+    .map(Number);
+}
+
+describe.each([
+  ["m5.large", 2],
+  ["c5.xlarge", 4],
+  ["m5.4xlarge", 16],
+])("a region stack for %s (%i vCPUs)", (instanceType, vcpus) => {
+  const processes = vcpus + 1;
+  const ports = Array.from({ length: processes }, (_, i) => 9000 + i);
+  const json = regionJson(baseFleet({ instanceType }));
+  const elbs = resourcesOf(json, "aws_elb");
+  const records = resourcesOf(json, "aws_route53_record");
+  const aliases = records.filter(([, r]) => r.type === "A");
+  const weighted = records.filter(([, r]) => r.type === "CNAME");
+
+  it("has one classic load balancer per port, each listening on 9000 and forwarding to its own port", () => {
+    expect(elbs).toHaveLength(processes);
+    expect(elbs.map(([, elb]) => elb.listener)).toEqual(
+      ports.map((port) => [{ lb_port: 9000, lb_protocol: "TCP", instance_port: port, instance_protocol: "TCP" }]),
+    );
+    expect(elbs.map(([, elb]) => elb.name)).toEqual(ports.map((port) => `cloudrim-prod-${port}`));
+  });
+
+  it("health-checks each load balancer's own port over TCP with the original design's timings", () => {
+    expect(elbs.map(([, elb]) => elb.health_check)).toEqual(
+      ports.map((port) => ({
+        target: `TCP:${port}`,
+        timeout: 2,
+        interval: 20,
+        healthy_threshold: 3,
+        unhealthy_threshold: 5,
+      })),
+    );
+  });
+
+  it("makes load balancers internal, cross-zone, with connection draining", () => {
+    for (const [, elb] of elbs) {
+      expect(elb).toMatchObject({ internal: true, cross_zone_load_balancing: true, connection_draining: true });
+    }
+  });
+
+  it("points one alias A record at each load balancer", () => {
+    expect(aliases).toHaveLength(processes);
+    const targets = aliases.map(([, r]) => referencedAddress((r.alias as { name: string }).name, "dns_name"));
+    expect(targets).toEqual(elbs.map(([name]) => `aws_elb.${name}`));
+    expect(aliases.map(([, r]) => r.name)).toEqual(ports.map((_, i) => `cloudrim${i}.prod.us-east-1.example.com`));
+    for (const [, r] of aliases) {
+      expect((r.alias as { zone_id: string }).zone_id).toMatch(/^\$\{data\.aws_elb_hosted_zone_id\./);
+    }
+  });
+
+  it("publishes the regional name as a weighted set with one member per port", () => {
+    expect(weighted).toHaveLength(processes);
+    expect(weighted.map(([, r]) => [r.name, r.set_identifier, r.records, r.weighted_routing_policy, r.ttl])).toEqual(
+      ports.map((port, i) => [
+        "cloudrim.us-east-1.example.com",
+        `port-${port}`,
+        [`cloudrim${i}.prod.us-east-1.example.com`],
+        { weight: 1 },
+        60,
+      ]),
+    );
+  });
+
+  it("attaches the Auto Scaling group to every per-port load balancer and no other", () => {
+    const asg = onlyResource(json, "aws_autoscaling_group");
+    const attached = (asg.load_balancers as string[]).map((ref) => referencedAddress(ref, "name"));
+    expect(attached).toEqual(elbs.map(([name]) => `aws_elb.${name}`));
+  });
+
+  it("writes one runit service per port into the launch template's user data", () => {
+    expect(userDataPorts(json)).toEqual(ports);
+  });
+
+  it("opens the instance security group on exactly the port range of the processes", () => {
+    const ingress = resourcesOf(json, "aws_vpc_security_group_ingress_rule").map(([, r]) => body(r));
+    const fromLoadBalancers = ingress.filter((r) => r.referenced_security_group_id !== undefined);
+    expect(fromLoadBalancers).toHaveLength(1);
+    expect(fromLoadBalancers[0]).toMatchObject({ from_port: 9000, to_port: 9000 + vcpus, ip_protocol: "tcp" });
+  });
+});
+
+describe("security groups", () => {
+  const json = regionJson(baseFleet({ allowedCidrs: ["10.0.0.0/8", "192.168.0.0/16", "fd00::/8"] }));
+  const groups = Object.fromEntries(
+    resourcesOf(json, "aws_security_group").map(([name, g]) => [g.name as string, `\${aws_security_group.${name}.id}`]),
+  );
+  const lbGroup = groups["cloudrim-prod-us-east-1-lb"];
+  const instanceGroup = groups["cloudrim-prod-us-east-1-instances"];
+  const ingress = resourcesOf(json, "aws_vpc_security_group_ingress_rule").map(([, r]) => body(r));
+  const egress = resourcesOf(json, "aws_vpc_security_group_egress_rule").map(([, r]) => body(r));
+
+  it("admits only the listener port on the load balancers, from each allowed CIDR", () => {
+    const lbIngress = ingress.filter((r) => r.security_group_id === lbGroup);
+    expect(lbIngress.map((r) => [r.from_port, r.to_port, r.cidr_ipv4 ?? r.cidr_ipv6])).toEqual([
+      [9000, 9000, "10.0.0.0/8"],
+      [9000, 9000, "192.168.0.0/16"],
+      [9000, 9000, "fd00::/8"],
+    ]);
+  });
+
+  it("lets the load balancers send only to the instance group, on the service ports", () => {
+    const lbEgress = egress.filter((r) => r.security_group_id === lbGroup);
+    expect(lbEgress).toEqual([
+      expect.objectContaining({ from_port: 9000, to_port: 9002, referenced_security_group_id: instanceGroup }),
+    ]);
+  });
+
+  it("admits only the load balancer group on the instances", () => {
+    const instanceIngress = ingress.filter((r) => r.security_group_id === instanceGroup);
+    expect(instanceIngress).toEqual([
+      expect.objectContaining({ from_port: 9000, to_port: 9002, referenced_security_group_id: lbGroup }),
+    ]);
+  });
+
+  it("lets instances out only on HTTP and HTTPS, for package installs", () => {
+    const instanceEgress = egress.filter((r) => r.security_group_id === instanceGroup);
+    expect(instanceEgress.map((r) => [r.from_port, r.cidr_ipv4])).toEqual([
+      [443, "0.0.0.0/0"],
+      [80, "0.0.0.0/0"],
+    ]);
+  });
+});
+
+describe("the launch template and Auto Scaling group", () => {
+  const json = regionJson(baseFleet({ capacity: { min: 2, desired: 3, max: 6 } }));
+  const template = onlyResource(json, "aws_launch_template");
+  const asg = onlyResource(json, "aws_autoscaling_group");
+
+  it("requires IMDSv2 and encrypts the root volume of the looked-up image", () => {
+    expect(template.metadata_options).toMatchObject({ http_tokens: "required", http_endpoint: "enabled" });
+    expect(template.block_device_mappings).toEqual([
+      {
+        device_name: expect.stringMatching(/^\$\{data\.aws_ami\.[^.]+\.root_device_name\}$/),
+        ebs: { encrypted: "true", volume_type: "gp3", volume_size: 16, delete_on_termination: "true" },
+      },
+    ]);
+  });
+
+  it("carries the user data as a literal base64 string rendered at synth time", () => {
+    expect(template.user_data).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(decodeUserData(template.user_data as string)).toMatch(/^#cloud-config\n/);
+  });
+
+  it("uses ELB health checks with a grace period, and refreshes instances when the template changes", () => {
+    expect(asg).toMatchObject({
+      min_size: 2,
+      desired_capacity: 3,
+      max_size: 6,
+      health_check_type: "ELB",
+      health_check_grace_period: 300,
+      instance_refresh: { strategy: "Rolling" },
+    });
+    expect((asg.launch_template as { version: string }).version).toMatch(/\.latest_version\}$/);
+  });
+
+  it("propagates the deployment tag to the instances", () => {
+    expect(asg.tag).toContainEqual({ key: "Deployment", value: "prod", propagate_at_launch: true });
+  });
+
+  it("looks up the newest Debian 12 image for the instance's architecture", () => {
+    const [ami] = Object.values(json.data.aws_ami ?? {});
+    expect(body(defined(ami, "an aws_ami lookup"))).toEqual({
+      most_recent: true,
+      owners: ["136693071363"],
+      filter: [
+        { name: "name", values: ["debian-12-amd64-*"] },
+        { name: "state", values: ["available"] },
+        { name: "architecture", values: ["x86_64"] },
+      ],
+    });
+  });
+});
+
+describe("network and DNS lookups", () => {
+  it("uses the default VPC and its default subnets unless told otherwise", () => {
+    const json = regionJson(baseFleet());
+    expect(Object.values(json.data.aws_vpc ?? {}).map(body)).toEqual([{ default: true }]);
+    const [subnets] = Object.values(json.data.aws_subnets ?? {});
+    expect(subnets?.filter).toContainEqual({ name: "default-for-az", values: ["true"] });
+  });
+
+  it("uses the given VPC and subnets without looking anything up", () => {
+    const json = regionJson(
+      baseFleet({
+        regions: [{ region: "us-east-1", vpcId: "vpc-0123abcd", subnetIds: ["subnet-0123abcd", "subnet-4567ef01"] }],
+      }),
+    );
+    expect(json.data.aws_vpc).toBeUndefined();
+    expect(json.data.aws_subnets).toBeUndefined();
+    for (const [, elb] of resourcesOf(json, "aws_elb")) {
+      expect(elb.subnets).toEqual(["subnet-0123abcd", "subnet-4567ef01"]);
+    }
+    for (const [, group] of resourcesOf(json, "aws_security_group")) expect(group.vpc_id).toBe("vpc-0123abcd");
+  });
+
+  it("looks the hosted zone up by domain, public or private as configured", () => {
+    const json = regionJson(baseFleet({ privateZone: true }));
+    expect(Object.values(json.data.aws_route53_zone ?? {}).map(body)).toEqual([
+      { name: "example.com", private_zone: true },
+    ]);
+  });
+});
+
+describe("stack outputs", () => {
+  it("outputs the regional name, per-port names, load balancer DNS names and the ASG name", () => {
+    const json = regionJson(baseFleet({ processes: 2 }));
+    expect(json.output.regional_name?.value).toBe("cloudrim.us-east-1.example.com");
+    expect(json.output.port_names?.value).toEqual([
+      "cloudrim0.prod.us-east-1.example.com",
+      "cloudrim1.prod.us-east-1.example.com",
+    ]);
+    expect(Object.keys(json.output.load_balancer_dns_names?.value as object)).toEqual([
+      "cloudrim0.prod.us-east-1.example.com",
+      "cloudrim1.prod.us-east-1.example.com",
+    ]);
+    expect(String(json.output.asg_name?.value)).toMatch(/^\$\{aws_autoscaling_group\.[^.]+\.name\}$/);
+  });
+});
+
+describe("stable Terraform addresses", () => {
+  it("adding a port only adds resources: every existing address keeps its place", () => {
+    const before = regionJson(baseFleet({ processes: 3 }));
+    const after = regionJson(baseFleet({ processes: 4 }));
+    const added = addresses(after).filter((a) => !addresses(before).includes(a));
+    expect(addresses(before).every((a) => addresses(after).includes(a))).toBe(true);
+    expect(added.map((a) => a.replace(/_[0-9A-F]{8}$/, ""))).toEqual([
+      "aws_elb.balancers_port-9003",
+      "aws_route53_record.dns_alias-9003",
+      "aws_route53_record.dns_weighted-9003",
+    ]);
+  });
+
+  it("adding a port leaves the existing load balancers and records untouched", () => {
+    const before = regionJson(baseFleet({ processes: 3 }));
+    const after = regionJson(baseFleet({ processes: 4 }));
+    for (const type of ["aws_elb", "aws_route53_record"]) {
+      for (const [name, resource] of resourcesOf(before, type)) {
+        expect(body(after.resource[type]?.[name] ?? {})).toEqual(body(resource));
+      }
+    }
+  });
+
+  it("adding an allowed CIDR only adds its rule", () => {
+    const before = regionJson(baseFleet({ allowedCidrs: ["10.0.0.0/8"] }));
+    const after = regionJson(baseFleet({ allowedCidrs: ["172.16.0.0/12", "10.0.0.0/8"] }));
+    expect(addresses(after).filter((a) => !addresses(before).includes(a))).toHaveLength(1);
+    expect(addresses(before).every((a) => addresses(after).includes(a))).toBe(true);
+  });
+});

@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Testing } from "cdktf";
+import { addFleet } from "../../constructs/fleet";
+import { planOrThrow } from "../../lib/validate";
+import { defaultFleet } from "../../regions/default";
+import { baseFleet } from "../fixtures";
+import { terraformValidate } from "../terraform";
+
+// Real `terraform init` + `validate` through the provider mirror (or registry): a few seconds per stack.
+jest.setTimeout(120_000);
+
+function synthesizedStacks(config: unknown, outdir: string): string[] {
+  const app = Testing.app({ outdir });
+  const { state, regions } = addFleet(app, planOrThrow(config));
+  app.synth();
+  return [state, ...regions].map((stack) => stack.node.id);
+}
+
+describe("real terraform validate", () => {
+  let outdir: string;
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), "cloudrim-validate-"));
+  });
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it("accepts every stack of the default fleet", () => {
+    const stacks = synthesizedStacks(defaultFleet, join(outdir, "default"));
+    expect(stacks).toHaveLength(3);
+    for (const name of stacks) {
+      const verdict = terraformValidate(join(outdir, "default", "stacks", name));
+      expect({ name, ...verdict }).toEqual({ name, valid: true, diagnostics: [] });
+    }
+  });
+
+  it("accepts a region with explicit network, AMI, IPv6 CIDRs and 17 processes", () => {
+    const config = baseFleet({
+      instanceType: "c6i.4xlarge",
+      allowedCidrs: ["10.0.0.0/8", "fd00::/8"],
+      ami: "ami-0123456789abcdef0",
+      regions: [{ region: "eu-west-1", vpcId: "vpc-0123abcd", subnetIds: ["subnet-0123abcd"] }],
+    });
+    const [, region] = synthesizedStacks(config, join(outdir, "custom"));
+    const verdict = terraformValidate(join(outdir, "custom", "stacks", region ?? ""));
+    expect(verdict).toEqual({ valid: true, diagnostics: [] });
+  });
+
+  it("rejects a stack Terraform cannot accept (so the checks above can fail)", () => {
+    const [, region] = synthesizedStacks(baseFleet({ regions: [{ region: "us-east-1" }] }), join(outdir, "broken"));
+    const dir = join(outdir, "broken", "stacks", region ?? "");
+    const file = join(dir, "cdk.tf.json");
+    const json = JSON.parse(readFileSync(file, "utf8")) as {
+      resource: { aws_elb: Record<string, Record<string, unknown>> };
+    };
+    for (const elb of Object.values(json.resource.aws_elb)) elb.health_check = { target: "TCP:9000" };
+    writeFileSync(file, JSON.stringify(json));
+    const verdict = terraformValidate(dir);
+    expect(verdict.valid).toBe(false);
+    expect(verdict.diagnostics[0]?.summary).toMatch(/Missing required argument/);
+  });
+});

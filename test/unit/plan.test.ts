@@ -1,0 +1,141 @@
+import {
+  aliasRecordName,
+  loadBalancerName,
+  regionalRecordName,
+  regionStackName,
+  runitServiceName,
+  setIdentifier,
+  stateKey,
+  stateStackName,
+} from "../../lib/names";
+import { defaultProcesses, equalWeights, planAmi, portList, type RegionPlan } from "../../lib/plan";
+import { planOrThrow } from "../../lib/validate";
+import { baseFleet } from "../fixtures";
+
+const fleet = { service: "cloudrim", deployment: "prod" };
+
+describe("names", () => {
+  it("names stacks so that `cdktf deploy 'cloudrim-prod-*'` selects one deployment", () => {
+    expect(regionStackName(fleet, "us-east-1")).toBe("cloudrim-prod-us-east-1");
+    expect(stateStackName(fleet)).toBe("cloudrim-prod-state");
+  });
+
+  it("keys each region's state by prefix, deployment and region", () => {
+    expect(stateKey("cloudrim", "prod", "eu-west-1")).toBe("cloudrim/prod/eu-west-1.tfstate");
+  });
+
+  it("names per-port objects after the port and the index", () => {
+    expect(loadBalancerName(fleet, 9001)).toBe("cloudrim-prod-9001");
+    expect(aliasRecordName(fleet, 1, "us-east-1", "example.com")).toBe("cloudrim1.prod.us-east-1.example.com");
+    expect(regionalRecordName("cloudrim", "us-east-1", "example.com")).toBe("cloudrim.us-east-1.example.com");
+    expect(setIdentifier(9001)).toBe("port-9001");
+    expect(runitServiceName("cloudrim", 9001)).toBe("cloudrim-9001");
+  });
+});
+
+describe("port plan", () => {
+  it("runs vCPUs + 1 processes by default", () => {
+    expect(defaultProcesses("m5.large")).toBe(3);
+    expect(defaultProcesses("m5.xlarge")).toBe(5);
+    expect(defaultProcesses("c5.4xlarge")).toBe(17);
+    expect(defaultProcesses("unknown.type")).toBeUndefined();
+  });
+
+  it("numbers ports consecutively from the base port", () => {
+    expect(portList(9000, 3)).toEqual([9000, 9001, 9002]);
+    expect(portList(7000, 1)).toEqual([7000]);
+  });
+
+  it("weighs ports equally by default", () => {
+    expect(equalWeights(3)).toEqual([1, 1, 1]);
+  });
+
+  it.each([
+    ["m5.large", 2],
+    ["m5.xlarge", 4],
+    ["m5.4xlarge", 16],
+  ])("derives every per-port object from one list for %s (%i vCPUs)", (instanceType, vcpus) => {
+    const region = planOrThrow(baseFleet({ instanceType })).regions[0] as RegionPlan;
+    const processes = vcpus + 1;
+    expect(region.ports).toHaveLength(processes);
+    expect(region.ports.map((p) => p.port)).toEqual(portList(9000, processes));
+    expect(region.portRange).toEqual({ from: 9000, to: 9000 + vcpus });
+    expect(new Set(region.ports.map((p) => p.loadBalancerName)).size).toBe(processes);
+    expect(new Set(region.ports.map((p) => p.aliasName)).size).toBe(processes);
+    expect(new Set(region.ports.map((p) => p.setIdentifier)).size).toBe(processes);
+    region.ports.forEach((p, i) => {
+      expect(p).toEqual({
+        index: i,
+        port: 9000 + i,
+        loadBalancerName: `cloudrim-prod-${9000 + i}`,
+        aliasName: `cloudrim${i}.prod.us-east-1.example.com`,
+        setIdentifier: `port-${9000 + i}`,
+        weight: 1,
+        runitService: `cloudrim-${9000 + i}`,
+      });
+    });
+  });
+
+  it("applies region overrides over fleet-wide settings over defaults", () => {
+    const plan = planOrThrow(
+      baseFleet({
+        instanceType: "c5.xlarge",
+        ttl: 30,
+        regions: [
+          { region: "us-east-1" },
+          { region: "eu-west-1", instanceType: "m5.large", processes: 2, weights: [3, 1], ttl: 120 },
+        ],
+      }),
+    );
+    const [east, west] = plan.regions as [RegionPlan, RegionPlan];
+    expect(east.instance.type).toBe("c5.xlarge");
+    expect(east.ports.map((p) => p.weight)).toEqual([1, 1, 1, 1, 1]);
+    expect(east.dns.ttl).toBe(30);
+    expect(west.instance.type).toBe("m5.large");
+    expect(west.ports.map((p) => [p.port, p.weight])).toEqual([
+      [9000, 3],
+      [9001, 1],
+    ]);
+    expect(west.dns.ttl).toBe(120);
+  });
+
+  it("keeps a valid zero: a weight of 0 and a TTL of 0 are not replaced by defaults", () => {
+    const region = planOrThrow(baseFleet({ processes: 2, weights: [0, 5], ttl: 0 })).regions[0] as RegionPlan;
+    expect(region.ports.map((p) => p.weight)).toEqual([0, 5]);
+    expect(region.dns.ttl).toBe(0);
+  });
+
+  it("places each region's state under the state bucket at the documented key", () => {
+    const plan = planOrThrow(baseFleet({ state: { bucket: "tf-state", region: "eu-central-1", keyPrefix: "infra" } }));
+    expect(plan.regions.map((r) => r.state)).toEqual([
+      { bucket: "tf-state", region: "eu-central-1", key: "infra/prod/us-east-1.tfstate" },
+      { bucket: "tf-state", region: "eu-central-1", key: "infra/prod/us-west-2.tfstate" },
+    ]);
+    expect(plan.state).toEqual({ bucket: "tf-state", region: "eu-central-1", stackName: "cloudrim-prod-state" });
+  });
+});
+
+describe("AMI selection", () => {
+  it("looks up the newest official Debian 12 image for the instance's architecture by default", () => {
+    expect(planAmi(undefined, "x86_64")).toEqual({
+      owners: ["136693071363"],
+      namePattern: "debian-12-amd64-*",
+      architecture: "x86_64",
+    });
+    expect(planAmi(undefined, "arm64").namePattern).toBe("debian-12-arm64-*");
+  });
+
+  it("pins an explicit image id", () => {
+    expect(planAmi("ami-0123456789abcdef0", "x86_64")).toEqual({
+      id: "ami-0123456789abcdef0",
+      owners: [],
+      architecture: "x86_64",
+    });
+  });
+
+  it("picks the arm64 image for Graviton types", () => {
+    const region = planOrThrow(baseFleet({ instanceType: "m7g.large" })).regions[0] as RegionPlan;
+    expect(region.instance.arch).toBe("arm64");
+    expect(region.instance.ami.namePattern).toBe("debian-12-arm64-*");
+  });
+});

@@ -1,0 +1,295 @@
+import type { FleetConfig } from "../../lib/config";
+import { formatProblems, planOrThrow, validateFleet, type Problem } from "../../lib/validate";
+import { baseFleet } from "../fixtures";
+
+function problemsOf(config: unknown): readonly Problem[] {
+  const result = validateFleet(config);
+  if (result.ok) throw new Error("expected the config to be rejected, but it was accepted");
+  return result.problems;
+}
+
+function theProblem(config: unknown): Problem {
+  const problems = problemsOf(config);
+  expect(problems).toHaveLength(1);
+  return problems[0] as Problem;
+}
+
+const withRegions = (regions: FleetConfig["regions"], rest: Partial<FleetConfig> = {}) =>
+  baseFleet({ regions, ...rest });
+
+describe("a valid fleet", () => {
+  it("is accepted with every default filled in", () => {
+    const result = validateFleet(baseFleet());
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      service: "cloudrim",
+      listenerPort: 9000,
+      basePort: 9000,
+      internal: true,
+      privateZone: false,
+      healthCheck: { timeout: 2, interval: 20, healthyThreshold: 3, unhealthyThreshold: 5 },
+      state: { keyPrefix: "cloudrim" },
+    });
+  });
+
+  it("accepts the largest instance type within the default load balancer quota (16 vCPUs: 17 ports)", () => {
+    expect(validateFleet(baseFleet({ instanceType: "m5.4xlarge" })).ok).toBe(true);
+  });
+});
+
+describe("shape rules (each reports field path, bad value and what is allowed)", () => {
+  it("requires at least one region", () => {
+    expect(theProblem(withRegions([]))).toEqual({
+      path: "regions",
+      value: [],
+      message: "must list at least one region",
+    });
+  });
+
+  it("rejects an unknown region", () => {
+    const problem = theProblem(withRegions([{ region: "us-east-9" }]));
+    expect(problem.path).toBe("regions[0].region");
+    expect(problem.value).toBe("us-east-9");
+    expect(problem.message).toMatch(/not a known AWS region; use one such as us-east-1/);
+  });
+
+  it("rejects unknown fields, naming them", () => {
+    const problem = theProblem({ ...baseFleet(), proceses: 3 });
+    expect(problem.path).toBe("");
+    expect(problem.value).toEqual(["proceses"]);
+    expect(problem.message).toMatch(/unknown field/);
+  });
+
+  it("rejects a deployment name that cannot be part of AWS names", () => {
+    const problem = theProblem(baseFleet({ deployment: "Prod_1" }));
+    expect(problem).toMatchObject({ path: "deployment", value: "Prod_1" });
+    expect(problem.message).toMatch(/must be a DNS label: lowercase letters, digits and hyphens/);
+  });
+
+  it("rejects a domain that is not a domain", () => {
+    const problem = theProblem(baseFleet({ domain: "not a domain" }));
+    expect(problem).toMatchObject({ path: "domain", value: "not a domain" });
+    expect(problem.message).toMatch(/must be a DNS domain such as example.com/);
+  });
+
+  it("rejects bad CIDR blocks, each on its own", () => {
+    const problems = problemsOf(baseFleet({ allowedCidrs: ["10.0.0.0/33", "10.0.0.0/8", "everyone"] }));
+    expect(problems.map((p) => [p.path, p.value])).toEqual([
+      ["allowedCidrs[0]", "10.0.0.0/33"],
+      ["allowedCidrs[2]", "everyone"],
+    ]);
+    expect(problems[0]?.message).toMatch(/must be an IPv4 or IPv6 CIDR block/);
+  });
+
+  it("accepts IPv6 CIDR blocks", () => {
+    expect(validateFleet(baseFleet({ allowedCidrs: ["fd00::/8"] })).ok).toBe(true);
+  });
+
+  it("rejects zero processes", () => {
+    const problem = theProblem(baseFleet({ processes: 0 }));
+    expect(problem).toMatchObject({ path: "processes", value: 0 });
+    expect(problem.message).toMatch(/must be at least 1/);
+  });
+
+  it("rejects negative and fractional processes in a region override", () => {
+    const problems = problemsOf(
+      withRegions([
+        { region: "us-east-1", processes: -2 },
+        { region: "us-west-2", processes: 1.5 },
+      ]),
+    );
+    expect(problems.map((p) => p.path)).toEqual(["regions[0].processes", "regions[1].processes"]);
+    expect(problems[1]?.message).toMatch(/must be a whole number/);
+  });
+
+  it("rejects a listener port past 65535", () => {
+    const problem = theProblem(baseFleet({ listenerPort: 70000 }));
+    expect(problem).toMatchObject({ path: "listenerPort", value: 70000 });
+    expect(problem.message).toMatch(/must be a TCP port, 1-65535/);
+  });
+
+  it("rejects weights outside Route 53's 0-255", () => {
+    const problem = theProblem(baseFleet({ processes: 2, weights: [1, 256] }));
+    expect(problem).toMatchObject({ path: "weights[1]", value: 256 });
+    expect(problem.message).toMatch(/must be a Route 53 weight, 0-255/);
+  });
+
+  it("rejects a root service user", () => {
+    const problem = theProblem(baseFleet({ app: { user: "root" } }));
+    expect(problem).toMatchObject({ path: "app.user", value: "root" });
+    expect(problem.message).toMatch(/must not be root/);
+  });
+
+  it("rejects an invalid state bucket name", () => {
+    const problem = theProblem(baseFleet({ state: { bucket: "My_Bucket", region: "us-east-1" } }));
+    expect(problem).toMatchObject({ path: "state.bucket", value: "My_Bucket" });
+  });
+
+  it("reports a missing required field as required", () => {
+    const { deployment: _omitted, ...rest } = baseFleet();
+    const problem = theProblem(rest);
+    expect(problem.path).toBe("deployment");
+    expect(problem.message).toMatch(/^is required/);
+  });
+});
+
+describe("plan rules", () => {
+  it("rejects a region listed twice, pointing at the first", () => {
+    const problem = theProblem(withRegions([{ region: "us-east-1" }, { region: "us-east-1" }]));
+    expect(problem).toEqual({
+      path: "regions[1].region",
+      value: "us-east-1",
+      message: "is already listed at regions[0]; list each region once and put its settings in that entry",
+    });
+  });
+
+  it("rejects an unknown instance type without processes", () => {
+    const problem = theProblem(baseFleet({ instanceType: "z9.mega" }));
+    expect(problem).toMatchObject({ path: "instanceType", value: "z9.mega" });
+    expect(problem.message).toMatch(/its vCPU count is unknown; set "processes"/);
+  });
+
+  it("accepts an unknown instance type when processes is given", () => {
+    expect(validateFleet(baseFleet({ instanceType: "z9.mega", processes: 4 })).ok).toBe(true);
+  });
+
+  it("rejects instance ports that overflow 65535", () => {
+    const problem = theProblem(baseFleet({ basePort: 65534, listenerPort: 9000, processes: 3 }));
+    expect(problem).toMatchObject({ path: "processes", value: 3 });
+    expect(problem.message).toMatch(/need ports up to 65536, past 65535; lower basePort or processes/);
+  });
+
+  it("rejects privileged instance ports (the service runs unprivileged)", () => {
+    const problem = theProblem(baseFleet({ basePort: 80, listenerPort: 80 }));
+    expect(problem).toMatchObject({ path: "basePort", value: 80 });
+    expect(problem.message).toMatch(/must be at least 1024/);
+  });
+
+  it("rejects a listener port inside the instance range other than its first port", () => {
+    const problem = theProblem(baseFleet({ listenerPort: 9001, processes: 3 }));
+    expect(problem).toMatchObject({ path: "listenerPort", value: 9001 });
+    expect(problem.message).toMatch(/inside the instance port range 9000-9002 but is not its first port/);
+  });
+
+  it("accepts a listener port outside the instance range", () => {
+    expect(validateFleet(baseFleet({ listenerPort: 443, basePort: 9000 })).ok).toBe(true);
+  });
+
+  it("rejects a weight count that differs from processes", () => {
+    const problem = theProblem(baseFleet({ processes: 3, weights: [1, 1] }));
+    expect(problem).toMatchObject({ path: "weights", value: [1, 1] });
+    expect(problem.message).toMatch(/has 2 weights but there are 3 processes \(ports 9000-9002\)/);
+  });
+
+  it("rejects a weight count that differs from the instance type's default process count", () => {
+    const problem = theProblem(baseFleet({ instanceType: "m5.xlarge", weights: [1, 2, 3] }));
+    expect(problem.path).toBe("weights");
+    expect(problem.message).toMatch(/m5.xlarge runs 5 processes \(vCPUs \+ 1\)/);
+  });
+
+  it("rejects weights that are all zero", () => {
+    const problem = theProblem(baseFleet({ processes: 2, weights: [0, 0] }));
+    expect(problem.path).toBe("weights");
+    expect(problem.message).toMatch(/are all zero/);
+  });
+
+  it("rejects capacity with min > desired or desired > max, at the overriding region", () => {
+    const problems = problemsOf(
+      withRegions([
+        { region: "us-east-1", capacity: { min: 3, desired: 2, max: 4 } },
+        { region: "us-west-2", capacity: { min: 1, desired: 5, max: 4 } },
+      ]),
+    );
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ["regions[0].capacity", "must satisfy min <= desired <= max"],
+      ["regions[1].capacity", "must satisfy min <= desired <= max"],
+    ]);
+  });
+
+  it("rejects more load balancers than the classic load balancer quota, once for all regions", () => {
+    const problems = problemsOf(baseFleet({ instanceType: "m5.8xlarge" }));
+    const quota = problems.find((p) => p.message.includes("quota"));
+    expect(quota).toMatchObject({ path: "instanceType", value: "m5.8xlarge" });
+    expect(quota?.message).toMatch(
+      /^in us-east-1, us-west-2: needs 33 classic load balancers \(one per process\) but the quota is 20/,
+    );
+  });
+
+  it("checks the quota per region when a region sets its own", () => {
+    const problem = theProblem(
+      withRegions([{ region: "us-east-1", loadBalancerQuota: 2 }, { region: "us-west-2" }], { processes: 3 }),
+    );
+    expect(problem).toMatchObject({ path: "processes", value: 3 });
+    expect(problem.message).toMatch(/^in us-east-1: needs 3 classic load balancers .* but the quota is 2/);
+  });
+
+  it("rejects so many processes that the user data exceeds EC2's 16 KiB", () => {
+    const problem = theProblem(baseFleet({ processes: 30, loadBalancerQuota: 40 }));
+    expect(problem).toMatchObject({ path: "processes", value: 30 });
+    expect(problem.message).toMatch(/makes the user data \d+ bytes, over EC2's 16384; lower processes/);
+  });
+
+  it("rejects names that make a load balancer name longer than 32 characters", () => {
+    const problem = theProblem(baseFleet({ service: "cloudrim", deployment: "very-long-deployment-name" }));
+    expect(problem).toMatchObject({ path: "deployment", value: "very-long-deployment-name" });
+    expect(problem.message).toMatch(
+      /load balancer name "cloudrim-very-long-deployment-name-9000" 39 characters long; classic load balancer names are at most 32/,
+    );
+  });
+
+  it("rejects subnets without the VPC they belong to, and duplicate subnets", () => {
+    const problems = problemsOf(
+      withRegions([{ region: "us-east-1", subnetIds: ["subnet-0123abcd", "subnet-0123abcd"] }]),
+    );
+    expect(problems.map((p) => p.path)).toEqual(["regions[0].subnetIds", "regions[0].subnetIds"]);
+    expect(problems[0]?.message).toMatch(/needs vpcId in the same entry/);
+    expect(problems[1]?.message).toMatch(/lists a subnet more than once/);
+  });
+
+  it("requires allowedCidrs somewhere", () => {
+    const { allowedCidrs: _omitted, ...rest } = baseFleet();
+    expect(theProblem(rest)).toMatchObject({ path: "allowedCidrs", message: expect.stringMatching(/is required/) });
+  });
+
+  it("accepts allowedCidrs given per region instead", () => {
+    const { allowedCidrs: _omitted, ...rest } = baseFleet();
+    const config: FleetConfig = {
+      ...rest,
+      regions: [
+        { region: "us-east-1", allowedCidrs: ["10.1.0.0/16"] },
+        { region: "us-west-2", allowedCidrs: ["10.2.0.0/16"] },
+      ],
+    };
+    expect(validateFleet(config).ok).toBe(true);
+  });
+});
+
+describe("reporting", () => {
+  it("collects every problem, not just the first", () => {
+    const problems = problemsOf(
+      baseFleet({
+        processes: 3,
+        weights: [0, 0, 0],
+        capacity: { min: 2, desired: 1, max: 1 },
+        regions: [{ region: "us-east-1" }, { region: "us-east-1" }],
+      }),
+    );
+    expect(problems.map((p) => p.path).sort()).toEqual(["capacity", "regions[1].region", "weights"]);
+  });
+
+  it("formats each problem with its path, value and fix", () => {
+    const text = formatProblems(problemsOf(baseFleet({ processes: 0, ttl: -1 })));
+    expect(text).toBe(
+      [
+        "fleet config has 2 problems:",
+        "  - processes: got 0; must be at least 1 (processes per instance: vCPUs + 1 is the usual choice)",
+        "  - ttl: got -1; must be at least 0 (seconds)",
+      ].join("\n"),
+    );
+  });
+
+  it("throws a FleetConfigError from planOrThrow", () => {
+    expect(() => planOrThrow(baseFleet({ processes: 0 }))).toThrow(/processes: got 0/);
+  });
+});
