@@ -89,7 +89,7 @@ function mergeRegions(problems: readonly RegionProblem[]): Problem[] {
     const key = `${problem.path}\u0000${problem.message}`;
     const seen = merged.get(key);
     if (seen === undefined) merged.set(key, { problem, regions: problem.region === undefined ? [] : [problem.region] });
-    else if (problem.region !== undefined) seen.regions.push(problem.region);
+    else if (problem.region !== undefined && !seen.regions.includes(problem.region)) seen.regions.push(problem.region);
   }
   return [...merged.values()].map(({ problem, regions }) => ({
     path: problem.path,
