@@ -11,3 +11,20 @@ export const PROVIDER_MIRROR = "/opt/tf-plugins/registry.terraform.io";
 export function terraformCliConfigFile(projectRoot: string, mirror = PROVIDER_MIRROR): string {
   return join(projectRoot, "tf", existsSync(mirror) ? "mirror.tfrc" : "registry.tfrc");
 }
+
+/**
+ * The environment Terraform runs with from this project's scripts: a CLI config that exists (the
+ * caller's, when it points at a real file; ours otherwise), no update checks, automation output.
+ */
+export function terraformEnv(projectRoot: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const configured = env.TF_CLI_CONFIG_FILE;
+  return {
+    ...env,
+    TF_CLI_CONFIG_FILE:
+      configured !== undefined && configured !== "" && existsSync(configured)
+        ? configured
+        : terraformCliConfigFile(projectRoot),
+    CHECKPOINT_DISABLE: "1",
+    TF_IN_AUTOMATION: "1",
+  };
+}

@@ -1,0 +1,291 @@
+/*
+ * Pure: turns `terraform show -json` plans of several stacks into one Markdown report for a pull
+ * request. Sorted and free of timestamps and absolute paths, so the same plans give the same bytes.
+ */
+
+/** The parts of Terraform's JSON plan format (format_version 1.x) the report reads. */
+export interface TerraformPlanJson {
+  readonly resource_changes?: readonly TerraformResourceChange[];
+}
+
+export interface TerraformResourceChange {
+  readonly address: string;
+  readonly mode: "managed" | "data";
+  readonly type: string;
+  readonly change: {
+    readonly actions: readonly string[];
+    readonly before: unknown;
+    readonly after: unknown;
+    readonly replace_paths?: readonly (readonly (string | number)[])[];
+  };
+}
+
+export type StackPlan =
+  | { readonly stack: string; readonly status: "planned"; readonly plan: TerraformPlanJson }
+  | { readonly stack: string; readonly status: "failed"; readonly error: string };
+
+export type Action = "create" | "update" | "replace" | "delete";
+
+export interface Change {
+  readonly address: string;
+  readonly type: string;
+  readonly action: Action;
+  /** The AWS name of the object, when it has one (load balancer name, record name). */
+  readonly label?: string;
+  /** Attributes that force a replacement. */
+  readonly forcedBy: readonly string[];
+}
+
+export interface Topology {
+  readonly instancePorts: readonly number[];
+  readonly loadBalancers: readonly string[];
+  /** Set identifier → weight. */
+  readonly weights: Readonly<Record<string, number>>;
+}
+
+export interface StackSummary {
+  readonly stack: string;
+  readonly changes: readonly Change[];
+  readonly before: Topology;
+  readonly after: Topology;
+}
+
+export interface Danger {
+  readonly stack: string;
+  readonly change: Change;
+  readonly why: string;
+}
+
+const DANGEROUS_TYPES: Readonly<Record<string, string>> = {
+  aws_elb: "load balancer",
+  aws_route53_record: "DNS record",
+  aws_route53_zone: "hosted zone",
+  aws_security_group: "security group",
+  aws_autoscaling_group: "Auto Scaling group",
+};
+
+const SYMBOL: Readonly<Record<Action, string>> = { create: "+", update: "~", replace: "-/+", delete: "-" };
+
+/** Terraform's action lists, as one word: `["delete","create"]` is a replacement. */
+export function classify(actions: readonly string[]): Action | undefined {
+  const key = [...actions].sort().join(",");
+  switch (key) {
+    case "create":
+      return "create";
+    case "update":
+      return "update";
+    case "delete":
+    case "forget":
+      return "delete";
+    case "create,delete":
+      return "replace";
+    default:
+      return undefined; // no-op, read
+  }
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function first(value: unknown): Record<string, unknown> | undefined {
+  return Array.isArray(value) ? record(value[0]) : undefined;
+}
+
+function labelOf(change: TerraformResourceChange): string | undefined {
+  const state = record(change.change.after) ?? record(change.change.before);
+  const name = state?.name;
+  return typeof name === "string" ? name : undefined;
+}
+
+export function changesOf(plan: TerraformPlanJson): Change[] {
+  return (plan.resource_changes ?? [])
+    .filter((rc) => rc.mode === "managed")
+    .flatMap((rc): Change[] => {
+      const action = classify(rc.change.actions);
+      if (action === undefined) return [];
+      const label = labelOf(rc);
+      const forcedBy = (rc.change.replace_paths ?? []).map((path) => path.join("."));
+      return [{ address: rc.address, type: rc.type, action, forcedBy, ...(label === undefined ? {} : { label }) }];
+    })
+    .sort((a, b) => a.address.localeCompare(b.address));
+}
+
+/** What the fleet looks like on one side of the plan, read from the load balancers and weighted records. */
+export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): Topology {
+  const ports: number[] = [];
+  const loadBalancers: string[] = [];
+  const weights: Record<string, number> = {};
+  for (const rc of plan.resource_changes ?? []) {
+    if (rc.mode !== "managed") continue;
+    const state = record(rc.change[side]);
+    if (state === undefined) continue;
+    if (rc.type === "aws_elb") {
+      const port = first(state.listener)?.instance_port;
+      if (typeof port === "number") ports.push(port);
+      if (typeof state.name === "string") loadBalancers.push(state.name);
+    }
+    if (rc.type === "aws_route53_record" && typeof state.set_identifier === "string") {
+      const weight = first(state.weighted_routing_policy)?.weight;
+      if (typeof weight === "number") weights[state.set_identifier] = weight;
+    }
+  }
+  return { instancePorts: ports.sort((a, b) => a - b), loadBalancers: loadBalancers.sort(), weights };
+}
+
+export function summarize(stack: string, plan: TerraformPlanJson): StackSummary {
+  return { stack, changes: changesOf(plan), before: topologyOf(plan, "before"), after: topologyOf(plan, "after") };
+}
+
+/** Changes a reviewer must not miss: lost load balancers, records, groups, and anything on the state bucket. */
+export function dangersOf(summary: StackSummary): Danger[] {
+  return summary.changes.flatMap((change): Danger[] => {
+    const kind = DANGEROUS_TYPES[change.type];
+    if (kind !== undefined && (change.action === "replace" || change.action === "delete")) {
+      const forced = change.forcedBy.length > 0 ? ` (forced by ${change.forcedBy.join(", ")})` : "";
+      return [{ stack: summary.stack, change, why: `${change.action}s a ${kind}${forced}` }];
+    }
+    if (change.type.startsWith("aws_s3_bucket")) {
+      return [{ stack: summary.stack, change, why: `${change.action}s the state bucket's configuration` }];
+    }
+    return [];
+  });
+}
+
+export function counts(changes: readonly Change[]): Record<Action, number> {
+  const result: Record<Action, number> = { create: 0, update: 0, replace: 0, delete: 0 };
+  for (const change of changes) result[change.action] += 1;
+  return result;
+}
+
+/** 0: nothing changes; 2: changes; 1: a stack failed to plan (as `terraform plan -detailed-exitcode`). */
+export function exitCodeOf(plans: readonly StackPlan[]): 0 | 1 | 2 {
+  if (plans.some((p) => p.status === "failed")) return 1;
+  return plans.some((p) => p.status === "planned" && changesOf(p.plan).length > 0) ? 2 : 0;
+}
+
+/** `[9000, 9001, 9002, 9005]` → `9000-9002, 9005`. */
+export function formatPorts(ports: readonly number[]): string {
+  if (ports.length === 0) return "none";
+  const ranges: string[] = [];
+  let start = ports[0] ?? 0;
+  let previous = start;
+  for (const port of [...ports.slice(1), Number.NaN]) {
+    if (port === previous + 1) {
+      previous = port;
+      continue;
+    }
+    ranges.push(start === previous ? `${start}` : `${start}-${previous}`);
+    start = port;
+    previous = port;
+  }
+  return ranges.join(", ");
+}
+
+function formatWeights(weights: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(weights).sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }));
+  return entries.length === 0 ? "none" : entries.map(([id, weight]) => `${id}=${weight}`).join(", ");
+}
+
+function topologyTable(summary: StackSummary): string[] {
+  const { before, after } = summary;
+  if (before.loadBalancers.length === 0 && after.loadBalancers.length === 0) return [];
+  const row = (what: string, b: string, a: string) => `| ${what} | ${b} | ${a} |${b === a ? "" : " changed"}`;
+  return [
+    "| topology | before | after |",
+    "| --- | --- | --- |",
+    row("instance ports", formatPorts(before.instancePorts), formatPorts(after.instancePorts)),
+    row("load balancers", `${before.loadBalancers.length}`, `${after.loadBalancers.length}`),
+    row("weighted records", `${Object.keys(before.weights).length}`, `${Object.keys(after.weights).length}`),
+    row("weights", formatWeights(before.weights), formatWeights(after.weights)),
+    "",
+  ];
+}
+
+function byTypeTable(changes: readonly Change[]): string[] {
+  const types = [...new Set(changes.map((c) => c.type))].sort();
+  return [
+    "| resource type | add | change | replace | destroy |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...types.map((type) => {
+      const c = counts(changes.filter((change) => change.type === type));
+      return `| ${type} | ${c.create} | ${c.update} | ${c.replace} | ${c.delete} |`;
+    }),
+    "",
+  ];
+}
+
+function describeChange(change: Change): string {
+  const label = change.label === undefined ? "" : ` (${change.label})`;
+  const forced = change.forcedBy.length > 0 ? `, forced by ${change.forcedBy.join(", ")}` : "";
+  return `- \`${SYMBOL[change.action]}\` \`${change.address}\`${label}: ${change.action}${forced}`;
+}
+
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
+/** Keeps error text reviewable and stable: no colour codes, no machine-specific paths. */
+export function cleanError(error: string, pathsToHide: readonly string[] = []): string {
+  let text = error.replace(ANSI_COLOUR, "");
+  for (const path of pathsToHide) text = text.split(path).join("<outdir>");
+  return text.trim();
+}
+
+export function renderReport(plans: readonly StackPlan[]): string {
+  const sorted = [...plans].sort((a, b) => a.stack.localeCompare(b.stack));
+  const summaries = sorted.flatMap((p) => (p.status === "planned" ? [summarize(p.stack, p.plan)] : []));
+  const failed = sorted.filter((p): p is Extract<StackPlan, { status: "failed" }> => p.status === "failed");
+  const changing = summaries.filter((s) => s.changes.length > 0);
+  const dangers = summaries.flatMap(dangersOf);
+
+  const lines: string[] = [
+    `## Terraform plan: ${changing.length} of ${sorted.length} stack${sorted.length === 1 ? "" : "s"} change${failed.length > 0 ? `, ${failed.length} failed` : ""}`,
+    "",
+  ];
+  if (dangers.length > 0) {
+    lines.push("> [!CAUTION]", `> **${dangers.length} dangerous change${dangers.length === 1 ? "" : "s"}**`, ">");
+    for (const d of dangers) {
+      const label = d.change.label === undefined ? "" : ` (${d.change.label})`;
+      lines.push(`> - \`${d.stack}\`: \`${d.change.address}\`${label} ${d.why}`);
+    }
+    lines.push("");
+  }
+  if (failed.length > 0) {
+    lines.push("> [!WARNING]", `> Failed to plan: ${failed.map((f) => `\`${f.stack}\``).join(", ")}`, "");
+  }
+
+  lines.push("| stack | add | change | replace | destroy |", "| --- | ---: | ---: | ---: | ---: |");
+  for (const p of sorted) {
+    if (p.status === "failed") {
+      lines.push(`| ${p.stack} | failed | | | |`);
+    } else {
+      const c = counts(changesOf(p.plan));
+      lines.push(`| ${p.stack} | ${c.create} | ${c.update} | ${c.replace} | ${c.delete} |`);
+    }
+  }
+  lines.push("");
+
+  for (const p of sorted) {
+    if (p.status === "failed") {
+      lines.push(`### ${p.stack}: failed`, "", "```", p.error, "```", "");
+      continue;
+    }
+    const summary = summarize(p.stack, p.plan);
+    if (summary.changes.length === 0) continue;
+    const c = counts(summary.changes);
+    lines.push(
+      `### ${p.stack}`,
+      "",
+      ...topologyTable(summary),
+      ...byTypeTable(summary.changes),
+      `<details><summary>${c.create} to add, ${c.update} to change, ${c.replace} to replace, ${c.delete} to destroy</summary>`,
+      "",
+      ...summary.changes.map(describeChange),
+      "",
+      "</details>",
+      "",
+    );
+  }
+  return `${lines.join("\n").trimEnd()}\n`;
+}

@@ -1,0 +1,43 @@
+/** `cloudrim-prod-*` → a whole-name match; `*` is any run of characters, `?` one character. */
+export function globToRegExp(glob: string): RegExp {
+  const pattern = glob
+    .split("")
+    .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${pattern}$`);
+}
+
+export type Selection =
+  | { readonly ok: true; readonly stacks: readonly string[] }
+  | { readonly ok: false; readonly error: string };
+
+/** The stacks matching any glob (all when none is given); a glob that matches nothing is an error. */
+export function selectStacks(all: readonly string[], globs: readonly string[]): Selection {
+  if (globs.length === 0) return { ok: true, stacks: [...all].sort() };
+  const unmatched = globs.filter((glob) => !all.some((name) => globToRegExp(glob).test(name)));
+  if (unmatched.length > 0) {
+    return {
+      ok: false,
+      error: `no stack matches ${unmatched.map((g) => `"${g}"`).join(", ")}; the stacks are: ${[...all].sort().join(", ")}`,
+    };
+  }
+  return { ok: true, stacks: all.filter((name) => globs.some((glob) => globToRegExp(glob).test(name))).sort() };
+}
+
+/** Runs `task` over `items` with at most `limit` at a time; results keep the items' order. */
+export async function mapWithLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cleanError, formatPorts } from "../../lib/plan-report";
+import { globToRegExp, mapWithLimit, selectStacks } from "../../lib/stack-selection";
+import { terraformEnv } from "../../lib/terraform-env";
+
+const STACKS = ["cloudrim-prod-us-west-2", "cloudrim-prod-state", "cloudrim-prod-us-east-1", "cloudrim-dev-us-east-1"];
+
+describe("stack selection", () => {
+  it("selects every stack, sorted, when no glob is given", () => {
+    expect(selectStacks(STACKS, [])).toEqual({ ok: true, stacks: [...STACKS].sort() });
+  });
+
+  it("narrows to one deployment with a glob, as `cdktf deploy 'cloudrim-prod-*'` does", () => {
+    expect(selectStacks(STACKS, ["cloudrim-prod-*"])).toEqual({
+      ok: true,
+      stacks: ["cloudrim-prod-state", "cloudrim-prod-us-east-1", "cloudrim-prod-us-west-2"],
+    });
+  });
+
+  it("selects region stacks but not the state stack with the CI workflows' default glob", () => {
+    expect(selectStacks(STACKS, ["cloudrim-prod-??-*"])).toEqual({
+      ok: true,
+      stacks: ["cloudrim-prod-us-east-1", "cloudrim-prod-us-west-2"],
+    });
+  });
+
+  it("fails on a glob that matches nothing, listing the stacks there are", () => {
+    expect(selectStacks(STACKS, ["cloudrim-prod-*", "cloudrim-stage-*"])).toEqual({
+      ok: false,
+      error:
+        'no stack matches "cloudrim-stage-*"; the stacks are: cloudrim-dev-us-east-1, cloudrim-prod-state, cloudrim-prod-us-east-1, cloudrim-prod-us-west-2',
+    });
+  });
+
+  it("matches whole names and treats regex characters literally", () => {
+    expect(globToRegExp("cloudrim-prod").test("cloudrim-prod-state")).toBe(false);
+    expect(globToRegExp("a.b").test("axb")).toBe(false);
+    expect(globToRegExp("a?b").test("axb")).toBe(true);
+  });
+});
+
+describe("bounded concurrency", () => {
+  it("never runs more than the limit at once and keeps results in order", async () => {
+    let running = 0;
+    let peak = 0;
+    const results = await mapWithLimit([30, 10, 20, 5, 15], 2, async (ms) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      running -= 1;
+      return ms * 2;
+    });
+    expect(results).toEqual([60, 20, 40, 10, 30]);
+    expect(peak).toBe(2);
+  });
+});
+
+describe("report formatting helpers", () => {
+  it("compresses consecutive ports into ranges", () => {
+    expect(formatPorts([9000, 9001, 9002])).toBe("9000-9002");
+    expect(formatPorts([9000, 9001, 9002, 9005])).toBe("9000-9002, 9005");
+    expect(formatPorts([9000])).toBe("9000");
+    expect(formatPorts([])).toBe("none");
+  });
+
+  it("strips colour codes and machine-specific paths from errors", () => {
+    const escape = String.fromCharCode(27);
+    expect(cleanError(`${escape}[31mError:${escape}[0m bad /tmp/x/stacks/a\n`, ["/tmp/x"])).toBe(
+      "Error: bad <outdir>/stacks/a",
+    );
+  });
+});
+
+describe("terraform environment", () => {
+  it("replaces a CLI config path that does not exist (this machine kind sets one)", () => {
+    const env = terraformEnv("/project", { TF_CLI_CONFIG_FILE: "/nonexistent/.terraformrc" });
+    expect(env.TF_CLI_CONFIG_FILE).toMatch(/^\/project\/tf\/(mirror|registry)\.tfrc$/);
+    expect(env.CHECKPOINT_DISABLE).toBe("1");
+  });
+
+  it("keeps a CLI config the user points at", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cloudrim-tfrc-"));
+    try {
+      const file = join(dir, "my.tfrc");
+      writeFileSync(file, "");
+      expect(terraformEnv("/project", { TF_CLI_CONFIG_FILE: file }).TF_CLI_CONFIG_FILE).toBe(file);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
