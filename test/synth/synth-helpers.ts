@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { App, Testing, type TerraformStack } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
 import type { FleetConfig } from "../../lib/config";
@@ -33,8 +36,15 @@ export function body(resource: Record<string, unknown>): Record<string, unknown>
   return rest;
 }
 
+// Testing.app() makes a temp directory per app and leaves it behind; share one per test file and remove it.
+let outdir: string | undefined;
+afterAll(() => {
+  if (outdir !== undefined) rmSync(outdir, { recursive: true, force: true });
+});
+
 export function synthFleet(config: FleetConfig): { app: App; stacks: ReturnType<typeof addFleet> } {
-  const app = Testing.app();
+  outdir ??= mkdtempSync(join(tmpdir(), "cloudrim-synth-"));
+  const app = Testing.app({ outdir });
   return { app, stacks: addFleet(app, planOrThrow(config)) };
 }
 
