@@ -1,28 +1,36 @@
 import type { Construct } from "constructs";
 import type { FleetPlan } from "../lib/plan";
+import type { Target } from "../lib/target";
+import { HostedZoneStack } from "./hosted-zone-stack";
 import { RegionStack } from "./region-stack";
 import { StateBucketStack } from "./state-bucket-stack";
 
 export interface FleetStacks {
   readonly state: StateBucketStack;
+  readonly hostedZone?: HostedZoneStack;
   readonly regions: readonly RegionStack[];
 }
 
 /**
- * The whole fleet: the state bucket stack, then one stack per region, each depending on the bucket so
- * `cdktf deploy '*'` creates it first.
+ * The whole fleet: the state bucket stack, the hosted zone's stack when the fleet creates the zone,
+ * then one stack per region. Dependencies order `cdktf deploy '*'`: bucket, zone, regions (in parallel).
  */
-export function addFleet(scope: Construct, plan: FleetPlan): FleetStacks {
+export function addFleet(scope: Construct, plan: FleetPlan, target: Target = { kind: "aws" }): FleetStacks {
   const state = new StateBucketStack(scope, {
     stackName: plan.state.stackName,
     bucket: plan.state.bucket,
     region: plan.state.region,
     tags: plan.tags,
+    target,
   });
+  const hostedZone =
+    plan.hostedZone === undefined ? undefined : new HostedZoneStack(scope, plan.hostedZone, plan.tags, target);
+  hostedZone?.addDependency(state);
   const regions = plan.regions.map((regionPlan) => {
-    const stack = new RegionStack(scope, regionPlan);
+    const stack = new RegionStack(scope, regionPlan, target);
     stack.addDependency(state);
+    if (hostedZone !== undefined) stack.addDependency(hostedZone);
     return stack;
   });
-  return { state, regions };
+  return { state, regions, ...(hostedZone === undefined ? {} : { hostedZone }) };
 }

@@ -20,7 +20,7 @@ export interface PortLoadBalancersProps<P extends BalancedPort> {
   readonly internal?: boolean;
   /** TCP health check on the instance port. @default timeout 2, interval 20, healthy 3, unhealthy 5 */
   readonly healthCheck?: HealthCheck;
-  /** Seconds in-flight connections get when an instance leaves. @default 60 */
+  /** Seconds in-flight connections get when an instance leaves. @default 300 */
   readonly connectionDrainingTimeout?: number;
 }
 

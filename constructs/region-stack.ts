@@ -3,6 +3,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { PortPlan, RegionPlan } from "../lib/plan";
+import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/target";
 import { FleetDnsRecords } from "./dns-records";
 import { FleetNetwork } from "./network";
 import { PortLoadBalancers } from "./port-load-balancers";
@@ -21,10 +22,10 @@ export class RegionStack extends TerraformStack {
   readonly service: ServiceGroup;
   readonly securityGroups: FleetSecurityGroups;
 
-  constructor(scope: Construct, plan: RegionPlan) {
+  constructor(scope: Construct, plan: RegionPlan, target: Target = { kind: "aws" }) {
     super(scope, plan.stackName);
-    new AwsProvider(this, "aws", { region: plan.region, defaultTags: [{ tags: { ...plan.tags } }] });
-    useS3StateBackend(this, plan.state);
+    new AwsProvider(this, "aws", awsProviderConfig(target, plan.region, plan.tags));
+    useS3StateBackend(this, plan.state, s3BackendOverrides(target));
 
     const network = new FleetNetwork(this, "network", plan.network);
     this.securityGroups = new FleetSecurityGroups(this, "security", {

@@ -61,6 +61,9 @@ export class ServiceGroup extends Construct {
           },
         },
       ],
+      // Instance tags come from the group (propagate_at_launch), so the template declares none; ignoring
+      // the attribute also tolerates emulators that echo the template's own tags into it.
+      lifecycle: { ignoreChanges: ["tag_specifications"] },
     });
     const capacity = props.capacity ?? DEFAULTS.capacity;
     this.group = new AutoscalingGroup(this, "group", {

@@ -6,12 +6,15 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { awsProviderConfig, enforcesTlsOnlyPolicy, type Target } from "../lib/target";
 
 export interface StateBucketStackProps {
   readonly stackName: string;
   readonly bucket: string;
   readonly region: string;
   readonly tags?: Readonly<Record<string, string>>;
+  /** @default real AWS */
+  readonly target?: Target;
 }
 
 /**
@@ -25,7 +28,8 @@ export class StateBucketStack extends TerraformStack {
     super(scope, props.stackName);
     // Explicit, so the stack never silently moves its state: the project directory, as cdktf defaults to.
     new LocalBackend(this);
-    new AwsProvider(this, "aws", { region: props.region, defaultTags: [{ tags: { ...props.tags } }] });
+    const target = props.target ?? { kind: "aws" };
+    new AwsProvider(this, "aws", awsProviderConfig(target, props.region, props.tags ?? {}));
     this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucket });
     new S3BucketVersioningA(this, "versioning", {
       bucket: this.bucket.id,
@@ -42,12 +46,14 @@ export class StateBucketStack extends TerraformStack {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    new S3BucketPolicy(this, "tls-only", {
-      bucket: this.bucket.id,
-      policy: tlsOnlyPolicy(props.bucket),
-      // S3 rejects policy changes while the public access block is being written.
-      dependsOn: [publicAccess],
-    });
+    if (enforcesTlsOnlyPolicy(target)) {
+      new S3BucketPolicy(this, "tls-only", {
+        bucket: this.bucket.id,
+        policy: tlsOnlyPolicy(props.bucket),
+        // S3 rejects policy changes while the public access block is being written.
+        dependsOn: [publicAccess],
+      });
+    }
     new TerraformOutput(this, "state_bucket", { value: this.bucket.bucket });
   }
 }

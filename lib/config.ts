@@ -109,6 +109,8 @@ export const FleetSchema = z.strictObject({
     .regex(DOMAIN, { error: "must be a DNS domain such as example.com (lowercase, no trailing dot)" }),
   /** Look up a private hosted zone instead of a public one. @default false */
   privateZone: z.boolean({ error: "must be true or false" }).default(DEFAULTS.privateZone),
+  /** Create the (public) hosted zone for `domain` in a stack of its own, instead of expecting it to exist. @default false */
+  createHostedZone: z.boolean({ error: "must be true or false" }).default(DEFAULTS.createHostedZone),
   /** Port every load balancer listens on. @default 9000 */
   listenerPort: port("listener port").default(DEFAULTS.listenerPort),
   /** First instance port; process i listens on basePort + i. @default 9000 */

@@ -9,13 +9,15 @@ export const DEFAULTS = {
   instanceType: "m5.large",
   internal: true,
   privateZone: false,
+  createHostedZone: false,
   ttl: 60,
   weight: 1,
   capacity: { min: 1, desired: 2, max: 4 },
   /** From the original design: TCP check, timeout 2 s, every 20 s, healthy after 3, unhealthy after 5. */
   healthCheck: { timeout: 2, interval: 20, healthyThreshold: 3, unhealthyThreshold: 5 },
   healthCheckGracePeriod: 300,
-  connectionDrainingTimeout: 60,
+  /** AWS's own default for classic load balancers. */
+  connectionDrainingTimeout: 300,
   loadBalancerQuota: 20,
   app: { command: "node /opt/cloudrim/server.js", user: "cloudrim" },
   stateKeyPrefix: "cloudrim",

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { defaultFleet } from "../regions/default";
+import { localFleet } from "../regions/local";
+import type { Target } from "./target";
 import type { Problem } from "./validate";
 
 export const CONFIG_ENV = "CLOUDRIM_CONFIG";
@@ -9,10 +11,21 @@ export type LoadedConfig =
   | { readonly ok: true; readonly source: string; readonly input: unknown }
   | { readonly ok: false; readonly source: string; readonly problems: readonly Problem[] };
 
-/** The fleet definition: the JSON file named by CLOUDRIM_CONFIG, or regions/default.ts. */
-export function loadFleetInput(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
+/**
+ * The fleet definition: the JSON file named by CLOUDRIM_CONFIG, or the built-in fleet for the target
+ * (regions/default.ts for AWS, regions/local.ts for the local AWS).
+ */
+export function loadFleetInput(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+  target: Target = { kind: "aws" },
+): LoadedConfig {
   const file = env[CONFIG_ENV];
-  if (file === undefined || file === "") return { ok: true, source: "regions/default.ts", input: defaultFleet };
+  if (file === undefined || file === "") {
+    return target.kind === "local"
+      ? { ok: true, source: "regions/local.ts", input: localFleet }
+      : { ok: true, source: "regions/default.ts", input: defaultFleet };
+  }
   const path = resolve(cwd, file);
   let text: string;
   try {

@@ -18,7 +18,12 @@ export function stateStackName(fleet: FleetIdentity): string {
   return `${fleet.service}-${fleet.deployment}-state`;
 }
 
-/** `cloudrim/prod/us-east-1.tfstate` */
+/** `cloudrim-prod-dns`: the stack that owns the hosted zone, when the fleet creates it. */
+export function dnsStackName(fleet: FleetIdentity): string {
+  return `${fleet.service}-${fleet.deployment}-dns`;
+}
+
+/** `cloudrim/prod/us-east-1.tfstate` (and `cloudrim/prod/dns.tfstate` for the zone's stack) */
 export function stateKey(keyPrefix: string, deployment: string, region: string): string {
   return `${keyPrefix}/${deployment}/${region}.tfstate`;
 }

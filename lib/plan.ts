@@ -6,6 +6,7 @@ import {
   autoScalingGroupName,
   loadBalancerName,
   regionalRecordName,
+  dnsStackName,
   regionStackName,
   runitServiceName,
   setIdentifier,
@@ -78,11 +79,21 @@ export interface RegionPlan {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** The stack that creates the hosted zone, when `createHostedZone` is set. */
+export interface HostedZonePlan {
+  readonly stackName: string;
+  readonly domain: string;
+  /** Route 53 is global; the provider still needs a region, and the stack keeps its state next to the others. */
+  readonly region: string;
+  readonly state: { readonly bucket: string; readonly region: string; readonly key: string };
+}
+
 export interface FleetPlan {
   readonly service: string;
   readonly deployment: string;
   readonly domain: string;
   readonly state: { readonly bucket: string; readonly region: string; readonly stackName: string };
+  readonly hostedZone?: HostedZonePlan;
   readonly tags: Readonly<Record<string, string>>;
   readonly regions: readonly RegionPlan[];
 }
@@ -220,6 +231,20 @@ export function planFleet(config: ParsedFleetConfig): FleetPlan {
     deployment: config.deployment,
     domain: config.domain,
     state: { bucket: config.state.bucket, region: config.state.region, stackName: stateStackName(config) },
+    ...(config.createHostedZone
+      ? {
+          hostedZone: {
+            stackName: dnsStackName(config),
+            domain: config.domain,
+            region: config.state.region,
+            state: {
+              bucket: config.state.bucket,
+              region: config.state.region,
+              key: stateKey(config.state.keyPrefix, config.deployment, "dns"),
+            },
+          },
+        }
+      : {}),
     tags: { Service: config.service, Deployment: config.deployment, ...config.tags },
     regions: config.regions.map((_, index) => planRegion(config, index)),
   };

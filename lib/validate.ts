@@ -40,9 +40,9 @@ export function planOrThrow(input: unknown): FleetPlan {
   return result.plan;
 }
 
-export function formatProblems(problems: readonly Problem[]): string {
+export function formatProblems(problems: readonly Problem[], subject = "fleet config"): string {
   const lines = problems.map((p) => `  - ${formatProblem(p)}`);
-  return [`fleet config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:`, ...lines].join("\n");
+  return [`${subject} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:`, ...lines].join("\n");
 }
 
 export function formatProblem(problem: Problem): string {
@@ -100,6 +100,14 @@ function mergeRegions(problems: readonly RegionProblem[]): Problem[] {
 
 function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] {
   const problems: RegionProblem[] = [...checkDuplicateRegions(config)];
+  if (config.createHostedZone && config.privateZone) {
+    problems.push({
+      path: "createHostedZone",
+      value: true,
+      message:
+        "creates public zones only (a private zone needs its VPCs associated); create the private zone yourself and set createHostedZone to false",
+    });
+  }
   plan.regions.forEach((region, index) => {
     problems.push(...checkRegion(config, region, index, resolveSettings(config, index)));
   });

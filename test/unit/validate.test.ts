@@ -293,3 +293,11 @@ describe("reporting", () => {
     expect(() => planOrThrow(baseFleet({ processes: 0 }))).toThrow(/processes: got 0/);
   });
 });
+
+describe("hosted zone creation", () => {
+  it("rejects creating a private zone", () => {
+    const problem = theProblem(baseFleet({ createHostedZone: true, privateZone: true }));
+    expect(problem).toMatchObject({ path: "createHostedZone", value: true });
+    expect(problem.message).toMatch(/creates public zones only/);
+  });
+});
