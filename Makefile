@@ -4,7 +4,7 @@ export CHECKPOINT_DISABLE := 1
 # Offline provider mirror when the machine has one, the public registry otherwise.
 export TF_CLI_CONFIG_FILE := $(CURDIR)/tf/$(if $(wildcard /opt/tf-plugins/registry.terraform.io),mirror,registry).tfrc
 
-.PHONY: setup synth test check unit lint
+.PHONY: setup synth test check demo teardown plan
 
 setup:
 	@scripts/setup.sh
@@ -12,6 +12,14 @@ setup:
 ## Synthesize every stack of the fleet (CLOUDRIM_CONFIG=fleet.json to use your own).
 synth: setup
 	npx cdktf synth
+
+## The main job: the default fleet on a local AWS (moto), deployed, summarized, re-planned.
+demo: setup
+	npm run --silent demo
+
+## Destroy what `make demo` deployed and stop the local AWS it started.
+teardown: setup
+	npm run --silent teardown
 
 ## Static checks: types, lint, formatting.
 check: setup

@@ -1,8 +1,6 @@
 import { App } from "cdktf";
 import { addFleet } from "./constructs/fleet";
-import { loadFleetInput } from "./lib/load-config";
-import { targetFromEnv } from "./lib/target";
-import { formatProblems, validateFleet } from "./lib/validate";
+import { resolveFleet } from "./lib/fleet-input";
 
 /*
  * Entry point for `cdktf synth|diff|deploy`: read the target and the fleet definition, validate all of
@@ -10,23 +8,13 @@ import { formatProblems, validateFleet } from "./lib/validate";
  * is written.
  */
 function main(): number {
-  const target = targetFromEnv(process.env);
-  if (!target.ok) {
-    console.error(formatProblems(target.problems, "the environment"));
-    return 1;
-  }
-  const loaded = loadFleetInput(process.env, process.cwd(), target.target);
-  if (!loaded.ok) {
-    console.error(`${loaded.source}: ${formatProblems(loaded.problems)}`);
-    return 1;
-  }
-  const validation = validateFleet(loaded.input);
-  if (!validation.ok) {
-    console.error(`${loaded.source}: ${formatProblems(validation.problems)}`);
+  const fleet = resolveFleet(process.env, process.cwd());
+  if (!fleet.ok) {
+    console.error(fleet.message);
     return 1;
   }
   const app = new App();
-  addFleet(app, validation.plan, target.target);
+  addFleet(app, fleet.plan, fleet.target);
   app.synth();
   return 0;
 }

@@ -41,3 +41,29 @@ export async function mapWithLimit<T, R>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+
+export interface StackNode {
+  readonly name: string;
+  readonly dependencies: readonly string[];
+}
+
+/**
+ * Stacks in waves: each wave depends only on earlier ones, so a wave can run in parallel (deploy);
+ * reverse the waves to destroy. Dependencies outside `stacks` count as met.
+ */
+export function stackWaves(stacks: readonly StackNode[]): string[][] {
+  const names = new Set(stacks.map((s) => s.name));
+  const done = new Set<string>();
+  const waves: string[][] = [];
+  let remaining = [...stacks];
+  while (remaining.length > 0) {
+    const ready = remaining.filter((s) => s.dependencies.every((d) => done.has(d) || !names.has(d)));
+    if (ready.length === 0) {
+      throw new Error(`stack dependencies form a cycle: ${remaining.map((s) => s.name).join(", ")}`);
+    }
+    waves.push(ready.map((s) => s.name).sort());
+    for (const s of ready) done.add(s.name);
+    remaining = remaining.filter((s) => !done.has(s.name));
+  }
+  return waves;
+}

@@ -1,28 +1,23 @@
 /*
- * npm run plan -- [--report FILE] [--concurrency N] [stack globs...]
+ * npm run plan -- [--report FILE] [--concurrency N] [--outdir DIR] [stack globs...]
  *
  * Synthesizes the fleet, plans every selected stack in parallel (bounded), saves each plan and its JSON
  * form next to the stack, and writes one Markdown report for a pull request.
  * Exit code: 0 no changes, 2 changes, 1 a stack failed (the others are still planned and reported).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { cleanError, exitCodeOf, renderReport, type StackPlan, type TerraformPlanJson } from "../lib/plan-report";
-import { mapWithLimit, selectStacks } from "../lib/stack-selection";
+import { exitCodeOf, renderReport } from "../lib/plan-report";
+import { selectStacks } from "../lib/stack-selection";
 import { terraformEnv } from "../lib/terraform-env";
-import { run } from "./run";
+import { PROJECT, synthesize, SynthError } from "./fleet-ops";
+import { planStacks } from "./plan-stacks";
+import { terraformProblem } from "./terraform-check";
 
-const PROJECT = resolve(__dirname, "..");
+class UsageError extends Error {}
 
-interface Options {
-  readonly report?: string;
-  readonly concurrency: number;
-  readonly outdir: string;
-  readonly globs: readonly string[];
-}
-
-function parseOptions(argv: readonly string[]): Options {
+function parseOptions(argv: readonly string[]) {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -39,53 +34,26 @@ function parseOptions(argv: readonly string[]): Options {
   return { report: values.report, concurrency, outdir: resolve(values.outdir), globs: positionals };
 }
 
-class UsageError extends Error {}
-
-async function synthesize(outdir: string, env: NodeJS.ProcessEnv): Promise<string[]> {
-  const synth = await run(join(PROJECT, "node_modules", ".bin", "tsx"), [join(PROJECT, "main.ts")], {
-    env: { ...env, CDKTF_OUTDIR: outdir },
-  });
-  if (synth.code !== 0) throw new UsageError(`synth failed:\n${synth.stderr.trim()}`);
-  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as {
-    stacks: Record<string, unknown>;
-  };
-  return Object.keys(manifest.stacks);
-}
-
-async function planStack(stack: string, outdir: string, env: NodeJS.ProcessEnv): Promise<StackPlan> {
-  const cwd = join(outdir, "stacks", stack);
-  const fail = (step: string, output: string): StackPlan => ({
-    stack,
-    status: "failed",
-    error: cleanError(`${step} failed:\n${output}`, [outdir, PROJECT]),
-  });
-  const init = await run("terraform", ["init", "-input=false", "-no-color", "-reconfigure"], { cwd, env });
-  if (init.code !== 0) return fail("terraform init", init.stderr);
-  const plan = await run(
-    "terraform",
-    ["plan", "-input=false", "-no-color", "-lock-timeout=60s", "-detailed-exitcode", "-out=plan.tfplan"],
-    { cwd, env },
-  );
-  if (plan.code === 1) return fail("terraform plan", plan.stderr);
-  const show = await run("terraform", ["show", "-json", "-no-color", "plan.tfplan"], { cwd, env });
-  if (show.code !== 0) return fail("terraform show", show.stderr);
-  writeFileSync(join(cwd, "plan.json"), show.stdout);
-  return { stack, status: "planned", plan: JSON.parse(show.stdout) as TerraformPlanJson };
-}
-
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
+  const problem = terraformProblem();
+  if (problem !== undefined) throw new UsageError(problem);
   const env = terraformEnv(PROJECT);
-  process.stderr.write("plan: synthesizing\n");
-  const all = await synthesize(options.outdir, env);
-  const selection = selectStacks(all, options.globs);
-  if (!selection.ok) throw new UsageError(selection.error);
-  process.stderr.write(`plan: planning ${selection.stacks.join(", ")} (${options.concurrency} at a time)\n`);
-  const plans = await mapWithLimit(selection.stacks, options.concurrency, async (stack) => {
-    const result = await planStack(stack, options.outdir, env);
-    process.stderr.write(`plan: ${stack}: ${result.status}\n`);
-    return result;
+  const progress = (line: string) => process.stderr.write(`plan: ${line}\n`);
+  progress("synthesizing");
+  const stacks = await synthesize({
+    env,
+    outdir: options.outdir,
+    workDir: process.cwd(),
+    logDir: join(PROJECT, ".local", "logs"),
+    progress,
   });
+  const selection = selectStacks(
+    stacks.map((s) => s.name),
+    options.globs,
+  );
+  if (!selection.ok) throw new UsageError(selection.error);
+  const plans = await planStacks(selection.stacks, options.outdir, env, options.concurrency, progress);
   const report = renderReport(plans);
   if (options.report !== undefined) writeFileSync(options.report, report);
   process.stdout.write(report);
@@ -97,7 +65,8 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`plan: ${error instanceof UsageError ? error.message : String(error)}\n`);
+    const known = error instanceof UsageError || error instanceof SynthError;
+    process.stderr.write(`plan: ${known ? error.message : String(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,0 +1,37 @@
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import { S3Client } from "@aws-sdk/client-s3";
+import type { Target } from "../lib/target";
+
+/** SDK settings for one region of a target: the emulator's endpoint and test credentials locally. */
+export function clientConfig(target: Target, region: string) {
+  return target.kind === "aws"
+    ? { region }
+    : {
+        region,
+        endpoint: target.endpoint,
+        credentials: { accessKeyId: "test", secretAccessKey: "test" },
+        forcePathStyle: true,
+      };
+}
+
+export interface RegionClients {
+  readonly elb: ElasticLoadBalancingClient;
+  readonly autoScaling: AutoScalingClient;
+  readonly route53: Route53Client;
+  readonly ec2: EC2Client;
+  readonly s3: S3Client;
+}
+
+export function regionClients(target: Target, region: string): RegionClients {
+  const config = clientConfig(target, region);
+  return {
+    elb: new ElasticLoadBalancingClient(config),
+    autoScaling: new AutoScalingClient(config),
+    route53: new Route53Client(config),
+    ec2: new EC2Client(config),
+    s3: new S3Client(config),
+  };
+}

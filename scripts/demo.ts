@@ -1,0 +1,96 @@
+/*
+ * make demo / npm run demo: the default fleet on a local AWS, end to end. Starts moto_server if none
+ * runs, deploys the state bucket, the hosted zone and every region (in parallel) with the real cdktf
+ * CLI, prints what exists per region, then plans every stack to show nothing would change.
+ * `make teardown` undoes all of it.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { resolveFleet } from "../lib/fleet-input";
+import { counts, changesOf } from "../lib/plan-report";
+import { terraformEnv } from "../lib/terraform-env";
+import { progressPrinter, runMain, UserFacingError } from "./console";
+import { deployStacks, PROJECT, synthesize, SynthError } from "./fleet-ops";
+import { LocalAwsError, probeEndpoint, startMoto } from "./local-aws";
+import { planStacks } from "./plan-stacks";
+import { formatRegion, observeRegion } from "./summary";
+import { terraformProblem } from "./terraform-check";
+
+export const LOCAL_DIR = join(PROJECT, ".local");
+export const MOTO_PID_FILE = join(LOCAL_DIR, "moto.pid");
+
+async function main(): Promise<number> {
+  const progress = progressPrinter("demo");
+  const problem = terraformProblem();
+  if (problem !== undefined) throw new UserFacingError(problem);
+  const env = terraformEnv(PROJECT, { ...process.env, CLOUDRIM_TARGET: "local" });
+  const fleet = resolveFleet(env, PROJECT);
+  if (!fleet.ok) throw new UserFacingError(fleet.message);
+  if (fleet.target.kind !== "local") throw new UserFacingError("internal: the demo runs on the local target");
+  const endpoint = fleet.target.endpoint;
+  mkdirSync(LOCAL_DIR, { recursive: true });
+
+  const state = await probeEndpoint(endpoint);
+  if (state === "moto") {
+    progress(`using the local AWS already running at ${endpoint}`);
+  } else {
+    progress(`starting the local AWS (moto_server) at ${endpoint}`);
+    try {
+      const moto = await startMoto(endpoint, join(LOCAL_DIR, "moto.log"), true);
+      writeFileSync(MOTO_PID_FILE, String(moto.pid));
+    } catch (error) {
+      if (error instanceof LocalAwsError) throw new UserFacingError(error.message);
+      throw error;
+    }
+  }
+
+  progress(`synthesizing ${fleet.source}`);
+  const ctx = { env, outdir: join(PROJECT, "cdktf.out"), workDir: PROJECT, logDir: join(LOCAL_DIR, "logs"), progress };
+  let stacks;
+  try {
+    stacks = await synthesize(ctx);
+  } catch (error) {
+    if (error instanceof SynthError) throw new UserFacingError(error.message);
+    throw error;
+  }
+  const outcomes = await deployStacks(ctx, stacks);
+  const failed = outcomes.filter((o) => !o.ok);
+  if (failed.length > 0) {
+    for (const f of failed)
+      process.stderr.write(`  ${f.stack}: ${f.summary}${f.log === "" ? "" : ` (log: ${f.log})`}\n`);
+    throw new UserFacingError(`${failed.length} stack(s) failed to deploy; the others are up. Fix and run again.`);
+  }
+
+  progress("reading back what exists");
+  const summaries = await Promise.all(
+    fleet.plan.regions.map(async (region) => formatRegion(region, await observeRegion(fleet.target, region))),
+  );
+  process.stdout.write(`\n${summaries.join("\n\n")}\n\n`);
+
+  progress("planning every stack again (expecting no changes)");
+  const plans = await planStacks(
+    stacks.map((s) => s.name),
+    ctx.outdir,
+    env,
+    3,
+    () => undefined,
+  );
+  let clean = true;
+  for (const plan of plans) {
+    if (plan.status === "failed") {
+      clean = false;
+      process.stdout.write(`plan ${plan.stack}: failed\n${plan.error}\n`);
+      continue;
+    }
+    const c = counts(changesOf(plan.plan));
+    const total = c.create + c.update + c.replace + c.delete;
+    if (total > 0) clean = false;
+    process.stdout.write(
+      `plan ${plan.stack}: ${total === 0 ? "no changes" : `${c.create} to add, ${c.update} to change, ${c.replace} to replace, ${c.delete} to destroy`}\n`,
+    );
+  }
+  process.stdout.write(`\nThe fleet is up on ${endpoint}. Tear it down with: make teardown\n`);
+  return clean ? 0 : 2;
+}
+
+if (require.main === module) runMain(main, "demo");

@@ -1,0 +1,70 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { openSync } from "node:fs";
+import { connect } from "node:net";
+import { endpointPort } from "../lib/target";
+
+/** What answers on the local AWS endpoint. */
+export type EndpointState = "free" | "moto" | "other";
+
+export class LocalAwsError extends Error {}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => {
+      resolve(false);
+    });
+  });
+}
+
+/** moto serves its dashboard at /moto-api/ (titled "Moto"); anything else on the port is not ours. */
+export async function probeEndpoint(endpoint: string): Promise<EndpointState> {
+  if (!(await portOpen(endpointPort(endpoint)))) return "free";
+  try {
+    const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(3000) });
+    return response.ok && (await response.text()).includes("<title>Moto</title>") ? "moto" : "other";
+  } catch {
+    return "other";
+  }
+}
+
+export function motoServerInstalled(): boolean {
+  return spawnSync("moto_server", ["--help"], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * Starts moto_server on the endpoint's loopback port. `detached` keeps it running after this process
+ * exits (the demo; `teardown` stops it); tests keep it attached and kill it themselves.
+ */
+export async function startMoto(endpoint: string, logFile: string, detached: boolean): Promise<ChildProcess> {
+  if (!motoServerInstalled()) {
+    throw new LocalAwsError(
+      "moto_server is not installed: install the local AWS with `pip install 'moto[server]'` (Python 3), then run this again",
+    );
+  }
+  const state = await probeEndpoint(endpoint);
+  if (state === "other") {
+    throw new LocalAwsError(
+      `port ${endpointPort(endpoint)} is taken by something that is not moto; stop it, or set CLOUDRIM_LOCAL_ENDPOINT to another loopback port (e.g. http://127.0.0.1:5056)`,
+    );
+  }
+  const log = openSync(logFile, "a");
+  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(endpointPort(endpoint))], {
+    detached,
+    stdio: ["ignore", log, log],
+  });
+  if (detached) child.unref();
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new LocalAwsError(`moto_server exited at start (code ${child.exitCode}); see ${logFile}`);
+    if ((await probeEndpoint(endpoint)) === "moto") return child;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  child.kill("SIGKILL");
+  throw new LocalAwsError(`moto_server did not answer on ${endpoint} within 20 s; see ${logFile}`);
+}

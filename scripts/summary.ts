@@ -1,0 +1,162 @@
+/*
+ * What really exists in each region, read back from AWS (or the local AWS) with the SDK, and printed
+ * for a human: the regional name and its weighted records, each per-port name → load balancer →
+ * instance port, the health checks, the Auto Scaling group and its instances, and where the state lives.
+ */
+import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
+import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import type { RegionPlan } from "../lib/plan";
+import type { Target } from "../lib/target";
+import { regionClients } from "./aws-clients";
+
+export interface ObservedRecord {
+  readonly name: string;
+  readonly type: string;
+  readonly setIdentifier?: string;
+  readonly weight?: number;
+  readonly ttl?: number;
+  readonly values: readonly string[];
+  readonly aliasTarget?: string;
+}
+
+export interface ObservedLoadBalancer {
+  readonly name: string;
+  readonly dnsName: string;
+  readonly listeners: readonly { readonly lbPort: number; readonly instancePort: number; readonly protocol: string }[];
+  readonly healthCheck: { readonly target: string; readonly interval: number; readonly timeout: number };
+  readonly instances: readonly string[];
+}
+
+export interface ObservedRegion {
+  readonly region: string;
+  readonly zoneId?: string;
+  readonly records: readonly ObservedRecord[];
+  readonly loadBalancers: readonly ObservedLoadBalancer[];
+  readonly group?: {
+    readonly name: string;
+    readonly loadBalancerNames: readonly string[];
+    readonly instances: readonly { readonly id: string; readonly state: string }[];
+  };
+  readonly state: { readonly location: string; readonly exists: boolean };
+}
+
+const trimDot = (name: string) => name.replace(/\.$/, "");
+
+export async function observeRegion(target: Target, plan: RegionPlan): Promise<ObservedRegion> {
+  const clients = regionClients(target, plan.region);
+  const zones = await clients.route53.send(new ListHostedZonesByNameCommand({ DNSName: plan.dns.domain }));
+  const zone = (zones.HostedZones ?? []).find((z) => trimDot(z.Name ?? "") === plan.dns.domain);
+  const zoneId = zone?.Id?.replace("/hostedzone/", "");
+  const records: ObservedRecord[] = [];
+  if (zoneId !== undefined) {
+    const names = new Set([plan.regionalName, ...plan.ports.map((p) => p.aliasName)]);
+    const sets = await clients.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+    for (const set of sets.ResourceRecordSets ?? []) {
+      if (!names.has(trimDot(set.Name ?? ""))) continue;
+      records.push({
+        name: trimDot(set.Name ?? ""),
+        type: set.Type ?? "",
+        ...(set.SetIdentifier === undefined ? {} : { setIdentifier: set.SetIdentifier }),
+        ...(set.Weight === undefined ? {} : { weight: set.Weight }),
+        ...(set.TTL === undefined ? {} : { ttl: set.TTL }),
+        values: (set.ResourceRecords ?? []).map((r) => trimDot(r.Value ?? "")),
+        ...(set.AliasTarget?.DNSName === undefined ? {} : { aliasTarget: trimDot(set.AliasTarget.DNSName) }),
+      });
+    }
+  }
+  const names = plan.ports.map((p) => p.loadBalancerName);
+  const described = await clients.elb
+    .send(new DescribeLoadBalancersCommand({ LoadBalancerNames: names }))
+    .catch((error: unknown) => {
+      if (
+        (error as { name?: string }).name === "LoadBalancerNotFound" ||
+        (error as { name?: string }).name === "AccessPointNotFoundException"
+      ) {
+        return { LoadBalancerDescriptions: [] };
+      }
+      throw error;
+    });
+  const loadBalancers = (described.LoadBalancerDescriptions ?? []).map((lb) => ({
+    name: lb.LoadBalancerName ?? "",
+    dnsName: lb.DNSName ?? "",
+    listeners: (lb.ListenerDescriptions ?? []).map((l) => ({
+      lbPort: l.Listener?.LoadBalancerPort ?? 0,
+      instancePort: l.Listener?.InstancePort ?? 0,
+      protocol: l.Listener?.Protocol ?? "",
+    })),
+    healthCheck: {
+      target: lb.HealthCheck?.Target ?? "",
+      interval: lb.HealthCheck?.Interval ?? 0,
+      timeout: lb.HealthCheck?.Timeout ?? 0,
+    },
+    instances: (lb.Instances ?? []).map((i) => i.InstanceId ?? ""),
+  }));
+  const groups = await clients.autoScaling.send(
+    new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [plan.autoScaling.name] }),
+  );
+  const group = groups.AutoScalingGroups?.[0];
+  const stateExists = await regionClients(target, plan.state.region)
+    .s3.send(new HeadObjectCommand({ Bucket: plan.state.bucket, Key: plan.state.key }))
+    .then(
+      () => true,
+      () => false,
+    );
+  return {
+    region: plan.region,
+    ...(zoneId === undefined ? {} : { zoneId }),
+    records: records.sort((a, b) =>
+      `${a.name}${a.setIdentifier ?? ""}`.localeCompare(`${b.name}${b.setIdentifier ?? ""}`, "en", { numeric: true }),
+    ),
+    loadBalancers: loadBalancers.sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true })),
+    ...(group === undefined
+      ? {}
+      : {
+          group: {
+            name: group.AutoScalingGroupName ?? "",
+            loadBalancerNames: [...(group.LoadBalancerNames ?? [])].sort(),
+            instances: (group.Instances ?? []).map((i) => ({ id: i.InstanceId ?? "", state: i.LifecycleState ?? "" })),
+          },
+        }),
+    state: { location: `s3://${plan.state.bucket}/${plan.state.key}`, exists: stateExists },
+  };
+}
+
+/** Pure: the human-readable summary of one region. */
+export function formatRegion(plan: RegionPlan, observed: ObservedRegion): string {
+  const lines = [`${plan.region}  (stack ${plan.stackName})`];
+  const weighted = observed.records.filter((r) => r.name === plan.regionalName && r.setIdentifier !== undefined);
+  const ttl = weighted[0]?.ttl;
+  lines.push(
+    `  ${plan.regionalName}  weighted set, ${weighted.length} records${ttl === undefined ? "" : `, TTL ${ttl}s`}`,
+  );
+  for (const record of weighted) {
+    lines.push(`    ${record.setIdentifier ?? ""}  weight ${record.weight ?? "?"}  → ${record.values.join(", ")}`);
+  }
+  lines.push("  per port:");
+  for (const port of plan.ports) {
+    const lb = observed.loadBalancers.find((l) => l.name === port.loadBalancerName);
+    const alias = observed.records.find((r) => r.name === port.aliasName && r.type === "A");
+    const listener = lb?.listeners[0];
+    lines.push(
+      `    ${port.aliasName} → ${lb === undefined ? `${port.loadBalancerName} (missing!)` : lb.name}` +
+        (listener === undefined
+          ? ""
+          : ` → ${listener.protocol} ${listener.lbPort} → instance port ${listener.instancePort}`) +
+        (lb === undefined ? "" : `, health ${lb.healthCheck.target} every ${lb.healthCheck.interval}s`) +
+        (alias === undefined ? "  [alias record missing]" : ""),
+    );
+  }
+  const group = observed.group;
+  if (group === undefined) {
+    lines.push(`  Auto Scaling group ${plan.autoScaling.name}: missing`);
+  } else {
+    const instances = group.instances.map((i) => `${i.id} ${i.state}`).join(", ");
+    lines.push(
+      `  Auto Scaling group ${group.name}: ${group.instances.length} instance(s) [${instances}], attached to ${group.loadBalancerNames.length} load balancers`,
+    );
+  }
+  lines.push(`  state: ${observed.state.location}${observed.state.exists ? "" : " (missing!)"}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,92 @@
+/*
+ * make teardown / npm run teardown: destroys the local fleet in reverse order (regions in parallel,
+ * then the hosted zone, then the state bucket, emptied first), then stops the moto_server the demo
+ * started.
+ */
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import { resolveFleet } from "../lib/fleet-input";
+import { terraformEnv } from "../lib/terraform-env";
+import type { Target } from "../lib/target";
+import { regionClients } from "./aws-clients";
+import { progressPrinter, runMain, UserFacingError } from "./console";
+import { destroyStacks, PROJECT, synthesize } from "./fleet-ops";
+import { LOCAL_DIR, MOTO_PID_FILE } from "./demo";
+import { probeEndpoint } from "./local-aws";
+import { terraformProblem } from "./terraform-check";
+
+/** A versioned bucket only deletes when every version is gone; the state stack's destroy needs that. */
+export async function emptyBucket(target: Target, region: string, bucket: string): Promise<number> {
+  const s3 = regionClients(target, region).s3;
+  let deleted = 0;
+  for (;;) {
+    const listing = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket })).catch(() => undefined);
+    const objects = [...(listing?.Versions ?? []), ...(listing?.DeleteMarkers ?? [])].map((v) => ({
+      Key: v.Key ?? "",
+      VersionId: v.VersionId,
+    }));
+    if (objects.length === 0) return deleted;
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
+    deleted += objects.length;
+  }
+}
+
+function stopMotoWeStarted(progress: (line: string) => void): void {
+  if (!existsSync(MOTO_PID_FILE)) return;
+  const pid = Number(readFileSync(MOTO_PID_FILE, "utf8"));
+  try {
+    // The demo started it detached, as the leader of its own process group: stop the whole group.
+    process.kill(-pid, "SIGTERM");
+    progress(`stopped the local AWS (pid ${pid})`);
+  } catch {
+    progress(`the local AWS (pid ${pid}) had already stopped`);
+  }
+  rmSync(MOTO_PID_FILE, { force: true });
+}
+
+async function main(): Promise<number> {
+  const progress = progressPrinter("teardown");
+  const problem = terraformProblem();
+  if (problem !== undefined) throw new UserFacingError(problem);
+  const env = terraformEnv(PROJECT, { ...process.env, CLOUDRIM_TARGET: "local" });
+  const fleet = resolveFleet(env, PROJECT);
+  if (!fleet.ok) throw new UserFacingError(fleet.message);
+  if (fleet.target.kind !== "local") throw new UserFacingError("internal: teardown runs on the local target");
+
+  if ((await probeEndpoint(fleet.target.endpoint)) !== "moto") {
+    progress(`no local AWS answers at ${fleet.target.endpoint}: nothing to destroy`);
+  } else {
+    const ctx = {
+      env,
+      outdir: join(PROJECT, "cdktf.out"),
+      workDir: PROJECT,
+      logDir: join(LOCAL_DIR, "logs"),
+      progress,
+    };
+    const stacks = await synthesize(ctx);
+    const target = fleet.target;
+    const outcomes = await destroyStacks(ctx, stacks, async (wave) => {
+      if (wave.includes(fleet.plan.state.stackName)) {
+        const count = await emptyBucket(target, fleet.plan.state.region, fleet.plan.state.bucket);
+        progress(`emptied the state bucket (${count} object versions)`);
+      }
+    });
+    const failed = outcomes.filter((o) => !o.ok);
+    if (failed.length > 0) {
+      for (const f of failed) process.stderr.write(`  ${f.stack}: ${f.summary} (log: ${f.log})\n`);
+      throw new UserFacingError(`${failed.length} stack(s) failed to destroy; the local AWS is left running to retry`);
+    }
+  }
+  stopMotoWeStarted(progress);
+  // The state stack's local state describes a bucket that no longer exists.
+  for (const file of readdirSync(PROJECT).filter((f) =>
+    f.startsWith(`terraform.${fleet.plan.state.stackName}.tfstate`),
+  )) {
+    rmSync(join(PROJECT, file));
+  }
+  progress("done");
+  return 0;
+}
+
+if (require.main === module) runMain(main, "teardown");
