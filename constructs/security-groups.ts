@@ -33,12 +33,14 @@ export class FleetSecurityGroups extends Construct {
     super(scope, id);
     this.loadBalancerGroup = new SecurityGroup(this, "load-balancers", {
       name: `${props.namePrefix}-lb`,
-      description: `Load balancers: listener port ${props.listenerPort} in, instance ports out`,
+      // Descriptions are fixed text: AWS cannot change a group's description in place, so one that
+      // named the ports would replace the group (and cut traffic) whenever a port is added.
+      description: "cloudrim-fleet load balancers: the listener port in, the instance ports out",
       vpcId: props.vpcId,
     });
     this.instanceGroup = new SecurityGroup(this, "instances", {
       name: `${props.namePrefix}-instances`,
-      description: `Instances: ports ${describeRange(props.instancePorts)} from the load balancers only`,
+      description: "cloudrim-fleet instances: the service ports from the load balancers only",
       vpcId: props.vpcId,
     });
 
@@ -99,10 +101,6 @@ export function allowBetweenGroups(
     referencedSecurityGroupId: source.id,
   });
   return { egress, ingress };
-}
-
-export function describeRange(ports: PortRange): string {
-  return ports.from === ports.to ? `${ports.from}` : `${ports.from}-${ports.to}`;
 }
 
 /** Construct ids may not contain `/`; `10.0.0.0/8` becomes `10-0-0-0_8` (cdktf drops dots from ids). */

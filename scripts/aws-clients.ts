@@ -3,7 +3,12 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
+import { Agent } from "node:http";
 import type { Target } from "../lib/target";
+
+// No keep-alive: these clients make a handful of calls, and idle pooled sockets would keep a
+// finished command (or test) from exiting.
+const requestHandler = { httpAgent: new Agent({ keepAlive: false }) };
 
 /** SDK settings for one region of a target: the emulator's endpoint and test credentials locally. */
 export function clientConfig(target: Target, region: string) {
@@ -11,6 +16,7 @@ export function clientConfig(target: Target, region: string) {
     ? { region }
     : {
         region,
+        requestHandler,
         endpoint: target.endpoint,
         credentials: { accessKeyId: "test", secretAccessKey: "test" },
         forcePathStyle: true,

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { openSync } from "node:fs";
+import { get } from "node:http";
 import { connect } from "node:net";
 import { endpointPort } from "../lib/target";
 
@@ -21,12 +22,28 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/** GET without connection reuse: a pooled idle socket would keep a finished command from exiting. */
+function getText(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false, timeout: 3000 }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => {
+        resolve({ status: response.statusCode ?? 0, body });
+      });
+    });
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+    request.on("error", reject);
+  });
+}
+
 /** moto serves its dashboard at /moto-api/ (titled "Moto"); anything else on the port is not ours. */
 export async function probeEndpoint(endpoint: string): Promise<EndpointState> {
   if (!(await portOpen(endpointPort(endpoint)))) return "free";
   try {
-    const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(3000) });
-    return response.ok && (await response.text()).includes("<title>Moto</title>") ? "moto" : "other";
+    const { status, body } = await getText(`${endpoint}/moto-api/`);
+    return status === 200 && body.includes("<title>Moto</title>") ? "moto" : "other";
   } catch {
     return "other";
   }

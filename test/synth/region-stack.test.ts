@@ -260,10 +260,10 @@ describe("stable Terraform addresses", () => {
     ]);
   });
 
-  it("adding a port leaves the existing load balancers and records untouched", () => {
+  it("adding a port leaves the existing load balancers, records and security groups untouched", () => {
     const before = regionJson(baseFleet({ processes: 3 }));
     const after = regionJson(baseFleet({ processes: 4 }));
-    for (const type of ["aws_elb", "aws_route53_record"]) {
+    for (const type of ["aws_elb", "aws_route53_record", "aws_security_group"]) {
       for (const [name, resource] of resourcesOf(before, type)) {
         expect(body(after.resource[type]?.[name] ?? {})).toEqual(body(resource));
       }

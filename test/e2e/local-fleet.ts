@@ -1,0 +1,97 @@
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FleetConfig } from "../../lib/config";
+import { resolveFleet } from "../../lib/fleet-input";
+import type { FleetPlan } from "../../lib/plan";
+import type { Target } from "../../lib/target";
+import { terraformEnv } from "../../lib/terraform-env";
+import { PROJECT, synthesize, type FleetContext } from "../../scripts/fleet-ops";
+import { startMoto } from "../../scripts/local-aws";
+
+/** A port nothing listens on right now (the kernel picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        resolve(typeof address === "object" && address !== null ? address.port : 0);
+      });
+    });
+  });
+}
+
+/**
+ * A private local AWS and working directory for one test file: its own moto_server on a free loopback
+ * port, its own synth output, state files and fleet config, all removed by `stop()`.
+ */
+export class LocalFleet {
+  private constructor(
+    readonly endpoint: string,
+    readonly dir: string,
+    private readonly moto: ChildProcess,
+  ) {}
+
+  static async start(): Promise<LocalFleet> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), "cloudrim-e2e-"));
+    const endpoint = `http://127.0.0.1:${port}`;
+    const moto = await startMoto(endpoint, join(dir, "moto.log"), false);
+    return new LocalFleet(endpoint, dir, moto);
+  }
+
+  get configFile(): string {
+    return join(this.dir, "fleet.json");
+  }
+
+  /** Environment for synth, cdktf and terraform, exactly as the demo builds it. */
+  get env(): NodeJS.ProcessEnv {
+    return terraformEnv(PROJECT, {
+      ...process.env,
+      CLOUDRIM_TARGET: "local",
+      CLOUDRIM_LOCAL_ENDPOINT: this.endpoint,
+      CLOUDRIM_CONFIG: this.configFile,
+    });
+  }
+
+  context(progress: (line: string) => void = () => undefined): FleetContext {
+    mkdirSync(join(this.dir, "logs"), { recursive: true });
+    return {
+      env: this.env,
+      outdir: join(this.dir, "cdktf.out"),
+      workDir: this.dir,
+      logDir: join(this.dir, "logs"),
+      progress,
+    };
+  }
+
+  /** Writes the fleet config, validates it like main.ts does, and synthesizes it. */
+  async configure(
+    config: FleetConfig,
+  ): Promise<{ plan: FleetPlan; target: Target; stacks: Awaited<ReturnType<typeof synthesize>> }> {
+    writeFileSync(this.configFile, JSON.stringify(config, null, 2));
+    const fleet = resolveFleet(this.env, this.dir);
+    if (!fleet.ok) throw new Error(fleet.message);
+    const stacks = await synthesize(this.context());
+    return { plan: fleet.plan, target: fleet.target, stacks };
+  }
+
+  stackDir(stack: string): string {
+    return join(this.dir, "cdktf.out", "stacks", stack);
+  }
+
+  async stop(): Promise<void> {
+    const running = () => this.moto.exitCode === null && this.moto.signalCode === null;
+    if (running()) {
+      const exited = new Promise((resolve) => this.moto.once("exit", resolve));
+      this.moto.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (running()) this.moto.kill("SIGKILL");
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
