@@ -63,6 +63,7 @@ export class RegionStack extends TerraformStack {
       loadBalancerNames: this.loadBalancers.balanced.map(({ loadBalancer }) => loadBalancer.name),
       capacity: plan.autoScaling.capacity,
       healthCheckGracePeriod: plan.autoScaling.healthCheckGracePeriod,
+      instanceRefresh: plan.autoScaling.instanceRefresh,
       instanceTags: plan.tags,
     });
 

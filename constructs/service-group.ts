@@ -23,6 +23,8 @@ export interface ServiceGroupProps {
   readonly capacity?: Capacity;
   /** Seconds before load balancer health checks count against a new instance. @default 300 */
   readonly healthCheckGracePeriod?: number;
+  /** Replace instances (rolling, half at a time) when the launch template changes. @default true */
+  readonly instanceRefresh?: boolean;
   /** Encrypted gp3 root volume size, GiB. @default 16 */
   readonly rootVolumeSize?: number;
   /** Tags the group copies onto the instances it launches. @default {} */
@@ -79,7 +81,9 @@ export class ServiceGroup extends Construct {
       healthCheckType: "ELB",
       healthCheckGracePeriod: props.healthCheckGracePeriod ?? DEFAULTS.healthCheckGracePeriod,
       launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() },
-      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },
+      ...((props.instanceRefresh ?? DEFAULTS.instanceRefresh)
+        ? { instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } } }
+        : {}),
       tag: [
         { key: "Name", value: props.name, propagateAtLaunch: true },
         ...Object.entries(props.instanceTags ?? {}).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),

@@ -125,11 +125,13 @@ export const FleetSchema = z.strictObject({
       unhealthyThreshold: positiveInt("checks, 2-10", 2).max(10, { error: "must be at most 10" }),
     })
     .default({ ...DEFAULTS.healthCheck }),
+  /** Replace instances (rolling, half at a time) when the launch template changes. @default true */
+  instanceRefresh: z.boolean({ error: "must be true or false" }).default(DEFAULTS.instanceRefresh),
   /** Seconds a new instance has before failing health checks replaces it. @default 300 */
   healthCheckGracePeriod: positiveInt("seconds", 0).default(DEFAULTS.healthCheckGracePeriod),
   app: z
     .strictObject({
-      /** Shell command for one process; runs in /opt/{service} with PORT set. @default "node /opt/cloudrim/server.js" */
+      /** Shell command for one process; runs in /opt/{service} with PORT set. @default "node server.js" */
       command: z
         .string()
         .min(1, { error: "must not be empty" })

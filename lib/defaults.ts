@@ -16,10 +16,11 @@ export const DEFAULTS = {
   /** From the original design: TCP check, timeout 2 s, every 20 s, healthy after 3, unhealthy after 5. */
   healthCheck: { timeout: 2, interval: 20, healthyThreshold: 3, unhealthyThreshold: 5 },
   healthCheckGracePeriod: 300,
+  instanceRefresh: true,
   /** AWS's own default for classic load balancers. */
   connectionDrainingTimeout: 300,
   loadBalancerQuota: 20,
-  app: { command: "node /opt/cloudrim/server.js", user: "cloudrim" },
+  app: { command: "node server.js", user: "cloudrim" },
   stateKeyPrefix: "cloudrim",
   rootVolumeSize: 16,
 } as const;

@@ -74,6 +74,7 @@ export interface RegionPlan {
     readonly name: string;
     readonly capacity: Capacity;
     readonly healthCheckGracePeriod: number;
+    readonly instanceRefresh: boolean;
   };
   readonly state: { readonly bucket: string; readonly region: string; readonly key: string };
   readonly tags: Readonly<Record<string, string>>;
@@ -215,6 +216,7 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
       name: autoScalingGroupName(config, entry.region),
       capacity: settings.capacity.value ?? { ...DEFAULTS.capacity },
       healthCheckGracePeriod: config.healthCheckGracePeriod,
+      instanceRefresh: config.instanceRefresh,
     },
     state: {
       bucket: config.state.bucket,

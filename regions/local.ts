@@ -13,6 +13,8 @@ export const localFleet: FleetConfig = {
   createHostedZone: true,
   instanceType: "t3.micro",
   capacity: { min: 1, desired: 1, max: 2 },
+  // moto does not implement StartInstanceRefresh (the provider would retry it forever).
+  instanceRefresh: false,
   allowedCidrs: ["10.0.0.0/8"],
   ami: { owners: ["099720109477"], name: "ubuntu/images/hvm-ssd/ubuntu-xenial-16.04-{arch}-server-*" },
   state: { bucket: "cloudrim-local-terraform-state", region: "us-east-1" },

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
@@ -9,7 +11,7 @@ import type { FleetPlan, RegionPlan } from "../../lib/plan";
 import { changesOf, exitCodeOf, type StackPlan } from "../../lib/plan-report";
 import type { Target } from "../../lib/target";
 import { regionClients } from "../../scripts/aws-clients";
-import { deployStacks, destroyStacks } from "../../scripts/fleet-ops";
+import { deployStacks, destroyStacks, PROJECT } from "../../scripts/fleet-ops";
 import { planStack, planStacks } from "../../scripts/plan-stacks";
 import { run } from "../../scripts/run";
 import { observeRegion } from "../../scripts/summary";
@@ -25,6 +27,8 @@ const fleetConfig = (overrides: Partial<FleetConfig> = {}): FleetConfig => ({
   createHostedZone: true,
   instanceType: "t3.micro",
   capacity: { min: 1, desired: 1, max: 1 },
+  // moto does not implement StartInstanceRefresh; the synth tests cover it.
+  instanceRefresh: false,
   allowedCidrs: ["10.0.0.0/8"],
   ami: { owners: ["099720109477"], name: "ubuntu/images/hvm-ssd/ubuntu-xenial-16.04-{arch}-server-*" },
   state: { bucket: "cloudrim-e2e-state", region: "us-east-1" },
@@ -219,6 +223,84 @@ describe("the fleet on a local AWS", () => {
     ]);
   });
 
+  describe("the plan command (npm run plan)", () => {
+    const REGION_STACKS = "cloudrim-e2e-??-*";
+
+    async function planCommand(config: FleetConfig): Promise<{ code: number; report: string; stderr: string }> {
+      writeFileSync(local.configFile, JSON.stringify(config));
+      const reportFile = join(local.dir, "report.md");
+      rmSync(reportFile, { force: true });
+      const result = await run(
+        join(PROJECT, "node_modules", ".bin", "tsx"),
+        [
+          join(PROJECT, "scripts", "plan.ts"),
+          "--report",
+          reportFile,
+          "--outdir",
+          join(local.dir, "plan.out"),
+          REGION_STACKS,
+        ],
+        { cwd: local.dir, env: local.env },
+      );
+      return { code: result.code, report: readFileSync(reportFile, "utf8"), stderr: result.stderr };
+    }
+
+    it("exits 0 and says so when nothing changes", async () => {
+      const { code, report } = await planCommand(fleetConfig());
+      expect(code).toBe(0);
+      expect(report).toContain("## Terraform plan: 0 of 2 stacks change");
+      expect(report).toContain("| cloudrim-e2e-us-east-1 | 0 | 0 | 0 | 0 |");
+    });
+
+    it("exits 2 and reports counts, topology and the dangerous replacements of a change", async () => {
+      const { code, report } = await planCommand(fleetConfig({ processes: 5, internal: false }));
+      expect(code).toBe(2);
+      expect(report).toContain("## Terraform plan: 2 of 2 stacks change");
+      // 3 → 5 processes: two new load balancers and two new weighted records per region.
+      expect(report).toContain("| instance ports | 9000-9002 | 9000-9004 | changed");
+      expect(report).toContain("| load balancers | 3 | 5 | changed");
+      expect(report).toContain("| weighted records | 3 | 5 | changed");
+      expect(report).toContain(
+        "| weights | port-9000=1, port-9001=1, port-9002=1 | port-9000=1, port-9001=1, port-9002=1, port-9003=1, port-9004=1 | changed",
+      );
+      // internal → public forces every existing load balancer to be replaced: called out first.
+      expect(report).toMatch(/^> \[!CAUTION\]\n> \*\*6 dangerous changes\*\*/m);
+      for (const regionName of ["us-east-1", "eu-west-1"]) {
+        for (const port of [9000, 9001, 9002]) {
+          expect(report).toMatch(
+            new RegExp(
+              `> - \`cloudrim-e2e-${regionName}\`: \`aws_elb\\.balancers_port-${port}_[0-9A-F]{8}\` \\(cloudrim-e2e-${port}\\) replaces a load balancer \\(forced by internal\\)`,
+            ),
+          );
+        }
+      }
+      expect(report).toContain("| aws_elb | 2 | 0 | 3 | 0 |");
+      expect(report).toContain("| aws_route53_record | 4 | 0 | 0 | 0 |");
+    });
+
+    it("is stable: no timestamps and no machine paths, the same bytes for the same plans", async () => {
+      const first = await planCommand(fleetConfig({ processes: 4 }));
+      const second = await planCommand(fleetConfig({ processes: 4 }));
+      expect(second.report).toBe(first.report);
+      expect(first.report).not.toContain(local.dir);
+      expect(first.report).not.toContain(PROJECT);
+      expect(first.report).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    });
+
+    it("exits 1 when a stack cannot be planned, and still reports the others", async () => {
+      const { code, report } = await planCommand(
+        fleetConfig({ regions: [{ region: "us-east-1", ami: "ami-0000000000000dead" }, { region: "eu-west-1" }] }),
+      );
+      expect(code).toBe(1);
+      expect(report).toContain("> Failed to plan: `cloudrim-e2e-us-east-1`");
+      expect(report).toContain("| cloudrim-e2e-us-east-1 | failed | | | |");
+      expect(report).toContain("| cloudrim-e2e-eu-west-1 | 0 | 0 | 0 | 0 |");
+      expect(report).toMatch(
+        /### cloudrim-e2e-us-east-1: failed\n\n```\nterraform plan failed:[\s\S]*Your query returned no results/,
+      );
+    });
+  });
+
   it("refuses a second apply while the state lock is held, and loses nothing", async () => {
     // Change only a weight: a Route 53 update that holds the lock for ~15 s.
     await local.configure(
@@ -231,6 +313,8 @@ describe("the fleet on a local AWS", () => {
       cwd: dir,
       env: local.env,
       stdio: ["ignore", "pipe", "pipe"],
+      // Bounded: a provider retrying an unimplemented emulator call would otherwise hang the suite.
+      timeout: 180_000,
     });
     let firstOutput = "";
     first.stdout.on("data", (chunk: Buffer) => {

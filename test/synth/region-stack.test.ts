@@ -277,3 +277,10 @@ describe("stable Terraform addresses", () => {
     expect(addresses(before).every((a) => addresses(after).includes(a))).toBe(true);
   });
 });
+
+describe("instance refresh", () => {
+  it("can be turned off, e.g. for an emulator that does not implement it", () => {
+    const json = regionJson(baseFleet({ instanceRefresh: false }));
+    expect(onlyResource(json, "aws_autoscaling_group").instance_refresh).toBeUndefined();
+  });
+});

@@ -1,0 +1,248 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { App } from "cdktf";
+import { addFleet } from "../constructs/fleet";
+import type { FleetPlan, RegionPlan } from "../lib/plan";
+import { decodeUserData, runitServices } from "../lib/user-data";
+import {
+  inRoot,
+  PACKAGE_COMMANDS,
+  parseCloudConfig,
+  sandboxCommand,
+  serviceUsers,
+  type CloudConfig,
+} from "./cloud-config";
+import { haproxyConfig, standInLayout, type StandInLayout } from "./stand-in";
+
+export class HostError extends Error {}
+
+/**
+ * The user data a region's launch template really carries: the fleet is synthesized as `cdktf synth`
+ * would, and the base64 `user_data` is read back from the region stack's JSON.
+ */
+export function launchTemplateUserData(plan: FleetPlan, region: RegionPlan): string {
+  const outdir = mkdtempSync(join(tmpdir(), "cloudrim-host-synth-"));
+  try {
+    const app = new App({ outdir });
+    addFleet(app, plan);
+    app.synth();
+    const json = JSON.parse(readFileSync(join(outdir, "stacks", region.stackName, "cdk.tf.json"), "utf8")) as {
+      resource: { aws_launch_template: Record<string, { user_data: string }> };
+    };
+    const templates = Object.values(json.resource.aws_launch_template);
+    if (templates.length !== 1 || templates[0] === undefined) throw new HostError("expected one launch template");
+    return decodeUserData(templates[0].user_data);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function commandExists(command: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+}
+
+/** Stands in for the package install: the commands each package provides must already be here. */
+export function missingPackageCommands(config: CloudConfig): string[] {
+  return config.packages.flatMap((pkg) => (PACKAGE_COMMANDS[pkg] ?? []).filter((c) => !commandExists(c)));
+}
+
+/** One HTTP GET on loopback, without connection reuse. */
+export function httpGet(port: number, path = "/", timeoutMs = 2000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get({ host: "127.0.0.1", port, path, agent: false, timeout: timeoutMs }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => {
+        resolve({ status: response.statusCode ?? 0, body });
+      });
+      response.on("error", reject);
+    });
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+    request.on("error", reject);
+  });
+}
+
+/** What the default app answers: its port and pid. */
+export async function whoServes(port: number, path = "/"): Promise<{ port: number; pid: number } | undefined> {
+  try {
+    const { status, body } = await httpGet(port, path);
+    return status === 200 ? (JSON.parse(body) as { port: number; pid: number }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface BootOptions {
+  readonly region: RegionPlan;
+  /** The #cloud-config to apply (from {@link launchTemplateUserData}). */
+  readonly userData: string;
+  /** First stand-in port. @default the listener port + 1000 */
+  readonly standInBase?: number;
+}
+
+/**
+ * One instance booted on this machine: the user data applied under a sandbox root, runsvdir supervising
+ * its services, and haproxy standing in for the region's load balancers. Needs root (it creates the
+ * service user, and chpst switches to it).
+ */
+export class HostSandbox {
+  private constructor(
+    readonly root: string,
+    readonly region: RegionPlan,
+    readonly config: CloudConfig,
+    readonly layout: StandInLayout,
+    private readonly runsvdir: ChildProcess,
+    private readonly haproxy: ChildProcess,
+  ) {}
+
+  static boot(options: BootOptions): HostSandbox {
+    if (process.getuid?.() !== 0) {
+      throw new HostError("booting the sandbox needs root: it creates the service user and runs services as it");
+    }
+    const config = parseCloudConfig(options.userData);
+    const missing = missingPackageCommands(config);
+    if (!commandExists("haproxy")) missing.push("haproxy");
+    if (missing.length > 0) {
+      throw new HostError(
+        `missing commands: ${missing.join(", ")}; install them with scripts/setup.sh (Debian: runit, nodejs, haproxy)`,
+      );
+    }
+    const layout = standInLayout(options.region, options.standInBase);
+    const root = mkdtempSync(join(tmpdir(), "cloudrim-host-"));
+    // The service user must be able to reach the app inside the sandbox.
+    chmodSync(root, 0o755);
+    let runsvdir: ChildProcess | undefined;
+    try {
+      for (const user of serviceUsers(config)) {
+        if (spawnSync("id", ["-u", user.name], { stdio: "ignore" }).status !== 0) {
+          const created = spawnSync(
+            "useradd",
+            ["--system", "--no-create-home", "--shell", user.shell ?? "/usr/sbin/nologin", user.name],
+            {
+              encoding: "utf8",
+            },
+          );
+          if (created.status !== 0) throw new HostError(`useradd ${user.name} failed: ${created.stderr}`);
+        }
+      }
+      for (const file of config.write_files) {
+        const path = inRoot(root, file.path);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, file.content);
+        chmodSync(path, parseInt(file.permissions, 8));
+      }
+      const env = { ...process.env, CLOUDRIM_ROOT: root };
+      const written = new Set(config.write_files.map((f) => f.path));
+      for (const entry of config.runcmd) {
+        const [command, ...args] = sandboxCommand(entry, root, written);
+        if (command === undefined) continue;
+        const result = spawnSync(command, args, { env, encoding: "utf8" });
+        if (result.status !== 0) throw new HostError(`runcmd ${[command, ...args].join(" ")} failed: ${result.stderr}`);
+      }
+      // The app binds loopback only here (HOST); on an instance HOST is unset and it binds every interface.
+      runsvdir = spawn("runsvdir", [inRoot(root, "/etc/service")], {
+        env: { ...env, HOST: "127.0.0.1" },
+        detached: true,
+        stdio: "ignore",
+      });
+      const haproxyFile = join(root, "haproxy.cfg");
+      writeFileSync(haproxyFile, haproxyConfig(layout, options.region.healthCheck));
+      const haproxy = spawn("haproxy", ["-db", "-f", haproxyFile], { stdio: ["ignore", "ignore", "pipe"] });
+      return new HostSandbox(root, options.region, config, layout, runsvdir, haproxy);
+    } catch (error) {
+      if (runsvdir?.pid !== undefined) process.kill(-runsvdir.pid, "SIGKILL");
+      rmSync(root, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  get ports(): number[] {
+    return this.region.ports.map((p) => p.port);
+  }
+
+  private service(port: number) {
+    const service = runitServices(this.region.stackName.split("-")[0] ?? "", [port])[0];
+    const named = this.region.ports.find((p) => p.port === port)?.runitService;
+    if (service === undefined || named === undefined) throw new HostError(`no service for port ${port}`);
+    return { ...service, name: named };
+  }
+
+  serviceDir(port: number): string {
+    return inRoot(this.root, `/etc/service/${this.service(port).name}`);
+  }
+
+  /** svlogd's current log file of the service on `port`. */
+  logFile(port: number): string {
+    const name = this.service(port).name;
+    const logDirectory = this.config.write_files
+      .map((f) => f.path)
+      .find((p) => p.endsWith(`/${name}/config`) && p.startsWith("/var/log/"));
+    if (logDirectory === undefined) throw new HostError(`the user data configures no log for ${name}`);
+    return inRoot(this.root, logDirectory.replace(/\/config$/, "/current"));
+  }
+
+  /** `sv status` of one service: `run: <dir>: (pid 123) 4s; run: log: (pid 122) 4s`. */
+  svStatus(port: number): string {
+    return spawnSync("sv", ["status", this.serviceDir(port)], { encoding: "utf8" }).stdout.trim();
+  }
+
+  /**
+   * Waits until every given instance port answers with its own port and, when all ports are awaited,
+   * every load balancer stand-in answers from its instance port too.
+   */
+  async waitUntilServing(ports: readonly number[] = this.ports, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const standIns = ports.length === this.ports.length ? this.layout.balancers : [];
+    let waiting = [
+      ...ports.map((port) => ({ what: `port ${port}`, port, expected: port })),
+      ...standIns.map((b) => ({ what: `stand-in ${b.frontendPort}`, port: b.frontendPort, expected: b.instancePort })),
+    ];
+    while (waiting.length > 0) {
+      if (this.runsvdir.exitCode !== null) throw new HostError("runsvdir exited");
+      if (this.haproxy.exitCode !== null) throw new HostError("haproxy exited (is a stand-in port taken?)");
+      const answers = await Promise.all(waiting.map(async (w) => (await whoServes(w.port))?.port === w.expected));
+      waiting = waiting.filter((_, i) => answers[i] !== true);
+      if (waiting.length === 0) break;
+      if (Date.now() > deadline) {
+        throw new HostError(
+          `${waiting.map((w) => w.what).join(", ")} did not answer within ${timeoutMs / 1000} s (is a port taken?)`,
+        );
+      }
+      await sleep(100);
+    }
+  }
+
+  /**
+   * Stops haproxy and every supervised process, then removes the sandbox. Services are told to exit
+   * while runsvdir still runs, so it reaps every runsv (killed out of order they would be left as
+   * zombies); then runsvdir stops, and a SIGKILL to its process group catches anything left.
+   */
+  async stop(): Promise<void> {
+    this.haproxy.kill("SIGTERM");
+    const pgid = this.runsvdir.pid;
+    const running = () => this.runsvdir.exitCode === null && this.runsvdir.signalCode === null;
+    if (pgid !== undefined && running()) {
+      for (const port of this.region.ports) {
+        const service = inRoot(this.root, `/etc/sv/${port.runitService}`);
+        rmSync(inRoot(this.root, `/etc/service/${port.runitService}`), { force: true });
+        spawnSync("sv", ["exit", service, `${service}/log`], { stdio: "ignore", timeout: 5000 });
+      }
+      await sleep(300);
+      this.runsvdir.kill("SIGTERM");
+      const deadline = Date.now() + 5000;
+      while (running() && Date.now() < deadline) await sleep(50);
+      try {
+        process.kill(-pgid, "SIGKILL");
+      } catch {
+        // the whole group is gone already
+      }
+    }
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,261 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { shellScripts, parseCloudConfig } from "../../host/cloud-config";
+import { HostSandbox, httpGet, launchTemplateUserData, whoServes } from "../../host/sandbox";
+import type { FleetConfig } from "../../lib/config";
+import type { RegionPlan } from "../../lib/plan";
+import { planOrThrow } from "../../lib/validate";
+import { baseFleet } from "../fixtures";
+
+// Real runsvdir, runsv, chpst, svlogd, node and haproxy on loopback; needs root (as CI is).
+jest.setTimeout(120_000);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => {
+      resolve(false);
+    });
+    server.listen(port, "127.0.0.1", () =>
+      server.close(() => {
+        resolve(true);
+      }),
+    );
+  });
+}
+
+/** A base port whose instance range and stand-in range (base + 1000 …) are all free now. */
+async function freeBase(processes: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 300) * 100;
+    const instancePorts = [...Array(processes).keys()].map((i) => base + i);
+    const standInPorts = [...Array(processes + 1).keys()].map((i) => base + 1000 + i);
+    const free = [];
+    for (const port of [...instancePorts, ...standInPorts]) free.push(await portFree(port));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error("no free port range found");
+}
+
+function fleet(basePort: number, processes: number, weights: number[]): FleetConfig {
+  return baseFleet({ basePort, listenerPort: basePort, processes, weights, regions: [{ region: "us-east-1" }] });
+}
+
+function boot(config: FleetConfig): { sandbox: HostSandbox; region: RegionPlan } {
+  const plan = planOrThrow(config);
+  const region = plan.regions[0];
+  if (region === undefined) throw new Error("no region");
+  return { sandbox: HostSandbox.boot({ region, userData: launchTemplateUserData(plan, region) }), region };
+}
+
+/** Processes whose command line mentions the sandbox: none may outlive it. */
+function processesIn(root: string): string[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+        return cmdline.includes(root) ? [`${pid}: ${cmdline}`] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+function uidOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("Uid:"));
+  return Number(line?.split(/\s+/)[1]);
+}
+
+describe("the user data the launch template carries", () => {
+  const plan = planOrThrow(fleet(9000, 3, [1, 1, 1]));
+  const userData = launchTemplateUserData(plan, plan.regions[0] as RegionPlan);
+
+  it("passes cloud-init's schema", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cloudrim-schema-"));
+    try {
+      writeFileSync(join(dir, "user-data"), userData);
+      const result = spawnSync("cloud-init", ["schema", "--config-file", join(dir, "user-data")], { encoding: "utf8" });
+      expect(result.error).toBeUndefined();
+      expect(`${result.stdout}${result.stderr}`).toMatch(/Valid cloud-config/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes only shell scripts that pass shellcheck", () => {
+    const scripts = shellScripts(parseCloudConfig(userData));
+    expect(scripts.map((s) => s.path)).toEqual([
+      "/etc/sv/cloudrim-9000/run",
+      "/etc/sv/cloudrim-9000/log/run",
+      "/etc/sv/cloudrim-9001/run",
+      "/etc/sv/cloudrim-9001/log/run",
+      "/etc/sv/cloudrim-9002/run",
+      "/etc/sv/cloudrim-9002/log/run",
+      "/usr/local/sbin/cloudrim-enable-services",
+    ]);
+    for (const script of scripts) {
+      const result = spawnSync("shellcheck", ["--shell=sh", "-"], { input: script.content, encoding: "utf8" });
+      expect(result.error).toBeUndefined();
+      expect({ path: script.path, findings: result.stdout }).toEqual({ path: script.path, findings: "" });
+    }
+  });
+});
+
+describe.each([
+  [2, [1, 3]],
+  [5, [1, 2, 3, 0, 4]],
+])("one instance with %i processes, booted from its user data", (processes, weights) => {
+  let sandbox: HostSandbox;
+  let region: RegionPlan;
+  let root = "";
+
+  beforeAll(async () => {
+    ({ sandbox, region } = boot(fleet(await freeBase(processes), processes, weights)));
+    root = sandbox.root;
+    await sandbox.waitUntilServing();
+  });
+
+  afterAll(async () => {
+    await sandbox.stop();
+    expect(root).not.toBe("");
+    expect(existsSync(root)).toBe(false);
+    expect(processesIn(root)).toEqual([]);
+  });
+
+  it("answers on every port with that port and a pid of its own", async () => {
+    const answers = await Promise.all(sandbox.ports.map((port) => whoServes(port)));
+    expect(answers.map((a) => a?.port)).toEqual(sandbox.ports);
+    expect(new Set(answers.map((a) => a?.pid)).size).toBe(processes);
+  });
+
+  it("supervises every service and its logger (sv status)", () => {
+    for (const port of sandbox.ports) {
+      expect(sandbox.svStatus(port)).toMatch(/^run: .*: \(pid \d+\) \d+s; run: log: \(pid \d+\) \d+s$/);
+    }
+  });
+
+  it("runs the app as the unprivileged service user, never as root", async () => {
+    const uid = Number(execFileSync("id", ["-u", "cloudrim"], { encoding: "utf8" }));
+    expect(uid).toBeGreaterThan(0);
+    for (const port of sandbox.ports) {
+      const pid = (await whoServes(port))?.pid ?? 0;
+      expect(uidOf(pid)).toBe(uid);
+    }
+  });
+
+  it("logs each service through svlogd into its own directory", async () => {
+    for (const port of sandbox.ports) {
+      const file = sandbox.logFile(port);
+      const deadline = Date.now() + 5000;
+      while (
+        !(existsSync(file) && readFileSync(file, "utf8").includes(`listening on port ${port}`)) &&
+        Date.now() < deadline
+      ) {
+        await sleep(100);
+      }
+      expect(readFileSync(file, "utf8")).toMatch(
+        new RegExp(`^\\d{4}-\\d{2}-\\d{2}_[\\d:.]+ cloudrim listening on port ${port} `, "m"),
+      );
+    }
+  });
+
+  it("brings a killed process back within moments while the other ports keep answering", async () => {
+    const [victim, ...others] = sandbox.ports as [number, ...number[]];
+    const before = await whoServes(victim);
+    let othersFailed = 0;
+    const watching = { on: true };
+    const watcher = (async () => {
+      while (watching.on) {
+        const answers = await Promise.all(others.map((port) => whoServes(port)));
+        othersFailed += answers.filter((a, i) => a?.port !== others[i]).length;
+        await sleep(10);
+      }
+    })();
+    const killedAt = process.hrtime.bigint();
+    process.kill(before?.pid ?? 0, "SIGKILL");
+    let after = await whoServes(victim);
+    while (after?.pid === undefined || after.pid === before?.pid) {
+      if (Number(process.hrtime.bigint() - killedAt) / 1e6 > 10_000) break;
+      await sleep(5);
+      after = await whoServes(victim);
+    }
+    const recoveryMs = Number(process.hrtime.bigint() - killedAt) / 1e6;
+    watching.on = false;
+    await watcher;
+    process.stdout.write(
+      `port ${victim} answered again ${recoveryMs.toFixed(0)} ms after kill -9 (new pid ${after?.pid ?? "none"})\n`,
+    );
+    expect(after?.port).toBe(victim);
+    expect(after?.pid).not.toBe(before?.pid);
+    expect(recoveryMs).toBeLessThan(5000);
+    expect(othersFailed).toBe(0);
+  });
+
+  it("spreads requests to the regional stand-in over every port in proportion to the weights", async () => {
+    const total = weights.reduce((a, b) => a + b, 0);
+    const rounds = 20;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < total * rounds; i++) {
+      const { body } = await httpGet(sandbox.layout.regionalPort);
+      const port = (JSON.parse(body) as { port: number }).port;
+      counts.set(port, (counts.get(port) ?? 0) + 1);
+    }
+    region.ports.forEach((p) => {
+      const expected = p.weight * rounds;
+      const got = counts.get(p.port) ?? 0;
+      expect({ port: p.port, got: Math.abs(got - expected) <= Math.max(2, expected * 0.1) }).toEqual({
+        port: p.port,
+        got: true,
+      });
+    });
+  });
+
+  it("sends each per-port load balancer stand-in to its own instance port only", async () => {
+    for (const balancer of sandbox.layout.balancers) {
+      const answers = await Promise.all([1, 2, 3].map(() => httpGet(balancer.frontendPort)));
+      expect(answers.map((a) => (JSON.parse(a.body) as { port: number }).port)).toEqual([
+        balancer.instancePort,
+        balancer.instancePort,
+        balancer.instancePort,
+      ]);
+    }
+  });
+});
+
+describe("a service whose app exits at once", () => {
+  let sandbox: HostSandbox;
+  let squatter: Server;
+
+  afterAll(async () => {
+    squatter.close();
+    await sandbox.stop();
+  });
+
+  it("is restarted by runit until it can run, without taking down the others", async () => {
+    const base = await freeBase(2);
+    // Something else holds the second port, so that process exits at start (EADDRINUSE).
+    squatter = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(base + 1, "127.0.0.1", resolve));
+    ({ sandbox } = boot(fleet(base, 2, [1, 1])));
+    await sandbox.waitUntilServing([base]);
+    const log = sandbox.logFile(base + 1);
+    const failures = () => (existsSync(log) ? (readFileSync(log, "utf8").match(/EADDRINUSE/g)?.length ?? 0) : 0);
+    for (let i = 0; i < 30 && failures() < 3; i++) {
+      expect((await whoServes(base))?.port).toBe(base);
+      await sleep(100);
+    }
+    // runsv starts a process that died within a second of starting again once a second.
+    expect(failures()).toBeGreaterThanOrEqual(3);
+    expect(sandbox.svStatus(base + 1)).toMatch(/normally up|want up|^run:/);
+    await new Promise((resolve) => squatter.close(resolve));
+    await sandbox.waitUntilServing([base, base + 1], 10_000);
+  });
+});
