@@ -4,31 +4,21 @@
  * CLI, prints what exists per region, then plans every stack to show nothing would change.
  * `make teardown` undoes all of it.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { resolveFleet } from "../lib/fleet-input";
 import { counts, changesOf } from "../lib/plan-report";
-import { terraformEnv } from "../lib/terraform-env";
 import { progressPrinter, runMain, UserFacingError } from "./console";
-import { deployStacks, PROJECT, synthesize, SynthError } from "./fleet-ops";
+import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "./local-setup";
+import { deployStacks, synthesize, SynthError } from "./fleet-ops";
 import { LocalAwsError, probeEndpoint, startMoto } from "./local-aws";
 import { planStacks } from "./plan-stacks";
 import { formatRegion, observeRegion } from "./summary";
-import { terraformProblem } from "./terraform-check";
-
-export const LOCAL_DIR = join(PROJECT, ".local");
-export const MOTO_PID_FILE = join(LOCAL_DIR, "moto.pid");
 
 async function main(): Promise<number> {
   const progress = progressPrinter("demo");
-  const problem = terraformProblem();
-  if (problem !== undefined) throw new UserFacingError(problem);
-  const env = terraformEnv(PROJECT, { ...process.env, CLOUDRIM_TARGET: "local" });
-  const fleet = resolveFleet(env, PROJECT);
-  if (!fleet.ok) throw new UserFacingError(fleet.message);
-  if (fleet.target.kind !== "local") throw new UserFacingError("internal: the demo runs on the local target");
+  const fleet = localFleet(progress);
+  const { env, context: ctx } = fleet;
   const endpoint = fleet.target.endpoint;
-  mkdirSync(LOCAL_DIR, { recursive: true });
 
   const state = await probeEndpoint(endpoint);
   if (state === "moto") {
@@ -44,8 +34,7 @@ async function main(): Promise<number> {
     }
   }
 
-  progress(`synthesizing ${fleet.source}`);
-  const ctx = { env, outdir: join(PROJECT, "cdktf.out"), workDir: PROJECT, logDir: join(LOCAL_DIR, "logs"), progress };
+  progress("synthesizing");
   let stacks;
   try {
     stacks = await synthesize(ctx);

@@ -6,15 +6,12 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
-import { resolveFleet } from "../lib/fleet-input";
-import { terraformEnv } from "../lib/terraform-env";
 import type { Target } from "../lib/target";
 import { regionClients } from "./aws-clients";
 import { progressPrinter, runMain, UserFacingError } from "./console";
 import { destroyStacks, PROJECT, synthesize } from "./fleet-ops";
-import { LOCAL_DIR, MOTO_PID_FILE } from "./demo";
+import { localFleet, MOTO_PID_FILE } from "./local-setup";
 import { probeEndpoint } from "./local-aws";
-import { terraformProblem } from "./terraform-check";
 
 /** A versioned bucket only deletes when every version is gone; the state stack's destroy needs that. */
 export async function emptyBucket(target: Target, region: string, bucket: string): Promise<number> {
@@ -47,23 +44,12 @@ function stopMotoWeStarted(progress: (line: string) => void): void {
 
 async function main(): Promise<number> {
   const progress = progressPrinter("teardown");
-  const problem = terraformProblem();
-  if (problem !== undefined) throw new UserFacingError(problem);
-  const env = terraformEnv(PROJECT, { ...process.env, CLOUDRIM_TARGET: "local" });
-  const fleet = resolveFleet(env, PROJECT);
-  if (!fleet.ok) throw new UserFacingError(fleet.message);
-  if (fleet.target.kind !== "local") throw new UserFacingError("internal: teardown runs on the local target");
+  const fleet = localFleet(progress);
 
   if ((await probeEndpoint(fleet.target.endpoint)) !== "moto") {
     progress(`no local AWS answers at ${fleet.target.endpoint}: nothing to destroy`);
   } else {
-    const ctx = {
-      env,
-      outdir: join(PROJECT, "cdktf.out"),
-      workDir: PROJECT,
-      logDir: join(LOCAL_DIR, "logs"),
-      progress,
-    };
+    const ctx = fleet.context;
     const stacks = await synthesize(ctx);
     const target = fleet.target;
     const outcomes = await destroyStacks(ctx, stacks, async (wave) => {

@@ -1,0 +1,162 @@
+/*
+ * npm run bench  (as root: it boots the runit sandbox)
+ *
+ * The claim: n+1 supervised processes behind per-port balancing serve close to n times one process.
+ * Side by side, interleaved, in one run, against the CPU-bound /work handler:
+ *   one      one node process, wrk straight at it
+ *   runit    n+1 processes under runit (the real user data), wrk at the regional haproxy stand-in
+ *   cluster  node's cluster module, n+1 workers on one port
+ * Then crash recovery: kill -9 of one supervised process until its port answers again, 20 times.
+ * Writes bench/RESULTS.md.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { HostSandbox, launchTemplateUserData, whoServes } from "../host/sandbox";
+import { planOrThrow } from "../lib/validate";
+
+const REPETITIONS = 3;
+const DURATION = "5s";
+const CONNECTIONS = 20;
+const PATH = "/work?rounds=2000";
+const BASE = 29000;
+
+interface Sample {
+  readonly rps: number;
+  readonly p99ms: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
+
+/** Parses wrk's `Requests/sec:` and the 99% line of `--latency`. */
+export function parseWrk(output: string): Sample {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(output);
+  const unit = p99?.[2] === "us" ? 0.001 : p99?.[2] === "s" ? 1000 : 1;
+  return { rps, p99ms: Number(p99?.[1]) * unit };
+}
+
+function wrk(port: number): Sample {
+  const result = spawnSync(
+    "wrk",
+    ["-t1", `-c${CONNECTIONS}`, `-d${DURATION}`, "--latency", `http://127.0.0.1:${port}${PATH}`],
+    { encoding: "utf8", timeout: 30_000 },
+  );
+  if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
+  return parseWrk(result.stdout);
+}
+
+async function waitFor(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await whoServes(port)) !== undefined) return;
+    await sleep(100);
+  }
+  throw new Error(`port ${port} never answered`);
+}
+
+function startNode(script: string, env: Record<string, string>): ChildProcess {
+  return spawn("node", [script], { env: { ...process.env, ...env }, stdio: "ignore" });
+}
+
+async function main(): Promise<void> {
+  const n = cpus().length;
+  const processes = n + 1;
+  const appScript = join(__dirname, "..", "app", "server.js");
+
+  const one = startNode(appScript, { PORT: String(BASE), HOST: "127.0.0.1" });
+  const cluster = startNode(join(__dirname, "cluster.js"), {
+    PORT: String(BASE + 1),
+    HOST: "127.0.0.1",
+    WORKERS: String(processes),
+  });
+  const plan = planOrThrow({
+    deployment: "bench",
+    domain: "bench.test",
+    allowedCidrs: ["127.0.0.0/8"],
+    basePort: BASE + 100,
+    listenerPort: BASE + 100,
+    processes,
+    state: { bucket: "cloudrim-bench", region: "us-east-1" },
+    regions: [{ region: "us-east-1" }],
+  });
+  const region = plan.regions[0];
+  if (region === undefined) throw new Error("no region");
+  const sandbox = HostSandbox.boot({ region, userData: launchTemplateUserData(plan, region) });
+  try {
+    await Promise.all([waitFor(BASE), waitFor(BASE + 1), sandbox.waitUntilServing()]);
+    const targets = { one: BASE, runit: sandbox.layout.regionalPort, cluster: BASE + 1 } as const;
+    const samples: Record<keyof typeof targets, Sample[]> = { one: [], runit: [], cluster: [] };
+    for (const name of Object.keys(targets) as (keyof typeof targets)[]) wrk(targets[name]); // warm-up
+    for (let rep = 0; rep < REPETITIONS; rep++) {
+      for (const name of Object.keys(targets) as (keyof typeof targets)[]) {
+        const sample = wrk(targets[name]);
+        samples[name].push(sample);
+        process.stderr.write(
+          `bench: ${name} #${rep + 1}: ${sample.rps.toFixed(0)} req/s, p99 ${sample.p99ms.toFixed(1)} ms\n`,
+        );
+      }
+    }
+
+    const recoveries: number[] = [];
+    const victim = region.ports[0]?.port ?? 0;
+    for (let trial = 0; trial < 20; trial++) {
+      await sleep(1500); // runsv waits 1 s before restarting a process that died within a second of starting
+      const before = await whoServes(victim);
+      const killedAt = process.hrtime.bigint();
+      process.kill(before?.pid ?? 0, "SIGKILL");
+      let after = await whoServes(victim);
+      while (after === undefined || after.pid === before?.pid) {
+        await sleep(2);
+        after = await whoServes(victim);
+      }
+      recoveries.push(Number(process.hrtime.bigint() - killedAt) / 1e6);
+    }
+
+    const baseline = median(samples.one.map((s) => s.rps));
+    const row = (name: keyof typeof samples, label: string) => {
+      const rps = median(samples[name].map((s) => s.rps));
+      const p99 = median(samples[name].map((s) => s.p99ms));
+      return `| ${label} | ${rps.toFixed(0)} | ${p99.toFixed(1)} | ${(rps / baseline).toFixed(2)}x |`;
+    };
+    const nodeVersion = process.version;
+    const cpuModel = cpus()[0]?.model ?? "unknown";
+    const report = [
+      "# Benchmark results",
+      "",
+      `Measured by \`npm run bench\` (as root) on ${new Date().toISOString().slice(0, 10)}: ${n} cores (${cpuModel}), Node ${nodeVersion},`,
+      `wrk ${spawnSync("wrk", ["-v"], { encoding: "utf8" }).stdout.split("\n")[0]?.trim() ?? ""}, haproxy ${/version ([\d.]+)/.exec(spawnSync("haproxy", ["-v"], { encoding: "utf8" }).stdout)?.[1] ?? "?"}.`,
+      "",
+      `Load: \`wrk -t1 -c${CONNECTIONS} -d${DURATION} --latency http://127.0.0.1:PORT${PATH}\` (pbkdf2, 2000 rounds per request),`,
+      `the three set-ups interleaved, ${REPETITIONS} runs each after a warm-up run; medians.`,
+      "",
+      `| set-up | req/s | p99 ms | vs one process |`,
+      `| --- | ---: | ---: | ---: |`,
+      row("one", "one process, direct"),
+      row("runit", `${processes} runit services behind the per-port haproxy stand-in (regional entry)`),
+      row("cluster", `node cluster, ${processes} workers on one port`),
+      "",
+      `Crash recovery (kill -9 of the process on port ${victim} until a new pid answers), 20 trials:`,
+      `min ${Math.min(...recoveries).toFixed(0)} ms, median ${median(recoveries).toFixed(0)} ms, max ${Math.max(...recoveries).toFixed(0)} ms.`,
+      "",
+    ].join("\n");
+    process.stdout.write(report);
+    writeFileSync(join(__dirname, "RESULTS.md"), report);
+  } finally {
+    one.kill();
+    cluster.kill("SIGTERM");
+    await sandbox.stop();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench: ${String(error)}\n`);
+    process.exit(1);
+  });
+}

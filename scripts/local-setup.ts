@@ -1,0 +1,38 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { resolveFleet } from "../lib/fleet-input";
+import type { FleetPlan } from "../lib/plan";
+import { terraformEnv } from "../lib/terraform-env";
+import { UserFacingError } from "./console";
+import { PROJECT, type FleetContext } from "./fleet-ops";
+import { terraformProblem } from "./terraform-check";
+
+/** Where the demo keeps what it starts and writes: moto's pid and log, per-stack logs. */
+export const LOCAL_DIR = join(PROJECT, ".local");
+export const MOTO_PID_FILE = join(LOCAL_DIR, "moto.pid");
+
+export interface LocalFleet {
+  readonly env: NodeJS.ProcessEnv;
+  readonly plan: FleetPlan;
+  readonly target: { readonly kind: "local"; readonly endpoint: string };
+  readonly context: FleetContext;
+}
+
+/** What `make demo` and `make teardown` share: checked tools, the local target, the validated fleet. */
+export function localFleet(progress: (line: string) => void): LocalFleet {
+  const problem = terraformProblem();
+  if (problem !== undefined) throw new UserFacingError(problem);
+  const env = terraformEnv(PROJECT, { ...process.env, CLOUDRIM_TARGET: "local" });
+  const fleet = resolveFleet(env, PROJECT);
+  if (!fleet.ok) throw new UserFacingError(fleet.message);
+  if (fleet.target.kind !== "local") throw new UserFacingError("internal: expected the local target");
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  const context = {
+    env,
+    outdir: join(PROJECT, "cdktf.out"),
+    workDir: PROJECT,
+    logDir: join(LOCAL_DIR, "logs"),
+    progress,
+  };
+  return { env, plan: fleet.plan, target: fleet.target, context };
+}
