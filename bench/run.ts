@@ -5,6 +5,9 @@
  * Side by side, interleaved, in one run, against the CPU-bound /work handler:
  *   one      one node process, wrk straight at it
  *   runit    n+1 processes under runit (the real user data), wrk at the regional haproxy stand-in
+ *            (two proxy hops: the weighted choice, then the port's load balancer)
+ *   onehop   the same processes behind one haproxy hop that picks a port by weight, as DNS does on AWS
+ *            at no per-request cost
  *   cluster  node's cluster module, n+1 workers on one port
  * Then crash recovery: kill -9 of one supervised process until its port answers again, 20 times.
  * Writes bench/RESULTS.md.
@@ -26,6 +29,15 @@ interface Sample {
   readonly rps: number;
   readonly p99ms: number;
 }
+
+const LIMITS = [
+  "What limits the per-port set-up here: everything shares the same 2 cores. wrk (one thread) and haproxy",
+  "copy every request and response in user space, and the stand-in's regional entry does it twice (the weighted",
+  "choice, then the port's load balancer), which costs the node processes CPU they would otherwise use; the",
+  "cluster module hands connections to its workers without a proxy in the data path. One hop instead of two",
+  "recovers part of the gap. On AWS the weighted choice is DNS and the load balancers run on their own hosts, so",
+  "an instance gives all of its cores to the n+1 node processes and this proxy cost disappears.",
+].join("\n");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: readonly number[]) => {
@@ -90,8 +102,31 @@ async function main(): Promise<void> {
   const sandbox = HostSandbox.boot({ region, userData: launchTemplateUserData(plan, region) });
   try {
     await Promise.all([waitFor(BASE), waitFor(BASE + 1), sandbox.waitUntilServing()]);
-    const targets = { one: BASE, runit: sandbox.layout.regionalPort, cluster: BASE + 1 } as const;
-    const samples: Record<keyof typeof targets, Sample[]> = { one: [], runit: [], cluster: [] };
+    const oneHopPort = BASE + 2;
+    const oneHopConfig = join(sandbox.root, "onehop.cfg");
+    writeFileSync(
+      oneHopConfig,
+      [
+        "global",
+        "  nbthread 1",
+        "defaults",
+        "  mode tcp",
+        "  timeout connect 2s",
+        "  timeout client 30s",
+        "  timeout server 30s",
+        "frontend onehop",
+        `  bind 127.0.0.1:${oneHopPort}`,
+        "  default_backend ports",
+        "backend ports",
+        "  balance roundrobin",
+        ...region.ports.map((p) => `  server port-${p.port} 127.0.0.1:${p.port} weight ${p.weight}`),
+        "",
+      ].join("\n"),
+    );
+    const oneHop = spawn("haproxy", ["-db", "-f", oneHopConfig], { stdio: "ignore" });
+    await waitFor(oneHopPort);
+    const targets = { one: BASE, runit: sandbox.layout.regionalPort, onehop: oneHopPort, cluster: BASE + 1 } as const;
+    const samples: Record<keyof typeof targets, Sample[]> = { one: [], runit: [], onehop: [], cluster: [] };
     for (const name of Object.keys(targets) as (keyof typeof targets)[]) wrk(targets[name]); // warm-up
     for (let rep = 0; rep < REPETITIONS; rep++) {
       for (const name of Object.keys(targets) as (keyof typeof targets)[]) {
@@ -133,18 +168,22 @@ async function main(): Promise<void> {
       `wrk ${spawnSync("wrk", ["-v"], { encoding: "utf8" }).stdout.split("\n")[0]?.trim() ?? ""}, haproxy ${/version ([\d.]+)/.exec(spawnSync("haproxy", ["-v"], { encoding: "utf8" }).stdout)?.[1] ?? "?"}.`,
       "",
       `Load: \`wrk -t1 -c${CONNECTIONS} -d${DURATION} --latency http://127.0.0.1:PORT${PATH}\` (pbkdf2, 2000 rounds per request),`,
-      `the three set-ups interleaved, ${REPETITIONS} runs each after a warm-up run; medians.`,
+      `the set-ups interleaved, ${REPETITIONS} runs each after a warm-up run; medians.`,
       "",
       `| set-up | req/s | p99 ms | vs one process |`,
       `| --- | ---: | ---: | ---: |`,
       row("one", "one process, direct"),
-      row("runit", `${processes} runit services behind the per-port haproxy stand-in (regional entry)`),
+      row("runit", `${processes} runit services behind the per-port haproxy stand-in (regional entry: 2 proxy hops)`),
+      row("onehop", `${processes} runit services behind one haproxy hop picking a port by weight (as DNS does)`),
       row("cluster", `node cluster, ${processes} workers on one port`),
+      "",
+      LIMITS,
       "",
       `Crash recovery (kill -9 of the process on port ${victim} until a new pid answers), 20 trials:`,
       `min ${Math.min(...recoveries).toFixed(0)} ms, median ${median(recoveries).toFixed(0)} ms, max ${Math.max(...recoveries).toFixed(0)} ms.`,
       "",
     ].join("\n");
+    oneHop.kill();
     process.stdout.write(report);
     writeFileSync(join(__dirname, "RESULTS.md"), report);
   } finally {

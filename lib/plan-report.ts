@@ -94,10 +94,12 @@ function first(value: unknown): Record<string, unknown> | undefined {
   return Array.isArray(value) ? record(value[0]) : undefined;
 }
 
+/** The configured AWS name; none for generated names (`name_prefix`), which carry a creation timestamp. */
 function labelOf(change: TerraformResourceChange): string | undefined {
   const state = record(change.change.after) ?? record(change.change.before);
   const name = state?.name;
-  return typeof name === "string" ? name : undefined;
+  const generated = typeof state?.name_prefix === "string" && state.name_prefix !== "";
+  return typeof name === "string" && !generated ? name : undefined;
 }
 
 export function changesOf(plan: TerraformPlanJson): Change[] {
@@ -192,10 +194,10 @@ function formatWeights(weights: Readonly<Record<string, number>>): string {
 function topologyTable(summary: StackSummary): string[] {
   const { before, after } = summary;
   if (before.loadBalancers.length === 0 && after.loadBalancers.length === 0) return [];
-  const row = (what: string, b: string, a: string) => `| ${what} | ${b} | ${a} |${b === a ? "" : " changed"}`;
+  const row = (what: string, b: string, a: string) => `| ${what} | ${b} | ${a} | ${b === a ? "" : "yes"} |`;
   return [
-    "| topology | before | after |",
-    "| --- | --- | --- |",
+    "| topology | before | after | changed |",
+    "| --- | --- | --- | --- |",
     row("instance ports", formatPorts(before.instancePorts), formatPorts(after.instancePorts)),
     row("load balancers", `${before.loadBalancers.length}`, `${after.loadBalancers.length}`),
     row("weighted records", `${Object.keys(before.weights).length}`, `${Object.keys(after.weights).length}`),

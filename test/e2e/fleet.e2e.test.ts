@@ -257,12 +257,14 @@ describe("the fleet on a local AWS", () => {
       expect(code).toBe(2);
       expect(report).toContain("## Terraform plan: 2 of 2 stacks change");
       // 3 → 5 processes: two new load balancers and two new weighted records per region.
-      expect(report).toContain("| instance ports | 9000-9002 | 9000-9004 | changed");
-      expect(report).toContain("| load balancers | 3 | 5 | changed");
-      expect(report).toContain("| weighted records | 3 | 5 | changed");
+      expect(report).toContain("| instance ports | 9000-9002 | 9000-9004 | yes |");
+      expect(report).toContain("| load balancers | 3 | 5 | yes |");
+      expect(report).toContain("| weighted records | 3 | 5 | yes |");
       expect(report).toContain(
-        "| weights | port-9000=1, port-9001=1, port-9002=1 | port-9000=1, port-9001=1, port-9002=1, port-9003=1, port-9004=1 | changed",
+        "| weights | port-9000=1, port-9001=1, port-9002=1 | port-9000=1, port-9001=1, port-9002=1, port-9003=1, port-9004=1 | yes |",
       );
+      // Generated names (the launch template's name_prefix) carry a timestamp: no label.
+      expect(report).toMatch(/`aws_launch_template\.service_launch-template_[0-9A-F]{8}`: update/);
       // internal → public forces every existing load balancer to be replaced: called out first.
       expect(report).toMatch(/^> \[!CAUTION\]\n> \*\*6 dangerous changes\*\*/m);
       for (const regionName of ["us-east-1", "eu-west-1"]) {
