@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { get } from "node:http";
 import { connect } from "node:net";
 import { endpointPort } from "../lib/target";
@@ -74,6 +74,7 @@ export async function startMoto(endpoint: string, logFile: string, detached: boo
     detached,
     stdio: ["ignore", log, log],
   });
+  closeSync(log); // the child has its own copy
   if (detached) child.unref();
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {

@@ -89,7 +89,10 @@ export class LocalFleet {
     if (running()) {
       const exited = new Promise((resolve) => this.moto.once("exit", resolve));
       this.moto.kill("SIGTERM");
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      // A pending timer would keep jest waiting after the suite.
+      clearTimeout(timer);
       if (running()) this.moto.kill("SIGKILL");
     }
     rmSync(this.dir, { recursive: true, force: true });
