@@ -11,6 +11,7 @@ import type { FleetPlan, RegionPlan } from "../../lib/plan";
 import { changesOf, exitCodeOf, type StackPlan } from "../../lib/plan-report";
 import type { Target } from "../../lib/target";
 import { regionClients } from "../../scripts/aws-clients";
+import { deployFleet } from "../../scripts/deploy";
 import { deployStacks, destroyStacks, PROJECT } from "../../scripts/fleet-ops";
 import { planStack, planStacks } from "../../scripts/plan-stacks";
 import { run } from "../../scripts/run";
@@ -66,6 +67,19 @@ describe("the fleet on a local AWS", () => {
     await local.stop();
   });
 
+  it("refuses to deploy a region before its state bucket exists, naming the stack to deploy first", async () => {
+    const configured = await local.configure(fleetConfig());
+    const deploying = deployFleet(local.context(), configured.plan, configured.target, ["cloudrim-e2e-us-*"]);
+    await expect(deploying).rejects.toThrow(
+      'state.bucket: "cloudrim-e2e-state" does not exist in us-east-1, and the selected stacks keep their state there; ' +
+        "deploy the state stack first (npm run deploy -- cloudrim-e2e-state) or add it to the selection",
+    );
+    const { Buckets: buckets = [] } = await regionClients(configured.target, "us-east-1").s3.send(
+      new ListBucketsCommand({}),
+    );
+    expect(buckets).toEqual([]);
+  });
+
   it("deploys every region it can: a region whose network does not exist fails alone", async () => {
     const broken = fleetConfig({
       regions: [
@@ -73,10 +87,13 @@ describe("the fleet on a local AWS", () => {
         { region: "eu-west-1", vpcId: "vpc-0000dead", subnetIds: ["subnet-0000dead"] },
       ],
     });
-    const { stacks } = await local.configure(broken);
-    const outcomes = await deployStacks(
+    const configured = await local.configure(broken);
+    // npm run deploy with no globs: every stack, on a local AWS that has nothing yet.
+    const outcomes = await deployFleet(
       local.context((l) => log.push(l)),
-      stacks,
+      configured.plan,
+      configured.target,
+      [],
     );
     const byStack = Object.fromEntries(outcomes.map((o) => [o.stack, o.ok]));
     expect(byStack).toEqual({
