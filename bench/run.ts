@@ -17,6 +17,7 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { HostSandbox, launchTemplateUserData, whoServes } from "../host/sandbox";
+import { HAPROXY_PREAMBLE } from "../host/stand-in";
 import { planOrThrow } from "../lib/validate";
 
 const REPETITIONS = 3;
@@ -107,13 +108,7 @@ async function main(): Promise<void> {
     writeFileSync(
       oneHopConfig,
       [
-        "global",
-        "  nbthread 1",
-        "defaults",
-        "  mode tcp",
-        "  timeout connect 2s",
-        "  timeout client 30s",
-        "  timeout server 30s",
+        ...HAPROXY_PREAMBLE,
         "frontend onehop",
         `  bind 127.0.0.1:${oneHopPort}`,
         "  default_backend ports",

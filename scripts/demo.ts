@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { counts, changesOf } from "../lib/plan-report";
 import { progressPrinter, runMain, UserFacingError } from "./console";
 import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "./local-setup";
-import { deployStacks, synthesize, SynthError } from "./fleet-ops";
+import { deployStacks, synthesize } from "./fleet-ops";
 import { LocalAwsError, probeEndpoint, startMoto } from "./local-aws";
 import { planStacks } from "./plan-stacks";
 import { formatRegion, observeRegion } from "./summary";
@@ -35,13 +35,7 @@ async function main(): Promise<number> {
   }
 
   progress("synthesizing");
-  let stacks;
-  try {
-    stacks = await synthesize(ctx);
-  } catch (error) {
-    if (error instanceof SynthError) throw new UserFacingError(error.message);
-    throw error;
-  }
+  const stacks = await synthesize(ctx);
   const outcomes = await deployStacks(ctx, stacks);
   const failed = outcomes.filter((o) => !o.ok);
   if (failed.length > 0) {

@@ -18,7 +18,7 @@ import type { Target } from "../lib/target";
 import { terraformEnv } from "../lib/terraform-env";
 import { clientConfig } from "./aws-clients";
 import { progressPrinter, runMain, UserFacingError } from "./console";
-import { deployStacks, PROJECT, synthesize, SynthError, type FleetContext, type StackOutcome } from "./fleet-ops";
+import { deployStacks, PROJECT, synthesize, type FleetContext, type StackOutcome } from "./fleet-ops";
 import { probeEndpoint } from "./local-aws";
 import { terraformProblem } from "./terraform-check";
 
@@ -72,13 +72,7 @@ export async function deployFleet(
     );
   }
   ctx.progress("synthesizing");
-  let stacks;
-  try {
-    stacks = await synthesize(ctx);
-  } catch (error) {
-    if (error instanceof SynthError) throw new UserFacingError(error.message);
-    throw error;
-  }
+  const stacks = await synthesize(ctx);
   const selection = selectStacks(
     stacks.map((s) => s.name),
     globs,

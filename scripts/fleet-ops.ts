@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stackWaves, type StackNode } from "../lib/stack-selection";
+import { UserFacingError } from "./console";
 import { run } from "./run";
 
 export const PROJECT = resolve(__dirname, "..");
@@ -31,7 +32,8 @@ export interface StackOutcome {
   readonly seconds: number;
 }
 
-export class SynthError extends Error {}
+/** The fleet config is invalid (every problem listed) or main.ts failed: the user's to fix. */
+export class SynthError extends UserFacingError {}
 
 /** Runs main.ts (exactly what `cdktf synth` runs) and returns the stacks it wrote. */
 export async function synthesize(ctx: FleetContext): Promise<StackNode[]> {
