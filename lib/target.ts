@@ -19,6 +19,16 @@ export function enforcesTlsOnlyPolicy(target: Target): boolean {
   return target.kind === "aws";
 }
 
+/**
+ * Whether a stack's working directory may drop the backend it was initialised with (`terraform init
+ * -reconfigure`) before a deploy or destroy. On the local AWS, yes: its endpoint is per-run configuration
+ * (another port, a restarted emulator) and the state lives in the emulator. On AWS, never: a changed
+ * bucket, region or key means the state has to move (`-migrate-state`), and that is the operator's call.
+ */
+export function reconfiguresBackends(target: Target): boolean {
+  return target.kind === "local";
+}
+
 export const TARGET_ENV = "CLOUDRIM_TARGET";
 export const ENDPOINT_ENV = "CLOUDRIM_LOCAL_ENDPOINT";
 /** moto_server's port for this project (moto's own default, 5000, is often taken by other tools). */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { counts, changesOf } from "../lib/plan-report";
 import { progressPrinter, runMain, UserFacingError } from "./console";
 import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "./local-setup";
-import { deployStacks, synthesize } from "./fleet-ops";
+import { deployStacks, outcomeReport, synthesize } from "./fleet-ops";
 import { LocalAwsError, probeEndpoint, startMoto } from "./local-aws";
 import { planStacks } from "./plan-stacks";
 import { formatRegion, observeRegion } from "./summary";
@@ -39,8 +39,7 @@ async function main(): Promise<number> {
   const outcomes = await deployStacks(ctx, stacks);
   const failed = outcomes.filter((o) => !o.ok);
   if (failed.length > 0) {
-    for (const f of failed)
-      process.stderr.write(`  ${f.stack}: ${f.summary}${f.log === "" ? "" : ` (log: ${f.log})`}\n`);
+    for (const f of failed) process.stderr.write(`${outcomeReport(f)}\n`);
     throw new UserFacingError(`${failed.length} stack(s) failed to deploy; the others are up. Fix and run again.`);
   }
 

@@ -18,7 +18,7 @@ import type { Target } from "../lib/target";
 import { terraformEnv } from "../lib/terraform-env";
 import { clientConfig } from "./aws-clients";
 import { progressPrinter, runMain, UserFacingError } from "./console";
-import { deployStacks, PROJECT, synthesize, type FleetContext, type StackOutcome } from "./fleet-ops";
+import { deployStacks, outcomeReport, PROJECT, synthesize, type FleetContext, type StackOutcome } from "./fleet-ops";
 import { probeEndpoint } from "./local-aws";
 import { terraformProblem } from "./terraform-check";
 
@@ -106,9 +106,7 @@ async function main(): Promise<number> {
     progress: progressPrinter("deploy"),
   };
   const outcomes = await deployFleet(ctx, fleet.plan, fleet.target, positionals);
-  for (const o of outcomes) {
-    process.stdout.write(`${o.stack}: ${o.summary}${o.ok || o.log === "" ? "" : ` (log: ${o.log})`}\n`);
-  }
+  for (const o of outcomes) process.stdout.write(`${outcomeReport(o)}\n`);
   const failed = outcomes.filter((o) => !o.ok).length;
   if (failed > 0) throw new UserFacingError(`${failed} stack(s) failed; the others are deployed. Fix and run again.`);
   return 0;

@@ -9,7 +9,7 @@ import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client
 import type { Target } from "../lib/target";
 import { regionClients } from "./aws-clients";
 import { progressPrinter, runMain, UserFacingError } from "./console";
-import { destroyStacks, PROJECT, synthesize } from "./fleet-ops";
+import { destroyStacks, outcomeReport, PROJECT, synthesize } from "./fleet-ops";
 import { localFleet, MOTO_PID_FILE } from "./local-setup";
 import { probeEndpoint } from "./local-aws";
 
@@ -60,7 +60,7 @@ async function main(): Promise<number> {
     });
     const failed = outcomes.filter((o) => !o.ok);
     if (failed.length > 0) {
-      for (const f of failed) process.stderr.write(`  ${f.stack}: ${f.summary} (log: ${f.log})\n`);
+      for (const f of failed) process.stderr.write(`${outcomeReport(f)}\n`);
       throw new UserFacingError(`${failed.length} stack(s) failed to destroy; the local AWS is left running to retry`);
     }
   }

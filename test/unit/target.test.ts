@@ -1,4 +1,10 @@
-import { awsProviderConfig, s3BackendOverrides, targetFromEnv, type Target } from "../../lib/target";
+import {
+  awsProviderConfig,
+  reconfiguresBackends,
+  s3BackendOverrides,
+  targetFromEnv,
+  type Target,
+} from "../../lib/target";
 
 describe("target from the environment", () => {
   it("deploys to real AWS by default", () => {
@@ -82,5 +88,15 @@ describe("provider and backend settings per target", () => {
       usePathStyle: true,
       skipCredentialsValidation: true,
     });
+  });
+});
+
+describe("a stack directory initialised for another backend", () => {
+  it("is re-initialised on the local AWS, whose endpoint changes from run to run", () => {
+    expect(reconfiguresBackends({ kind: "local", endpoint: "http://127.0.0.1:5056" })).toBe(true);
+  });
+
+  it("is never re-initialised on AWS: a moved state bucket is the operator's migration to make", () => {
+    expect(reconfiguresBackends({ kind: "aws" })).toBe(false);
   });
 });
