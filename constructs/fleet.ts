@@ -13,7 +13,9 @@ export interface FleetStacks {
 
 /**
  * The whole fleet: the state bucket stack, the hosted zone's stack when the fleet creates the zone,
- * then one stack per region. Dependencies order `cdktf deploy '*'`: bucket, zone, regions (in parallel).
+ * then one stack per region. The dependencies give the deploy order (bucket, zone, regions in parallel);
+ * `npm run deploy` follows them one stack at a time, because cdktf initialises every selected stack
+ * before it deploys any, and a region's S3 backend cannot initialise before the bucket exists.
  */
 export function addFleet(scope: Construct, plan: FleetPlan, target: Target = { kind: "aws" }): FleetStacks {
   const state = new StateBucketStack(scope, {

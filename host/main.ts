@@ -8,6 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { resolveFleet } from "../lib/fleet-input";
+import { runMain } from "../scripts/console";
 import { HostError, HostSandbox, launchTemplateUserData } from "./sandbox";
 
 async function main(): Promise<number> {
@@ -58,8 +59,4 @@ async function main(): Promise<number> {
   return await new Promise<number>(() => undefined);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`host: ${error instanceof HostError ? error.message : String(error)}\n`);
-  if (!(error instanceof HostError) && error instanceof Error) process.stderr.write(`${error.stack ?? ""}\n`);
-  process.exit(1);
-});
+if (require.main === module) runMain(main, "host");

@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { App } from "cdktf";
 import { addFleet } from "../constructs/fleet";
+import { UserFacingError } from "../scripts/console";
 import type { FleetPlan, RegionPlan } from "../lib/plan";
-import { decodeUserData, runitServices } from "../lib/user-data";
+import { decodeUserData } from "../lib/user-data";
 import {
   inRoot,
   PACKAGE_COMMANDS,
@@ -17,7 +18,7 @@ import {
 } from "./cloud-config";
 import { haproxyConfig, standInLayout, type StandInLayout } from "./stand-in";
 
-export class HostError extends Error {}
+export class HostError extends UserFacingError {}
 
 /**
  * The user data a region's launch template really carries: the fleet is synthesized as `cdktf synth`
@@ -166,20 +167,19 @@ export class HostSandbox {
     return this.region.ports.map((p) => p.port);
   }
 
-  private service(port: number) {
-    const service = runitServices(this.region.stackName.split("-")[0] ?? "", [port])[0];
-    const named = this.region.ports.find((p) => p.port === port)?.runitService;
-    if (service === undefined || named === undefined) throw new HostError(`no service for port ${port}`);
-    return { ...service, name: named };
+  private serviceName(port: number): string {
+    const name = this.region.ports.find((p) => p.port === port)?.runitService;
+    if (name === undefined) throw new HostError(`no service for port ${port}`);
+    return name;
   }
 
   serviceDir(port: number): string {
-    return inRoot(this.root, `/etc/service/${this.service(port).name}`);
+    return inRoot(this.root, `/etc/service/${this.serviceName(port)}`);
   }
 
   /** svlogd's current log file of the service on `port`. */
   logFile(port: number): string {
-    const name = this.service(port).name;
+    const name = this.serviceName(port);
     const logDirectory = this.config.write_files
       .map((f) => f.path)
       .find((p) => p.endsWith(`/${name}/config`) && p.startsWith("/var/log/"));

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { runitServiceName } from "./names";
 
 /**
  * What the instance must run: one runit service per port, all running the same command as the
@@ -49,7 +50,7 @@ export function appDirectory(service: string): string {
 
 export function runitServices(service: string, ports: readonly number[]): RunitService[] {
   return ports.map((port) => {
-    const name = `${service}-${port}`;
+    const name = runitServiceName(service, port);
     return { name, port, directory: `/etc/sv/${name}`, logDirectory: `/var/log/${service}/${name}` };
   });
 }

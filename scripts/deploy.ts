@@ -9,7 +9,7 @@
  * user reads which stack to deploy instead of Terraform's backend error.
  */
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { resolveFleet } from "../lib/fleet-input";
 import type { FleetPlan } from "../lib/plan";
@@ -18,7 +18,15 @@ import type { Target } from "../lib/target";
 import { terraformEnv } from "../lib/terraform-env";
 import { clientConfig } from "./aws-clients";
 import { progressPrinter, runMain, UserFacingError } from "./console";
-import { deployStacks, outcomeReport, PROJECT, synthesize, type FleetContext, type StackOutcome } from "./fleet-ops";
+import {
+  deployStacks,
+  fleetContext,
+  outcomeReport,
+  PROJECT,
+  synthesize,
+  type FleetContext,
+  type StackOutcome,
+} from "./fleet-ops";
 import { probeEndpoint } from "./local-aws";
 import { terraformProblem } from "./terraform-check";
 
@@ -98,13 +106,7 @@ async function main(): Promise<number> {
   const env = terraformEnv(PROJECT);
   const fleet = resolveFleet(env, process.cwd());
   if (!fleet.ok) throw new UserFacingError(fleet.message);
-  const ctx: FleetContext = {
-    env,
-    outdir: resolve(values.outdir),
-    workDir: process.cwd(),
-    logDir: join(PROJECT, ".local", "logs"),
-    progress: progressPrinter("deploy"),
-  };
+  const ctx = fleetContext(env, resolve(values.outdir), progressPrinter("deploy"), process.cwd());
   const outcomes = await deployFleet(ctx, fleet.plan, fleet.target, positionals);
   for (const o of outcomes) process.stdout.write(`${outcomeReport(o)}\n`);
   const failed = outcomes.filter((o) => !o.ok).length;

@@ -24,6 +24,16 @@ export interface FleetContext {
   readonly progress: (line: string) => void;
 }
 
+/** The context the commands share: logs in .local/logs, the state stack's state in `workDir`. */
+export function fleetContext(
+  env: NodeJS.ProcessEnv,
+  outdir: string,
+  progress: (line: string) => void,
+  workDir = PROJECT,
+): FleetContext {
+  return { env, outdir, workDir, logDir: join(PROJECT, ".local", "logs"), progress };
+}
+
 export interface StackOutcome {
   readonly stack: string;
   readonly ok: boolean;
@@ -51,7 +61,8 @@ export async function synthesize(ctx: FleetContext): Promise<StackNode[]> {
 
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 
-function outcomeLine(output: string, ok: boolean, stackDir: string): string {
+/** One line for a stack's cdktf run: Terraform's own summary, or its first error with what to do. */
+export function outcomeLine(output: string, ok: boolean, stackDir: string): string {
   const text = output.replace(ANSI, "");
   const complete = [...text.matchAll(/(Apply|Destroy) complete! Resources: [^\n]*/g)].map((m) => m[0]).pop();
   if (ok) return complete ?? "done";

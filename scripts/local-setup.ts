@@ -4,7 +4,7 @@ import { resolveFleet } from "../lib/fleet-input";
 import type { FleetPlan } from "../lib/plan";
 import { terraformEnv } from "../lib/terraform-env";
 import { UserFacingError } from "./console";
-import { PROJECT, type FleetContext } from "./fleet-ops";
+import { fleetContext, PROJECT, type FleetContext } from "./fleet-ops";
 import { terraformProblem } from "./terraform-check";
 
 /** Where the demo keeps what it starts and writes: moto's pid and log, per-stack logs. */
@@ -27,12 +27,6 @@ export function localFleet(progress: (line: string) => void): LocalFleet {
   if (!fleet.ok) throw new UserFacingError(fleet.message);
   if (fleet.target.kind !== "local") throw new UserFacingError("internal: expected the local target");
   mkdirSync(LOCAL_DIR, { recursive: true });
-  const context = {
-    env,
-    outdir: join(PROJECT, "cdktf.out"),
-    workDir: PROJECT,
-    logDir: join(LOCAL_DIR, "logs"),
-    progress,
-  };
+  const context = fleetContext(env, join(PROJECT, "cdktf.out"), progress);
   return { env, plan: fleet.plan, target: fleet.target, context };
 }

@@ -6,16 +6,15 @@
  * Exit code: 0 no changes, 2 changes, 1 a stack failed (the others are still planned and reported).
  */
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { exitCodeOf, renderReport } from "../lib/plan-report";
 import { selectStacks } from "../lib/stack-selection";
 import { terraformEnv } from "../lib/terraform-env";
-import { PROJECT, synthesize, SynthError } from "./fleet-ops";
+import { UserFacingError, runMain } from "./console";
+import { fleetContext, PROJECT, synthesize } from "./fleet-ops";
 import { planStacks } from "./plan-stacks";
 import { terraformProblem } from "./terraform-check";
-
-class UsageError extends Error {}
 
 function parseOptions(argv: readonly string[]) {
   const { values, positionals } = parseArgs({
@@ -29,7 +28,7 @@ function parseOptions(argv: readonly string[]) {
   });
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new UsageError(`--concurrency: got "${values.concurrency}"; must be a whole number of at least 1`);
+    throw new UserFacingError(`--concurrency: got "${values.concurrency}"; must be a whole number of at least 1`);
   }
   return { report: values.report, concurrency, outdir: resolve(values.outdir), globs: positionals };
 }
@@ -37,22 +36,16 @@ function parseOptions(argv: readonly string[]) {
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const problem = terraformProblem();
-  if (problem !== undefined) throw new UsageError(problem);
+  if (problem !== undefined) throw new UserFacingError(problem);
   const env = terraformEnv(PROJECT);
   const progress = (line: string) => process.stderr.write(`plan: ${line}\n`);
   progress("synthesizing");
-  const stacks = await synthesize({
-    env,
-    outdir: options.outdir,
-    workDir: process.cwd(),
-    logDir: join(PROJECT, ".local", "logs"),
-    progress,
-  });
+  const stacks = await synthesize(fleetContext(env, options.outdir, progress, process.cwd()));
   const selection = selectStacks(
     stacks.map((s) => s.name),
     options.globs,
   );
-  if (!selection.ok) throw new UsageError(selection.error);
+  if (!selection.ok) throw new UserFacingError(selection.error);
   const plans = await planStacks(selection.stacks, options.outdir, env, options.concurrency, progress);
   const report = renderReport(plans);
   if (options.report !== undefined) writeFileSync(options.report, report);
@@ -60,13 +53,4 @@ async function main(): Promise<number> {
   return exitCodeOf(plans);
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof SynthError;
-    process.stderr.write(`plan: ${known ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+if (require.main === module) runMain(main, "plan");

@@ -6,10 +6,12 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import type { FleetPlan } from "../lib/plan";
+import type { StackNode } from "../lib/stack-selection";
 import type { Target } from "../lib/target";
 import { regionClients } from "./aws-clients";
 import { progressPrinter, runMain, UserFacingError } from "./console";
-import { destroyStacks, outcomeReport, PROJECT, synthesize } from "./fleet-ops";
+import { destroyStacks, outcomeReport, PROJECT, synthesize, type FleetContext, type StackOutcome } from "./fleet-ops";
 import { localFleet, MOTO_PID_FILE } from "./local-setup";
 import { probeEndpoint } from "./local-aws";
 
@@ -27,6 +29,24 @@ export async function emptyBucket(target: Target, region: string, bucket: string
     await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
     deleted += objects.length;
   }
+}
+
+/**
+ * Destroys the fleet's stacks in reverse waves (regions, zone, state bucket), emptying the versioned
+ * state bucket just before its own stack goes.
+ */
+export function destroyFleet(
+  ctx: FleetContext,
+  plan: FleetPlan,
+  target: Target,
+  stacks: readonly StackNode[],
+): Promise<StackOutcome[]> {
+  return destroyStacks(ctx, stacks, async (wave) => {
+    if (wave.includes(plan.state.stackName)) {
+      const count = await emptyBucket(target, plan.state.region, plan.state.bucket);
+      ctx.progress(`emptied the state bucket (${count} object versions)`);
+    }
+  });
 }
 
 function stopMotoWeStarted(progress: (line: string) => void): void {
@@ -49,15 +69,8 @@ async function main(): Promise<number> {
   if ((await probeEndpoint(fleet.target.endpoint)) !== "moto") {
     progress(`no local AWS answers at ${fleet.target.endpoint}: nothing to destroy`);
   } else {
-    const ctx = fleet.context;
-    const stacks = await synthesize(ctx);
-    const target = fleet.target;
-    const outcomes = await destroyStacks(ctx, stacks, async (wave) => {
-      if (wave.includes(fleet.plan.state.stackName)) {
-        const count = await emptyBucket(target, fleet.plan.state.region, fleet.plan.state.bucket);
-        progress(`emptied the state bucket (${count} object versions)`);
-      }
-    });
+    const stacks = await synthesize(fleet.context);
+    const outcomes = await destroyFleet(fleet.context, fleet.plan, fleet.target, stacks);
     const failed = outcomes.filter((o) => !o.ok);
     if (failed.length > 0) {
       for (const f of failed) process.stderr.write(`${outcomeReport(f)}\n`);

@@ -10,28 +10,25 @@ import type { FleetConfig } from "../../lib/config";
 import type { FleetPlan, RegionPlan } from "../../lib/plan";
 import { changesOf, exitCodeOf, type StackPlan } from "../../lib/plan-report";
 import type { Target } from "../../lib/target";
+import { localFleet } from "../../regions/local";
 import { regionClients } from "../../scripts/aws-clients";
 import { deployFleet } from "../../scripts/deploy";
-import { deployStacks, destroyStacks, PROJECT } from "../../scripts/fleet-ops";
+import { deployStacks, PROJECT } from "../../scripts/fleet-ops";
 import { planStack, planStacks } from "../../scripts/plan-stacks";
 import { run } from "../../scripts/run";
 import { observeRegion } from "../../scripts/summary";
-import { emptyBucket } from "../../scripts/teardown";
+import { destroyFleet } from "../../scripts/teardown";
 import { LocalFleet } from "./local-fleet";
 
 // Real terraform apply against a private moto_server: Route 53 changes alone wait ~15 s each.
 jest.setTimeout(10 * 60_000);
 
+/** The local fleet the demo deploys (its image, instance type, zone), under its own names. */
 const fleetConfig = (overrides: Partial<FleetConfig> = {}): FleetConfig => ({
+  ...localFleet,
   deployment: "e2e",
   domain: "e2e.test",
-  createHostedZone: true,
-  instanceType: "t3.micro",
   capacity: { min: 1, desired: 1, max: 1 },
-  // moto does not implement StartInstanceRefresh; the synth tests cover it.
-  instanceRefresh: false,
-  allowedCidrs: ["10.0.0.0/8"],
-  ami: { owners: ["099720109477"], name: "ubuntu/images/hvm-ssd/ubuntu-xenial-16.04-{arch}-server-*" },
   state: { bucket: "cloudrim-e2e-state", region: "us-east-1" },
   regions: [{ region: "us-east-1" }, { region: "eu-west-1" }],
   ...overrides,
@@ -109,10 +106,11 @@ describe("the fleet on a local AWS", () => {
   });
 
   it("converges when the config is fixed and deployed again, leaving the healthy region untouched", async () => {
-    ({ plan, target } = await local.configure(fleetConfig()));
+    const configured = await local.configure(fleetConfig());
+    ({ plan, target } = configured);
     const outcomes = await deployStacks(
       local.context((l) => log.push(l)),
-      (await local.configure(fleetConfig())).stacks,
+      configured.stacks,
     );
     expect(outcomes.map((o) => [o.stack, o.ok])).toEqual(
       expect.arrayContaining([
@@ -383,9 +381,7 @@ describe("the fleet on a local AWS", () => {
 
   it("destroys everything, leaving no resource behind", async () => {
     const { stacks } = await local.configure(fleetConfig());
-    const outcomes = await destroyStacks(local.context(), stacks, async (wave) => {
-      if (wave.includes("cloudrim-e2e-state")) await emptyBucket(target, "us-east-1", "cloudrim-e2e-state");
-    });
+    const outcomes = await destroyFleet(local.context(), plan, target, stacks);
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
     for (const regionName of ["us-east-1", "eu-west-1"]) {
       const clients = regionClients(target, regionName);

@@ -1,4 +1,4 @@
-import { runInWaves, type StackOutcome } from "../../scripts/fleet-ops";
+import { outcomeLine, runInWaves, type StackOutcome } from "../../scripts/fleet-ops";
 
 const FLEET = [
   { name: "cloudrim-prod-state", dependencies: [] },
@@ -75,5 +75,35 @@ describe("deploying and destroying in waves", () => {
       "cloudrim-prod-dns": "skipped: cloudrim-prod-us-east-1 failed",
       "cloudrim-prod-state": "skipped: cloudrim-prod-dns, cloudrim-prod-us-east-1 failed",
     });
+  });
+});
+
+describe("the one-line outcome of a stack's cdktf run", () => {
+  it("keeps Terraform's own summary of a finished apply", () => {
+    const output = "cloudrim-prod-us-east-1  Apply complete! Resources: 18 added, 0 changed, 0 destroyed.\n";
+    expect(outcomeLine(output, true, "cdktf.out/stacks/x")).toBe(
+      "Apply complete! Resources: 18 added, 0 changed, 0 destroyed.",
+    );
+  });
+
+  it("names the state migration when a stack's backend changed (Terraform's init error, as cdktf prints it)", () => {
+    const output = [
+      "cloudrim-local-dns  Initializing the backend...",
+      "",
+      "                    Error: Backend configuration changed",
+      "",
+      "                    A change in the backend configuration has been detected, which may require",
+      "                    migrating existing state.",
+    ].join("\n");
+    expect(outcomeLine(output, false, "cdktf.out/stacks/cloudrim-local-dns")).toBe(
+      "failed: its state backend changed (state.bucket, state.region or state.keyPrefix); move the state with " +
+        "`terraform -chdir=cdktf.out/stacks/cloudrim-local-dns init -migrate-state`, then run again",
+    );
+  });
+
+  it("otherwise gives the first error", () => {
+    expect(outcomeLine("Error: creating ELB: subnet-0000dead not found\nError: second", false, "x")).toBe(
+      "failed: creating ELB: subnet-0000dead not found",
+    );
   });
 });
