@@ -43,9 +43,13 @@ export function regionalRecordName(service: string, region: string, domain: stri
   return `${service}.${region}.${domain}`;
 }
 
-/** `port-9001`: one weighted-set member per port. */
-export function setIdentifier(port: number): string {
-  return `port-${port}`;
+/**
+ * `us-east-1-port-9001`: one weighted-set member per port. Every region's set lives in the same hosted
+ * zone, so the region is part of the id: it reads unambiguously in the console and in change history,
+ * and moto (the local AWS) deletes weighted records by set id alone, whatever their name.
+ */
+export function setIdentifier(region: string, port: number): string {
+  return `${region}-port-${port}`;
 }
 
 /** `cloudrim-9001`: the runit service directory name under /etc/sv. */

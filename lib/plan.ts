@@ -170,7 +170,7 @@ export function planPorts(
     port,
     loadBalancerName: loadBalancerName(identity, port),
     aliasName: aliasRecordName(identity, index, region, domain),
-    setIdentifier: setIdentifier(port),
+    setIdentifier: setIdentifier(region, port),
     weight: weights[index] ?? DEFAULTS.weight,
     runitService: runitServiceName(identity.service, port),
   }));

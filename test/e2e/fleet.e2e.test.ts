@@ -13,7 +13,7 @@ import type { Target } from "../../lib/target";
 import { localFleet } from "../../regions/local";
 import { regionClients } from "../../scripts/aws-clients";
 import { deployFleet } from "../../scripts/deploy";
-import { deployStacks, PROJECT, type StackOutcome } from "../../scripts/fleet-ops";
+import { deployStacks, destroyStacks, PROJECT, type StackOutcome } from "../../scripts/fleet-ops";
 import { planStack, planStacks } from "../../scripts/plan-stacks";
 import { run } from "../../scripts/run";
 import { observeRegion } from "../../scripts/summary";
@@ -283,7 +283,7 @@ describe("the fleet on a local AWS", () => {
       expect(report).toContain("| load balancers | 3 | 5 | yes |");
       expect(report).toContain("| weighted records | 3 | 5 | yes |");
       expect(report).toContain(
-        "| weights | port-9000=1, port-9001=1, port-9002=1 | port-9000=1, port-9001=1, port-9002=1, port-9003=1, port-9004=1 | yes |",
+        "| weights | eu-west-1-port-9000=1, eu-west-1-port-9001=1, eu-west-1-port-9002=1 | eu-west-1-port-9000=1, eu-west-1-port-9001=1, eu-west-1-port-9002=1, eu-west-1-port-9003=1, eu-west-1-port-9004=1 | yes |",
       );
       // Generated names (the launch template's name_prefix) carry a timestamp: no label.
       expect(report).toMatch(/`aws_launch_template\.service_launch-template_[0-9A-F]{8}`: update/);
@@ -324,6 +324,19 @@ describe("the fleet on a local AWS", () => {
         /### cloudrim-e2e-us-east-1: failed\n\n```\nterraform plan failed:[\s\S]*Your query returned no results/,
       );
     });
+  });
+
+  it("destroys one region without touching another's records in the shared zone", async () => {
+    const { stacks } = await local.configure(fleetConfig());
+    const euWest = stacks.filter((s) => s.name === "cloudrim-e2e-eu-west-1");
+    expect(failures(await destroyStacks(local.context(), euWest))).toEqual([]);
+    const east = region(plan, "us-east-1");
+    const observed = await observeRegion(target, east);
+    expect(observed.records.filter((rec) => rec.setIdentifier !== undefined).map((w) => w.setIdentifier)).toEqual(
+      east.ports.map((p) => p.setIdentifier),
+    );
+    const after = await planStack("cloudrim-e2e-us-east-1", local.context().outdir, local.env);
+    expect(after.status === "planned" ? changesOf(after.plan) : after.error).toEqual([]);
   });
 
   it("refuses a second apply while the state lock is held, and loses nothing", async () => {

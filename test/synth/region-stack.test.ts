@@ -83,7 +83,7 @@ describe.each([
     expect(weighted.map(([, r]) => [r.name, r.set_identifier, r.records, r.weighted_routing_policy, r.ttl])).toEqual(
       ports.map((port, i) => [
         "cloudrim.us-east-1.example.com",
-        `port-${port}`,
+        `us-east-1-port-${port}`,
         [`cloudrim${i}.prod.us-east-1.example.com`],
         { weight: 1 },
         60,

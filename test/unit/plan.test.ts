@@ -28,7 +28,7 @@ describe("names", () => {
     expect(loadBalancerName(fleet, 9001)).toBe("cloudrim-prod-9001");
     expect(aliasRecordName(fleet, 1, "us-east-1", "example.com")).toBe("cloudrim1.prod.us-east-1.example.com");
     expect(regionalRecordName("cloudrim", "us-east-1", "example.com")).toBe("cloudrim.us-east-1.example.com");
-    expect(setIdentifier(9001)).toBe("port-9001");
+    expect(setIdentifier("us-east-1", 9001)).toBe("us-east-1-port-9001");
     expect(runitServiceName("cloudrim", 9001)).toBe("cloudrim-9001");
   });
 });
@@ -69,7 +69,7 @@ describe("port plan", () => {
         port: 9000 + i,
         loadBalancerName: `cloudrim-prod-${9000 + i}`,
         aliasName: `cloudrim${i}.prod.us-east-1.example.com`,
-        setIdentifier: `port-${9000 + i}`,
+        setIdentifier: `us-east-1-port-${9000 + i}`,
         weight: 1,
         runitService: `cloudrim-${9000 + i}`,
       });
@@ -97,6 +97,13 @@ describe("port plan", () => {
       [9001, 1],
     ]);
     expect(west.dns.ttl).toBe(120);
+  });
+
+  it("gives every weighted record in the shared hosted zone its own set id, across regions", () => {
+    const plan = planOrThrow(baseFleet());
+    const ids = plan.regions.flatMap((r) => r.ports.map((p) => p.setIdentifier));
+    expect(ids).toHaveLength(2 * 3);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it("keeps a valid zero: a weight of 0 and a TTL of 0 are not replaced by defaults", () => {
