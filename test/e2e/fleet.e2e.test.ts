@@ -13,7 +13,7 @@ import type { Target } from "../../lib/target";
 import { localFleet } from "../../regions/local";
 import { regionClients } from "../../scripts/aws-clients";
 import { deployFleet } from "../../scripts/deploy";
-import { deployStacks, destroyStacks, PROJECT, type StackOutcome } from "../../scripts/fleet-ops";
+import { deployStacks, destroyStacks, outcomeReport, PROJECT, type StackOutcome } from "../../scripts/fleet-ops";
 import { planStack, planStacks } from "../../scripts/plan-stacks";
 import { run } from "../../scripts/run";
 import { observeRegion } from "../../scripts/summary";
@@ -48,15 +48,11 @@ function planned(plans: StackPlan[], stack: string) {
   return found.plan;
 }
 
-/** Each failed stack with its summary and the end of its log, so a red run says why and not only which. */
+/** Each failed stack's report line and the end of its log, so a red run says why and not only which. */
 function failures(outcomes: readonly StackOutcome[]): string[][] {
   return outcomes
     .filter((o) => !o.ok)
-    .map((o) => [
-      o.stack,
-      o.summary,
-      o.log === "" ? "" : readFileSync(o.log, "utf8").split("\n").slice(-60).join("\n"),
-    ]);
+    .map((o) => [outcomeReport(o), o.log === "" ? "" : readFileSync(o.log, "utf8").split("\n").slice(-60).join("\n")]);
 }
 
 /** `aws_elb.balancers_port-9003_ABCD1234` → `aws_elb.balancers_port-9003`, for readable expectations. */
