@@ -1,11 +1,12 @@
 import { App } from "cdktf";
 import { addFleet } from "./constructs/fleet";
-import { resolveFleet } from "./lib/fleet-input";
+import { resolveFleet, substitutionLines } from "./lib/fleet-input";
 
 /*
  * Entry point for `cdktf synth|diff|deploy`: read the target and the fleet definition, validate all of
- * it, and only then create constructs. Invalid input prints every problem and exits 1 before anything
- * is written.
+ * it, adapt it to the target, and only then create constructs. Invalid input prints every problem and
+ * exits 1 before anything is written. On the local target, each substitution is printed once, on
+ * stdout (cdktf shows an app's stdout as it is, and its stderr as errors).
  */
 function main(): number {
   const fleet = resolveFleet(process.env, process.cwd());
@@ -13,6 +14,7 @@ function main(): number {
     console.error(fleet.message);
     return 1;
   }
+  for (const line of substitutionLines(fleet)) console.log(line);
   const app = new App();
   addFleet(app, fleet.plan, fleet.target);
   app.synth();

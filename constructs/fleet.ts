@@ -18,13 +18,7 @@ export interface FleetStacks {
  * before it deploys any, and a region's S3 backend cannot initialise before the bucket exists.
  */
 export function addFleet(scope: Construct, plan: FleetPlan, target: Target = { kind: "aws" }): FleetStacks {
-  const state = new StateBucketStack(scope, {
-    stackName: plan.state.stackName,
-    bucket: plan.state.bucket,
-    region: plan.state.region,
-    tags: plan.tags,
-    target,
-  });
+  const state = new StateBucketStack(scope, { state: plan.state, tags: plan.tags, target });
   const hostedZone =
     plan.hostedZone === undefined ? undefined : new HostedZoneStack(scope, plan.hostedZone, plan.tags, target);
   hostedZone?.addDependency(state);

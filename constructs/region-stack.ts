@@ -65,6 +65,7 @@ export class RegionStack extends TerraformStack {
       healthCheckGracePeriod: plan.autoScaling.healthCheckGracePeriod,
       instanceRefresh: plan.autoScaling.instanceRefresh,
       instanceTags: plan.tags,
+      subnetChecks: network.subnetChecks,
     });
 
     new TerraformOutput(this, "regional_name", { value: plan.regionalName });

@@ -1,6 +1,7 @@
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import type { Precondition } from "cdktf";
 import { Construct } from "constructs";
 import type { Capacity } from "../lib/config";
 import { DEFAULTS } from "../lib/defaults";
@@ -29,6 +30,11 @@ export interface ServiceGroupProps {
   readonly rootVolumeSize?: number;
   /** Tags the group copies onto the instances it launches. @default {} */
   readonly instanceTags?: Readonly<Record<string, string>>;
+  /**
+   * Plan-time checks on the subnets the group and its load balancers share (one per zone; see
+   * FleetNetwork): a failed check stops the whole plan, so one resource carries them. @default none
+   */
+  readonly subnetChecks?: readonly Precondition[];
 }
 
 /**
@@ -88,6 +94,9 @@ export class ServiceGroup extends Construct {
         { key: "Name", value: props.name, propagateAtLaunch: true },
         ...Object.entries(props.instanceTags ?? {}).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       ],
+      ...((props.subnetChecks ?? []).length > 0
+        ? { lifecycle: { precondition: [...(props.subnetChecks ?? [])] } }
+        : {}),
     });
   }
 }

@@ -4,33 +4,41 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { awsProviderConfig, enforcesTlsOnlyPolicy, type Target } from "../lib/target";
+import type { StatePlan } from "../lib/plan";
+import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/target";
+import { useS3StateBackend } from "./s3-state-backend";
 
 export interface StateBucketStackProps {
-  readonly stackName: string;
-  readonly bucket: string;
-  readonly region: string;
+  readonly state: StatePlan;
   readonly tags?: Readonly<Record<string, string>>;
   /** @default real AWS */
   readonly target?: Target;
 }
 
 /**
- * The bootstrap stack: the S3 bucket that holds every region's state. Its own state is local (it cannot
- * live in the bucket it creates). Versioned, encrypted, private, TLS only.
+ * The bootstrap stack: the S3 bucket that holds every stack's state, its own included (at
+ * `state.key`). The first deploy cannot use a bucket that does not exist yet, so `npm run deploy`
+ * applies it once with local state and then migrates that state into the bucket (scripts/bootstrap.ts);
+ * from then on any working copy plans against the state in the bucket. Versioned, encrypted, private,
+ * TLS only, and on AWS protected from `terraform destroy`.
  */
 export class StateBucketStack extends TerraformStack {
   readonly bucket: S3Bucket;
 
   constructor(scope: Construct, props: StateBucketStackProps) {
-    super(scope, props.stackName);
-    // Explicit, so the stack never silently moves its state: the project directory, as cdktf defaults to.
-    new LocalBackend(this);
+    const { state } = props;
+    super(scope, state.stackName);
     const target = props.target ?? { kind: "aws" };
-    new AwsProvider(this, "aws", awsProviderConfig(target, props.region, props.tags ?? {}));
-    this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucket });
+    new AwsProvider(this, "aws", awsProviderConfig(target, state.region, props.tags ?? {}));
+    useS3StateBackend(this, state, s3BackendOverrides(target));
+    this.bucket = new S3Bucket(this, "bucket", {
+      bucket: state.bucket,
+      // Every stack's state lives here: Terraform refuses a plan that would delete it (docs/operations.md
+      // says how to retire a deployment's bucket on purpose).
+      ...(state.preventDestroy ? { lifecycle: { preventDestroy: true } } : {}),
+    });
     new S3BucketVersioningA(this, "versioning", {
       bucket: this.bucket.id,
       versioningConfiguration: { status: "Enabled" },
@@ -46,10 +54,10 @@ export class StateBucketStack extends TerraformStack {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    if (enforcesTlsOnlyPolicy(target)) {
+    if (state.tlsOnlyPolicy) {
       new S3BucketPolicy(this, "tls-only", {
         bucket: this.bucket.id,
-        policy: tlsOnlyPolicy(props.bucket),
+        policy: tlsOnlyPolicy(state.bucket),
         // S3 rejects policy changes while the public access block is being written.
         dependsOn: [publicAccess],
       });

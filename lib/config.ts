@@ -83,7 +83,40 @@ const overridable = {
   ami: ami.optional(),
   /** Classic load balancers this deployment may use in a region (AWS default quota: 20). @default 20 */
   loadBalancerQuota: positiveInt("classic load balancers per region").optional(),
+  /**
+   * With `vpcId` and no `subnetIds`: use the VPC's subnets that carry every one of these tags, e.g.
+   * `{"Tier": "private"}`; they must be one per availability zone. @default every subnet of the VPC
+   */
+  subnetTags: z
+    .record(z.string().min(1, { error: "tag keys must not be empty" }), z.string())
+    .refine((tags) => Object.keys(tags).length > 0, {
+      error: 'must name at least one tag, e.g. {"Tier": "private"}, or be left out',
+    })
+    .optional(),
 };
+
+/** Tags the project sets itself; a user tag of the same key would silently fight them. */
+export const RESERVED_TAG_KEYS: readonly string[] = ["Name", "Service", "Deployment"];
+
+const userTags = z.record(z.string(), z.string()).superRefine((tags, ctx) => {
+  for (const key of Object.keys(tags)) {
+    if (RESERVED_TAG_KEYS.includes(key)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        input: tags[key],
+        message: `is a tag the fleet sets itself (${RESERVED_TAG_KEYS.join(", ")} come from the service and deployment names); use another key`,
+      });
+    } else if (key.toLowerCase().startsWith("aws:")) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        input: tags[key],
+        message: 'uses the "aws:" prefix, which AWS reserves for its own tags; use another key',
+      });
+    }
+  }
+});
 
 export const RegionSchema = z.strictObject({
   region,
@@ -159,7 +192,7 @@ export const FleetSchema = z.strictObject({
       .default(DEFAULTS.stateKeyPrefix),
   }),
   /** Extra tags on every resource. */
-  tags: z.record(z.string(), z.string()).default({}),
+  tags: userTags.default({}),
   regions: z.array(RegionSchema).min(1, { error: "must list at least one region" }),
   ...overridable,
 });

@@ -1,13 +1,25 @@
 import { loadFleetInput } from "./load-config";
 import type { FleetPlan } from "./plan";
+import { adaptToTarget, formatSubstitution, type Substitution } from "./rehearsal";
 import { targetFromEnv, type Target } from "./target";
 import { formatProblems, validateFleet } from "./validate";
 
 export type ResolvedFleet =
-  | { readonly ok: true; readonly target: Target; readonly plan: FleetPlan; readonly source: string }
+  | {
+      readonly ok: true;
+      readonly target: Target;
+      /** What the target deploys: the production plan, or its local rehearsal. */
+      readonly plan: FleetPlan;
+      /** What the local target changed to make the fleet apply on the emulator (none on AWS). */
+      readonly substitutions: readonly Substitution[];
+      readonly source: string;
+    }
   | { readonly ok: false; readonly message: string };
 
-/** The edge: target and fleet definition from the environment, validated, or every problem as text. */
+/**
+ * The edge: target and fleet definition from the environment, validated as written, then adapted to
+ * the target; or every problem as text.
+ */
 export function resolveFleet(env: NodeJS.ProcessEnv, cwd: string): ResolvedFleet {
   const target = targetFromEnv(env);
   if (!target.ok) return { ok: false, message: formatProblems(target.problems, "the environment") };
@@ -15,5 +27,11 @@ export function resolveFleet(env: NodeJS.ProcessEnv, cwd: string): ResolvedFleet
   if (!loaded.ok) return { ok: false, message: `${loaded.source}: ${formatProblems(loaded.problems)}` };
   const validation = validateFleet(loaded.input);
   if (!validation.ok) return { ok: false, message: `${loaded.source}: ${formatProblems(validation.problems)}` };
-  return { ok: true, target: target.target, plan: validation.plan, source: loaded.source };
+  const adapted = adaptToTarget(validation.plan, target.target);
+  return { ok: true, target: target.target, source: loaded.source, ...adapted };
+}
+
+/** The substitution lines, one each, for a command to print once. */
+export function substitutionLines(fleet: { readonly substitutions: readonly Substitution[] }): string[] {
+  return fleet.substitutions.map(formatSubstitution);
 }

@@ -23,9 +23,13 @@ export function dnsStackName(fleet: FleetIdentity): string {
   return `${fleet.service}-${fleet.deployment}-dns`;
 }
 
-/** `cloudrim/prod/us-east-1.tfstate` (and `cloudrim/prod/dns.tfstate` for the zone's stack) */
-export function stateKey(keyPrefix: string, deployment: string, region: string): string {
-  return `${keyPrefix}/${deployment}/${region}.tfstate`;
+/**
+ * `cloudrim/api/prod/us-east-1.tfstate` (`…/dns.tfstate` for the zone's stack, `…/state.tfstate` for the
+ * state bucket's own). The service is part of the key, so two services sharing a bucket and a key prefix
+ * never share a state file.
+ */
+export function stateKey(keyPrefix: string, fleet: FleetIdentity, stack: string): string {
+  return `${keyPrefix}/${fleet.service}/${fleet.deployment}/${stack}.tfstate`;
 }
 
 /** `cloudrim-prod-9001`: unique in its region because one stack per deployment lives there. */

@@ -16,13 +16,21 @@ export interface TerraformResourceChange {
     readonly actions: readonly string[];
     readonly before: unknown;
     readonly after: unknown;
+    /** Which parts of `after` are known only after apply (true leaves). */
+    readonly after_unknown?: unknown;
     readonly replace_paths?: readonly (readonly (string | number)[])[];
   };
 }
 
 export type StackPlan =
   | { readonly stack: string; readonly status: "planned"; readonly plan: TerraformPlanJson }
-  | { readonly stack: string; readonly status: "failed"; readonly error: string };
+  | {
+      readonly stack: string;
+      readonly status: "failed";
+      readonly error: string;
+      /** What to change in the fleet config, when that is the fix. */
+      readonly hint?: string;
+    };
 
 export type Action = "create" | "update" | "replace" | "delete";
 
@@ -270,7 +278,15 @@ export function renderReport(plans: readonly StackPlan[]): string {
 
   for (const p of sorted) {
     if (p.status === "failed") {
-      lines.push(`### ${p.stack}: failed`, "", "```", p.error, "```", "");
+      lines.push(
+        `### ${p.stack}: failed`,
+        "",
+        ...(p.hint === undefined ? [] : [`**Fix:** ${p.hint}`, ""]),
+        "```",
+        p.error,
+        "```",
+        "",
+      );
       continue;
     }
     const summary = summarize(p.stack, p.plan);

@@ -7,6 +7,7 @@ import {
   loadBalancerName,
   regionalRecordName,
   dnsStackName,
+  type FleetIdentity,
   regionStackName,
   runitServiceName,
   setIdentifier,
@@ -49,6 +50,14 @@ export interface AmiPlan {
   readonly architecture: CpuArchitecture;
 }
 
+/** Where a region runs: the default VPC when `vpcId` is unset; subnets given, or picked by tags (one per zone). */
+export interface NetworkPlan {
+  readonly vpcId?: string;
+  readonly subnetIds?: readonly string[];
+  /** With `vpcId` and no `subnetIds`: use the VPC's subnets carrying all of these tags. */
+  readonly subnetTags?: Readonly<Record<string, string>>;
+}
+
 export interface RegionPlan {
   readonly region: string;
   readonly stackName: string;
@@ -56,7 +65,7 @@ export interface RegionPlan {
   readonly listenerPort: number;
   readonly portRange: PortRange;
   readonly ports: readonly PortPlan[];
-  readonly network: { readonly vpcId?: string; readonly subnetIds?: readonly string[] };
+  readonly network: NetworkPlan;
   readonly allowedCidrs: readonly string[];
   readonly internal: boolean;
   readonly healthCheck: HealthCheck;
@@ -89,11 +98,26 @@ export interface HostedZonePlan {
   readonly state: { readonly bucket: string; readonly region: string; readonly key: string };
 }
 
+/** The bootstrap stack: the bucket every other stack keeps its state in, and its own state there too. */
+export interface StatePlan {
+  readonly bucket: string;
+  readonly region: string;
+  readonly stackName: string;
+  /** Every stack's state key starts with it: `{keyPrefix}/{service}/{deployment}/`. */
+  readonly keyPrefix: string;
+  /** Where the state stack keeps its own state once the bucket exists. */
+  readonly key: string;
+  /** A bucket policy that denies every request without TLS. */
+  readonly tlsOnlyPolicy: boolean;
+  /** Terraform refuses any plan that would destroy the bucket (`prevent_destroy`). */
+  readonly preventDestroy: boolean;
+}
+
 export interface FleetPlan {
   readonly service: string;
   readonly deployment: string;
   readonly domain: string;
-  readonly state: { readonly bucket: string; readonly region: string; readonly stackName: string };
+  readonly state: StatePlan;
   readonly hostedZone?: HostedZonePlan;
   readonly tags: Readonly<Record<string, string>>;
   readonly regions: readonly RegionPlan[];
@@ -127,6 +151,7 @@ export function resolveSettings(config: ParsedFleetConfig, regionIndex: number):
     ttl: pick("ttl"),
     ami: pick("ami"),
     loadBalancerQuota: pick("loadBalancerQuota"),
+    subnetTags: pick("subnetTags"),
   };
 }
 
@@ -205,7 +230,7 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
     listenerPort: config.listenerPort,
     portRange: { from: config.basePort, to: config.basePort + Math.max(ports.length, 1) - 1 },
     ports,
-    network: { vpcId: entry.vpcId, subnetIds: entry.subnetIds },
+    network: planNetwork(entry, settings.subnetTags.value),
     allowedCidrs: settings.allowedCidrs.value ?? [],
     internal: config.internal,
     healthCheck: config.healthCheck,
@@ -221,32 +246,49 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
     state: {
       bucket: config.state.bucket,
       region: config.state.region,
-      key: stateKey(config.state.keyPrefix, config.deployment, entry.region),
+      key: stateKey(config.state.keyPrefix, config, entry.region),
     },
     tags: { Service: config.service, Deployment: config.deployment, ...config.tags },
   };
 }
 
+export function planNetwork(
+  entry: { readonly vpcId?: string; readonly subnetIds?: readonly string[] },
+  subnetTags: Readonly<Record<string, string>> | undefined,
+): NetworkPlan {
+  return {
+    ...(entry.vpcId === undefined ? {} : { vpcId: entry.vpcId }),
+    ...(entry.subnetIds === undefined ? {} : { subnetIds: [...entry.subnetIds] }),
+    ...(subnetTags === undefined ? {} : { subnetTags: { ...subnetTags } }),
+  };
+}
+
+/** The zone's own stack; it keeps its state next to the regions'. */
+export function planHostedZone(identity: FleetIdentity, domain: string, state: StatePlan): HostedZonePlan {
+  return {
+    stackName: dnsStackName(identity),
+    domain,
+    region: state.region,
+    state: { bucket: state.bucket, region: state.region, key: stateKey(state.keyPrefix, identity, "dns") },
+  };
+}
+
 export function planFleet(config: ParsedFleetConfig): FleetPlan {
+  const state: StatePlan = {
+    bucket: config.state.bucket,
+    region: config.state.region,
+    stackName: stateStackName(config),
+    keyPrefix: config.state.keyPrefix,
+    key: stateKey(config.state.keyPrefix, config, "state"),
+    tlsOnlyPolicy: true,
+    preventDestroy: true,
+  };
   return {
     service: config.service,
     deployment: config.deployment,
     domain: config.domain,
-    state: { bucket: config.state.bucket, region: config.state.region, stackName: stateStackName(config) },
-    ...(config.createHostedZone
-      ? {
-          hostedZone: {
-            stackName: dnsStackName(config),
-            domain: config.domain,
-            region: config.state.region,
-            state: {
-              bucket: config.state.bucket,
-              region: config.state.region,
-              key: stateKey(config.state.keyPrefix, config.deployment, "dns"),
-            },
-          },
-        }
-      : {}),
+    state,
+    ...(config.createHostedZone ? { hostedZone: planHostedZone(config, config.domain, state) } : {}),
     tags: { Service: config.service, Deployment: config.deployment, ...config.tags },
     regions: config.regions.map((_, index) => planRegion(config, index)),
   };

@@ -11,15 +11,6 @@ import type { Problem } from "./validate";
 export type Target = { readonly kind: "aws" } | { readonly kind: "local"; readonly endpoint: string };
 
 /**
- * Whether the state bucket gets its TLS-only policy. Always on AWS. Not on the local AWS: moto ignores
- * the policy's `aws:SecureTransport` condition and so denies every object request, which would lock
- * Terraform out of its own state.
- */
-export function enforcesTlsOnlyPolicy(target: Target): boolean {
-  return target.kind === "aws";
-}
-
-/**
  * Whether a stack's working directory may drop the backend it was initialised with (`terraform init
  * -reconfigure`) before a deploy or destroy. On the local AWS, yes: its endpoint is per-run configuration
  * (another port, a restarted emulator) and the state lives in the emulator. On AWS, never: a changed

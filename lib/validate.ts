@@ -65,7 +65,7 @@ function problemFromIssue(issue: z.core.$ZodIssue): Problem {
     return {
       path: path,
       value: issue.keys,
-      message: `unknown field${issue.keys.length === 1 ? "" : "s"}; check the spelling against the README's config reference`,
+      message: `unknown field${issue.keys.length === 1 ? "" : "s"}; check the spelling against docs/configuration.md`,
     };
   }
   if (issue.code === "invalid_type" && issue.input === undefined) {
@@ -226,6 +226,20 @@ function checkRegion(
       `regions[${index}].subnetIds`,
       entry.subnetIds,
       "needs vpcId in the same entry, the VPC these subnets belong to (the security groups live there)",
+    );
+  }
+  const { subnetTags } = settings;
+  if (subnetTags.value !== undefined && entry?.subnetIds !== undefined) {
+    add(
+      subnetTags.path,
+      subnetTags.value,
+      `picks subnets by tag, but regions[${index}].subnetIds lists them already; keep one of the two`,
+    );
+  } else if (subnetTags.value !== undefined && entry?.vpcId === undefined) {
+    addRegional(
+      subnetTags.path,
+      subnetTags.value,
+      "picks subnets of a VPC you name, but this region has no vpcId (its default VPC has one default subnet per zone already); set vpcId in the region's entry or leave subnetTags out",
     );
   }
   const duplicateSubnets = (entry?.subnetIds ?? []).filter((s, i, all) => all.indexOf(s) !== i);

@@ -9,15 +9,16 @@ import { join } from "node:path";
 import { counts, changesOf } from "../lib/plan-report";
 import { progressPrinter, runMain, UserFacingError } from "./console";
 import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "./local-setup";
-import { deployStacks, outcomeReport, synthesize } from "./fleet-ops";
+import { outcomeReport, synthesize } from "./fleet-ops";
 import { LocalAwsError, probeEndpoint, startMoto } from "./local-aws";
 import { planStacks } from "./plan-stacks";
+import { deployStacks } from "./stack-runs";
 import { formatRegion, observeRegion } from "./summary";
 
 async function main(): Promise<number> {
   const progress = progressPrinter("demo");
   const fleet = localFleet(progress);
-  const { env, context: ctx } = fleet;
+  const { context: ctx } = fleet;
   const endpoint = fleet.target.endpoint;
 
   const state = await probeEndpoint(endpoint);
@@ -51,11 +52,9 @@ async function main(): Promise<number> {
 
   progress("planning every stack again (expecting no changes)");
   const plans = await planStacks(
+    { ...ctx, progress: () => undefined },
     stacks.map((s) => s.name),
-    ctx.outdir,
-    env,
     3,
-    () => undefined,
   );
   let clean = true;
   for (const plan of plans) {

@@ -1,37 +1,76 @@
 /*
  * The operations behind `make demo`, `make teardown`, `npm run deploy` and the end-to-end suite: one
- * code path, so the tests exercise exactly what users run. Synth once; then one real `cdktf deploy`
- * (or destroy) per stack, wave by wave, stacks of a wave in parallel.
+ * code path, so the tests exercise exactly what users run. Synth once (main.ts, what `cdktf synth`
+ * runs); then, per stack, `terraform init` and `terraform apply` (or destroy) in the synthesized stack
+ * directory, wave by wave, stacks of a wave in parallel. Terraform runs directly rather than through
+ * `cdktf deploy`: cdktf drops Terraform's error text (a failed stack ends in "Invoking Terraform CLI
+ * failed with exit code 1") and initialises every selected stack before deploying any.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import type { FleetPlan } from "../lib/plan";
 import { stackWaves, type StackNode } from "../lib/stack-selection";
-import { reconfiguresBackends, targetFromEnv } from "../lib/target";
+import { explainTerraformError, firstError, formatTerraformError } from "../lib/terraform-errors";
+import { reconfiguresBackends, type Target } from "../lib/target";
 import { UserFacingError } from "./console";
 import { run } from "./run";
+import { runStreaming } from "./stream";
 
 export const PROJECT = resolve(__dirname, "..");
 
 export interface FleetContext {
-  /** Environment for synth, cdktf and terraform (target, config, TF_CLI_CONFIG_FILE). */
+  /** Environment for synth and terraform (target, config, TF_CLI_CONFIG_FILE). */
   readonly env: NodeJS.ProcessEnv;
   /** Synth output directory (cdktf.out for users, a temp directory in tests). */
   readonly outdir: string;
-  /** Where the state stack's local state file goes (the synth's working directory). */
+  /** The directory main.ts runs in (where CLOUDRIM_CONFIG is resolved from). */
   readonly workDir: string;
-  /** Full cdktf output per stack and action lands here. */
+  /** This run's logs: one file per stack and action, written as the output arrives. */
   readonly logDir: string;
   readonly progress: (line: string) => void;
+  /** The validated fleet, adapted to the target: names the state bucket and explains errors. */
+  readonly plan: FleetPlan;
+  readonly target: Target;
+  /**
+   * Drop a stack directory's remembered backend before init (`-reconfigure`). Only on the local target,
+   * where the endpoint is per-run configuration; on AWS a changed backend must stop the run.
+   * @default reconfiguresBackends(target)
+   */
+  readonly reconfigure?: boolean;
+  /** Report a stack that prints nothing for this many seconds (it keeps running). @default 300 */
+  readonly stallSeconds?: number;
+  /** How long plan and apply wait for another run's state lock. @default 60 */
+  readonly lockTimeoutSeconds?: number;
 }
 
-/** The context the commands share: logs in .local/logs, the state stack's state in `workDir`. */
-export function fleetContext(
-  env: NodeJS.ProcessEnv,
-  outdir: string,
-  progress: (line: string) => void,
-  workDir = PROJECT,
-): FleetContext {
-  return { env, outdir, workDir, logDir: join(PROJECT, ".local", "logs"), progress };
+/** The context a command builds once: a fresh log directory for this run, the target's reconfigure rule. */
+export function fleetContext(options: {
+  readonly env: NodeJS.ProcessEnv;
+  readonly outdir: string;
+  readonly progress: (line: string) => void;
+  readonly plan: FleetPlan;
+  readonly target: Target;
+  readonly workDir?: string;
+  readonly logDir?: string;
+  readonly stallSeconds?: number;
+  readonly lockTimeoutSeconds?: number;
+}): FleetContext {
+  return {
+    ...options,
+    workDir: options.workDir ?? PROJECT,
+    logDir: options.logDir ?? runLogDir(),
+  };
+}
+
+/** `.local/logs/2026-11-25T13-20-01Z`: a fresh log directory per run, so no run reads another's log. */
+export function runLogDir(base = join(PROJECT, ".local", "logs"), now = new Date()): string {
+  return join(
+    base,
+    now
+      .toISOString()
+      .replace(/\.\d+Z$/, "Z")
+      .replaceAll(":", "-"),
+  );
 }
 
 export interface StackOutcome {
@@ -39,6 +78,8 @@ export interface StackOutcome {
   readonly ok: boolean;
   /** `Apply complete! Resources: 18 added, 0 changed, 0 destroyed.` or the error. */
   readonly summary: string;
+  /** For a failure the user can fix in the fleet config: which field, and what to change. */
+  readonly hint?: string;
   readonly log: string;
   readonly seconds: number;
 }
@@ -47,7 +88,7 @@ export interface StackOutcome {
 export class SynthError extends UserFacingError {}
 
 /** Runs main.ts (exactly what `cdktf synth` runs) and returns the stacks it wrote. */
-export async function synthesize(ctx: FleetContext): Promise<StackNode[]> {
+export async function synthesize(ctx: Pick<FleetContext, "env" | "outdir" | "workDir">): Promise<StackNode[]> {
   const result = await run(join(PROJECT, "node_modules", ".bin", "tsx"), [join(PROJECT, "main.ts")], {
     cwd: ctx.workDir,
     env: { ...ctx.env, CDKTF_OUTDIR: ctx.outdir },
@@ -59,74 +100,144 @@ export async function synthesize(ctx: FleetContext): Promise<StackNode[]> {
   return Object.entries(manifest.stacks).map(([name, stack]) => ({ name, dependencies: stack.dependencies }));
 }
 
-const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
-
-/** One line for a stack's cdktf run: Terraform's own summary, or its first error with what to do. */
-export function outcomeLine(output: string, ok: boolean, stackDir: string): string {
-  const text = output.replace(ANSI, "");
-  const complete = [...text.matchAll(/(Apply|Destroy) complete! Resources: [^\n]*/g)].map((m) => m[0]).pop();
-  if (ok) return complete ?? "done";
-  const error = /Error: ([^\n]*)/.exec(text)?.[1];
-  if (error === "Backend configuration changed") {
-    return (
-      "failed: its state backend changed (state.bucket, state.region or state.keyPrefix); move the state with " +
-      `\`terraform -chdir=${stackDir} init -migrate-state\`, then run again`
-    );
-  }
-  return `failed: ${error ?? "see the log"}`;
+export function stackDir(ctx: Pick<FleetContext, "outdir">, stack: string): string {
+  return join(ctx.outdir, "stacks", stack);
 }
 
-type Action = "deploy" | "destroy";
+/** `s3://bucket/key (region)`: a backend as a reviewer reads it. */
+function describeBackend(config: Record<string, unknown> | undefined): string {
+  if (config === undefined) return "local state";
+  const str = (key: string) => {
+    const value = config[key];
+    return typeof value === "string" ? value : "?";
+  };
+  return `s3://${str("bucket")}/${str("key")} (${str("region")})`;
+}
 
-async function cdktf(ctx: FleetContext, action: Action, stack: string): Promise<StackOutcome> {
-  const started = Date.now();
-  ctx.progress(`${stack}: ${action === "deploy" ? "deploying" : "destroying"}`);
-  mkdirSync(ctx.logDir, { recursive: true });
-  const log = join(ctx.logDir, `${stack}.${action}.log`);
-  const stackDir = join(ctx.outdir, "stacks", stack);
-  const target = targetFromEnv(ctx.env);
-  if (target.ok && reconfiguresBackends(target.target)) {
-    // cdktf's own `terraform init` refuses a backend that differs from the one the directory was
-    // initialised with; on the local AWS that only means another endpoint.
-    const init = await run("terraform", ["init", "-input=false", "-no-color", "-reconfigure"], {
-      cwd: stackDir,
-      env: ctx.env,
-    });
-    if (init.code !== 0) {
-      writeFileSync(log, `${init.stdout}\n${init.stderr}`);
-      const summary = outcomeLine(init.stderr, false, stackDir);
-      ctx.progress(`${stack}: ${summary}`);
-      return { stack, ok: false, summary, log, seconds: Math.round((Date.now() - started) / 1000) };
-    }
-  }
-  const result = await run(
-    join(PROJECT, "node_modules", ".bin", "cdktf"),
-    [
-      action,
-      "--auto-approve",
-      "--skip-synth",
-      // The provider mirror cannot produce lock hashes for other platforms, and we select stacks ourselves.
-      "--skip-provider-lock",
-      "--ignore-missing-stack-dependencies",
-      "--output",
-      ctx.outdir,
-      stack,
-    ],
-    // CI=true: plain, line-oriented output instead of the interactive UI.
-    { cwd: PROJECT, env: { ...ctx.env, CI: "true", FORCE_COLOR: "0" } },
+/** The backend a stack directory was initialised with (Terraform remembers it in .terraform/). */
+export function initialisedBackend(dir: string): Record<string, unknown> | undefined {
+  const file = join(dir, ".terraform", "terraform.tfstate");
+  if (!existsSync(file)) return undefined;
+  const saved = JSON.parse(readFileSync(file, "utf8")) as { backend?: { config?: Record<string, unknown> } };
+  return saved.backend?.config;
+}
+
+/** The backend the synthesized stack asks for. */
+export function configuredBackend(dir: string): Record<string, unknown> | undefined {
+  const json = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as {
+    terraform?: { backend?: { s3?: Record<string, unknown> } };
+  };
+  return json.terraform?.backend?.s3;
+}
+
+/**
+ * One line for a stack whose backend moved (`state.bucket`, `state.region`, `state.keyPrefix` or a
+ * renamed service): the old and new backend and the command that moves the state.
+ */
+export function backendChangedLine(stack: string, dir: string, cwd = process.cwd()): string {
+  const from = describeBackend(initialisedBackend(dir));
+  const to = describeBackend(configuredBackend(dir));
+  const chdir = relative(cwd, dir) === "" ? "." : relative(cwd, dir);
+  return (
+    `${stack}: its state backend changed from ${from} to ${to}; nothing was planned or applied. Move the state with ` +
+    `\`terraform -chdir=${chdir} init -migrate-state\`, then run again (docs/operations.md, "Moving state")`
   );
-  const output = `${result.stdout}\n${result.stderr}`;
-  writeFileSync(log, output.replace(ANSI, ""));
+}
+
+/**
+ * One line for a stack's run: Terraform's own summary, or its first error with the resource it is
+ * about (and, separately, a hint when the fleet config can fix it).
+ */
+export function outcomeLine(
+  output: string,
+  ok: boolean,
+  stack: string,
+  dir: string,
+  plan?: FleetPlan,
+): { summary: string; hint?: string } {
+  const complete = [...output.matchAll(/(Apply|Destroy) complete! Resources: [^\n]*/g)].map((m) => m[0]).pop();
+  if (ok) return { summary: complete ?? "done" };
+  const error = firstError(output);
+  if (error === undefined) return { summary: "failed without an error from Terraform; see the log" };
+  if (error.summary === "Backend configuration changed") {
+    return { summary: `failed: ${backendChangedLine(stack, dir).replace(`${stack}: `, "")}` };
+  }
+  const detail = error.summary === "Resource precondition failed" && error.detail !== undefined ? error.detail : "";
+  const hint = plan === undefined ? undefined : explainTerraformError(error, plan, stack);
+  return {
+    summary: `failed: ${formatTerraformError(error)}${detail === "" ? "" : `: ${detail}`}`,
+    ...(hint === undefined ? {} : { hint }),
+  };
+}
+
+export type Action = "deploy" | "destroy";
+
+/** Runs terraform in a stack's directory, logging as it goes and reporting silences. */
+export function terraform(ctx: FleetContext, stack: string, log: string, args: readonly string[]) {
+  const stallSeconds = ctx.stallSeconds ?? 300;
+  return runStreaming("terraform", [...args], {
+    cwd: stackDir(ctx, stack),
+    env: { ...ctx.env, TF_IN_AUTOMATION: "1" },
+    logFile: log,
+    stallSeconds,
+    onStall: (silent, lastLine) => {
+      ctx.progress(
+        `${stack}: stalled? no output for ${silent}s; last line: ${lastLine === "" ? "(none yet)" : lastLine}`,
+      );
+    },
+  });
+}
+
+/** `terraform init` for a stack, with `-reconfigure` only where the target allows it. */
+export function init(ctx: FleetContext, stack: string, log: string, extra: readonly string[] = []) {
+  const reconfigure = ctx.reconfigure ?? reconfiguresBackends(ctx.target);
+  return terraform(ctx, stack, log, [
+    "init",
+    "-input=false",
+    "-no-color",
+    ...(reconfigure && !extra.includes("-migrate-state") ? ["-reconfigure"] : []),
+    ...extra,
+  ]);
+}
+
+/** The outcome of a finished step, reported on the progress line too. */
+export function finish(
+  ctx: FleetContext,
+  stack: string,
+  started: number,
+  log: string,
+  result: { code: number; output: string },
+): StackOutcome {
   const ok = result.code === 0;
   const seconds = Math.round((Date.now() - started) / 1000);
-  const summary = outcomeLine(output, ok, stackDir);
-  ctx.progress(`${stack}: ${summary} (${seconds}s)`);
-  return { stack, ok, summary, log, seconds };
+  const line = outcomeLine(result.output, ok, stack, stackDir(ctx, stack), ctx.plan);
+  ctx.progress(`${stack}: ${line.summary} (${seconds}s)`);
+  if (line.hint !== undefined) ctx.progress(`${stack}: fix: ${line.hint}`);
+  return { stack, ok, summary: line.summary, ...(line.hint === undefined ? {} : { hint: line.hint }), log, seconds };
 }
 
-/** `  cloudrim-prod-us-east-1: failed: … (log: …)`: one line per stack for a final report. */
+/** Init, then apply or destroy one (non-bootstrap) stack. */
+export async function applyStack(ctx: FleetContext, action: Action, stack: string): Promise<StackOutcome> {
+  const started = Date.now();
+  ctx.progress(`${stack}: ${action === "deploy" ? "deploying" : "destroying"}`);
+  const log = join(ctx.logDir, `${stack}.${action}.log`);
+  const initialised = await init(ctx, stack, log);
+  if (initialised.code !== 0) return finish(ctx, stack, started, log, initialised);
+  const applied = await terraform(ctx, stack, log, [
+    action === "deploy" ? "apply" : "destroy",
+    "-auto-approve",
+    "-input=false",
+    "-no-color",
+    `-lock-timeout=${ctx.lockTimeoutSeconds ?? 60}s`,
+  ]);
+  return finish(ctx, stack, started, log, applied);
+}
+
+/** `  cloudrim-prod-us-east-1: failed: … (log: …)` and its hint: lines for a final report. */
 export function outcomeReport(outcome: StackOutcome): string {
-  return `  ${outcome.stack}: ${outcome.summary}${outcome.ok || outcome.log === "" ? "" : ` (log: ${outcome.log})`}`;
+  const log = outcome.ok || outcome.log === "" ? "" : ` (log: ${relative(process.cwd(), outcome.log)})`;
+  const hint = outcome.hint === undefined ? "" : `\n    fix: ${outcome.hint}`;
+  return `  ${outcome.stack}: ${outcome.summary}${log}${hint}`;
 }
 
 export type StackTask = (stack: string) => Promise<StackOutcome>;
@@ -171,24 +282,4 @@ export async function runInWaves(
     outcomes.push(...results);
   }
   return outcomes;
-}
-
-/**
- * Deploys stacks wave by wave (state bucket, hosted zone, then all regions at once). A failed stack
- * fails alone: the rest of its wave still deploys, and only stacks that depend on it are skipped.
- */
-export function deployStacks(ctx: FleetContext, stacks: readonly StackNode[]): Promise<StackOutcome[]> {
-  return runInWaves(stacks, "deploy", (name) => cdktf(ctx, "deploy", name));
-}
-
-/**
- * Destroys stacks in reverse waves: regions first (in parallel), the state bucket last, and only once
- * every stack that keeps its state there is gone.
- */
-export function destroyStacks(
-  ctx: FleetContext,
-  stacks: readonly StackNode[],
-  beforeWave?: (wave: readonly string[]) => Promise<void>,
-): Promise<StackOutcome[]> {
-  return runInWaves(stacks, "destroy", (name) => cdktf(ctx, "destroy", name), beforeWave);
 }

@@ -1,13 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { resolveFleet } from "../lib/fleet-input";
+import { resolveFleet, substitutionLines } from "../lib/fleet-input";
 import type { FleetPlan } from "../lib/plan";
 import { terraformEnv } from "../lib/terraform-env";
 import { UserFacingError } from "./console";
 import { fleetContext, PROJECT, type FleetContext } from "./fleet-ops";
 import { terraformProblem } from "./terraform-check";
 
-/** Where the demo keeps what it starts and writes: moto's pid and log, per-stack logs. */
+/** Where the demo keeps what it starts and writes: moto's pid and log, per-run logs. */
 export const LOCAL_DIR = join(PROJECT, ".local");
 export const MOTO_PID_FILE = join(LOCAL_DIR, "moto.pid");
 
@@ -18,15 +18,26 @@ export interface LocalFleet {
   readonly context: FleetContext;
 }
 
-/** What `make demo` and `make teardown` share: checked tools, the local target, the validated fleet. */
+/**
+ * What `make demo` and `make teardown` share: checked tools, the local target, the validated fleet
+ * (CLOUDRIM_CONFIG when set: a user's own fleet rehearses unchanged), its substitutions printed once.
+ */
 export function localFleet(progress: (line: string) => void): LocalFleet {
   const problem = terraformProblem();
   if (problem !== undefined) throw new UserFacingError(problem);
   const env = terraformEnv(PROJECT, { ...process.env, CLOUDRIM_TARGET: "local" });
-  const fleet = resolveFleet(env, PROJECT);
+  const fleet = resolveFleet(env, process.cwd());
   if (!fleet.ok) throw new UserFacingError(fleet.message);
   if (fleet.target.kind !== "local") throw new UserFacingError("internal: expected the local target");
+  for (const line of substitutionLines(fleet)) progress(line);
   mkdirSync(LOCAL_DIR, { recursive: true });
-  const context = fleetContext(env, join(PROJECT, "cdktf.out"), progress);
+  const context = fleetContext({
+    env,
+    outdir: join(PROJECT, "cdktf.out"),
+    progress,
+    plan: fleet.plan,
+    target: fleet.target,
+    workDir: process.cwd(),
+  });
   return { env, plan: fleet.plan, target: fleet.target, context };
 }

@@ -1,47 +1,74 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanError, type StackPlan, type TerraformPlanJson } from "../lib/plan-report";
 import { mapWithLimit } from "../lib/stack-selection";
-import { PROJECT } from "./fleet-ops";
+import { firstError } from "../lib/terraform-errors";
+import { backendChangedLine, init, outcomeLine, PROJECT, stackDir, terraform, type FleetContext } from "./fleet-ops";
 import { run } from "./run";
+import { BACKEND_OVERRIDE, stateBucketStatus } from "./state-stack";
 
 /**
  * `terraform plan` of one synthesized stack: saves plan.tfplan and plan.json (the `terraform show
- * -json` form) in the stack's directory. A failure is reported for this stack, never thrown.
+ * -json` form) in the stack's directory. A failure is reported for this stack, never thrown. On AWS a
+ * changed backend stops the stack with the migration command instead of planning against an empty key.
+ * A state stack whose bucket does not exist yet is planned as its bootstrap (with local state).
  */
-export async function planStack(stack: string, outdir: string, env: NodeJS.ProcessEnv): Promise<StackPlan> {
-  const cwd = join(outdir, "stacks", stack);
-  const fail = (step: string, output: string): StackPlan => ({
-    stack,
-    status: "failed",
-    error: cleanError(`${step} failed:\n${output}`, [outdir, PROJECT]),
-  });
-  const init = await run("terraform", ["init", "-input=false", "-no-color", "-reconfigure"], { cwd, env });
-  if (init.code !== 0) return fail("terraform init", init.stderr);
-  const plan = await run(
-    "terraform",
-    ["plan", "-input=false", "-no-color", "-lock-timeout=60s", "-detailed-exitcode", "-out=plan.tfplan"],
-    { cwd, env },
-  );
-  if (plan.code === 1) return fail("terraform plan", plan.stderr);
-  const show = await run("terraform", ["show", "-json", "-no-color", "plan.tfplan"], { cwd, env });
-  if (show.code !== 0) return fail("terraform show", show.stderr);
-  writeFileSync(join(cwd, "plan.json"), show.stdout);
-  return { stack, status: "planned", plan: JSON.parse(show.stdout) as TerraformPlanJson };
+export async function planStack(ctx: FleetContext, stack: string): Promise<StackPlan> {
+  const cwd = stackDir(ctx, stack);
+  const log = join(ctx.logDir, `${stack}.plan.log`);
+  const fail = (step: string, output: string): StackPlan => {
+    // The plan's own listing may precede the error (stdout and stderr arrive together): keep the errors.
+    const errorAt = output.search(/^\s*Error: /m);
+    const errors = errorAt === -1 ? output : output.slice(errorAt);
+    const error = firstError(output);
+    const hint = error === undefined ? undefined : outcomeLine(output, false, stack, cwd, ctx.plan).hint;
+    return {
+      stack,
+      status: "failed",
+      error: cleanError(`${step} failed:\n${errors}`, [ctx.outdir, PROJECT]),
+      ...(hint === undefined ? {} : { hint }),
+    };
+  };
+  const bootstrap =
+    stack === ctx.plan.state.stackName && (await stateBucketStatus(ctx.target, ctx.plan.state)).kind === "missing";
+  if (bootstrap) {
+    writeFileSync(
+      join(cwd, BACKEND_OVERRIDE),
+      JSON.stringify({ terraform: { backend: { local: { path: join(cwd, "plan-bootstrap.tfstate") } } } }),
+    );
+  }
+  try {
+    const initialised = await init(ctx, stack, log, bootstrap ? ["-reconfigure"] : []);
+    if (initialised.code !== 0) {
+      if (firstError(initialised.output)?.summary === "Backend configuration changed") {
+        return { stack, status: "failed", error: backendChangedLine(stack, cwd) };
+      }
+      return fail("terraform init", initialised.output);
+    }
+    const plan = await terraform(ctx, stack, log, [
+      "plan",
+      "-input=false",
+      "-no-color",
+      `-lock-timeout=${ctx.lockTimeoutSeconds ?? 60}s`,
+      "-detailed-exitcode",
+      "-out=plan.tfplan",
+    ]);
+    if (plan.code === 1) return fail("terraform plan", plan.output);
+    const show = await run("terraform", ["show", "-json", "-no-color", "plan.tfplan"], { cwd, env: ctx.env });
+    if (show.code !== 0) return fail("terraform show", show.stderr);
+    writeFileSync(join(cwd, "plan.json"), show.stdout);
+    return { stack, status: "planned", plan: JSON.parse(show.stdout) as TerraformPlanJson };
+  } finally {
+    if (bootstrap) rmSync(join(cwd, BACKEND_OVERRIDE), { force: true });
+  }
 }
 
 /** Plans every stack, `concurrency` at a time; results in the order given. */
-export function planStacks(
-  stacks: readonly string[],
-  outdir: string,
-  env: NodeJS.ProcessEnv,
-  concurrency: number,
-  progress: (line: string) => void,
-): Promise<StackPlan[]> {
+export function planStacks(ctx: FleetContext, stacks: readonly string[], concurrency: number): Promise<StackPlan[]> {
   return mapWithLimit(stacks, concurrency, async (stack) => {
-    progress(`${stack}: planning`);
-    const result = await planStack(stack, outdir, env);
-    progress(`${stack}: ${result.status}`);
+    ctx.progress(`${stack}: planning`);
+    const result = await planStack(ctx, stack);
+    ctx.progress(`${stack}: ${result.status}`);
     return result;
   });
 }

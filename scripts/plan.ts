@@ -1,5 +1,5 @@
 /*
- * npm run plan -- [--report FILE] [--concurrency N] [--outdir DIR] [stack globs...]
+ * npm run plan -- [--report FILE] [--concurrency N] [--lock-timeout SECONDS] [--outdir DIR] [stack globs...]
  *
  * Synthesizes the fleet, plans every selected stack in parallel (bounded), saves each plan and its JSON
  * form next to the stack, and writes one Markdown report for a pull request.
@@ -8,11 +8,13 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { resolveFleet, substitutionLines } from "../lib/fleet-input";
 import { exitCodeOf, renderReport } from "../lib/plan-report";
 import { selectStacks } from "../lib/stack-selection";
 import { terraformEnv } from "../lib/terraform-env";
 import { UserFacingError, runMain } from "./console";
 import { fleetContext, PROJECT, synthesize } from "./fleet-ops";
+import { parseSeconds } from "./deploy";
 import { planStacks } from "./plan-stacks";
 import { terraformProblem } from "./terraform-check";
 
@@ -23,6 +25,7 @@ function parseOptions(argv: readonly string[]) {
     options: {
       report: { type: "string" },
       concurrency: { type: "string", default: "3" },
+      "lock-timeout": { type: "string", default: "60" },
       outdir: { type: "string", default: process.env.CDKTF_OUTDIR ?? "cdktf.out" },
     },
   });
@@ -30,7 +33,13 @@ function parseOptions(argv: readonly string[]) {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new UserFacingError(`--concurrency: got "${values.concurrency}"; must be a whole number of at least 1`);
   }
-  return { report: values.report, concurrency, outdir: resolve(values.outdir), globs: positionals };
+  return {
+    report: values.report,
+    concurrency,
+    lockTimeoutSeconds: parseSeconds("--lock-timeout", values["lock-timeout"]),
+    outdir: resolve(values.outdir),
+    globs: positionals,
+  };
 }
 
 async function main(): Promise<number> {
@@ -38,15 +47,27 @@ async function main(): Promise<number> {
   const problem = terraformProblem();
   if (problem !== undefined) throw new UserFacingError(problem);
   const env = terraformEnv(PROJECT);
+  const fleet = resolveFleet(env, process.cwd());
+  if (!fleet.ok) throw new UserFacingError(fleet.message);
   const progress = (line: string) => process.stderr.write(`plan: ${line}\n`);
+  for (const line of substitutionLines(fleet)) progress(line);
+  const ctx = fleetContext({
+    env,
+    outdir: options.outdir,
+    progress,
+    plan: fleet.plan,
+    target: fleet.target,
+    workDir: process.cwd(),
+    lockTimeoutSeconds: options.lockTimeoutSeconds,
+  });
   progress("synthesizing");
-  const stacks = await synthesize(fleetContext(env, options.outdir, progress, process.cwd()));
+  const stacks = await synthesize(ctx);
   const selection = selectStacks(
     stacks.map((s) => s.name),
     options.globs,
   );
   if (!selection.ok) throw new UserFacingError(selection.error);
-  const plans = await planStacks(selection.stacks, options.outdir, env, options.concurrency, progress);
+  const plans = await planStacks(ctx, selection.stacks, options.concurrency);
   const report = renderReport(plans);
   if (options.report !== undefined) writeFileSync(options.report, report);
   process.stdout.write(report);

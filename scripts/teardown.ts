@@ -5,49 +5,11 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
-import type { FleetPlan } from "../lib/plan";
-import type { StackNode } from "../lib/stack-selection";
-import type { Target } from "../lib/target";
-import { regionClients } from "./aws-clients";
 import { progressPrinter, runMain, UserFacingError } from "./console";
-import { destroyStacks, outcomeReport, PROJECT, synthesize, type FleetContext, type StackOutcome } from "./fleet-ops";
+import { outcomeReport, synthesize } from "./fleet-ops";
+import { destroyStacks } from "./stack-runs";
 import { localFleet, MOTO_PID_FILE } from "./local-setup";
 import { probeEndpoint } from "./local-aws";
-
-/** A versioned bucket only deletes when every version is gone; the state stack's destroy needs that. */
-export async function emptyBucket(target: Target, region: string, bucket: string): Promise<number> {
-  const s3 = regionClients(target, region).s3;
-  let deleted = 0;
-  for (;;) {
-    const listing = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket })).catch(() => undefined);
-    const objects = [...(listing?.Versions ?? []), ...(listing?.DeleteMarkers ?? [])].map((v) => ({
-      Key: v.Key ?? "",
-      VersionId: v.VersionId,
-    }));
-    if (objects.length === 0) return deleted;
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
-    deleted += objects.length;
-  }
-}
-
-/**
- * Destroys the fleet's stacks in reverse waves (regions, zone, state bucket), emptying the versioned
- * state bucket just before its own stack goes.
- */
-export function destroyFleet(
-  ctx: FleetContext,
-  plan: FleetPlan,
-  target: Target,
-  stacks: readonly StackNode[],
-): Promise<StackOutcome[]> {
-  return destroyStacks(ctx, stacks, async (wave) => {
-    if (wave.includes(plan.state.stackName)) {
-      const count = await emptyBucket(target, plan.state.region, plan.state.bucket);
-      ctx.progress(`emptied the state bucket (${count} object versions)`);
-    }
-  });
-}
 
 function stopMotoWeStarted(progress: (line: string) => void): void {
   if (!existsSync(MOTO_PID_FILE)) return;
@@ -70,7 +32,7 @@ async function main(): Promise<number> {
     progress(`no local AWS answers at ${fleet.target.endpoint}: nothing to destroy`);
   } else {
     const stacks = await synthesize(fleet.context);
-    const outcomes = await destroyFleet(fleet.context, fleet.plan, fleet.target, stacks);
+    const outcomes = await destroyStacks(fleet.context, stacks);
     const failed = outcomes.filter((o) => !o.ok);
     if (failed.length > 0) {
       for (const f of failed) process.stderr.write(`${outcomeReport(f)}\n`);
@@ -78,11 +40,11 @@ async function main(): Promise<number> {
     }
   }
   stopMotoWeStarted(progress);
-  // The state stack's local state describes a bucket that no longer exists.
-  for (const file of readdirSync(PROJECT).filter((f) =>
+  // Local state the project's earlier layout kept describes a bucket that no longer exists.
+  for (const file of readdirSync(fleet.context.workDir).filter((f) =>
     f.startsWith(`terraform.${fleet.plan.state.stackName}.tfstate`),
   )) {
-    rmSync(join(PROJECT, file));
+    rmSync(join(fleet.context.workDir, file));
   }
   progress("done");
   return 0;

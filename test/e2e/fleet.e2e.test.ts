@@ -1,40 +1,70 @@
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
-import { DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
-import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
+import {
+  CreateSubnetCommand,
+  CreateTagsCommand,
+  CreateVpcCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+} from "@aws-sdk/client-ec2";
+import {
+  CreateLoadBalancerCommand,
+  DeleteLoadBalancerCommand,
+  DescribeLoadBalancersCommand,
+} from "@aws-sdk/client-elastic-load-balancing";
 import { ListHostedZonesByNameCommand } from "@aws-sdk/client-route-53";
-import { GetObjectCommand, HeadObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
+import { App } from "cdktf";
+import { addFleet } from "../../constructs/fleet";
 import type { FleetConfig } from "../../lib/config";
 import type { FleetPlan, RegionPlan } from "../../lib/plan";
-import { changesOf, exitCodeOf, type StackPlan } from "../../lib/plan-report";
+import { changesOf, type StackPlan } from "../../lib/plan-report";
 import type { Target } from "../../lib/target";
-import { localFleet } from "../../regions/local";
+import { planOrThrow } from "../../lib/validate";
 import { regionClients } from "../../scripts/aws-clients";
 import { deployFleet } from "../../scripts/deploy";
-import { deployStacks, destroyStacks, outcomeReport, PROJECT, type StackOutcome } from "../../scripts/fleet-ops";
+import { outcomeReport, PROJECT, type StackOutcome } from "../../scripts/fleet-ops";
 import { planStack, planStacks } from "../../scripts/plan-stacks";
 import { run } from "../../scripts/run";
+import { destroyStacks } from "../../scripts/stack-runs";
 import { observeRegion } from "../../scripts/summary";
-import { destroyFleet } from "../../scripts/teardown";
 import { LocalFleet } from "./local-fleet";
 
 // Real terraform apply against a private moto_server: Route 53 changes alone wait ~15 s each.
 jest.setTimeout(10 * 60_000);
 
-/** The local fleet the demo deploys (its image, instance type, zone), under its own names. */
+/**
+ * A production fleet file as a user writes it from the README, unlike regions/local.ts: its own
+ * service and deployment names, three regions, a c5-class instance type, weights, no image and the
+ * default instance refresh. The local target rehearses it unchanged.
+ */
 const fleetConfig = (overrides: Partial<FleetConfig> = {}): FleetConfig => ({
-  ...localFleet,
+  service: "shop",
   deployment: "e2e",
-  domain: "e2e.test",
-  capacity: { min: 1, desired: 1, max: 1 },
-  state: { bucket: "cloudrim-e2e-state", region: "us-east-1" },
-  regions: [{ region: "us-east-1" }, { region: "eu-west-1" }],
+  domain: "shop.test",
+  instanceType: "c5.large",
+  capacity: { min: 1, desired: 1, max: 2 },
+  allowedCidrs: ["10.0.0.0/8"],
+  state: { bucket: "shop-e2e-state", region: "us-east-1" },
+  regions: [{ region: "us-east-1", weights: [2, 1, 1] }, { region: "eu-west-1" }, { region: "ap-southeast-2" }],
   ...overrides,
 });
 
-const REGIONS = ["cloudrim-e2e-eu-west-1", "cloudrim-e2e-us-east-1"];
+const STATE = "shop-e2e-state";
+const REGIONS = ["shop-e2e-ap-southeast-2", "shop-e2e-eu-west-1", "shop-e2e-us-east-1"];
+const stateKey = (stack: string) => `cloudrim/shop/e2e/${stack}.tfstate`;
+/** The three regions without per-region settings, for fleet-wide changes. */
+const PLAIN_REGIONS = [{ region: "us-east-1" }, { region: "eu-west-1" }, { region: "ap-southeast-2" }];
 
 function region(plan: FleetPlan, name: string): RegionPlan {
   const found = plan.regions.find((r) => r.region === name);
@@ -58,75 +88,137 @@ function failures(outcomes: readonly StackOutcome[]): string[][] {
 /** `aws_elb.balancers_port-9003_ABCD1234` → `aws_elb.balancers_port-9003`, for readable expectations. */
 const stable = (address: string) => address.replace(/_[0-9A-F]{8}$/, "");
 
-describe("the fleet on a local AWS", () => {
+/** Every Terraform state file a working copy could hold: the stack directories' and the project's. */
+function localStateFiles(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (path: string) => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      if (entry.name === ".terraform" || entry.name === "logs") continue;
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.tfstate(\.backup)?$/.test(entry.name)) found.push(full);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+describe("a production fleet file rehearsed on a local AWS", () => {
   let local: LocalFleet;
   let plan: FleetPlan;
   let target: Target;
-  const log: string[] = [];
+  const progress: string[] = [];
 
   beforeAll(async () => {
     local = await LocalFleet.start();
+    ({ plan, target } = await local.configure(fleetConfig()));
   });
   afterAll(async () => {
     await local.stop();
   });
 
+  /** `npm run deploy`, as a user runs it, in the working copy. */
+  const deployCommand = (...globs: string[]) =>
+    run(
+      join(PROJECT, "node_modules", ".bin", "tsx"),
+      [join(PROJECT, "scripts", "deploy.ts"), "--outdir", local.outdir, ...globs],
+      { cwd: local.dir, env: local.env },
+    );
+
   it("refuses to deploy a region before its state bucket exists, naming the stack to deploy first", async () => {
-    const configured = await local.configure(fleetConfig());
-    const deploying = deployFleet(local.context(), configured.plan, configured.target, ["cloudrim-e2e-us-*"]);
+    const deploying = deployFleet(local.context(), ["shop-e2e-us-*"]);
     await expect(deploying).rejects.toThrow(
-      'state.bucket: "cloudrim-e2e-state" does not exist in us-east-1, and the selected stacks keep their state there; ' +
-        "deploy the state stack first (npm run deploy -- cloudrim-e2e-state) or add it to the selection",
+      'state.bucket: "shop-e2e-state" does not exist in us-east-1, and the selected stacks keep their state there; ' +
+        "deploy the state stack first (npm run deploy -- shop-e2e-state) or add it to the selection",
     );
-    const { Buckets: buckets = [] } = await regionClients(configured.target, "us-east-1").s3.send(
-      new ListBucketsCommand({}),
-    );
+    const { Buckets: buckets = [] } = await regionClients(target, "us-east-1").s3.send(new ListBucketsCommand({}));
     expect(buckets).toEqual([]);
   });
 
-  it("deploys every region it can: a region whose network does not exist fails alone", async () => {
-    const broken = fleetConfig({
-      regions: [
-        { region: "us-east-1" },
-        { region: "eu-west-1", vpcId: "vpc-0000dead", subnetIds: ["subnet-0000dead"] },
-      ],
-    });
-    const configured = await local.configure(broken);
-    // npm run deploy with no globs: every stack, on a local AWS that has nothing yet.
+  it("bootstraps everything with npm run deploy; a region that cannot deploy fails alone and says why", async () => {
+    // A load balancer squatting on one of ap-southeast-2's names: that region fails at apply.
+    await regionClients(target, "ap-southeast-2").elb.send(
+      new CreateLoadBalancerCommand({
+        LoadBalancerName: "shop-e2e-9001",
+        Listeners: [{ Protocol: "TCP", LoadBalancerPort: 9000, InstancePort: 9001 }],
+        AvailabilityZones: ["ap-southeast-2a"],
+      }),
+    );
     const outcomes = await deployFleet(
-      local.context((l) => log.push(l)),
-      configured.plan,
-      configured.target,
+      local.context((line) => progress.push(line)),
       [],
     );
-    const byStack = Object.fromEntries(outcomes.map((o) => [o.stack, o.ok]));
-    expect(byStack).toEqual({
-      "cloudrim-e2e-state": true,
-      "cloudrim-e2e-dns": true,
-      "cloudrim-e2e-us-east-1": true,
-      "cloudrim-e2e-eu-west-1": false,
+    expect(Object.fromEntries(outcomes.map((o) => [o.stack, o.ok]))).toEqual({
+      "shop-e2e-state": true,
+      "shop-e2e-dns": true,
+      "shop-e2e-us-east-1": true,
+      "shop-e2e-eu-west-1": true,
+      "shop-e2e-ap-southeast-2": false,
     });
-    const s3 = regionClients({ kind: "local", endpoint: local.endpoint }, "us-east-1").s3;
-    await expect(
-      s3.send(new HeadObjectCommand({ Bucket: "cloudrim-e2e-state", Key: "cloudrim/e2e/us-east-1.tfstate" })),
-    ).resolves.toBeDefined();
-  });
-
-  it("converges when the config is fixed and deployed again, leaving the healthy region untouched", async () => {
-    const configured = await local.configure(fleetConfig());
-    ({ plan, target } = configured);
-    const outcomes = await deployStacks(
-      local.context((l) => log.push(l)),
-      configured.stacks,
+    const broken = outcomes.find((o) => o.stack === "shop-e2e-ap-southeast-2");
+    expect(broken?.summary).toMatch(
+      /^failed: creating ELB Classic Load Balancer \(shop-e2e-9001\): HTTP 400: DuplicateLoadBalancerName: .* \(aws_elb\.balancers_port-9001_[0-9A-F]{8}\)$/,
     );
-    expect(failures(outcomes)).toEqual([]);
-    expect(outcomes.map((o) => o.stack)).toEqual(expect.arrayContaining(REGIONS));
-    expect(outcomes.find((o) => o.stack === "cloudrim-e2e-us-east-1")?.summary).toMatch(
-      /Resources: 0 added, 0 changed, 0 destroyed/,
+    expect(broken?.hint).toBe(
+      "deployment: a load balancer named shop-e2e-9001 already exists in ap-southeast-2 outside this stack (a leftover, " +
+        "or another fleet with the same service and deployment names); delete it, or change service or deployment",
+    );
+    // The log was written as the run went, and holds Terraform's own error.
+    expect(readFileSync(broken?.log ?? "", "utf8")).toMatch(/Error: creating ELB Classic Load Balancer/);
+    expect(progress).toContain(
+      "shop-e2e-state: bootstrapping: creating shop-e2e-state with local state, then moving the state into it",
     );
   });
 
-  describe.each(["us-east-1", "eu-west-1"])("in %s", (regionName) => {
+  it("keeps the state stack's own state in its bucket, and none in the working copy", async () => {
+    const s3 = regionClients(target, "us-east-1").s3;
+    for (const stack of ["state", "dns", "us-east-1", "eu-west-1"]) {
+      await expect(s3.send(new HeadObjectCommand({ Bucket: STATE, Key: stateKey(stack) }))).resolves.toBeDefined();
+    }
+    expect(localStateFiles(local.dir)).toEqual([]);
+  });
+
+  it("converges with plain `cdktf deploy '*'` from a fresh clone once the squatter is gone", async () => {
+    const sydney = regionClients(target, "ap-southeast-2");
+    await sydney.elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: "shop-e2e-9001" }));
+    // moto gave the squatter (made without security groups) a default group of its own: remove it too.
+    const { SecurityGroups: groups = [] } = await sydney.ec2.send(new DescribeSecurityGroupsCommand({}));
+    for (const group of groups.filter((g) => g.GroupName?.startsWith("default_elb_") === true)) {
+      await sydney.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
+    }
+    rmSync(local.outdir, { recursive: true, force: true });
+    const result = await run(
+      join(PROJECT, "node_modules", ".bin", "cdktf"),
+      ["deploy", "--auto-approve", "--skip-provider-lock", "--output", local.outdir, "*"],
+      { cwd: PROJECT, env: { ...local.env, CI: "true", FORCE_COLOR: "0" } },
+    );
+    const output = `${result.stdout}\n${result.stderr}`;
+    expect({ code: result.code, tail: output.split("\n").slice(-30) }).toMatchObject({ code: 0 });
+    // Every substitution is printed once, as the app synthesizes.
+    expect(output.match(/^local target: ami \(us-east-1, eu-west-1, ap-southeast-2\): /gm)).toHaveLength(1);
+    expect(output.match(/^local target: createHostedZone: false → true /gm)).toHaveLength(1);
+    expect(output).toMatch(/shop-e2e-ap-southeast-2\s+Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
+    for (const stack of ["shop-e2e-state", "shop-e2e-dns", "shop-e2e-us-east-1", "shop-e2e-eu-west-1"]) {
+      expect(output).toMatch(new RegExp(`${stack}\\s+No changes\\.`));
+    }
+  });
+
+  it("deploys again from another fresh clone with npm run deploy: no changes, no error", async () => {
+    rmSync(local.outdir, { recursive: true, force: true });
+    const result = await deployCommand();
+    expect({ code: result.code, stderr: result.stderr.split("\n").slice(-20) }).toMatchObject({ code: 0 });
+    expect(result.stdout.trimEnd().split("\n").sort()).toEqual(
+      ["shop-e2e-state", "shop-e2e-dns", ...REGIONS]
+        .map((stack) => `  ${stack}: Apply complete! Resources: 0 added, 0 changed, 0 destroyed.`)
+        .sort(),
+    );
+    // Substitutions are printed once per command, at its start; no Node.js support warning in between.
+    expect(result.stderr.match(/deploy: local target: instanceRefresh: true → false/g)).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/NodeVersionSupportWarning/);
+    expect(localStateFiles(local.dir)).toEqual([]);
+  });
+
+  describe.each(["us-east-1", "eu-west-1", "ap-southeast-2"])("in %s", (regionName) => {
     it("has one classic load balancer per port with the right listener and health check", async () => {
       const r = region(plan, regionName);
       const { LoadBalancerDescriptions: lbs = [] } = await regionClients(target, regionName).elb.send(
@@ -198,37 +290,89 @@ describe("the fleet on a local AWS", () => {
       );
       const weighted = observed.records.filter((rec) => rec.setIdentifier !== undefined);
       expect(weighted.map((w) => [w.name, w.setIdentifier, w.weight, w.values, w.ttl])).toEqual(
-        r.ports.map((p) => [r.regionalName, p.setIdentifier, 1, [p.aliasName], 60]),
+        r.ports.map((p) => [r.regionalName, p.setIdentifier, p.weight, [p.aliasName], 60]),
       );
-      expect(observed.state).toEqual({
-        location: `s3://cloudrim-e2e-state/cloudrim/e2e/${regionName}.tfstate`,
-        exists: true,
-      });
+      expect(observed.state).toEqual({ location: `s3://${STATE}/${stateKey(regionName)}`, exists: true });
     });
   });
 
-  it("plans no changes the second time", async () => {
-    const { stacks } = await local.configure(fleetConfig());
-    const plans = await planStacks(
-      stacks.map((s) => s.name),
-      local.context().outdir,
-      local.env,
-      4,
-      () => undefined,
-    );
-    expect(plans.map((p) => [p.stack, p.status === "planned" ? changesOf(p.plan).length : p.error])).toEqual(
-      [...stacks.map((s) => s.name)].map((name) => [name, 0]),
-    );
-    expect(exitCodeOf(plans)).toBe(0);
+  describe("a region in a VPC of its own, with a public and a private subnet in each zone", () => {
+    let vpcId: string;
+    /** The region stack as it would deploy on AWS: the network as written, no rehearsal substitution. */
+    async function planOnAws(subnetTags?: Record<string, string>): Promise<StackPlan> {
+      const config = fleetConfig({
+        deployment: "vpc",
+        regions: [{ region: "eu-west-1", vpcId, ...(subnetTags === undefined ? {} : { subnetTags }) }],
+        instanceRefresh: false,
+        ami: { owners: ["137112412989"], name: "al2022-ami-2022.0.*-kernel-5.15-*" },
+      });
+      const outdir = join(local.dir, `vpc-${subnetTags === undefined ? "untagged" : "tagged"}`);
+      const app = new App({ outdir });
+      // The domain's zone exists (the fleet above created it); state goes to the same bucket, its own key.
+      addFleet(app, { ...planOrThrow(config), domain: "shop.test" }, target);
+      app.synth();
+      return planStack(
+        local.context(() => undefined, { outdir }),
+        "shop-vpc-eu-west-1",
+      );
+    }
+
+    beforeAll(async () => {
+      const ec2 = regionClients(target, "eu-west-1").ec2;
+      vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.20.0.0/16" }))).Vpc?.VpcId ?? "";
+      let i = 0;
+      for (const zone of ["eu-west-1a", "eu-west-1b"]) {
+        for (const tier of ["public", "private"]) {
+          const subnet = await ec2.send(
+            new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.20.${i++}.0/24`, AvailabilityZone: zone }),
+          );
+          await ec2.send(
+            new CreateTagsCommand({ Resources: [subnet.Subnet?.SubnetId ?? ""], Tags: [{ Key: "Tier", Value: tier }] }),
+          );
+        }
+      }
+    });
+
+    it("is refused at plan time, naming the zones with two subnets and the fix, when nothing picks one per zone", async () => {
+      const result = await planOnAws();
+      expect(result.status).toBe("failed");
+      const error = result.status === "failed" ? result.error.replace(/\s+/g, " ") : "";
+      expect(error).toMatch(
+        /^terraform plan failed: Error: Resource precondition failed .* In VPC vpc-\w+, every subnet of the VPC \(no subnetTags\) put several subnets in one availability zone: .* set subnetTags to pick one per zone/,
+      );
+      expect(error.match(/subnet-\w+ \(eu-west-1a\)/g)).toHaveLength(2);
+      expect(error.match(/subnet-\w+ \(eu-west-1b\)/g)).toHaveLength(2);
+    });
+
+    it("uses one subnet per zone when subnetTags picks the private ones", async () => {
+      const result = await planOnAws({ Tier: "private" });
+      const changes = result.status === "planned" ? (result.plan.resource_changes ?? []) : [];
+      expect(result.status === "failed" ? result.error : "planned").toBe("planned");
+      const elb = changes.find((c) => c.type === "aws_elb")?.change.after as { subnets: string[] };
+      expect(elb.subnets).toHaveLength(2);
+      const { Subnets: subnets = [] } = await regionClients(target, "eu-west-1").ec2.send(
+        new DescribeSubnetsCommand({ SubnetIds: elb.subnets }),
+      );
+      expect(subnets.map((s) => [s.AvailabilityZone, s.Tags?.find((t) => t.Key === "Tier")?.Value]).sort()).toEqual([
+        ["eu-west-1a", "private"],
+        ["eu-west-1b", "private"],
+      ]);
+    });
   });
 
   it("plans exactly the expected changes for one more process and a new weight", async () => {
     await local.configure(
-      fleetConfig({ regions: [{ region: "us-east-1", processes: 4, weights: [3, 1, 1, 1] }, { region: "eu-west-1" }] }),
+      fleetConfig({
+        regions: [
+          { region: "us-east-1", processes: 4, weights: [3, 1, 1, 1] },
+          { region: "eu-west-1" },
+          { region: "ap-southeast-2" },
+        ],
+      }),
     );
-    const plans = await planStacks(REGIONS, local.context().outdir, local.env, 2, () => undefined);
-    expect(changesOf(planned(plans, "cloudrim-e2e-eu-west-1"))).toEqual([]);
-    const changes = changesOf(planned(plans, "cloudrim-e2e-us-east-1")).map((c) => [c.action, stable(c.address)]);
+    const plans = await planStacks(local.context(), REGIONS, 3);
+    expect(changesOf(planned(plans, "shop-e2e-eu-west-1"))).toEqual([]);
+    const changes = changesOf(planned(plans, "shop-e2e-us-east-1")).map((c) => [c.action, stable(c.address)]);
     expect(changes).toEqual([
       ["update", "aws_autoscaling_group.service_group"],
       ["create", "aws_elb.balancers_port-9003"],
@@ -242,7 +386,7 @@ describe("the fleet on a local AWS", () => {
   });
 
   describe("the plan command (npm run plan)", () => {
-    const REGION_STACKS = "cloudrim-e2e-??-*";
+    const REGION_STACKS = "shop-e2e-??-*";
 
     async function planCommand(config: FleetConfig): Promise<{ code: number; report: string; stderr: string }> {
       writeFileSync(local.configFile, JSON.stringify(config));
@@ -256,6 +400,8 @@ describe("the fleet on a local AWS", () => {
           reportFile,
           "--outdir",
           join(local.dir, "plan.out"),
+          "--lock-timeout",
+          "1",
           REGION_STACKS,
         ],
         { cwd: local.dir, env: local.env },
@@ -266,14 +412,16 @@ describe("the fleet on a local AWS", () => {
     it("exits 0 and says so when nothing changes", async () => {
       const { code, report } = await planCommand(fleetConfig());
       expect(code).toBe(0);
-      expect(report).toContain("## Terraform plan: 0 of 2 stacks change");
-      expect(report).toContain("| cloudrim-e2e-us-east-1 | 0 | 0 | 0 | 0 |");
+      expect(report).toContain("## Terraform plan: 0 of 3 stacks change");
+      expect(report).toContain("| shop-e2e-us-east-1 | 0 | 0 | 0 | 0 |");
     });
 
     it("exits 2 and reports counts, topology and the dangerous replacements of a change", async () => {
-      const { code, report } = await planCommand(fleetConfig({ processes: 5, internal: false }));
+      const { code, report } = await planCommand(
+        fleetConfig({ processes: 5, internal: false, regions: PLAIN_REGIONS }),
+      );
       expect(code).toBe(2);
-      expect(report).toContain("## Terraform plan: 2 of 2 stacks change");
+      expect(report).toContain("## Terraform plan: 3 of 3 stacks change");
       // 3 → 5 processes: two new load balancers and two new weighted records per region.
       expect(report).toContain("| instance ports | 9000-9002 | 9000-9004 | yes |");
       expect(report).toContain("| load balancers | 3 | 5 | yes |");
@@ -284,65 +432,82 @@ describe("the fleet on a local AWS", () => {
       // Generated names (the launch template's name_prefix) carry a timestamp: no label.
       expect(report).toMatch(/`aws_launch_template\.service_launch-template_[0-9A-F]{8}`: update/);
       // internal → public forces every existing load balancer to be replaced: called out first.
-      expect(report).toMatch(/^> \[!CAUTION\]\n> \*\*6 dangerous changes\*\*/m);
-      for (const regionName of ["us-east-1", "eu-west-1"]) {
+      expect(report).toMatch(/^> \[!CAUTION\]\n> \*\*9 dangerous changes\*\*/m);
+      for (const regionName of ["us-east-1", "eu-west-1", "ap-southeast-2"]) {
         for (const port of [9000, 9001, 9002]) {
           expect(report).toMatch(
             new RegExp(
-              `> - \`cloudrim-e2e-${regionName}\`: \`aws_elb\\.balancers_port-${port}_[0-9A-F]{8}\` \\(cloudrim-e2e-${port}\\) replaces a load balancer \\(forced by internal\\)`,
+              `> - \`shop-e2e-${regionName}\`: \`aws_elb\\.balancers_port-${port}_[0-9A-F]{8}\` \\(shop-e2e-${port}\\) replaces a load balancer \\(forced by internal\\)`,
             ),
           );
         }
       }
       expect(report).toContain("| aws_elb | 2 | 0 | 3 | 0 |");
-      // Two new aliases and weighted records; the three aliases of the replaced load balancers follow them.
-      expect(report).toContain("| aws_route53_record | 4 | 3 | 0 | 0 |");
     });
 
     it("is stable: no timestamps and no machine paths, the same bytes for the same plans", async () => {
-      const first = await planCommand(fleetConfig({ processes: 4 }));
-      const second = await planCommand(fleetConfig({ processes: 4 }));
+      const first = await planCommand(fleetConfig({ processes: 4, regions: PLAIN_REGIONS }));
+      const second = await planCommand(fleetConfig({ processes: 4, regions: PLAIN_REGIONS }));
       expect(second.report).toBe(first.report);
       expect(first.report).not.toContain(local.dir);
       expect(first.report).not.toContain(PROJECT);
       expect(first.report).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
     });
 
-    it("exits 1 when a stack cannot be planned, and still reports the others", async () => {
-      const { code, report } = await planCommand(
-        fleetConfig({ regions: [{ region: "us-east-1", ami: "ami-0000000000000dead" }, { region: "eu-west-1" }] }),
-      );
-      expect(code).toBe(1);
-      expect(report).toContain("> Failed to plan: `cloudrim-e2e-us-east-1`");
-      expect(report).toContain("| cloudrim-e2e-us-east-1 | failed | | | |");
-      expect(report).toContain("| cloudrim-e2e-eu-west-1 | 0 | 0 | 0 | 0 |");
-      expect(report).toMatch(
-        /### cloudrim-e2e-us-east-1: failed\n\n```\nterraform plan failed:[\s\S]*Your query returned no results/,
-      );
+    it("exits 1 when a stack cannot be planned, still reports the others, and says what to fix", async () => {
+      // A stack whose state another run has locked (a lock object left behind) cannot be planned.
+      const s3 = regionClients(target, "us-east-1").s3;
+      const lockKey = `${stateKey("us-east-1")}.tflock`;
+      const lock = {
+        ID: "5f1c2d3e-e2e0-4000-8000-000000000001",
+        Operation: "OperationTypeApply",
+        Who: "someone@elsewhere",
+        Version: "1.11.4",
+        Created: "2026-11-25T00:00:00Z",
+        Path: `${STATE}/${stateKey("us-east-1")}`,
+      };
+      await s3.send(new PutObjectCommand({ Bucket: STATE, Key: lockKey, Body: JSON.stringify(lock) }));
+      try {
+        const { code, report } = await planCommand(fleetConfig());
+        expect(code).toBe(1);
+        expect(report).toContain("> Failed to plan: `shop-e2e-us-east-1`");
+        expect(report).toContain("| shop-e2e-us-east-1 | failed | | | |");
+        expect(report).toContain("| shop-e2e-eu-west-1 | 0 | 0 | 0 | 0 |");
+        expect(report).toMatch(
+          /### shop-e2e-us-east-1: failed\n\n\*\*Fix:\*\* another run holds this stack's state lock/,
+        );
+        expect(report).toMatch(/Error acquiring the state lock/);
+      } finally {
+        await s3.send(new DeleteObjectCommand({ Bucket: STATE, Key: lockKey }));
+      }
     });
   });
 
   it("destroys one region without touching another's records in the shared zone", async () => {
     const { stacks } = await local.configure(fleetConfig());
-    const euWest = stacks.filter((s) => s.name === "cloudrim-e2e-eu-west-1");
-    expect(failures(await destroyStacks(local.context(), euWest))).toEqual([]);
-    const east = region(plan, "us-east-1");
-    const observed = await observeRegion(target, east);
-    expect(observed.records.filter((rec) => rec.setIdentifier !== undefined).map((w) => w.setIdentifier)).toEqual(
-      east.ports.map((p) => p.setIdentifier),
-    );
-    const after = await planStack("cloudrim-e2e-us-east-1", local.context().outdir, local.env);
-    expect(after.status === "planned" ? changesOf(after.plan) : after.error).toEqual([]);
+    const sydney = stacks.filter((s) => s.name === "shop-e2e-ap-southeast-2");
+    expect(failures(await destroyStacks(local.context(), sydney))).toEqual([]);
+    for (const name of ["us-east-1", "eu-west-1"]) {
+      const r = region(plan, name);
+      const observed = await observeRegion(target, r);
+      expect(observed.records.filter((rec) => rec.setIdentifier !== undefined).map((w) => w.setIdentifier)).toEqual(
+        r.ports.map((p) => p.setIdentifier),
+      );
+    }
+    const after = await planStacks(local.context(), ["shop-e2e-us-east-1", "shop-e2e-eu-west-1"], 2);
+    expect(after.map((p) => (p.status === "planned" ? changesOf(p.plan) : p.error))).toEqual([[], []]);
   });
 
   it("refuses a second apply while the state lock is held, and loses nothing", async () => {
     // Change only a weight: a Route 53 update that holds the lock for ~15 s.
     await local.configure(
-      fleetConfig({ regions: [{ region: "us-east-1", weights: [2, 1, 1] }, { region: "eu-west-1" }] }),
+      fleetConfig({
+        regions: [{ region: "us-east-1", weights: [5, 1, 1] }, { region: "eu-west-1" }, { region: "ap-southeast-2" }],
+      }),
     );
-    const dir = local.stackDir("cloudrim-e2e-us-east-1");
+    const dir = local.stackDir("shop-e2e-us-east-1");
     const s3 = regionClients(target, "us-east-1").s3;
-    const lockKey = "cloudrim/e2e/us-east-1.tfstate.tflock";
+    const lockKey = `${stateKey("us-east-1")}.tflock`;
     const first = spawn("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], {
       cwd: dir,
       env: local.env,
@@ -363,7 +528,7 @@ describe("the fleet on a local AWS", () => {
       const deadline = Date.now() + 60_000;
       let locked = false;
       while (!locked && Date.now() < deadline) {
-        locked = await s3.send(new HeadObjectCommand({ Bucket: "cloudrim-e2e-state", Key: lockKey })).then(
+        locked = await s3.send(new HeadObjectCommand({ Bucket: STATE, Key: lockKey })).then(
           () => true,
           () => false,
         );
@@ -384,22 +549,20 @@ describe("the fleet on a local AWS", () => {
       expect(await firstDone).toBe(0);
     }
     expect(firstOutput).toMatch(/Apply complete! Resources: 0 added, 1 changed, 0 destroyed/);
-    const state = await s3.send(
-      new GetObjectCommand({ Bucket: "cloudrim-e2e-state", Key: "cloudrim/e2e/us-east-1.tfstate" }),
-    );
+    const state = await s3.send(new GetObjectCommand({ Bucket: STATE, Key: stateKey("us-east-1") }));
     const resources = (
       JSON.parse(await (state.Body?.transformToString() ?? "{}")) as { resources: { mode: string }[] }
     ).resources.filter((res) => res.mode === "managed");
     expect(resources).toHaveLength(18);
-    const after = await planStack("cloudrim-e2e-us-east-1", local.context().outdir, local.env);
+    const after = await planStack(local.context(), "shop-e2e-us-east-1");
     expect(after.status === "planned" ? changesOf(after.plan) : after.error).toEqual([]);
   });
 
-  it("destroys everything, leaving no resource behind", async () => {
+  it("destroys everything, the state bucket last, leaving no resource and no state behind", async () => {
     const { stacks } = await local.configure(fleetConfig());
-    const outcomes = await destroyFleet(local.context(), plan, target, stacks);
+    const outcomes = await destroyStacks(local.context(), stacks);
     expect(failures(outcomes)).toEqual([]);
-    for (const regionName of ["us-east-1", "eu-west-1"]) {
+    for (const regionName of ["us-east-1", "eu-west-1", "ap-southeast-2"]) {
       const clients = regionClients(target, regionName);
       const lbs = await clients.elb.send(new DescribeLoadBalancersCommand({}));
       expect(lbs.LoadBalancerDescriptions ?? []).toEqual([]);
@@ -412,5 +575,7 @@ describe("the fleet on a local AWS", () => {
     expect(zones.HostedZones ?? []).toEqual([]);
     const buckets = await regionClients(target, "us-east-1").s3.send(new ListBucketsCommand({}));
     expect(buckets.Buckets ?? []).toEqual([]);
+    expect(localStateFiles(local.dir)).toEqual([]);
+    expect(existsSync(join(local.stackDir("shop-e2e-state"), "cloudrim_local_backend_override.tf.json"))).toBe(false);
   });
 });

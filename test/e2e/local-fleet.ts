@@ -8,7 +8,7 @@ import { resolveFleet } from "../../lib/fleet-input";
 import type { FleetPlan } from "../../lib/plan";
 import type { Target } from "../../lib/target";
 import { terraformEnv } from "../../lib/terraform-env";
-import { PROJECT, synthesize, type FleetContext } from "../../scripts/fleet-ops";
+import { fleetContext, PROJECT, synthesize, type FleetContext } from "../../scripts/fleet-ops";
 import { startMoto } from "../../scripts/local-aws";
 
 /** A port nothing listens on right now (the kernel picks it). */
@@ -30,6 +30,8 @@ export function freePort(): Promise<number> {
  * port, its own synth output, state files and fleet config, all removed by `stop()`.
  */
 export class LocalFleet {
+  private configured?: { plan: FleetPlan; target: Target };
+
   private constructor(
     readonly endpoint: string,
     readonly dir: string,
@@ -58,30 +60,39 @@ export class LocalFleet {
     });
   }
 
-  context(progress: (line: string) => void = () => undefined): FleetContext {
-    mkdirSync(join(this.dir, "logs"), { recursive: true });
-    return {
+  get outdir(): string {
+    return join(this.dir, "cdktf.out");
+  }
+
+  /** The context the commands build, for the fleet last configured; logs go to this run's directory. */
+  context(progress: (line: string) => void = () => undefined, overrides: Partial<FleetContext> = {}): FleetContext {
+    if (this.configured === undefined) throw new Error("configure() a fleet first");
+    return fleetContext({
       env: this.env,
-      outdir: join(this.dir, "cdktf.out"),
+      outdir: this.outdir,
       workDir: this.dir,
       logDir: join(this.dir, "logs"),
       progress,
-    };
+      ...this.configured,
+      ...overrides,
+    });
   }
 
-  /** Writes the fleet config, validates it like main.ts does, and synthesizes it. */
+  /** Writes the fleet config, validates and adapts it like main.ts does, and synthesizes it. */
   async configure(
     config: FleetConfig,
   ): Promise<{ plan: FleetPlan; target: Target; stacks: Awaited<ReturnType<typeof synthesize>> }> {
     writeFileSync(this.configFile, JSON.stringify(config, null, 2));
     const fleet = resolveFleet(this.env, this.dir);
     if (!fleet.ok) throw new Error(fleet.message);
-    const stacks = await synthesize(this.context());
+    this.configured = { plan: fleet.plan, target: fleet.target };
+    mkdirSync(join(this.dir, "logs"), { recursive: true });
+    const stacks = await synthesize({ env: this.env, outdir: this.outdir, workDir: this.dir });
     return { plan: fleet.plan, target: fleet.target, stacks };
   }
 
   stackDir(stack: string): string {
-    return join(this.dir, "cdktf.out", "stacks", stack);
+    return join(this.outdir, "stacks", stack);
   }
 
   async stop(): Promise<void> {

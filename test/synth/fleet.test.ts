@@ -49,7 +49,7 @@ describe("a multi-region fleet", () => {
         s3: {
           bucket: "cloudrim-state",
           region: "us-east-1",
-          key: `cloudrim/prod/${region}.tfstate`,
+          key: `cloudrim/cloudrim/prod/${region}.tfstate`,
           encrypt: true,
           use_lockfile: true,
         },
@@ -98,8 +98,20 @@ describe("the state bucket stack", () => {
   const json = stackJson(synthFleet(baseFleet()).stacks.state);
   const only = (type: string) => body(resourcesOf(json, type)[0]?.[1] ?? {});
 
-  it("keeps its own state locally (it cannot live in the bucket it creates)", () => {
-    expect(Object.keys(json.terraform.backend ?? {})).toEqual(["local"]);
+  it("keeps its own state in the bucket it creates, at its own key, locked like the others", () => {
+    expect(json.terraform.backend).toEqual({
+      s3: {
+        bucket: "cloudrim-state",
+        region: "us-east-1",
+        key: "cloudrim/cloudrim/prod/state.tfstate",
+        encrypt: true,
+        use_lockfile: true,
+      },
+    });
+  });
+
+  it("protects the bucket from terraform destroy", () => {
+    expect(resourcesOf(json, "aws_s3_bucket")[0]?.[1]).toMatchObject({ lifecycle: { prevent_destroy: true } });
   });
 
   it("creates the bucket in the state region, versioned and encrypted", () => {

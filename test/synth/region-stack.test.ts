@@ -209,7 +209,7 @@ describe("network and DNS lookups", () => {
     expect(subnets?.filter).toContainEqual({ name: "default-for-az", values: ["true"] });
   });
 
-  it("uses the given VPC and subnets without looking anything up", () => {
+  it("uses the given VPC and subnets, and checks at plan time that they are one per zone", () => {
     const json = regionJson(
       baseFleet({
         regions: [{ region: "us-east-1", vpcId: "vpc-0123abcd", subnetIds: ["subnet-0123abcd", "subnet-4567ef01"] }],
@@ -221,6 +221,36 @@ describe("network and DNS lookups", () => {
       expect(elb.subnets).toEqual(["subnet-0123abcd", "subnet-4567ef01"]);
     }
     for (const [, group] of resourcesOf(json, "aws_security_group")) expect(group.vpc_id).toBe("vpc-0123abcd");
+    expect(Object.values(json.data.aws_subnet ?? {}).map(body)).toEqual([
+      { for_each: '${toset(["subnet-0123abcd", "subnet-4567ef01"])}', id: "${each.value}" },
+    ]);
+    const checks = (
+      onlyResource(json, "aws_autoscaling_group").lifecycle as { precondition: { error_message: string }[] }
+    ).precondition;
+    expect(checks.map((c) => c.error_message)).toEqual([
+      expect.stringMatching(/^In VPC vpc-0123abcd, subnetIds put several subnets in one availability zone: /),
+    ]);
+  });
+
+  it("picks a VPC's subnets by tag, checking at plan time that some exist and that they are one per zone", () => {
+    const json = regionJson(
+      baseFleet({ regions: [{ region: "us-east-1", vpcId: "vpc-0123abcd", subnetTags: { Tier: "private" } }] }),
+    );
+    expect(Object.values(json.data.aws_subnets ?? {}).map(body)).toEqual([
+      { filter: [{ name: "vpc-id", values: ["vpc-0123abcd"] }], tags: { Tier: "private" } },
+    ]);
+    for (const [, elb] of resourcesOf(json, "aws_elb")) expect(String(elb.subnets)).toMatch(/data\.aws_subnets\./);
+    const checks = (
+      onlyResource(json, "aws_autoscaling_group").lifecycle as { precondition: { error_message: string }[] }
+    ).precondition;
+    expect(checks.map((c) => c.error_message)).toEqual([
+      'VPC vpc-0123abcd has no subnet tagged {"Tier":"private"}; fix subnetTags or list subnetIds.',
+      expect.stringMatching(/^In VPC vpc-0123abcd, the subnets tagged \{"Tier":"private"\} put several subnets/),
+    ]);
+  });
+
+  it("checks nothing in the default VPC, whose default subnets are one per zone", () => {
+    expect(onlyResource(regionJson(baseFleet()), "aws_autoscaling_group").lifecycle).toBeUndefined();
   });
 
   it("looks the hosted zone up by domain, public or private as configured", () => {

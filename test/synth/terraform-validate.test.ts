@@ -36,16 +36,22 @@ describe("real terraform validate", () => {
     }
   });
 
-  it("accepts a region with explicit network, AMI, IPv6 CIDRs and 17 processes", () => {
+  it("accepts regions with explicit networks (subnets given or picked by tag), AMI, IPv6 CIDRs and 17 processes", () => {
     const config = baseFleet({
       instanceType: "c6i.4xlarge",
       allowedCidrs: ["10.0.0.0/8", "fd00::/8"],
       ami: "ami-0123456789abcdef0",
-      regions: [{ region: "eu-west-1", vpcId: "vpc-0123abcd", subnetIds: ["subnet-0123abcd"] }],
+      regions: [
+        { region: "eu-west-1", vpcId: "vpc-0123abcd", subnetIds: ["subnet-0123abcd"] },
+        { region: "us-east-1", vpcId: "vpc-0fedcba9", subnetTags: { Tier: "private" } },
+      ],
     });
-    const [, region] = synthesizedStacks(config, join(outdir, "custom"));
-    const verdict = terraformValidate(join(outdir, "custom", "stacks", region ?? ""));
-    expect(verdict).toEqual({ valid: true, diagnostics: [] });
+    const [, ...regions] = synthesizedStacks(config, join(outdir, "custom"));
+    expect(regions).toHaveLength(2);
+    for (const region of regions) {
+      const verdict = terraformValidate(join(outdir, "custom", "stacks", region));
+      expect({ region, ...verdict }).toEqual({ region, valid: true, diagnostics: [] });
+    }
   });
 
   it("rejects a stack Terraform cannot accept (so the checks above can fail)", () => {

@@ -4,7 +4,7 @@ import { baseFleet } from "../fixtures";
 
 describe("the state bucket a deploy needs (npm run deploy)", () => {
   const plan = planOrThrow(baseFleet({ createHostedZone: true }));
-  const bucket = { bucket: "cloudrim-state", region: "us-east-1", stackName: "cloudrim-prod-state" };
+  const bucket = plan.state;
 
   it("needs the bucket to exist when a region is deployed without the state stack", () => {
     expect(requiredStateBucket(plan, ["cloudrim-prod-us-east-1"])).toEqual(bucket);
@@ -20,7 +20,7 @@ describe("the state bucket a deploy needs (npm run deploy)", () => {
     ).toBeUndefined();
   });
 
-  it("needs nothing when only the state stack is deployed: it keeps local state", () => {
+  it("needs nothing when only the state stack is deployed: it bootstraps the bucket", () => {
     expect(requiredStateBucket(plan, ["cloudrim-prod-state"])).toBeUndefined();
   });
 

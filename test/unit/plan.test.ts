@@ -20,8 +20,21 @@ describe("names", () => {
     expect(stateStackName(fleet)).toBe("cloudrim-prod-state");
   });
 
-  it("keys each region's state by prefix, deployment and region", () => {
-    expect(stateKey("cloudrim", "prod", "eu-west-1")).toBe("cloudrim/prod/eu-west-1.tfstate");
+  it("keys each stack's state by prefix, service, deployment and stack", () => {
+    expect(stateKey("cloudrim", fleet, "eu-west-1")).toBe("cloudrim/cloudrim/prod/eu-west-1.tfstate");
+  });
+
+  it("gives two services that share a bucket and a key prefix different state keys", () => {
+    const keys = (service: string) => {
+      const plan = planOrThrow(baseFleet({ service, state: { bucket: "shared", region: "us-east-1" } }));
+      return [plan.state.key, ...plan.regions.map((r) => r.state.key)];
+    };
+    expect(keys("api")).toEqual([
+      "cloudrim/api/prod/state.tfstate",
+      "cloudrim/api/prod/us-east-1.tfstate",
+      "cloudrim/api/prod/us-west-2.tfstate",
+    ]);
+    expect(keys("api").filter((key) => keys("web").includes(key))).toEqual([]);
   });
 
   it("names per-port objects after the port and the index", () => {
@@ -115,10 +128,18 @@ describe("port plan", () => {
   it("places each region's state under the state bucket at the documented key", () => {
     const plan = planOrThrow(baseFleet({ state: { bucket: "tf-state", region: "eu-central-1", keyPrefix: "infra" } }));
     expect(plan.regions.map((r) => r.state)).toEqual([
-      { bucket: "tf-state", region: "eu-central-1", key: "infra/prod/us-east-1.tfstate" },
-      { bucket: "tf-state", region: "eu-central-1", key: "infra/prod/us-west-2.tfstate" },
+      { bucket: "tf-state", region: "eu-central-1", key: "infra/cloudrim/prod/us-east-1.tfstate" },
+      { bucket: "tf-state", region: "eu-central-1", key: "infra/cloudrim/prod/us-west-2.tfstate" },
     ]);
-    expect(plan.state).toEqual({ bucket: "tf-state", region: "eu-central-1", stackName: "cloudrim-prod-state" });
+    expect(plan.state).toEqual({
+      bucket: "tf-state",
+      region: "eu-central-1",
+      stackName: "cloudrim-prod-state",
+      keyPrefix: "infra",
+      key: "infra/cloudrim/prod/state.tfstate",
+      tlsOnlyPolicy: true,
+      preventDestroy: true,
+    });
   });
 });
 

@@ -1,4 +1,9 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { planOrThrow } from "../../lib/validate";
 import { outcomeLine, runInWaves, type StackOutcome } from "../../scripts/fleet-ops";
+import { baseFleet } from "../fixtures";
 
 const FLEET = [
   { name: "cloudrim-prod-state", dependencies: [] },
@@ -78,32 +83,59 @@ describe("deploying and destroying in waves", () => {
   });
 });
 
-describe("the one-line outcome of a stack's cdktf run", () => {
+describe("the one-line outcome of a stack's terraform run", () => {
+  const output = (name: string) => readFileSync(join(__dirname, "..", "terraform-output", `${name}.txt`), "utf8");
+  const plan = planOrThrow(baseFleet());
+
   it("keeps Terraform's own summary of a finished apply", () => {
-    const output = "cloudrim-prod-us-east-1  Apply complete! Resources: 18 added, 0 changed, 0 destroyed.\n";
-    expect(outcomeLine(output, true, "cdktf.out/stacks/x")).toBe(
-      "Apply complete! Resources: 18 added, 0 changed, 0 destroyed.",
-    );
+    const log =
+      "aws_elb.x: Creation complete after 1s\n\nApply complete! Resources: 18 added, 0 changed, 0 destroyed.\n";
+    expect(outcomeLine(log, true, "cloudrim-prod-us-east-1", "cdktf.out/stacks/x")).toEqual({
+      summary: "Apply complete! Resources: 18 added, 0 changed, 0 destroyed.",
+    });
   });
 
-  it("names the state migration when a stack's backend changed (Terraform's init error, as cdktf prints it)", () => {
-    const output = [
-      "cloudrim-local-dns  Initializing the backend...",
-      "",
-      "                    Error: Backend configuration changed",
-      "",
-      "                    A change in the backend configuration has been detected, which may require",
-      "                    migrating existing state.",
-    ].join("\n");
-    expect(outcomeLine(output, false, "cdktf.out/stacks/cloudrim-local-dns")).toBe(
-      "failed: its state backend changed (state.bucket, state.region or state.keyPrefix); move the state with " +
-        "`terraform -chdir=cdktf.out/stacks/cloudrim-local-dns init -migrate-state`, then run again",
-    );
+  it("names the old and new backend and the migration when a stack's backend changed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cloudrim-backend-"));
+    try {
+      mkdirSync(join(dir, ".terraform"));
+      writeFileSync(
+        join(dir, ".terraform", "terraform.tfstate"),
+        JSON.stringify({
+          backend: {
+            type: "s3",
+            config: { bucket: "old", key: "cloudrim/prod/us-east-1.tfstate", region: "us-east-1" },
+          },
+        }),
+      );
+      writeFileSync(
+        join(dir, "cdk.tf.json"),
+        JSON.stringify({
+          terraform: {
+            backend: { s3: { bucket: "old", key: "cloudrim/cloudrim/prod/us-east-1.tfstate", region: "us-east-1" } },
+          },
+        }),
+      );
+      expect(outcomeLine(output("backend-changed"), false, "cloudrim-prod-us-east-1", dir, plan).summary).toBe(
+        "failed: its state backend changed from s3://old/cloudrim/prod/us-east-1.tfstate (us-east-1) to " +
+          "s3://old/cloudrim/cloudrim/prod/us-east-1.tfstate (us-east-1); nothing was planned or applied. Move the state with " +
+          `\`terraform -chdir=${relative(process.cwd(), dir)} init -migrate-state\`, then run again (docs/operations.md, "Moving state")`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
-  it("otherwise gives the first error", () => {
-    expect(outcomeLine("Error: creating ELB: subnet-0000dead not found\nError: second", false, "x")).toBe(
-      "failed: creating ELB: subnet-0000dead not found",
+  it("otherwise gives Terraform's first error, the resource it is about, and what to change", () => {
+    expect(outcomeLine(output("zone-not-found"), false, "cloudrim-prod-us-east-1", "x", plan)).toEqual({
+      summary: "failed: no matching Route 53 Hosted Zone found (data.aws_route53_zone.zone)",
+      hint: expect.stringMatching(/^domain: this account has no public hosted zone "example.com"/) as unknown,
+    });
+  });
+
+  it("says so when the output holds no error at all", () => {
+    expect(outcomeLine("Killed\n", false, "s", "x").summary).toBe(
+      "failed without an error from Terraform; see the log",
     );
   });
 });

@@ -247,6 +247,42 @@ describe("plan rules", () => {
     expect(problems[1]?.message).toMatch(/lists a subnet more than once/);
   });
 
+  it("picks subnets by tag only in a VPC the region names, and never together with subnetIds", () => {
+    expect(
+      theProblem(withRegions([{ region: "us-east-1" }, { region: "us-west-2" }], { subnetTags: { Tier: "private" } })),
+    ).toEqual({
+      path: "subnetTags",
+      value: { Tier: "private" },
+      message:
+        "in us-east-1, us-west-2: picks subnets of a VPC you name, but this region has no vpcId (its default VPC has one default subnet per zone already); set vpcId in the region's entry or leave subnetTags out",
+    });
+    expect(
+      theProblem(
+        withRegions([
+          {
+            region: "us-east-1",
+            vpcId: "vpc-0123abcd",
+            subnetIds: ["subnet-0123abcd"],
+            subnetTags: { Tier: "private" },
+          },
+        ]),
+      ),
+    ).toMatchObject({
+      path: "regions[0].subnetTags",
+      message: "picks subnets by tag, but regions[0].subnetIds lists them already; keep one of the two",
+    });
+    expect(
+      validateFleet(withRegions([{ region: "us-east-1", vpcId: "vpc-0123abcd", subnetTags: { Tier: "private" } }])).ok,
+    ).toBe(true);
+  });
+
+  it("refuses an empty subnetTags", () => {
+    expect(theProblem(withRegions([{ region: "us-east-1", vpcId: "vpc-0123abcd", subnetTags: {} }]))).toMatchObject({
+      path: "regions[0].subnetTags",
+      message: expect.stringMatching(/must name at least one tag/),
+    });
+  });
+
   it("requires allowedCidrs somewhere", () => {
     const { allowedCidrs: _omitted, ...rest } = baseFleet();
     expect(theProblem(rest)).toMatchObject({ path: "allowedCidrs", message: expect.stringMatching(/is required/) });
@@ -262,6 +298,34 @@ describe("plan rules", () => {
       ],
     };
     expect(validateFleet(config).ok).toBe(true);
+  });
+});
+
+describe("tags", () => {
+  it("refuses each tag the fleet sets itself, naming the key", () => {
+    const problems = problemsOf(baseFleet({ tags: { Name: "x", Team: "payments", Service: "y" } }));
+    expect(problems).toEqual([
+      {
+        path: "tags.Name",
+        value: "x",
+        message:
+          "is a tag the fleet sets itself (Name, Service, Deployment come from the service and deployment names); use another key",
+      },
+      {
+        path: "tags.Service",
+        value: "y",
+        message:
+          "is a tag the fleet sets itself (Name, Service, Deployment come from the service and deployment names); use another key",
+      },
+    ]);
+  });
+
+  it("refuses AWS's reserved prefix and accepts other tags", () => {
+    expect(theProblem(baseFleet({ tags: { "aws:owner": "me" } }))).toMatchObject({
+      path: "tags.aws:owner",
+      message: expect.stringMatching(/"aws:" prefix, which AWS reserves/),
+    });
+    expect(validateFleet(baseFleet({ tags: { Team: "payments", CostCenter: "42" } })).ok).toBe(true);
   });
 });
 

@@ -1,0 +1,90 @@
+import type { FleetConfig } from "../../lib/config";
+import { adaptToTarget, formatSubstitution, rehearsal } from "../../lib/rehearsal";
+import { planOrThrow } from "../../lib/validate";
+import { baseFleet } from "../fixtures";
+
+const linesOf = (config: FleetConfig) => rehearsal(planOrThrow(config)).substitutions.map(formatSubstitution);
+
+describe("the local target's substitutions", () => {
+  it("change nothing on AWS", () => {
+    const plan = planOrThrow(baseFleet());
+    expect(adaptToTarget(plan, { kind: "aws" })).toEqual({ plan, substitutions: [] });
+  });
+
+  it("print one line each, naming the field, the production value and the local one", () => {
+    expect(linesOf(baseFleet())).toEqual([
+      'local target: ami (us-east-1, us-west-2): newest "debian-12-amd64-*" of 136693071363 → newest "al2022-ami-2022.0.*-kernel-5.15-*" of 137112412989 for the instance type\'s architecture (the emulator ships no Debian image and none of your images)',
+      "local target: instanceRefresh: true → false (moto does not implement StartInstanceRefresh; the provider would retry it forever)",
+      "local target: createHostedZone: false → true (a fresh emulator has no zone example.com; the rehearsal creates it in stack cloudrim-prod-dns)",
+      "local target: state bucket policy: deny requests without TLS → none (moto ignores aws:SecureTransport and would deny every request, Terraform's own included)",
+      "local target: state bucket protection: prevent_destroy → none (make teardown deletes the rehearsal's bucket with everything else)",
+    ]);
+  });
+
+  it("replace every image, id or lookup, keeping each region's architecture", () => {
+    const adapted = rehearsal(
+      planOrThrow(
+        baseFleet({
+          ami: "ami-0123456789abcdef0",
+          regions: [{ region: "us-east-1" }, { region: "us-west-2", instanceType: "m7g.large" }],
+        }),
+      ),
+    );
+    expect(adapted.plan.regions.map((r) => r.instance.ami)).toEqual([
+      { owners: ["137112412989"], namePattern: "al2022-ami-2022.0.*-kernel-5.15-*", architecture: "x86_64" },
+      { owners: ["137112412989"], namePattern: "al2022-ami-2022.0.*-kernel-5.15-*", architecture: "arm64" },
+    ]);
+    expect(adapted.substitutions[0]).toMatchObject({
+      field: "ami (us-east-1, us-west-2)",
+      production: "ami-0123456789abcdef0",
+    });
+  });
+
+  it("name each region's own network and move it to the default VPC", () => {
+    const adapted = rehearsal(
+      planOrThrow(
+        baseFleet({
+          regions: [
+            { region: "us-east-1" },
+            { region: "us-west-2", vpcId: "vpc-0123abcd", subnetIds: ["subnet-0123abcd", "subnet-4567ef01"] },
+            { region: "eu-west-1", vpcId: "vpc-0fedcba9", subnetTags: { Tier: "private" } },
+          ],
+        }),
+      ),
+    );
+    expect(adapted.plan.regions.map((r) => r.network)).toEqual([{}, {}, {}]);
+    expect(adapted.substitutions.filter((s) => /vpcId|subnet/.test(s.field)).map(formatSubstitution)).toEqual([
+      "local target: regions[1].vpcId: vpc-0123abcd → the default VPC of us-west-2 and its default subnets (the emulator has none of your networks)",
+      "local target: regions[1].subnetIds: subnet-0123abcd, subnet-4567ef01 → (as above) (the emulator has none of your networks)",
+      "local target: regions[2].vpcId: vpc-0fedcba9 → the default VPC of eu-west-1 and its default subnets (the emulator has none of your networks)",
+      'local target: subnetTags (eu-west-1): {"Tier":"private"} → (as above) (the emulator has none of your networks)',
+    ]);
+  });
+
+  it("create a private zone's stand-in as a public zone, and keep a zone the fleet creates itself", () => {
+    expect(linesOf(baseFleet({ privateZone: true })).filter((l) => /Zone/.test(l))).toEqual([
+      "local target: privateZone: true → false (the rehearsal creates its own zone, and a private one would need your VPCs)",
+      "local target: createHostedZone: false → true (a fresh emulator has no zone example.com; the rehearsal creates it in stack cloudrim-prod-dns)",
+    ]);
+    const creating = rehearsal(planOrThrow(baseFleet({ createHostedZone: true })));
+    expect(creating.substitutions.map((s) => s.field)).not.toContain("createHostedZone");
+    expect(creating.plan.hostedZone?.state.key).toBe("cloudrim/cloudrim/prod/dns.tfstate");
+  });
+
+  it("say nothing about instance refresh when the fleet has it off already", () => {
+    expect(linesOf(baseFleet({ instanceRefresh: false })).some((l) => l.includes("instanceRefresh"))).toBe(false);
+  });
+
+  it("never touch what is the user's choice: names, ports, weights, capacity, state keys", () => {
+    const plan = planOrThrow(baseFleet({ weights: [3, 1, 1], capacity: { min: 2, desired: 3, max: 6 } }));
+    const adapted = rehearsal(plan).plan;
+    adapted.regions.forEach((region, i) => {
+      const original = plan.regions[i];
+      expect(region.ports).toEqual(original?.ports);
+      expect(region.autoScaling.capacity).toEqual(original?.autoScaling.capacity);
+      expect(region.state).toEqual(original?.state);
+      expect(region.instance.userData).toBe(original?.instance.userData);
+    });
+    expect(adapted.state.key).toBe(plan.state.key);
+  });
+});
