@@ -6,6 +6,7 @@ import type { PortPlan, RegionPlan } from "../lib/plan";
 import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/target";
 import { FleetDnsRecords } from "./dns-records";
 import { FleetNetwork } from "./network";
+import { PortAttachments } from "./port-attachments";
 import { PortLoadBalancers } from "./port-load-balancers";
 import { useS3StateBackend } from "./s3-state-backend";
 import { FleetSecurityGroups } from "./security-groups";
@@ -21,6 +22,7 @@ export class RegionStack extends TerraformStack {
   readonly dns: FleetDnsRecords;
   readonly service: ServiceGroup;
   readonly securityGroups: FleetSecurityGroups;
+  readonly attachments: PortAttachments;
 
   constructor(scope: Construct, plan: RegionPlan, target: Target = { kind: "aws" }) {
     super(scope, plan.stackName);
@@ -60,12 +62,20 @@ export class RegionStack extends TerraformStack {
       userData: plan.instance.userData,
       securityGroupIds: [this.securityGroups.instanceGroup.id],
       subnetIds: network.subnetIds,
-      loadBalancerNames: this.loadBalancers.balanced.map(({ loadBalancer }) => loadBalancer.name),
+      processes: plan.ports.length,
       capacity: plan.autoScaling.capacity,
       healthCheckGracePeriod: plan.autoScaling.healthCheckGracePeriod,
       instanceRefresh: plan.autoScaling.instanceRefresh,
       instanceTags: plan.tags,
       subnetChecks: network.subnetChecks,
+    });
+
+    this.attachments = new PortAttachments(this, "attach", {
+      groupName: this.service.group.name,
+      ports: this.loadBalancers.balanced.map(({ port, loadBalancer }) => ({
+        port: port.port,
+        loadBalancerName: loadBalancer.name,
+      })),
     });
 
     new TerraformOutput(this, "regional_name", { value: plan.regionalName });

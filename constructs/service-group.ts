@@ -18,8 +18,8 @@ export interface ServiceGroupProps {
   readonly userData: string;
   readonly securityGroupIds: string[];
   readonly subnetIds: string[];
-  /** Every per-port load balancer; the group registers each instance with all of them. */
-  readonly loadBalancerNames: string[];
+  /** Processes per instance, for the launch template's description. */
+  readonly processes: number;
   /** @default {min: 1, desired: 2, max: 4} */
   readonly capacity?: Capacity;
   /** Seconds before load balancer health checks count against a new instance. @default 300 */
@@ -39,7 +39,8 @@ export interface ServiceGroupProps {
 
 /**
  * The instances: a launch template (IMDSv2 only, encrypted root volume, the runit user data) and an
- * Auto Scaling group attached to every per-port load balancer, replacing instances on template changes.
+ * Auto Scaling group that every per-port load balancer sends to (attached by PortAttachments),
+ * replacing instances on template changes.
  */
 export class ServiceGroup extends Construct {
   readonly image: DataAwsAmi;
@@ -51,7 +52,7 @@ export class ServiceGroup extends Construct {
     this.image = new DataAwsAmi(this, "image", amiLookup(props.ami));
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
       namePrefix: `${props.name}-`,
-      description: `${props.name}: ${props.loadBalancerNames.length} runit-supervised processes per instance`,
+      description: `${props.name}: ${props.processes} runit-supervised processes per instance`,
       imageId: this.image.id,
       instanceType: props.instanceType,
       userData: encodeUserData(props.userData),
@@ -80,7 +81,6 @@ export class ServiceGroup extends Construct {
       desiredCapacity: capacity.desired,
       maxSize: capacity.max,
       vpcZoneIdentifier: props.subnetIds,
-      loadBalancers: props.loadBalancerNames,
       // Any load balancer calling an instance unhealthy replaces it: with runit restarting a crashed
       // process in well under a second, only a process that stays down for a whole unhealthy
       // threshold (5 x 20 s by default) gets there.
@@ -94,9 +94,11 @@ export class ServiceGroup extends Construct {
         { key: "Name", value: props.name, propagateAtLaunch: true },
         ...Object.entries(props.instanceTags ?? {}).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       ],
-      ...((props.subnetChecks ?? []).length > 0
-        ? { lifecycle: { precondition: [...(props.subnetChecks ?? [])] } }
-        : {}),
+      lifecycle: {
+        // Each port's load balancer is attached by its own aws_autoscaling_attachment (PortAttachments).
+        ignoreChanges: ["load_balancers", "target_group_arns"],
+        ...((props.subnetChecks ?? []).length > 0 ? { precondition: [...(props.subnetChecks ?? [])] } : {}),
+      },
     });
   }
 }

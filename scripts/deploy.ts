@@ -1,5 +1,5 @@
 /*
- * npm run deploy -- [--outdir DIR] [--stall-after SECONDS] [stack globs...]
+ * npm run deploy -- [--reviewed DIR [--report FILE]] [--outdir DIR] [--stall-after SECONDS] [stack globs...]
  *
  * Deploys the selected stacks (all by default) to the configured target (real AWS, or the local AWS
  * with CLOUDRIM_TARGET=local), wave by wave: the state bucket, the hosted zone, then every region in
@@ -7,17 +7,28 @@
  * and moves its own state into it before any other stack initialises its backend there. A region
  * selected without the state stack is checked for its bucket first, so the user reads which stack to
  * deploy instead of Terraform's backend error.
+ *
+ * With `--reviewed DIR` (the plan set a pull request's review saw, from `npm run plan -- --save DIR`) it
+ * applies only what was reviewed: it plans every selected stack afresh, compares each stack's resource
+ * changes with the reviewed ones, and applies the fresh saved plans only if every stack is identical.
+ * Otherwise it applies nothing, writes which stacks differ and how (to stdout and `--report FILE`), and
+ * exits 3.
  */
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { resolveFleet, substitutionLines } from "../lib/fleet-input";
 import type { FleetPlan, StatePlan } from "../lib/plan";
+import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
+import { changesOf, renderReport } from "../lib/plan-report";
 import { selectStacks } from "../lib/stack-selection";
 import { terraformEnv } from "../lib/terraform-env";
 import { progressPrinter, runMain, UserFacingError } from "./console";
 import { fleetContext, outcomeReport, PROJECT, synthesize, type FleetContext, type StackOutcome } from "./fleet-ops";
 import { probeEndpoint } from "./local-aws";
-import { deployStacks } from "./stack-runs";
+import { planStacks } from "./plan-stacks";
+import { loadPlanSet, planMap, selectedPlans } from "./plan-sets";
+import { applySavedPlans, deployStacks } from "./stack-runs";
 import { forbiddenBucketMessage, stateBucketStatus } from "./state-stack";
 import { terraformProblem } from "./terraform-check";
 
@@ -68,6 +79,49 @@ export async function deployFleet(ctx: FleetContext, globs: readonly string[]): 
   );
 }
 
+/** Exit code of a reviewed deploy whose fresh plans are not the reviewed ones. */
+export const STALE_REVIEW = 3;
+
+/**
+ * The reviewed deploy: fresh plans, compared with the plan set, applied only when identical. Returns the
+ * report and, when the review was stale or a stack failed to plan, no outcomes (nothing was applied).
+ */
+export async function deployReviewed(
+  ctx: FleetContext,
+  reviewedDir: string,
+  globs: readonly string[],
+): Promise<{ report: string; verdict: "applied" | "stale" | "unplanned"; outcomes: StackOutcome[] }> {
+  const reviewed = loadPlanSet(reviewedDir);
+  ctx.progress("synthesizing");
+  const stacks = await synthesize(ctx);
+  const selection = selectStacks(
+    stacks.map((s) => s.name),
+    globs,
+  );
+  if (!selection.ok) throw new UserFacingError(selection.error);
+  await checkBeforeDeploy(ctx, selection.stacks);
+  if ((await stateBucketStatus(ctx.target, ctx.plan.state)).kind === "missing") {
+    throw new UserFacingError(
+      `state.bucket: "${ctx.plan.state.bucket}" does not exist yet; a reviewed deploy only applies saved plans, so bootstrap it once with npm run deploy -- ${ctx.plan.state.stackName}`,
+    );
+  }
+  const plans = await planStacks(ctx, selection.stacks, 3);
+  const comparisons = compareSets(selectedPlans(reviewed, globs), planMap(plans));
+  const report = [renderComparison(comparisons, reviewed.origin), renderReport(plans)].join("\n");
+  if (plans.some((p) => p.status === "failed")) return { report, verdict: "unplanned", outcomes: [] };
+  if (!matchesReview(comparisons)) return { report, verdict: "stale", outcomes: [] };
+  const changing = new Set(
+    plans.flatMap((p) => (p.status === "planned" && changesOf(p.plan).length > 0 ? [p.stack] : [])),
+  );
+  ctx.progress(`every stack matches ${reviewed.origin}; applying the fresh plans of ${changing.size} stack(s)`);
+  const outcomes = await applySavedPlans(
+    ctx,
+    stacks.filter((s) => selection.stacks.includes(s.name)),
+    changing,
+  );
+  return { report, verdict: "applied", outcomes };
+}
+
 /** `--stall-after 300`: whole seconds, at least 1. */
 export function parseSeconds(option: string, value: string): number {
   const seconds = Number(value);
@@ -83,6 +137,8 @@ async function main(): Promise<number> {
     options: {
       outdir: { type: "string", default: process.env.CDKTF_OUTDIR ?? "cdktf.out" },
       "stall-after": { type: "string", default: "300" },
+      reviewed: { type: "string" },
+      report: { type: "string" },
     },
   });
   const problem = terraformProblem();
@@ -101,7 +157,26 @@ async function main(): Promise<number> {
     workDir: process.cwd(),
     stallSeconds: parseSeconds("--stall-after", values["stall-after"]),
   });
-  const outcomes = await deployFleet(ctx, positionals);
+  if (values.report !== undefined && values.reviewed === undefined) {
+    throw new UserFacingError("--report: only a reviewed deploy (--reviewed DIR) writes a report");
+  }
+  let outcomes: StackOutcome[];
+  if (values.reviewed === undefined) {
+    outcomes = await deployFleet(ctx, positionals);
+  } else {
+    const reviewed = await deployReviewed(ctx, resolve(values.reviewed), positionals);
+    if (values.report !== undefined) writeFileSync(values.report, reviewed.report);
+    if (reviewed.verdict === "stale") {
+      process.stdout.write(reviewed.report);
+      process.stderr.write("deploy: the fresh plans are not the reviewed ones; nothing was applied\n");
+      return STALE_REVIEW;
+    }
+    if (reviewed.verdict === "unplanned") {
+      process.stdout.write(reviewed.report);
+      throw new UserFacingError("a stack failed to plan; nothing was applied (the report says which and why)");
+    }
+    outcomes = reviewed.outcomes;
+  }
   for (const o of outcomes) process.stdout.write(`${outcomeReport(o)}\n`);
   const failed = outcomes.filter((o) => !o.ok).length;
   if (failed > 0) {

@@ -14,6 +14,7 @@ import { explainTerraformError, firstError, formatTerraformError } from "../lib/
 import { reconfiguresBackends, type Target } from "../lib/target";
 import { UserFacingError } from "./console";
 import { run } from "./run";
+import { stateElsewhere, stateElsewhereLine } from "./state-location";
 import { runStreaming } from "./stream";
 
 export const PROJECT = resolve(__dirname, "..");
@@ -62,8 +63,14 @@ export function fleetContext(options: {
   };
 }
 
-/** `.local/logs/2026-11-25T13-20-01Z`: a fresh log directory per run, so no run reads another's log. */
-export function runLogDir(base = join(PROJECT, ".local", "logs"), now = new Date()): string {
+/**
+ * `.local/logs/2026-11-25T13-20-01Z`: a fresh log directory per run, so no run reads another's log
+ * (under CLOUDRIM_LOG_DIR when set).
+ */
+export function runLogDir(
+  base = process.env.CLOUDRIM_LOG_DIR ?? join(PROJECT, ".local", "logs"),
+  now = new Date(),
+): string {
   return join(
     base,
     now
@@ -221,14 +228,40 @@ export async function applyStack(ctx: FleetContext, action: Action, stack: strin
   const started = Date.now();
   ctx.progress(`${stack}: ${action === "deploy" ? "deploying" : "destroying"}`);
   const log = join(ctx.logDir, `${stack}.${action}.log`);
+  // A working copy that remembers another backend stops here, with Terraform's own guard.
   const initialised = await init(ctx, stack, log);
   if (initialised.code !== 0) return finish(ctx, stack, started, log, initialised);
+  // A fresh one does not: its new, empty key must not hide the stack's state under another key.
+  const elsewhere = await stateElsewhere(ctx.target, ctx.plan, stack);
+  if (elsewhere.length > 0) {
+    const summary = `failed: ${stateElsewhereLine(ctx.plan, stack, elsewhere).replace(`${stack}: `, "")}`;
+    ctx.progress(`${stack}: ${summary}`);
+    return { stack, ok: false, summary, log, seconds: Math.round((Date.now() - started) / 1000) };
+  }
   const applied = await terraform(ctx, stack, log, [
     action === "deploy" ? "apply" : "destroy",
     "-auto-approve",
     "-input=false",
     "-no-color",
     `-lock-timeout=${ctx.lockTimeoutSeconds ?? 60}s`,
+  ]);
+  return finish(ctx, stack, started, log, applied);
+}
+
+/**
+ * Applies the plan the stack's last `terraform plan` saved (plan.tfplan), exactly: Terraform refuses it
+ * if the state changed since, and plans nothing new.
+ */
+export async function applySavedPlan(ctx: FleetContext, stack: string): Promise<StackOutcome> {
+  const started = Date.now();
+  ctx.progress(`${stack}: applying its saved plan`);
+  const log = join(ctx.logDir, `${stack}.apply.log`);
+  const applied = await terraform(ctx, stack, log, [
+    "apply",
+    "-input=false",
+    "-no-color",
+    `-lock-timeout=${ctx.lockTimeoutSeconds ?? 60}s`,
+    "plan.tfplan",
   ]);
   return finish(ctx, stack, started, log, applied);
 }

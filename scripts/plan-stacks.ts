@@ -5,6 +5,7 @@ import { mapWithLimit } from "../lib/stack-selection";
 import { firstError } from "../lib/terraform-errors";
 import { backendChangedLine, init, outcomeLine, PROJECT, stackDir, terraform, type FleetContext } from "./fleet-ops";
 import { run } from "./run";
+import { stateElsewhere, stateElsewhereLine } from "./state-location";
 import { BACKEND_OVERRIDE, stateBucketStatus } from "./state-stack";
 
 /**
@@ -45,6 +46,9 @@ export async function planStack(ctx: FleetContext, stack: string): Promise<Stack
       }
       return fail("terraform init", initialised.output);
     }
+    // A fresh working copy has no old backend to compare: its new, empty key must not hide the stack's state.
+    const elsewhere = bootstrap ? [] : await stateElsewhere(ctx.target, ctx.plan, stack);
+    if (elsewhere.length > 0) return { stack, status: "failed", error: stateElsewhereLine(ctx.plan, stack, elsewhere) };
     const plan = await terraform(ctx, stack, log, [
       "plan",
       "-input=false",

@@ -1,14 +1,19 @@
 /*
- * npm run plan -- [--report FILE] [--concurrency N] [--lock-timeout SECONDS] [--outdir DIR] [stack globs...]
+ * npm run plan -- [--report FILE] [--save DIR] [--expect DIR] [--concurrency N] [--lock-timeout SECONDS]
+ *                 [--outdir DIR] [stack globs...]
  *
  * Synthesizes the fleet, plans every selected stack in parallel (bounded), saves each plan and its JSON
- * form next to the stack, and writes one Markdown report for a pull request.
- * Exit code: 0 no changes, 2 changes, 1 a stack failed (the others are still planned and reported).
+ * form next to the stack, and writes one Markdown report for a pull request. `--save DIR` keeps the plans
+ * as a plan set (what a pull request's review saw); `--expect DIR` compares every stack's resource changes
+ * with such a set and says which stacks differ and how.
+ * Exit code: 0 no changes, 2 changes, 1 a stack failed (the others are still planned and reported), 3 the
+ * plans differ from the expected set.
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { resolveFleet, substitutionLines } from "../lib/fleet-input";
+import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
 import { exitCodeOf, renderReport } from "../lib/plan-report";
 import { selectStacks } from "../lib/stack-selection";
 import { terraformEnv } from "../lib/terraform-env";
@@ -16,6 +21,7 @@ import { UserFacingError, runMain } from "./console";
 import { fleetContext, PROJECT, synthesize } from "./fleet-ops";
 import { parseSeconds } from "./deploy";
 import { planStacks } from "./plan-stacks";
+import { loadPlanSet, planMap, savePlanSet, selectedPlans } from "./plan-sets";
 import { terraformProblem } from "./terraform-check";
 
 function parseOptions(argv: readonly string[]) {
@@ -24,6 +30,8 @@ function parseOptions(argv: readonly string[]) {
     allowPositionals: true,
     options: {
       report: { type: "string" },
+      save: { type: "string" },
+      expect: { type: "string" },
       concurrency: { type: "string", default: "3" },
       "lock-timeout": { type: "string", default: "60" },
       outdir: { type: "string", default: process.env.CDKTF_OUTDIR ?? "cdktf.out" },
@@ -35,6 +43,8 @@ function parseOptions(argv: readonly string[]) {
   }
   return {
     report: values.report,
+    save: values.save === undefined ? undefined : resolve(values.save),
+    expect: values.expect === undefined ? undefined : resolve(values.expect),
     concurrency,
     lockTimeoutSeconds: parseSeconds("--lock-timeout", values["lock-timeout"]),
     outdir: resolve(values.outdir),
@@ -67,11 +77,19 @@ async function main(): Promise<number> {
     options.globs,
   );
   if (!selection.ok) throw new UserFacingError(selection.error);
+  const expected = options.expect === undefined ? undefined : loadPlanSet(options.expect);
   const plans = await planStacks(ctx, selection.stacks, options.concurrency);
-  const report = renderReport(plans);
+  const comparisons =
+    expected === undefined ? undefined : compareSets(selectedPlans(expected, options.globs), planMap(plans));
+  const report = [
+    ...(comparisons === undefined || expected === undefined ? [] : [renderComparison(comparisons, expected.origin)]),
+    renderReport(plans),
+  ].join("\n");
+  if (options.save !== undefined) savePlanSet(options.save, ctx, plans, report);
   if (options.report !== undefined) writeFileSync(options.report, report);
   process.stdout.write(report);
-  return exitCodeOf(plans);
+  const code = exitCodeOf(plans);
+  return code !== 1 && comparisons !== undefined && !matchesReview(comparisons) ? 3 : code;
 }
 
 if (require.main === module) runMain(main, "plan");

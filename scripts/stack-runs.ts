@@ -1,5 +1,5 @@
 import type { StackNode } from "../lib/stack-selection";
-import { applyStack, runInWaves, type FleetContext, type StackOutcome } from "./fleet-ops";
+import { applySavedPlan, applyStack, runInWaves, type FleetContext, type StackOutcome } from "./fleet-ops";
 import { deployStateStack, destroyStateStack } from "./state-stack";
 
 /**
@@ -20,5 +20,21 @@ export function deployStacks(ctx: FleetContext, stacks: readonly StackNode[]): P
 export function destroyStacks(ctx: FleetContext, stacks: readonly StackNode[]): Promise<StackOutcome[]> {
   return runInWaves(stacks, "destroy", (name) =>
     name === ctx.plan.state.stackName ? destroyStateStack(ctx) : applyStack(ctx, "destroy", name),
+  );
+}
+
+/**
+ * Applies each stack's saved plan, wave by wave, after they were compared with the reviewed ones; a
+ * stack whose plan changes nothing is not touched.
+ */
+export function applySavedPlans(
+  ctx: FleetContext,
+  stacks: readonly StackNode[],
+  changing: ReadonlySet<string>,
+): Promise<StackOutcome[]> {
+  return runInWaves(stacks, "deploy", (name) =>
+    changing.has(name)
+      ? applySavedPlan(ctx, name)
+      : Promise.resolve({ stack: name, ok: true, summary: "no changes, as reviewed", log: "", seconds: 0 }),
   );
 }

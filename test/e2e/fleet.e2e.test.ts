@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import {
   CreateSubnetCommand,
@@ -28,7 +28,7 @@ import { App } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
 import type { FleetConfig } from "../../lib/config";
 import type { FleetPlan, RegionPlan } from "../../lib/plan";
-import { changesOf, type StackPlan } from "../../lib/plan-report";
+import { changesOf, type StackPlan, type TerraformPlanJson } from "../../lib/plan-report";
 import type { Target } from "../../lib/target";
 import { planOrThrow } from "../../lib/validate";
 import { regionClients } from "../../scripts/aws-clients";
@@ -36,7 +36,7 @@ import { deployFleet } from "../../scripts/deploy";
 import { outcomeReport, PROJECT, type StackOutcome } from "../../scripts/fleet-ops";
 import { planStack, planStacks } from "../../scripts/plan-stacks";
 import { run } from "../../scripts/run";
-import { destroyStacks } from "../../scripts/stack-runs";
+import { deployStacks, destroyStacks } from "../../scripts/stack-runs";
 import { observeRegion } from "../../scripts/summary";
 import { LocalFleet } from "./local-fleet";
 
@@ -70,12 +70,6 @@ function region(plan: FleetPlan, name: string): RegionPlan {
   const found = plan.regions.find((r) => r.region === name);
   if (found === undefined) throw new Error(`no region ${name} in the plan`);
   return found;
-}
-
-function planned(plans: StackPlan[], stack: string) {
-  const found = plans.find((p) => p.stack === stack);
-  if (found?.status !== "planned") throw new Error(`${stack} did not plan: ${JSON.stringify(found)}`);
-  return found.plan;
 }
 
 /** Each failed stack's report line and the end of its log, so a red run says why and not only which. */
@@ -360,35 +354,14 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     });
   });
 
-  it("plans exactly the expected changes for one more process and a new weight", async () => {
-    await local.configure(
-      fleetConfig({
-        regions: [
-          { region: "us-east-1", processes: 4, weights: [3, 1, 1, 1] },
-          { region: "eu-west-1" },
-          { region: "ap-southeast-2" },
-        ],
-      }),
-    );
-    const plans = await planStacks(local.context(), REGIONS, 3);
-    expect(changesOf(planned(plans, "shop-e2e-eu-west-1"))).toEqual([]);
-    const changes = changesOf(planned(plans, "shop-e2e-us-east-1")).map((c) => [c.action, stable(c.address)]);
-    expect(changes).toEqual([
-      ["update", "aws_autoscaling_group.service_group"],
-      ["create", "aws_elb.balancers_port-9003"],
-      ["update", "aws_launch_template.service_launch-template"],
-      ["create", "aws_route53_record.dns_alias-9003"],
-      ["update", "aws_route53_record.dns_weighted-9000"],
-      ["create", "aws_route53_record.dns_weighted-9003"],
-      ["update", "aws_vpc_security_group_egress_rule.security_to-instances-egress"],
-      ["update", "aws_vpc_security_group_ingress_rule.security_to-instances-ingress"],
-    ]);
-  });
-
   describe("the plan command (npm run plan)", () => {
     const REGION_STACKS = "shop-e2e-??-*";
 
-    async function planCommand(config: FleetConfig): Promise<{ code: number; report: string; stderr: string }> {
+    async function planCommand(
+      config: FleetConfig,
+      extra: readonly string[] = [],
+      globs: readonly string[] = [REGION_STACKS],
+    ): Promise<{ code: number; report: string; stderr: string }> {
       writeFileSync(local.configFile, JSON.stringify(config));
       const reportFile = join(local.dir, "report.md");
       rmSync(reportFile, { force: true });
@@ -402,19 +375,17 @@ describe("a production fleet file rehearsed on a local AWS", () => {
           join(local.dir, "plan.out"),
           "--lock-timeout",
           "1",
-          REGION_STACKS,
+          ...extra,
+          ...globs,
         ],
         { cwd: local.dir, env: local.env },
       );
-      return { code: result.code, report: readFileSync(reportFile, "utf8"), stderr: result.stderr };
+      return {
+        code: result.code,
+        report: existsSync(reportFile) ? readFileSync(reportFile, "utf8") : "",
+        stderr: result.stderr,
+      };
     }
-
-    it("exits 0 and says so when nothing changes", async () => {
-      const { code, report } = await planCommand(fleetConfig());
-      expect(code).toBe(0);
-      expect(report).toContain("## Terraform plan: 0 of 3 stacks change");
-      expect(report).toContain("| shop-e2e-us-east-1 | 0 | 0 | 0 | 0 |");
-    });
 
     it("exits 2 and reports counts, topology and the dangerous replacements of a change", async () => {
       const { code, report } = await planCommand(
@@ -445,15 +416,6 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect(report).toContain("| aws_elb | 2 | 0 | 3 | 0 |");
     });
 
-    it("is stable: no timestamps and no machine paths, the same bytes for the same plans", async () => {
-      const first = await planCommand(fleetConfig({ processes: 4, regions: PLAIN_REGIONS }));
-      const second = await planCommand(fleetConfig({ processes: 4, regions: PLAIN_REGIONS }));
-      expect(second.report).toBe(first.report);
-      expect(first.report).not.toContain(local.dir);
-      expect(first.report).not.toContain(PROJECT);
-      expect(first.report).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
-    });
-
     it("exits 1 when a stack cannot be planned, still reports the others, and says what to fix", async () => {
       // A stack whose state another run has locked (a lock object left behind) cannot be planned.
       const s3 = regionClients(target, "us-east-1").s3;
@@ -479,6 +441,199 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         expect(report).toMatch(/Error acquiring the state lock/);
       } finally {
         await s3.send(new DeleteObjectCommand({ Bucket: STATE, Key: lockKey }));
+      }
+    });
+  });
+
+  describe("review, merge, apply: the reviewed plans are what gets applied", () => {
+    const REGION_STACKS = "shop-e2e-??-*";
+    const review = () => join(local.dir, "review");
+    /** The change under review: two more processes and a new weight in us-east-1. */
+    const change = (overrides: Partial<FleetConfig> = {}) =>
+      fleetConfig({
+        regions: [
+          { region: "us-east-1", processes: 5, weights: [3, 1, 1, 1, 1] },
+          { region: "eu-west-1" },
+          { region: "ap-southeast-2" },
+        ],
+        ...overrides,
+      });
+
+    async function planCommand(config: FleetConfig, extra: readonly string[], globs: readonly string[]) {
+      writeFileSync(local.configFile, JSON.stringify(config));
+      const result = await run(
+        join(PROJECT, "node_modules", ".bin", "tsx"),
+        [join(PROJECT, "scripts", "plan.ts"), "--outdir", join(local.dir, "review.out"), ...extra, ...globs],
+        { cwd: local.dir, env: local.env },
+      );
+      return { code: result.code, report: result.stdout, stderr: result.stderr };
+    }
+
+    it("saves the plans of a pull request as a plan set, each stack's exact changes in it", async () => {
+      const { code, report } = await planCommand(change(), ["--save", review()], [REGION_STACKS]);
+      expect(code).toBe(2);
+      expect(JSON.parse(readFileSync(join(review(), "manifest.json"), "utf8"))).toEqual({
+        version: 1,
+        stacks: REGIONS,
+      });
+      expect(readFileSync(join(review(), "report.md"), "utf8")).toBe(report);
+      const east = JSON.parse(
+        readFileSync(join(review(), "shop-e2e-us-east-1", "plan.json"), "utf8"),
+      ) as TerraformPlanJson;
+      expect(changesOf(east).map((c) => [c.action, stable(c.address)])).toEqual([
+        ["create", "aws_autoscaling_attachment.attach_port-9003"],
+        ["create", "aws_autoscaling_attachment.attach_port-9004"],
+        ["update", "aws_autoscaling_group.service_group"],
+        ["create", "aws_elb.balancers_port-9003"],
+        ["create", "aws_elb.balancers_port-9004"],
+        ["update", "aws_launch_template.service_launch-template"],
+        ["create", "aws_route53_record.dns_alias-9003"],
+        ["create", "aws_route53_record.dns_alias-9004"],
+        ["update", "aws_route53_record.dns_weighted-9000"],
+        ["create", "aws_route53_record.dns_weighted-9003"],
+        ["create", "aws_route53_record.dns_weighted-9004"],
+        ["update", "aws_vpc_security_group_egress_rule.security_to-instances-egress"],
+        ["update", "aws_vpc_security_group_ingress_rule.security_to-instances-ingress"],
+      ]);
+      for (const stack of ["shop-e2e-eu-west-1", "shop-e2e-ap-southeast-2"]) {
+        expect(existsSync(join(review(), stack, "plan.tfplan"))).toBe(true);
+      }
+    });
+
+    it("finds fresh plans of the same config identical, and reports them in the same bytes", async () => {
+      const { code, report } = await planCommand(change(), ["--expect", review()], [REGION_STACKS]);
+      expect(code).toBe(2);
+      const [comparison, planReport] = report.split("\n## Terraform plan:");
+      expect(comparison).toMatch(/^## Reviewed plans: all 3 stacks match\n/);
+      expect(`## Terraform plan:${planReport ?? ""}`).toBe(readFileSync(join(review(), "report.md"), "utf8"));
+      expect(report).not.toContain(local.dir);
+      expect(report).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    });
+
+    it("names a stack that drifted since the review, and how (exit 3)", async () => {
+      const drifted = change({
+        regions: [
+          { region: "us-east-1", processes: 5, weights: [3, 1, 1, 1, 1] },
+          { region: "eu-west-1", weights: [1, 2, 1] },
+          { region: "ap-southeast-2" },
+        ],
+      });
+      const { code, report } = await planCommand(drifted, ["--expect", review()], ["shop-e2e-eu-*"]);
+      expect(code).toBe(3);
+      expect(report).toMatch(/^## Reviewed plans: 1 of 1 stacks differ; nothing was applied\n/);
+      expect(report).toMatch(
+        /### shop-e2e-eu-west-1: differs\n\n- `aws_route53_record\.dns_weighted-9001_[0-9A-F]{8}`: update, not in the reviewed plan\n/,
+      );
+    });
+
+    it("names a stack nobody reviewed (exit 3)", async () => {
+      const added = change({
+        regions: [
+          { region: "us-east-1", processes: 5, weights: [3, 1, 1, 1, 1] },
+          { region: "eu-west-1" },
+          { region: "ap-southeast-2" },
+          { region: "us-west-2" },
+        ],
+      });
+      const { code, report } = await planCommand(added, ["--expect", review()], ["shop-e2e-us-*"]);
+      expect(code).toBe(3);
+      expect(report).toContain("| shop-e2e-us-east-1 | identical |");
+      expect(report).toContain("| shop-e2e-us-west-2 | not reviewed |");
+      expect(report).toMatch(
+        /### shop-e2e-us-west-2: not reviewed\n\n- `aws_autoscaling_attachment\.attach_port-9000_/,
+      );
+    });
+
+    it("refuses to deploy a stale review and applies nothing", async () => {
+      writeFileSync(local.configFile, JSON.stringify(change({ processes: 4, regions: PLAIN_REGIONS })));
+      const reportFile = join(local.dir, "deploy-report.md");
+      const result = await deployCommand("--reviewed", review(), "--report", reportFile, REGION_STACKS);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain("deploy: the fresh plans are not the reviewed ones; nothing was applied");
+      expect(readFileSync(reportFile, "utf8")).toMatch(/^## Reviewed plans: 3 of 3 stacks differ; nothing was applied/);
+      const { LoadBalancerDescriptions: lbs = [] } = await regionClients(target, "us-east-1").elb.send(
+        new DescribeLoadBalancersCommand({}),
+      );
+      expect(lbs).toHaveLength(3);
+    });
+
+    it("applies the reviewed change when every fresh plan matches it", async () => {
+      writeFileSync(local.configFile, JSON.stringify(change()));
+      const result = await deployCommand("--reviewed", review(), REGION_STACKS);
+      expect({ code: result.code, stderr: result.stderr.split("\n").slice(-15) }).toMatchObject({ code: 0 });
+      expect(result.stdout).toMatch(/shop-e2e-us-east-1: Apply complete! Resources: 8 added, 5 changed, 0 destroyed\./);
+      expect(result.stdout).toContain("shop-e2e-eu-west-1: no changes, as reviewed");
+      const { LoadBalancerDescriptions: lbs = [] } = await regionClients(target, "us-east-1").elb.send(
+        new DescribeLoadBalancersCommand({}),
+      );
+      expect(lbs).toHaveLength(5);
+    });
+
+    it("applies fewer ports (5 → 3): each port's attachment goes before its load balancer, and nothing is left to plan", async () => {
+      await local.configure(fleetConfig());
+      const [outcome] = await deployFleet(local.context(), ["shop-e2e-us-east-1"]);
+      expect(outcome?.summary).toBe("Apply complete! Resources: 0 added, 5 changed, 8 destroyed.");
+      const log = readFileSync(outcome?.log ?? "", "utf8");
+      const thisRun = log.slice(log.lastIndexOf("$ terraform apply"));
+      for (const port of [9003, 9004]) {
+        const detached = thisRun.search(
+          new RegExp(`aws_autoscaling_attachment\\.attach_port-${port}_[0-9A-F]{8}: Destruction complete`),
+        );
+        const destroying = thisRun.search(new RegExp(`aws_elb\\.balancers_port-${port}_[0-9A-F]{8}: Destroying`));
+        expect(detached).toBeGreaterThan(0);
+        expect(destroying).toBeGreaterThan(detached);
+      }
+      const { code, report } = await planCommand(fleetConfig(), [], [REGION_STACKS]);
+      expect(code).toBe(0);
+      expect(report).toContain("## Terraform plan: 0 of 3 stacks change");
+      const { AutoScalingGroups: groups = [] } = await regionClients(target, "us-east-1").autoScaling.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ["shop-e2e-us-east-1"] }),
+      );
+      expect([...(groups[0]?.LoadBalancerNames ?? [])].sort()).toEqual([
+        "shop-e2e-9000",
+        "shop-e2e-9001",
+        "shop-e2e-9002",
+      ]);
+    });
+  });
+
+  describe("a changed state key", () => {
+    const moved = () => fleetConfig({ state: { bucket: STATE, region: "us-east-1", keyPrefix: "moved" } });
+
+    it("stops plan and deploy in a working copy that knows the old backend, with the migration (reconfigure off)", async () => {
+      await local.configure(moved());
+      const guarded = local.context(() => undefined, { reconfigure: false });
+      const [planned] = await planStacks(guarded, ["shop-e2e-us-east-1"], 1);
+      expect(planned?.status === "failed" ? planned.error : "planned").toBe(
+        "shop-e2e-us-east-1: its state backend changed from s3://shop-e2e-state/cloudrim/shop/e2e/us-east-1.tfstate (us-east-1) " +
+          "to s3://shop-e2e-state/moved/shop/e2e/us-east-1.tfstate (us-east-1); nothing was planned or applied. Move the state with " +
+          `\`terraform -chdir=${relative(process.cwd(), local.stackDir("shop-e2e-us-east-1"))} init -migrate-state\`, then run again (docs/operations.md, "Moving state")`,
+      );
+      const [deployed] = await deployStacks(guarded, [{ name: "shop-e2e-us-east-1", dependencies: [] }]);
+      expect(deployed?.summary).toMatch(
+        /^failed: its state backend changed from .* to .*moved\/shop\/e2e\/us-east-1\.tfstate/,
+      );
+    });
+
+    it("stops a fresh clone too, which has no old backend to remember, naming where the state is", async () => {
+      await local.configure(moved());
+      const fresh = join(local.dir, "fresh-clone.out");
+      const app = new App({ outdir: fresh });
+      addFleet(app, local.context().plan, target);
+      app.synth();
+      const [planned] = await planStacks(
+        local.context(() => undefined, { outdir: fresh }),
+        ["shop-e2e-eu-west-1"],
+        1,
+      );
+      expect(planned?.status === "failed" ? planned.error : "planned").toMatch(
+        /^shop-e2e-eu-west-1: its state is not at s3:\/\/shop-e2e-state\/moved\/shop\/e2e\/eu-west-1\.tfstate but at s3:\/\/shop-e2e-state\/cloudrim\/shop\/e2e\/eu-west-1\.tfstate .* `aws s3 mv /,
+      );
+      const s3 = regionClients(target, "us-east-1").s3;
+      for (const region of ["us-east-1", "eu-west-1"]) {
+        await expect(
+          s3.send(new HeadObjectCommand({ Bucket: STATE, Key: `moved/shop/e2e/${region}.tfstate` })),
+        ).rejects.toThrow();
       }
     });
   });
@@ -553,7 +708,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     const resources = (
       JSON.parse(await (state.Body?.transformToString() ?? "{}")) as { resources: { mode: string }[] }
     ).resources.filter((res) => res.mode === "managed");
-    expect(resources).toHaveLength(18);
+    expect(resources).toHaveLength(21);
     const after = await planStack(local.context(), "shop-e2e-us-east-1");
     expect(after.status === "planned" ? changesOf(after.plan) : after.error).toEqual([]);
   });

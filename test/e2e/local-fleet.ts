@@ -57,6 +57,8 @@ export class LocalFleet {
       CLOUDRIM_TARGET: "local",
       CLOUDRIM_LOCAL_ENDPOINT: this.endpoint,
       CLOUDRIM_CONFIG: this.configFile,
+      // Commands run as subprocesses log here, not in the project's .local/.
+      CLOUDRIM_LOG_DIR: join(this.dir, "command-logs"),
     });
   }
 

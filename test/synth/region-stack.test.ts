@@ -6,6 +6,7 @@ import {
   addresses,
   body,
   defined,
+  onlyName,
   onlyResource,
   referencedAddress,
   resourcesOf,
@@ -91,10 +92,24 @@ describe.each([
     );
   });
 
-  it("attaches the Auto Scaling group to every per-port load balancer and no other", () => {
+  it("attaches the Auto Scaling group to every per-port load balancer, one attachment each, and no other", () => {
     const asg = onlyResource(json, "aws_autoscaling_group");
-    const attached = (asg.load_balancers as string[]).map((ref) => referencedAddress(ref, "name"));
-    expect(attached).toEqual(elbs.map(([name]) => `aws_elb.${name}`));
+    expect(asg.load_balancers).toBeUndefined();
+    expect((asg.lifecycle as { ignore_changes: string[] }).ignore_changes).toEqual([
+      "load_balancers",
+      "target_group_arns",
+    ]);
+    const groupAddress = `aws_autoscaling_group.${onlyName(json, "aws_autoscaling_group")}`;
+    const attachments = resourcesOf(json, "aws_autoscaling_attachment");
+    expect(attachments.map(([name]) => name.replace(/_[0-9A-F]{8}$/, ""))).toEqual(
+      ports.map((p) => `attach_port-${p}`),
+    );
+    for (const [, attachment] of attachments) {
+      expect(referencedAddress(attachment.autoscaling_group_name, "name")).toBe(groupAddress);
+    }
+    expect(attachments.map(([, a]) => referencedAddress(a.elb, "name"))).toEqual(
+      elbs.map(([name]) => `aws_elb.${name}`),
+    );
   });
 
   it("writes one runit service per port into the launch template's user data", () => {
@@ -250,7 +265,7 @@ describe("network and DNS lookups", () => {
   });
 
   it("checks nothing in the default VPC, whose default subnets are one per zone", () => {
-    expect(onlyResource(regionJson(baseFleet()), "aws_autoscaling_group").lifecycle).toBeUndefined();
+    expect(onlyResource(regionJson(baseFleet()), "aws_autoscaling_group").lifecycle).not.toHaveProperty("precondition");
   });
 
   it("looks the hosted zone up by domain, public or private as configured", () => {
@@ -284,6 +299,7 @@ describe("stable Terraform addresses", () => {
     const added = addresses(after).filter((a) => !addresses(before).includes(a));
     expect(addresses(before).every((a) => addresses(after).includes(a))).toBe(true);
     expect(added.map((a) => a.replace(/_[0-9A-F]{8}$/, ""))).toEqual([
+      "aws_autoscaling_attachment.attach_port-9003",
       "aws_elb.balancers_port-9003",
       "aws_route53_record.dns_alias-9003",
       "aws_route53_record.dns_weighted-9003",

@@ -69,3 +69,10 @@ export function onlyResource(json: StackJson, type: string): Record<string, unkn
   if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
   return defined(all[0], type)[1];
 }
+
+/** The construct-derived name of the single resource of a type, as it appears in its address. */
+export function onlyName(json: StackJson, type: string): string {
+  const all = resourcesOf(json, type);
+  if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
+  return defined(all[0], type)[0];
+}
