@@ -1,7 +1,8 @@
 "use strict";
 // The default cloudrim service: one single-threaded process per port. It answers every request with
 // the port and pid that served it, so a caller can see the per-port topology; /work adds CPU-bound work
-// (pbkdf2) so that benchmarks measure cores, not the network stack.
+// (pbkdf2) so that benchmarks measure cores, not the network stack. HEALTH_PATH, when set, is the load
+// balancers' HTTP health check: it answers 200 there while the process serves.
 const http = require("node:http");
 const crypto = require("node:crypto");
 
@@ -10,11 +11,13 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   console.error(`PORT must be a TCP port (1-65535), got ${JSON.stringify(process.env.PORT)}`);
   process.exit(64);
 }
+const healthPath = process.env.HEALTH_PATH || undefined;
 const MAX_ROUNDS = 1000000;
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url || "/", "http://localhost");
   const body = { port, pid: process.pid };
+  if (url.pathname === healthPath) body.status = "ok";
   if (url.pathname === "/work") {
     const rounds = Math.min(Math.max(Number(url.searchParams.get("rounds")) || 2000, 1), MAX_ROUNDS);
     body.rounds = rounds;
@@ -25,7 +28,9 @@ const server = http.createServer((req, res) => {
 });
 
 server.listen(port, process.env.HOST, () => {
-  console.log(`cloudrim listening on port ${port} (pid ${process.pid})`);
+  console.log(
+    `cloudrim listening on port ${port} (pid ${process.pid})${healthPath ? `, health on ${healthPath}` : ""}`,
+  );
 });
 
 for (const signal of ["SIGTERM", "SIGINT"]) {

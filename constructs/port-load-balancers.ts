@@ -1,3 +1,4 @@
+import { DataAwsElbHostedZoneId } from "@cdktf/provider-aws/lib/data-aws-elb-hosted-zone-id";
 import { Elb } from "@cdktf/provider-aws/lib/elb";
 import { Construct } from "constructs";
 import type { HealthCheck } from "../lib/config";
@@ -18,7 +19,10 @@ export interface PortLoadBalancersProps<P extends BalancedPort> {
   readonly securityGroupIds: string[];
   /** Reachable only inside the VPC. @default true */
   readonly internal?: boolean;
-  /** TCP health check on the instance port. @default timeout 2, interval 20, healthy 3, unhealthy 5 */
+  /**
+   * Check of each instance port: HTTP on `path` when it is set, TCP otherwise.
+   * @default TCP, timeout 2, interval 20, healthy 3, unhealthy 5
+   */
   readonly healthCheck?: HealthCheck;
   /** Seconds in-flight connections get when an instance leaves. @default 300 */
   readonly connectionDrainingTimeout?: number;
@@ -31,11 +35,16 @@ export interface PortLoadBalancersProps<P extends BalancedPort> {
 export class PortLoadBalancers<P extends BalancedPort = BalancedPort> extends Construct {
   /** Each port with its load balancer, in the order of `props.ports`. */
   readonly balanced: readonly { readonly port: P; readonly loadBalancer: Elb }[];
+  /** The canonical hosted zone of the region's classic load balancers, for alias records. */
+  readonly hostedZoneId: string;
 
   constructor(scope: Construct, id: string, props: PortLoadBalancersProps<P>) {
     super(scope, id);
     const listenerPort = props.listenerPort ?? DEFAULTS.listenerPort;
-    const healthCheck = props.healthCheck ?? DEFAULTS.healthCheck;
+    const { path, ...timings }: HealthCheck = props.healthCheck ?? DEFAULTS.healthCheck;
+    // A static per-region table in the provider: correct on AWS, and on emulators whose load balancers
+    // report no canonical hosted zone.
+    this.hostedZoneId = new DataAwsElbHostedZoneId(this, "zone").id;
     this.balanced = props.ports.map((port) => ({
       port,
       // Keyed by port: adding a port adds a load balancer and never re-addresses the others.
@@ -45,11 +54,16 @@ export class PortLoadBalancers<P extends BalancedPort = BalancedPort> extends Co
         subnets: props.subnetIds,
         securityGroups: props.securityGroupIds,
         listener: [{ lbPort: listenerPort, lbProtocol: "TCP", instancePort: port.port, instanceProtocol: "TCP" }],
-        healthCheck: { target: `TCP:${port.port}`, ...healthCheck },
+        healthCheck: { target: healthCheckTarget(port.port, path), ...timings },
         crossZoneLoadBalancing: true,
         connectionDraining: true,
         connectionDrainingTimeout: props.connectionDrainingTimeout ?? DEFAULTS.connectionDrainingTimeout,
       }),
     }));
   }
+}
+
+/** `TCP:9001`, or `HTTP:9001/healthz` when the processes answer a health path. */
+export function healthCheckTarget(port: number, path: string | undefined): string {
+  return path === undefined ? `TCP:${port}` : `HTTP:${port}${path}`;
 }

@@ -45,16 +45,6 @@ export class RegionStack extends TerraformStack {
       internal: plan.internal,
       healthCheck: plan.healthCheck,
     });
-    const zone = new DataAwsRoute53Zone(this, "zone", { name: plan.dns.domain, privateZone: plan.dns.privateZone });
-    this.dns = new FleetDnsRecords(this, "dns", {
-      zoneId: zone.zoneId,
-      regionalName: plan.regionalName,
-      ttl: plan.dns.ttl,
-      targets: this.loadBalancers.balanced.map(({ port, loadBalancer }) => ({
-        ...port,
-        loadBalancerDnsName: loadBalancer.dnsName,
-      })),
-    });
     this.service = new ServiceGroup(this, "service", {
       name: plan.autoScaling.name,
       instanceType: plan.instance.type,
@@ -78,7 +68,21 @@ export class RegionStack extends TerraformStack {
       })),
     });
 
+    const zone = new DataAwsRoute53Zone(this, "zone", { name: plan.dns.domain, privateZone: plan.dns.privateZone });
+    this.dns = new FleetDnsRecords(this, "dns", {
+      zoneId: zone.zoneId,
+      regionalName: plan.regionalName,
+      targets: this.loadBalancers.balanced.map(({ port, loadBalancer }) => ({
+        ...port,
+        loadBalancerDnsName: loadBalancer.dnsName,
+        loadBalancerZoneId: this.loadBalancers.hostedZoneId,
+      })),
+      ...(plan.dns.globalName === undefined ? {} : { global: { name: plan.dns.globalName, region: plan.region } }),
+      publishAfter: [this.service.group, ...this.attachments.attachments],
+    });
+
     new TerraformOutput(this, "regional_name", { value: plan.regionalName });
+    if (plan.dns.globalName !== undefined) new TerraformOutput(this, "global_name", { value: plan.dns.globalName });
     new TerraformOutput(this, "port_names", { value: plan.ports.map((p) => p.aliasName) });
     new TerraformOutput(this, "load_balancer_dns_names", {
       value: Object.fromEntries(

@@ -196,9 +196,13 @@ export class HostSandbox {
    * Waits until every given instance port answers with its own port and, when all ports are awaited,
    * every load balancer stand-in answers from its instance port too.
    */
-  async waitUntilServing(ports: readonly number[] = this.ports, timeoutMs = 30_000): Promise<void> {
+  async waitUntilServing(
+    ports: readonly number[] = this.ports,
+    timeoutMs = 30_000,
+    throughStandIns = ports.length === this.ports.length,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const standIns = ports.length === this.ports.length ? this.layout.balancers : [];
+    const standIns = throughStandIns ? this.layout.balancers : [];
     let waiting = [
       ...ports.map((port) => ({ what: `port ${port}`, port, expected: port })),
       ...standIns.map((b) => ({ what: `stand-in ${b.frontendPort}`, port: b.frontendPort, expected: b.instancePort })),
@@ -215,6 +219,25 @@ export class HostSandbox {
         );
       }
       await sleep(100);
+    }
+  }
+
+  /**
+   * Waits until a round of requests to the regional entry is answered, every one, by exactly `ports`
+   * (the stand-in's health checks run once a second); returns the ports that answered the last round.
+   */
+  async waitUntilRegionalAnswers(ports: readonly number[], timeoutMs = 15_000, round = 24): Promise<number[]> {
+    const deadline = Date.now() + timeoutMs;
+    const want = [...ports].sort((a, b) => a - b).join();
+    let seen: number[] = [];
+    for (;;) {
+      const answers = await Promise.all(
+        Array.from({ length: round }, () => whoServes(this.layout.regionalPort).catch(() => undefined)),
+      );
+      const all = answers.every((a) => a !== undefined);
+      seen = [...new Set(answers.flatMap((a) => (a === undefined ? [] : [a.port])))].sort((a, b) => a - b);
+      if ((all && seen.join() === want) || Date.now() > deadline) return seen;
+      await sleep(200);
     }
   }
 

@@ -77,8 +77,11 @@ const overridable = {
   capacity: capacity.optional(),
   /** Who may reach the listener port. */
   allowedCidrs: z.array(cidr).min(1, { error: "must list at least one CIDR block" }).optional(),
-  /** TTL of the weighted records, seconds. @default 60 */
-  ttl: positiveInt("seconds", 0).max(2147483647, { error: "must be at most 2147483647 seconds" }).optional(),
+  /**
+   * No longer used: every record is an alias now, and alias records take their target's TTL (validation
+   * says so when it is set).
+   */
+  ttl: z.unknown().optional(),
   /** AMI id or lookup. @default the newest official Debian 12 image for the instance's architecture */
   ami: ami.optional(),
   /** Classic load balancers this deployment may use in a region (AWS default quota: 20). @default 20 */
@@ -150,14 +153,42 @@ export const FleetSchema = z.strictObject({
   basePort: port("first instance port").default(DEFAULTS.basePort),
   /** Internal (VPC-only) load balancers. @default true */
   internal: z.boolean({ error: "must be true or false" }).default(DEFAULTS.internal),
+  /**
+   * Each load balancer's check of its instance port: TCP by default, HTTP on `path` when set (a process
+   * that accepts connections but no longer answers is then taken out). @default timeout 2 s, every 20 s,
+   * healthy after 3, unhealthy after 5 (the original design's), TCP
+   */
   healthCheck: z
     .strictObject({
-      timeout: positiveInt("seconds, 2-60").max(60, { error: "must be at most 60 seconds" }),
-      interval: positiveInt("seconds, 5-300").max(300, { error: "must be at most 300 seconds" }),
-      healthyThreshold: positiveInt("checks, 2-10", 2).max(10, { error: "must be at most 10" }),
-      unhealthyThreshold: positiveInt("checks, 2-10", 2).max(10, { error: "must be at most 10" }),
+      timeout: positiveInt("seconds, 2-60")
+        .max(60, { error: "must be at most 60 seconds" })
+        .default(DEFAULTS.healthCheck.timeout),
+      interval: positiveInt("seconds, 5-300")
+        .max(300, { error: "must be at most 300 seconds" })
+        .default(DEFAULTS.healthCheck.interval),
+      healthyThreshold: positiveInt("checks, 2-10", 2)
+        .max(10, { error: "must be at most 10" })
+        .default(DEFAULTS.healthCheck.healthyThreshold),
+      unhealthyThreshold: positiveInt("checks, 2-10", 2)
+        .max(10, { error: "must be at most 10" })
+        .default(DEFAULTS.healthCheck.unhealthyThreshold),
+      /** HTTP path each process answers with 200 while it is healthy, e.g. "/healthz". @default none: TCP checks */
+      path: z
+        .string({ error: 'must be a string such as "/healthz"' })
+        .regex(/^\/[\x21-\x7e]{0,1023}$/, {
+          error: 'must be an HTTP path: starting with "/", printable characters, no spaces, e.g. "/healthz"',
+        })
+        .optional(),
     })
     .default({ ...DEFAULTS.healthCheck }),
+  /**
+   * The name that spans regions: one latency record per region, each pointing at that region's weighted
+   * set, so a client gets the nearest region with a healthy port. A DNS name inside `domain`, or false for
+   * none. @default "{service}.{domain}"
+   */
+  globalName: z
+    .union([z.string(), z.literal(false)], { error: "must be a DNS name inside domain, or false for no global name" })
+    .optional(),
   /** Replace instances (rolling, half at a time) when the launch template changes. @default true */
   instanceRefresh: z.boolean({ error: "must be true or false" }).default(DEFAULTS.instanceRefresh),
   /** Seconds a new instance has before failing health checks replaces it. @default 300 */

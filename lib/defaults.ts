@@ -10,7 +10,6 @@ export const DEFAULTS = {
   internal: true,
   privateZone: false,
   createHostedZone: false,
-  ttl: 60,
   weight: 1,
   capacity: { min: 1, desired: 2, max: 4 },
   /** From the original design: TCP check, timeout 2 s, every 20 s, healthy after 3, unhealthy after 5. */

@@ -47,6 +47,11 @@ export function regionalRecordName(service: string, region: string, domain: stri
   return `${service}.${region}.${domain}`;
 }
 
+/** `cloudrim.example.com`: the name that spans regions (a latency set over the regional names). */
+export function globalRecordName(service: string, domain: string): string {
+  return `${service}.${domain}`;
+}
+
 /**
  * `us-east-1-port-9001`: one weighted-set member per port. Every region's set lives in the same hosted
  * zone, so the region is part of the id: it reads unambiguously in the console and in change history,

@@ -49,6 +49,10 @@ export interface Topology {
   readonly loadBalancers: readonly string[];
   /** Set identifier → weight. */
   readonly weights: Readonly<Record<string, number>>;
+  /** What the weighted members are: `alias A`, or `CNAME` (the first releases). */
+  readonly memberKinds: readonly string[];
+  /** `cloudrim.example.com (latency, us-east-1)`: this region's record in the name that spans regions. */
+  readonly globalNames: readonly string[];
 }
 
 export interface StackSummary {
@@ -128,6 +132,8 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
   const ports: number[] = [];
   const loadBalancers: string[] = [];
   const weights: Record<string, number> = {};
+  const memberKinds = new Set<string>();
+  const globalNames: string[] = [];
   for (const rc of plan.resource_changes ?? []) {
     if (rc.mode !== "managed") continue;
     const state = record(rc.change[side]);
@@ -139,10 +145,21 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
     }
     if (rc.type === "aws_route53_record" && typeof state.set_identifier === "string") {
       const weight = first(state.weighted_routing_policy)?.weight;
-      if (typeof weight === "number") weights[state.set_identifier] = weight;
+      if (typeof weight === "number") {
+        weights[state.set_identifier] = weight;
+        memberKinds.add(first(state.alias) === undefined ? String(state.type) : `alias ${String(state.type)}`);
+      }
+      const latency = first(state.latency_routing_policy)?.region;
+      if (typeof latency === "string") globalNames.push(`${String(state.name)} (latency, ${latency})`);
     }
   }
-  return { instancePorts: ports.sort((a, b) => a - b), loadBalancers: loadBalancers.sort(), weights };
+  return {
+    instancePorts: ports.sort((a, b) => a - b),
+    loadBalancers: loadBalancers.sort(),
+    weights,
+    memberKinds: [...memberKinds].sort(),
+    globalNames: globalNames.sort(),
+  };
 }
 
 export function summarize(stack: string, plan: TerraformPlanJson): StackSummary {
@@ -201,17 +218,30 @@ function formatWeights(weights: Readonly<Record<string, number>>): string {
 
 function topologyTable(summary: StackSummary): string[] {
   const { before, after } = summary;
-  if (before.loadBalancers.length === 0 && after.loadBalancers.length === 0) return [];
+  const empty = (t: Topology) =>
+    t.loadBalancers.length === 0 && Object.keys(t.weights).length === 0 && t.globalNames.length === 0;
+  if (empty(before) && empty(after)) return [];
   const row = (what: string, b: string, a: string) => `| ${what} | ${b} | ${a} | ${b === a ? "" : "yes"} |`;
   return [
     "| topology | before | after | changed |",
     "| --- | --- | --- | --- |",
     row("instance ports", formatPorts(before.instancePorts), formatPorts(after.instancePorts)),
     row("load balancers", `${before.loadBalancers.length}`, `${after.loadBalancers.length}`),
-    row("weighted records", `${Object.keys(before.weights).length}`, `${Object.keys(after.weights).length}`),
+    row("weighted records", members(before), members(after)),
     row("weights", formatWeights(before.weights), formatWeights(after.weights)),
+    row("global name", list(before.globalNames), list(after.globalNames)),
     "",
   ];
+}
+
+/** `3`, or `3 (CNAME)` / `3 (alias A)` once the kind of member is known. */
+function members(topology: Topology): string {
+  const count = Object.keys(topology.weights).length;
+  return topology.memberKinds.length === 0 ? `${count}` : `${count} (${topology.memberKinds.join(", ")})`;
+}
+
+function list(items: readonly string[]): string {
+  return items.length === 0 ? "none" : items.join(", ");
 }
 
 function byTypeTable(changes: readonly Change[]): string[] {

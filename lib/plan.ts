@@ -7,6 +7,7 @@ import {
   loadBalancerName,
   regionalRecordName,
   dnsStackName,
+  globalRecordName,
   type FleetIdentity,
   regionStackName,
   runitServiceName,
@@ -70,7 +71,12 @@ export interface RegionPlan {
   readonly internal: boolean;
   readonly healthCheck: HealthCheck;
   readonly loadBalancerQuota: number;
-  readonly dns: { readonly domain: string; readonly privateZone: boolean; readonly ttl: number };
+  readonly dns: {
+    readonly domain: string;
+    readonly privateZone: boolean;
+    /** The latency record this region adds to the name that spans regions; none when `globalName` is false. */
+    readonly globalName?: string;
+  };
   readonly instance: {
     readonly type: string;
     readonly arch: CpuArchitecture;
@@ -216,11 +222,14 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
   const ports = planPorts(config, entry.region, config.domain, config.basePort, processes, weights);
   const user = config.app.user ?? DEFAULTS.app.user;
   const command = config.app.command ?? DEFAULTS.app.command;
+  const globalName =
+    config.globalName === false ? undefined : (config.globalName ?? globalRecordName(config.service, config.domain));
   const userData = renderUserData({
     service: config.service,
     user,
     command,
     ports: ports.map((p) => p.port),
+    ...(config.healthCheck.path === undefined ? {} : { healthPath: config.healthCheck.path }),
     appFiles: config.app.command === undefined ? defaultAppFiles() : undefined,
   });
   return {
@@ -235,7 +244,11 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
     internal: config.internal,
     healthCheck: config.healthCheck,
     loadBalancerQuota: settings.loadBalancerQuota.value ?? DEFAULTS.loadBalancerQuota,
-    dns: { domain: config.domain, privateZone: config.privateZone, ttl: settings.ttl.value ?? DEFAULTS.ttl },
+    dns: {
+      domain: config.domain,
+      privateZone: config.privateZone,
+      ...(globalName === undefined ? {} : { globalName }),
+    },
     instance: { type: instanceType, arch, ami: planAmi(settings.ami.value, arch), userData, user, command },
     autoScaling: {
       name: autoScalingGroupName(config, entry.region),

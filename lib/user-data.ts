@@ -16,6 +16,8 @@ export interface UserDataSpec {
   readonly command: string;
   /** One runit service per entry, in order. */
   readonly ports: readonly number[];
+  /** The load balancers' HTTP health check path, given to each process as `HEALTH_PATH`. @default none (TCP checks) */
+  readonly healthPath?: string;
   /** Files shipped into the app directory, e.g. the default `server.js`. */
   readonly appFiles?: Readonly<Record<string, string>>;
   /** Debian packages to install. */
@@ -62,7 +64,9 @@ export function runScript(spec: UserDataSpec, service: RunitService, index: numb
     "exec 2>&1",
     `cd ${ROOT}${appDirectory(spec.service)} || exit 1`,
     `PORT=${service.port}`,
-    "export PORT",
+    ...(spec.healthPath === undefined
+      ? ["export PORT"]
+      : [`HEALTH_PATH='${spec.healthPath.replaceAll("'", "'\\''")}'`, "export PORT HEALTH_PATH"]),
     `exec chpst -u ${spec.user} ${spec.command}`,
     "",
   ].join("\n");
@@ -82,6 +86,7 @@ export function enableScript(spec: UserDataSpec): string {
     'root="${CLOUDRIM_ROOT:-}"',
     `group="$(id -gn ${spec.user})"`,
     'mkdir -p "$root/etc/service"',
+    `install -d -m 0755 "$root${appDirectory(spec.service)}"`,
     `for name in ${services.map((s) => s.name).join(" ")}; do`,
     `  install -d -o ${spec.user} -g "$group" -m 0750 "$root/var/log/${spec.service}/$name"`,
     '  ln -sfn "$root/etc/sv/$name" "$root/etc/service/$name"',

@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../lib/legacy-records";
 import type { FleetPlan } from "../lib/plan";
 import { stackWaves, type StackNode } from "../lib/stack-selection";
 import { explainTerraformError, firstError, formatTerraformError } from "../lib/terraform-errors";
@@ -207,6 +208,22 @@ export function init(ctx: FleetContext, stack: string, log: string, extra: reado
   ]);
 }
 
+/**
+ * `-replace=…` for each weighted record still in the first releases' CNAME form (lib/legacy-records.ts),
+ * read from the stack's state after init; none for a stack without state.
+ */
+export async function legacyReplacements(ctx: FleetContext, stack: string): Promise<string[]> {
+  const pulled = await run("terraform", ["state", "pull"], { cwd: stackDir(ctx, stack), env: ctx.env });
+  if (pulled.code !== 0 || pulled.stdout.trim() === "") return [];
+  const addresses = legacyWeightedRecords(JSON.parse(pulled.stdout) as TerraformState);
+  if (addresses.length > 0) {
+    ctx.progress(
+      `${stack}: replacing the ${addresses.length} CNAME members of its regional set with alias records (deleted first, then created)`,
+    );
+  }
+  return replaceFlags(addresses);
+}
+
 /** The outcome of a finished step, reported on the progress line too. */
 export function finish(
   ctx: FleetContext,
@@ -238,12 +255,14 @@ export async function applyStack(ctx: FleetContext, action: Action, stack: strin
     ctx.progress(`${stack}: ${summary}`);
     return { stack, ok: false, summary, log, seconds: Math.round((Date.now() - started) / 1000) };
   }
+  const replace = action === "deploy" ? await legacyReplacements(ctx, stack) : [];
   const applied = await terraform(ctx, stack, log, [
     action === "deploy" ? "apply" : "destroy",
     "-auto-approve",
     "-input=false",
     "-no-color",
     `-lock-timeout=${ctx.lockTimeoutSeconds ?? 60}s`,
+    ...replace,
   ]);
   return finish(ctx, stack, started, log, applied);
 }

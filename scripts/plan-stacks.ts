@@ -3,7 +3,16 @@ import { join } from "node:path";
 import { cleanError, type StackPlan, type TerraformPlanJson } from "../lib/plan-report";
 import { mapWithLimit } from "../lib/stack-selection";
 import { firstError } from "../lib/terraform-errors";
-import { backendChangedLine, init, outcomeLine, PROJECT, stackDir, terraform, type FleetContext } from "./fleet-ops";
+import {
+  backendChangedLine,
+  init,
+  legacyReplacements,
+  outcomeLine,
+  PROJECT,
+  stackDir,
+  terraform,
+  type FleetContext,
+} from "./fleet-ops";
 import { run } from "./run";
 import { stateElsewhere, stateElsewhereLine } from "./state-location";
 import { BACKEND_OVERRIDE, stateBucketStatus } from "./state-stack";
@@ -49,6 +58,7 @@ export async function planStack(ctx: FleetContext, stack: string): Promise<Stack
     // A fresh working copy has no old backend to compare: its new, empty key must not hide the stack's state.
     const elsewhere = bootstrap ? [] : await stateElsewhere(ctx.target, ctx.plan, stack);
     if (elsewhere.length > 0) return { stack, status: "failed", error: stateElsewhereLine(ctx.plan, stack, elsewhere) };
+    const replace = bootstrap ? [] : await legacyReplacements(ctx, stack);
     const plan = await terraform(ctx, stack, log, [
       "plan",
       "-input=false",
@@ -56,6 +66,7 @@ export async function planStack(ctx: FleetContext, stack: string): Promise<Stack
       `-lock-timeout=${ctx.lockTimeoutSeconds ?? 60}s`,
       "-detailed-exitcode",
       "-out=plan.tfplan",
+      ...replace,
     ]);
     if (plan.code === 1) return fail("terraform plan", plan.output);
     const show = await run("terraform", ["show", "-json", "-no-color", "plan.tfplan"], { cwd, env: ctx.env });

@@ -16,6 +16,9 @@ export interface ObservedRecord {
   readonly type: string;
   readonly setIdentifier?: string;
   readonly weight?: number;
+  /** The region of a latency record. */
+  readonly latencyRegion?: string;
+  readonly evaluateTargetHealth?: boolean;
   readonly ttl?: number;
   readonly values: readonly string[];
   readonly aliasTarget?: string;
@@ -51,15 +54,25 @@ export async function observeRegion(target: Target, plan: RegionPlan): Promise<O
   const zoneId = zone?.Id?.replace("/hostedzone/", "");
   const records: ObservedRecord[] = [];
   if (zoneId !== undefined) {
-    const names = new Set([plan.regionalName, ...plan.ports.map((p) => p.aliasName)]);
+    const names = new Set([
+      plan.regionalName,
+      ...plan.ports.map((p) => p.aliasName),
+      ...(plan.dns.globalName === undefined ? [] : [plan.dns.globalName]),
+    ]);
     const sets = await clients.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
     for (const set of sets.ResourceRecordSets ?? []) {
       if (!names.has(trimDot(set.Name ?? ""))) continue;
+      // The global name holds one latency record per region: only this region's is this region's.
+      if (trimDot(set.Name ?? "") === plan.dns.globalName && set.SetIdentifier !== plan.region) continue;
       records.push({
         name: trimDot(set.Name ?? ""),
         type: set.Type ?? "",
         ...(set.SetIdentifier === undefined ? {} : { setIdentifier: set.SetIdentifier }),
         ...(set.Weight === undefined ? {} : { weight: set.Weight }),
+        ...(set.Region === undefined ? {} : { latencyRegion: set.Region }),
+        ...(set.AliasTarget?.EvaluateTargetHealth === undefined
+          ? {}
+          : { evaluateTargetHealth: set.AliasTarget.EvaluateTargetHealth }),
         ...(set.TTL === undefined ? {} : { ttl: set.TTL }),
         values: (set.ResourceRecords ?? []).map((r) => trimDot(r.Value ?? "")),
         ...(set.AliasTarget?.DNSName === undefined ? {} : { aliasTarget: trimDot(set.AliasTarget.DNSName) }),
@@ -126,13 +139,18 @@ export async function observeRegion(target: Target, plan: RegionPlan): Promise<O
 /** Pure: the human-readable summary of one region. */
 export function formatRegion(plan: RegionPlan, observed: ObservedRegion): string {
   const lines = [`${plan.region}  (stack ${plan.stackName})`];
+  const target = (r: ObservedRecord) =>
+    r.aliasTarget === undefined
+      ? r.values.join(", ")
+      : `alias ${r.aliasTarget}${r.evaluateTargetHealth === true ? " (if healthy)" : ""}`;
+  const global = observed.records.find((r) => r.name === plan.dns.globalName && r.latencyRegion === plan.region);
+  if (global !== undefined) {
+    lines.push(`  ${global.name}  latency record for ${plan.region}  → ${target(global)}`);
+  }
   const weighted = observed.records.filter((r) => r.name === plan.regionalName && r.setIdentifier !== undefined);
-  const ttl = weighted[0]?.ttl;
-  lines.push(
-    `  ${plan.regionalName}  weighted set, ${weighted.length} records${ttl === undefined ? "" : `, TTL ${ttl}s`}`,
-  );
+  lines.push(`  ${plan.regionalName}  weighted set, ${weighted.length} ${weighted[0]?.type ?? ""} records`);
   for (const record of weighted) {
-    lines.push(`    ${record.setIdentifier ?? ""}  weight ${record.weight ?? "?"}  → ${record.values.join(", ")}`);
+    lines.push(`    ${record.setIdentifier ?? ""}  weight ${record.weight ?? "?"}  → ${target(record)}`);
   }
   lines.push("  per port:");
   for (const port of plan.ports) {

@@ -16,7 +16,11 @@ import {
   DeleteLoadBalancerCommand,
   DescribeLoadBalancersCommand,
 } from "@aws-sdk/client-elastic-load-balancing";
-import { ListHostedZonesByNameCommand } from "@aws-sdk/client-route-53";
+import {
+  ListHostedZonesByNameCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+} from "@aws-sdk/client-route-53";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -28,7 +32,7 @@ import { App } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
 import type { FleetConfig } from "../../lib/config";
 import type { FleetPlan, RegionPlan } from "../../lib/plan";
-import { changesOf, type StackPlan, type TerraformPlanJson } from "../../lib/plan-report";
+import { changesOf, renderReport, type StackPlan, type TerraformPlanJson } from "../../lib/plan-report";
 import type { Target } from "../../lib/target";
 import { planOrThrow } from "../../lib/validate";
 import { regionClients } from "../../scripts/aws-clients";
@@ -82,6 +86,25 @@ function failures(outcomes: readonly StackOutcome[]): string[][] {
 /** `aws_elb.balancers_port-9003_ABCD1234` → `aws_elb.balancers_port-9003`, for readable expectations. */
 const stable = (address: string) => address.replace(/_[0-9A-F]{8}$/, "");
 
+/**
+ * A region stack's Terraform as the first releases wrote its DNS: at the same addresses, the weighted set
+ * as CNAME records (TTL 60) over the per-port names, no record waiting for anything, no global name.
+ */
+function firstReleaseRecords(stackJson: string, r: RegionPlan): string {
+  const json = JSON.parse(stackJson) as { resource: { aws_route53_record: Record<string, Record<string, unknown>> } };
+  const records = Object.entries(json.resource.aws_route53_record)
+    .filter(([name]) => !name.startsWith("dns_global"))
+    .map(([name, { depends_on: _waits, ...record }]): [string, Record<string, unknown>] => {
+      const port = /^dns_weighted-(\d+)_/.exec(name)?.[1];
+      if (port === undefined) return [name, record];
+      const { alias: _alias, ...cname } = record;
+      const target = r.ports.find((p) => p.port === Number(port))?.aliasName;
+      return [name, { ...cname, type: "CNAME", ttl: 60, records: [target] }];
+    });
+  json.resource.aws_route53_record = Object.fromEntries(records);
+  return JSON.stringify(json);
+}
+
 /** Every Terraform state file a working copy could hold: the stack directories' and the project's. */
 function localStateFiles(dir: string): string[] {
   const found: string[] = [];
@@ -111,6 +134,16 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     await local.stop();
   });
 
+  /** Every record in the fleet's zone, as Route 53 (the local one) lists it. */
+  async function zoneRecords(): Promise<ResourceRecordSet[]> {
+    const route53 = regionClients(target, "us-east-1").route53;
+    const zones = await route53.send(new ListHostedZonesByNameCommand({ DNSName: "shop.test" }));
+    const zoneId = zones.HostedZones?.find((z) => z.Name === "shop.test.")?.Id;
+    if (zoneId === undefined) return [];
+    const sets = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+    return (sets.ResourceRecordSets ?? []).filter((r) => r.Type !== "NS" && r.Type !== "SOA");
+  }
+
   /** `npm run deploy`, as a user runs it, in the working copy. */
   const deployCommand = (...globs: string[]) =>
     run(
@@ -129,7 +162,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     expect(buckets).toEqual([]);
   });
 
-  it("bootstraps everything with npm run deploy; a region that cannot deploy fails alone and says why", async () => {
+  it("bootstraps a fresh account with npm run deploy; a region that cannot deploy fails alone, says why, and publishes no name", async () => {
     // A load balancer squatting on one of ap-southeast-2's names: that region fails at apply.
     await regionClients(target, "ap-southeast-2").elb.send(
       new CreateLoadBalancerCommand({
@@ -138,15 +171,15 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         AvailabilityZones: ["ap-southeast-2a"],
       }),
     );
+    // eu-west-1 comes later, deployed the way the first releases did (the upgrade test below).
     const outcomes = await deployFleet(
       local.context((line) => progress.push(line)),
-      [],
+      ["shop-e2e-state", "shop-e2e-dns", "shop-e2e-us-east-1", "shop-e2e-ap-southeast-2"],
     );
     expect(Object.fromEntries(outcomes.map((o) => [o.stack, o.ok]))).toEqual({
       "shop-e2e-state": true,
       "shop-e2e-dns": true,
       "shop-e2e-us-east-1": true,
-      "shop-e2e-eu-west-1": true,
       "shop-e2e-ap-southeast-2": false,
     });
     const broken = outcomes.find((o) => o.stack === "shop-e2e-ap-southeast-2");
@@ -162,11 +195,74 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     expect(progress).toContain(
       "shop-e2e-state: bootstrapping: creating shop-e2e-state with local state, then moving the state into it",
     );
+    // Its other load balancers and its group exist, but no name points anywhere: not the port aliases, not
+    // the regional set, not its latency record in the global name.
+    const sydney = region(plan, "ap-southeast-2");
+    const observed = await observeRegion(target, sydney);
+    expect(observed.loadBalancers.map((lb) => lb.name)).toEqual(["shop-e2e-9000", "shop-e2e-9001", "shop-e2e-9002"]);
+    expect(observed.records).toEqual([]);
+    expect((await zoneRecords()).filter((r) => r.SetIdentifier === "ap-southeast-2")).toEqual([]);
+  });
+
+  it("upgrades a region deployed with the first releases' CNAME records, in one deploy that deletes them before it creates", async () => {
+    const east = region(plan, "eu-west-1");
+    const dir = local.stackDir("shop-e2e-eu-west-1");
+    const synthesized = readFileSync(join(dir, "cdk.tf.json"), "utf8");
+    writeFileSync(join(dir, "cdk.tf.json"), firstReleaseRecords(synthesized, east));
+    try {
+      const legacy = await run("terraform", ["init", "-input=false", "-no-color", "-reconfigure"], {
+        cwd: dir,
+        env: local.env,
+      });
+      expect(legacy.code).toBe(0);
+      const applied = await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], {
+        cwd: dir,
+        env: local.env,
+      });
+      expect({ code: applied.code, tail: applied.stderr.slice(-2000) }).toMatchObject({ code: 0 });
+    } finally {
+      writeFileSync(join(dir, "cdk.tf.json"), synthesized);
+    }
+    const before = await observeRegion(target, east);
+    expect(before.records.filter((r) => r.setIdentifier !== undefined).map((r) => r.type)).toEqual([
+      "CNAME",
+      "CNAME",
+      "CNAME",
+    ]);
+
+    const [reviewed] = await planStacks(local.context(), ["shop-e2e-eu-west-1"], 1);
+    const report = renderReport(reviewed === undefined ? [] : [reviewed]);
+    expect(report).toContain("| weighted records | 3 (CNAME) | 3 (alias A) | yes |");
+    expect(report).toContain("| global name | none | shop.shop.test (latency, eu-west-1) | yes |");
+    for (const port of [9000, 9001, 9002]) {
+      expect(report).toMatch(
+        new RegExp(
+          `\`aws_route53_record\\.dns_weighted-${port}_[0-9A-F]{8}\` \\(shop\\.eu-west-1\\.shop\\.test\\) replaces a DNS record`,
+        ),
+      );
+    }
+
+    const [upgraded] = await deployFleet(local.context(), ["shop-e2e-eu-west-1"]);
+    expect(upgraded?.summary).toBe("Apply complete! Resources: 4 added, 0 changed, 3 destroyed.");
+    const log = readFileSync(upgraded?.log ?? "", "utf8");
+    const thisRun = log.slice(log.lastIndexOf("$ terraform apply"));
+    const lastDeleted = Math.max(
+      ...[9000, 9001, 9002].map((p) =>
+        thisRun.search(new RegExp(`dns_weighted-${p}_[0-9A-F]{8}: Destruction complete`)),
+      ),
+    );
+    const firstCreating = Math.min(
+      ...[9000, 9001, 9002].map((p) => thisRun.search(new RegExp(`dns_weighted-${p}_[0-9A-F]{8}: Creating`))),
+    );
+    expect(lastDeleted).toBeGreaterThan(0);
+    expect(firstCreating).toBeGreaterThan(lastDeleted);
+    const after = await observeRegion(target, east);
+    expect(after.records.filter((r) => r.name === east.regionalName).map((r) => r.type)).toEqual(["A", "A", "A"]);
   });
 
   it("keeps the state stack's own state in its bucket, and none in the working copy", async () => {
     const s3 = regionClients(target, "us-east-1").s3;
-    for (const stack of ["state", "dns", "us-east-1", "eu-west-1"]) {
+    for (const stack of ["state", "dns", "us-east-1"]) {
       await expect(s3.send(new HeadObjectCommand({ Bucket: STATE, Key: stateKey(stack) }))).resolves.toBeDefined();
     }
     expect(localStateFiles(local.dir)).toEqual([]);
@@ -275,19 +371,34 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       ]);
     });
 
-    it("publishes alias records to the load balancers and the weighted set over them, and keeps state in S3", async () => {
+    it("publishes the three levels of names as alias records that evaluate health, and keeps state in S3", async () => {
       const r = region(plan, regionName);
       const observed = await observeRegion(target, r);
-      const aliases = observed.records.filter((rec) => rec.type === "A");
-      expect(aliases.map((a) => [a.name, a.aliasTarget])).toEqual(
-        r.ports.map((p) => [p.aliasName, observed.loadBalancers.find((lb) => lb.name === p.loadBalancerName)?.dnsName]),
+      const dnsNameOf = (p: { loadBalancerName: string }) =>
+        observed.loadBalancers.find((lb) => lb.name === p.loadBalancerName)?.dnsName;
+      const aliases = observed.records.filter((rec) => rec.setIdentifier === undefined);
+      expect(aliases.map((a) => [a.name, a.type, a.aliasTarget, a.evaluateTargetHealth])).toEqual(
+        r.ports.map((p) => [p.aliasName, "A", dnsNameOf(p), true]),
       );
-      const weighted = observed.records.filter((rec) => rec.setIdentifier !== undefined);
-      expect(weighted.map((w) => [w.name, w.setIdentifier, w.weight, w.values, w.ttl])).toEqual(
-        r.ports.map((p) => [r.regionalName, p.setIdentifier, p.weight, [p.aliasName], 60]),
+      const weighted = observed.records.filter((rec) => rec.name === r.regionalName);
+      expect(weighted.map((w) => [w.type, w.setIdentifier, w.weight, w.aliasTarget, w.evaluateTargetHealth])).toEqual(
+        r.ports.map((p) => ["A", p.setIdentifier, p.weight, dnsNameOf(p), true]),
       );
+      const global = observed.records.filter((rec) => rec.name === "shop.shop.test");
+      expect(
+        global.map((g) => [g.type, g.setIdentifier, g.latencyRegion, g.aliasTarget, g.evaluateTargetHealth]),
+      ).toEqual([["A", regionName, regionName, r.regionalName, true]]);
       expect(observed.state).toEqual({ location: `s3://${STATE}/${stateKey(regionName)}`, exists: true });
     });
+  });
+
+  it("has one latency record per region in the global name, each aliasing its region's weighted set", async () => {
+    const latency = (await zoneRecords()).filter((r) => r.Name === "shop.shop.test.");
+    expect(latency.map((r) => [r.SetIdentifier, r.Region, r.AliasTarget?.DNSName?.replace(/\.$/, "")]).sort()).toEqual([
+      ["ap-southeast-2", "ap-southeast-2", "shop.ap-southeast-2.shop.test"],
+      ["eu-west-1", "eu-west-1", "shop.eu-west-1.shop.test"],
+      ["us-east-1", "us-east-1", "shop.us-east-1.shop.test"],
+    ]);
   });
 
   describe("a region in a VPC of its own, with a public and a private subnet in each zone", () => {
@@ -387,36 +498,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       };
     }
 
-    it("exits 2 and reports counts, topology and the dangerous replacements of a change", async () => {
-      const { code, report } = await planCommand(
-        fleetConfig({ processes: 5, internal: false, regions: PLAIN_REGIONS }),
-      );
-      expect(code).toBe(2);
-      expect(report).toContain("## Terraform plan: 3 of 3 stacks change");
-      // 3 → 5 processes: two new load balancers and two new weighted records per region.
-      expect(report).toContain("| instance ports | 9000-9002 | 9000-9004 | yes |");
-      expect(report).toContain("| load balancers | 3 | 5 | yes |");
-      expect(report).toContain("| weighted records | 3 | 5 | yes |");
-      expect(report).toContain(
-        "| weights | eu-west-1-port-9000=1, eu-west-1-port-9001=1, eu-west-1-port-9002=1 | eu-west-1-port-9000=1, eu-west-1-port-9001=1, eu-west-1-port-9002=1, eu-west-1-port-9003=1, eu-west-1-port-9004=1 | yes |",
-      );
-      // Generated names (the launch template's name_prefix) carry a timestamp: no label.
-      expect(report).toMatch(/`aws_launch_template\.service_launch-template_[0-9A-F]{8}`: update/);
-      // internal → public forces every existing load balancer to be replaced: called out first.
-      expect(report).toMatch(/^> \[!CAUTION\]\n> \*\*9 dangerous changes\*\*/m);
-      for (const regionName of ["us-east-1", "eu-west-1", "ap-southeast-2"]) {
-        for (const port of [9000, 9001, 9002]) {
-          expect(report).toMatch(
-            new RegExp(
-              `> - \`shop-e2e-${regionName}\`: \`aws_elb\\.balancers_port-${port}_[0-9A-F]{8}\` \\(shop-e2e-${port}\\) replaces a load balancer \\(forced by internal\\)`,
-            ),
-          );
-        }
-      }
-      expect(report).toContain("| aws_elb | 2 | 0 | 3 | 0 |");
-    });
-
-    it("exits 1 when a stack cannot be planned, still reports the others, and says what to fix", async () => {
+    it("reports counts, topology and dangerous replacements, and with a stack it cannot plan exits 1 and says what to fix", async () => {
       // A stack whose state another run has locked (a lock object left behind) cannot be planned.
       const s3 = regionClients(target, "us-east-1").s3;
       const lockKey = `${stateKey("us-east-1")}.tflock`;
@@ -429,19 +511,42 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         Path: `${STATE}/${stateKey("us-east-1")}`,
       };
       await s3.send(new PutObjectCommand({ Bucket: STATE, Key: lockKey, Body: JSON.stringify(lock) }));
+      let result: { code: number; report: string };
       try {
-        const { code, report } = await planCommand(fleetConfig());
-        expect(code).toBe(1);
-        expect(report).toContain("> Failed to plan: `shop-e2e-us-east-1`");
-        expect(report).toContain("| shop-e2e-us-east-1 | failed | | | |");
-        expect(report).toContain("| shop-e2e-eu-west-1 | 0 | 0 | 0 | 0 |");
-        expect(report).toMatch(
-          /### shop-e2e-us-east-1: failed\n\n\*\*Fix:\*\* another run holds this stack's state lock/,
-        );
-        expect(report).toMatch(/Error acquiring the state lock/);
+        result = await planCommand(fleetConfig({ processes: 5, internal: false, regions: PLAIN_REGIONS }));
       } finally {
         await s3.send(new DeleteObjectCommand({ Bucket: STATE, Key: lockKey }));
       }
+      const { code, report } = result;
+      expect(code).toBe(1);
+      expect(report).toContain("## Terraform plan: 2 of 3 stacks change, 1 failed");
+      expect(report).toContain("> Failed to plan: `shop-e2e-us-east-1`");
+      expect(report).toContain("| shop-e2e-us-east-1 | failed | | | |");
+      expect(report).toMatch(
+        /### shop-e2e-us-east-1: failed\n\n\*\*Fix:\*\* another run holds this stack's state lock/,
+      );
+      expect(report).toMatch(/Error acquiring the state lock/);
+      // The others are planned and reported in full. 3 → 5 processes: two more load balancers and records.
+      expect(report).toContain("| instance ports | 9000-9002 | 9000-9004 | yes |");
+      expect(report).toContain("| load balancers | 3 | 5 | yes |");
+      expect(report).toContain("| weighted records | 3 (alias A) | 5 (alias A) | yes |");
+      expect(report).toContain(
+        "| weights | eu-west-1-port-9000=1, eu-west-1-port-9001=1, eu-west-1-port-9002=1 | eu-west-1-port-9000=1, eu-west-1-port-9001=1, eu-west-1-port-9002=1, eu-west-1-port-9003=1, eu-west-1-port-9004=1 | yes |",
+      );
+      // Generated names (the launch template's name_prefix) carry a timestamp: no label.
+      expect(report).toMatch(/`aws_launch_template\.service_launch-template_[0-9A-F]{8}`: update/);
+      // internal → public forces every existing load balancer to be replaced: called out first.
+      expect(report).toMatch(/^> \[!CAUTION\]\n> \*\*6 dangerous changes\*\*/m);
+      for (const regionName of ["eu-west-1", "ap-southeast-2"]) {
+        for (const port of [9000, 9001, 9002]) {
+          expect(report).toMatch(
+            new RegExp(
+              `> - \`shop-e2e-${regionName}\`: \`aws_elb\\.balancers_port-${port}_[0-9A-F]{8}\` \\(shop-e2e-${port}\\) replaces a load balancer \\(forced by internal\\)`,
+            ),
+          );
+        }
+      }
+      expect(report).toContain("| aws_elb | 2 | 0 | 3 | 0 |");
     });
   });
 
@@ -500,44 +605,22 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       }
     });
 
-    it("finds fresh plans of the same config identical, and reports them in the same bytes", async () => {
-      const { code, report } = await planCommand(change(), ["--expect", review()], [REGION_STACKS]);
-      expect(code).toBe(2);
-      const [comparison, planReport] = report.split("\n## Terraform plan:");
-      expect(comparison).toMatch(/^## Reviewed plans: all 3 stacks match\n/);
-      expect(`## Terraform plan:${planReport ?? ""}`).toBe(readFileSync(join(review(), "report.md"), "utf8"));
-      expect(report).not.toContain(local.dir);
-      expect(report).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
-    });
-
-    it("names a stack that drifted since the review, and how (exit 3)", async () => {
+    it("names the stacks that drifted since the review, and those nobody reviewed, and how (exit 3)", async () => {
       const drifted = change({
         regions: [
           { region: "us-east-1", processes: 5, weights: [3, 1, 1, 1, 1] },
           { region: "eu-west-1", weights: [1, 2, 1] },
           { region: "ap-southeast-2" },
-        ],
-      });
-      const { code, report } = await planCommand(drifted, ["--expect", review()], ["shop-e2e-eu-*"]);
-      expect(code).toBe(3);
-      expect(report).toMatch(/^## Reviewed plans: 1 of 1 stacks differ; nothing was applied\n/);
-      expect(report).toMatch(
-        /### shop-e2e-eu-west-1: differs\n\n- `aws_route53_record\.dns_weighted-9001_[0-9A-F]{8}`: update, not in the reviewed plan\n/,
-      );
-    });
-
-    it("names a stack nobody reviewed (exit 3)", async () => {
-      const added = change({
-        regions: [
-          { region: "us-east-1", processes: 5, weights: [3, 1, 1, 1, 1] },
-          { region: "eu-west-1" },
-          { region: "ap-southeast-2" },
           { region: "us-west-2" },
         ],
       });
-      const { code, report } = await planCommand(added, ["--expect", review()], ["shop-e2e-us-*"]);
+      const { code, report } = await planCommand(drifted, ["--expect", review()], ["shop-e2e-eu-*", "shop-e2e-us-*"]);
       expect(code).toBe(3);
+      expect(report).toMatch(/^## Reviewed plans: 2 of 3 stacks differ; nothing was applied\n/);
       expect(report).toContain("| shop-e2e-us-east-1 | identical |");
+      expect(report).toMatch(
+        /### shop-e2e-eu-west-1: differs\n\n- `aws_route53_record\.dns_weighted-9001_[0-9A-F]{8}`: update, not in the reviewed plan\n/,
+      );
       expect(report).toContain("| shop-e2e-us-west-2 | not reviewed |");
       expect(report).toMatch(
         /### shop-e2e-us-west-2: not reviewed\n\n- `aws_autoscaling_attachment\.attach_port-9000_/,
@@ -557,12 +640,19 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect(lbs).toHaveLength(3);
     });
 
-    it("applies the reviewed change when every fresh plan matches it", async () => {
+    it("applies the reviewed change when every fresh plan matches it, reporting the plans in the reviewed bytes", async () => {
       writeFileSync(local.configFile, JSON.stringify(change()));
-      const result = await deployCommand("--reviewed", review(), REGION_STACKS);
+      const reportFile = join(local.dir, "deploy-report.md");
+      const result = await deployCommand("--reviewed", review(), "--report", reportFile, REGION_STACKS);
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-15) }).toMatchObject({ code: 0 });
       expect(result.stdout).toMatch(/shop-e2e-us-east-1: Apply complete! Resources: 8 added, 5 changed, 0 destroyed\./);
       expect(result.stdout).toContain("shop-e2e-eu-west-1: no changes, as reviewed");
+      // The same plans give the same report: no timestamps, no machine paths.
+      const [comparison, planReport] = readFileSync(reportFile, "utf8").split("\n## Terraform plan:");
+      expect(comparison).toMatch(/^## Reviewed plans: all 3 stacks match\n/);
+      expect(`## Terraform plan:${planReport ?? ""}`).toBe(readFileSync(join(review(), "report.md"), "utf8"));
+      expect(planReport).not.toContain(local.dir);
+      expect(planReport).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
       const { LoadBalancerDescriptions: lbs = [] } = await regionClients(target, "us-east-1").elb.send(
         new DescribeLoadBalancersCommand({}),
       );
@@ -638,19 +728,25 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     });
   });
 
-  it("destroys one region without touching another's records in the shared zone", async () => {
+  it("destroys one region's weighted and latency records and no other region's", async () => {
     const { stacks } = await local.configure(fleetConfig());
     const sydney = stacks.filter((s) => s.name === "shop-e2e-ap-southeast-2");
     expect(failures(await destroyStacks(local.context(), sydney))).toEqual([]);
     for (const name of ["us-east-1", "eu-west-1"]) {
       const r = region(plan, name);
       const observed = await observeRegion(target, r);
-      expect(observed.records.filter((rec) => rec.setIdentifier !== undefined).map((w) => w.setIdentifier)).toEqual(
+      expect(observed.records.filter((rec) => rec.name === r.regionalName).map((w) => w.setIdentifier)).toEqual(
         r.ports.map((p) => p.setIdentifier),
       );
     }
-    const after = await planStacks(local.context(), ["shop-e2e-us-east-1", "shop-e2e-eu-west-1"], 2);
-    expect(after.map((p) => (p.status === "planned" ? changesOf(p.plan) : p.error))).toEqual([[], []]);
+    const records = await zoneRecords();
+    expect(
+      records
+        .filter((r) => r.Name === "shop.shop.test.")
+        .map((r) => r.SetIdentifier)
+        .sort(),
+    ).toEqual(["eu-west-1", "us-east-1"]);
+    expect(records.filter((r) => r.Name?.includes("ap-southeast-2") === true)).toEqual([]);
   });
 
   it("refuses a second apply while the state lock is held, and loses nothing", async () => {
@@ -708,7 +804,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     const resources = (
       JSON.parse(await (state.Body?.transformToString() ?? "{}")) as { resources: { mode: string }[] }
     ).resources.filter((res) => res.mode === "managed");
-    expect(resources).toHaveLength(21);
+    expect(resources).toHaveLength(22);
     const after = await planStack(local.context(), "shop-e2e-us-east-1");
     expect(after.status === "planned" ? changesOf(after.plan) : after.error).toEqual([]);
   });

@@ -200,6 +200,9 @@ describe.each([
   });
 
   it("spreads requests to the regional stand-in over every port in proportion to the weights", async () => {
+    // The stand-in's health checks saw the killed port go and come back; wait until it sends there again.
+    const weighted = region.ports.filter((p) => p.weight > 0).map((p) => p.port);
+    expect(await sandbox.waitUntilRegionalAnswers(weighted)).toEqual(weighted);
     const total = weights.reduce((a, b) => a + b, 0);
     const rounds = 20;
     const counts = new Map<number, number>();
@@ -219,6 +222,7 @@ describe.each([
   });
 
   it("sends each per-port load balancer stand-in to its own instance port only", async () => {
+    await sandbox.waitUntilServing();
     for (const balancer of sandbox.layout.balancers) {
       const answers = await Promise.all([1, 2, 3].map(() => httpGet(balancer.frontendPort)));
       expect(answers.map((a) => (JSON.parse(a.body) as { port: number }).port)).toEqual([
@@ -227,6 +231,55 @@ describe.each([
         balancer.instancePort,
       ]);
     }
+  });
+});
+
+describe("the regional entry follows health, as the weighted set of alias records does", () => {
+  let sandbox: HostSandbox;
+  let base = 0;
+
+  beforeAll(async () => {
+    base = await freeBase(4);
+    // Port base+3 answers 500 on the health path; base+1 is stopped in the second test.
+    const fixture = join(__dirname, "fixtures", "health-app.js");
+    ({ sandbox } = boot({
+      ...fleet(base, 4, [1, 1, 1, 1]),
+      healthCheck: { path: "/healthz" },
+      app: { command: `env UNHEALTHY_PORT=${base + 3} node ${fixture}` },
+    }));
+    await sandbox.waitUntilServing(sandbox.ports, 30_000, false);
+  });
+
+  afterAll(async () => {
+    await sandbox.stop();
+  });
+
+  /** The ports that answered `count` requests through the regional entry; fails if any request failed. */
+  async function regionalAnswers(count: number): Promise<number[]> {
+    const ports = new Set<number>();
+    for (let i = 0; i < count; i++) {
+      const { status, body } = await httpGet(sandbox.layout.regionalPort);
+      expect(status).toBe(200);
+      ports.add((JSON.parse(body) as { port: number }).port);
+    }
+    return [...ports].sort((a, b) => a - b);
+  }
+
+  it("takes out a process that is alive but answers 500 on the health path", async () => {
+    expect((await httpGet(base + 3, "/")).status).toBe(200);
+    expect((await httpGet(base + 3, "/healthz")).status).toBe(500);
+    expect(await sandbox.waitUntilRegionalAnswers([base, base + 1, base + 2])).toEqual([base, base + 1, base + 2]);
+    expect(await regionalAnswers(30)).toEqual([base, base + 1, base + 2]);
+  });
+
+  it("keeps answering from the remaining ports when one port's service is stopped for good (sv down)", async () => {
+    const down = spawnSync("sv", ["-w", "7", "down", sandbox.serviceDir(base + 1)], { encoding: "utf8" });
+    expect(down.status).toBe(0);
+    expect(await whoServes(base + 1)).toBeUndefined();
+    // Once its health check fails (as Route 53 drops an alias record whose load balancer has no healthy
+    // instance), the regional entry answers from the other healthy ports only, every request.
+    expect(await sandbox.waitUntilRegionalAnswers([base, base + 2])).toEqual([base, base + 2]);
+    expect(await regionalAnswers(30)).toEqual([base, base + 2]);
   });
 });
 

@@ -17,7 +17,7 @@ describe("a multi-region fleet", () => {
         weights: [5, 1, 1, 1, 1],
         capacity: { min: 1, desired: 1, max: 2 },
       },
-      { region: "ap-southeast-2", processes: 2, ttl: 300 },
+      { region: "ap-southeast-2", processes: 2, weights: [1, 3] },
     ],
   });
   const { stacks } = synthFleet(config);
@@ -57,6 +57,28 @@ describe("a multi-region fleet", () => {
     );
   });
 
+  it("publishes one global name: a latency record per region, in that region's own stack, at its own set", () => {
+    const latency = stacks.regions.map((s) =>
+      resourcesOf(stackJson(s), "aws_route53_record")
+        .filter(([, r]) => r.latency_routing_policy !== undefined)
+        .map(([, r]) => [r.name, r.set_identifier, r.latency_routing_policy, (r.alias as { name: string }).name]),
+    );
+    expect(latency).toEqual(
+      ["us-east-1", "eu-west-1", "ap-southeast-2"].map((region) => [
+        ["cloudrim.example.com", region, { region }, `cloudrim.${region}.example.com`],
+      ]),
+    );
+  });
+
+  it("publishes no global name with globalName: false", () => {
+    const { stacks: without } = synthFleet(baseFleet({ ...config, globalName: false }));
+    for (const stack of without.regions) {
+      const records = resourcesOf(stackJson(stack), "aws_route53_record");
+      expect(records.filter(([, r]) => r.latency_routing_policy !== undefined)).toEqual([]);
+      expect(stackJson(stack).output.global_name).toBeUndefined();
+    }
+  });
+
   it("applies per-region overrides to that region only", () => {
     const [east, west, sydney] = stacks.regions.map(stackJson) as [StackJson, StackJson, StackJson];
     expect(resourcesOf(east, "aws_elb")).toHaveLength(3);
@@ -64,19 +86,10 @@ describe("a multi-region fleet", () => {
     expect(resourcesOf(sydney, "aws_elb")).toHaveLength(2);
     const weights = (json: StackJson) =>
       resourcesOf(json, "aws_route53_record")
-        .filter(([, r]) => r.type === "CNAME")
-        .map(([, r]) => [(r.weighted_routing_policy as { weight: number }).weight, r.ttl]);
-    expect(weights(west)).toEqual([
-      [5, 60],
-      [1, 60],
-      [1, 60],
-      [1, 60],
-      [1, 60],
-    ]);
-    expect(weights(sydney)).toEqual([
-      [1, 300],
-      [1, 300],
-    ]);
+        .filter(([, r]) => r.set_identifier !== undefined && r.latency_routing_policy === undefined)
+        .map(([, r]) => (r.weighted_routing_policy as { weight: number }).weight);
+    expect(weights(west)).toEqual([5, 1, 1, 1, 1]);
+    expect(weights(sydney)).toEqual([1, 3]);
     expect(onlyResource(west, "aws_autoscaling_group")).toMatchObject({
       min_size: 1,
       desired_capacity: 1,

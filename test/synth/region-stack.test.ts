@@ -40,8 +40,11 @@ describe.each([
   const json = regionJson(baseFleet({ instanceType }));
   const elbs = resourcesOf(json, "aws_elb");
   const records = resourcesOf(json, "aws_route53_record");
-  const aliases = records.filter(([, r]) => r.type === "A");
-  const weighted = records.filter(([, r]) => r.type === "CNAME");
+  const aliases = records.filter(([, r]) => r.set_identifier === undefined);
+  const weighted = records.filter(([, r]) => r.weighted_routing_policy !== undefined);
+  const [global] = records.filter(([, r]) => r.latency_routing_policy !== undefined);
+  const dependsOn = (record: Record<string, unknown>) =>
+    (record.depends_on as string[]).map((d) => d.replace(/_[0-9A-F]{8}$/, ""));
 
   it("has one classic load balancer per port, each listening on 9000 and forwarding to its own port", () => {
     expect(elbs).toHaveLength(processes);
@@ -69,27 +72,60 @@ describe.each([
     }
   });
 
-  it("points one alias A record at each load balancer", () => {
+  it("points one alias A record at each load balancer, evaluating its health", () => {
     expect(aliases).toHaveLength(processes);
     const targets = aliases.map(([, r]) => referencedAddress((r.alias as { name: string }).name, "dns_name"));
     expect(targets).toEqual(elbs.map(([name]) => `aws_elb.${name}`));
     expect(aliases.map(([, r]) => r.name)).toEqual(ports.map((_, i) => `cloudrim${i}.prod.us-east-1.example.com`));
     for (const [, r] of aliases) {
+      expect(r.type).toBe("A");
+      expect(r.alias).toMatchObject({ evaluate_target_health: true });
       expect((r.alias as { zone_id: string }).zone_id).toMatch(/^\$\{data\.aws_elb_hosted_zone_id\./);
     }
   });
 
-  it("publishes the regional name as a weighted set with one member per port", () => {
+  it("publishes the regional name as a weighted set of alias A records, one per port, each at its load balancer", () => {
     expect(weighted).toHaveLength(processes);
-    expect(weighted.map(([, r]) => [r.name, r.set_identifier, r.records, r.weighted_routing_policy, r.ttl])).toEqual(
-      ports.map((port, i) => [
-        "cloudrim.us-east-1.example.com",
-        `us-east-1-port-${port}`,
-        [`cloudrim${i}.prod.us-east-1.example.com`],
-        { weight: 1 },
-        60,
+    expect(weighted.map(([, r]) => [r.name, r.type, r.set_identifier, r.weighted_routing_policy, r.ttl])).toEqual(
+      ports.map((port) => ["cloudrim.us-east-1.example.com", "A", `us-east-1-port-${port}`, { weight: 1 }, undefined]),
+    );
+    expect(weighted.map(([, r]) => referencedAddress((r.alias as { name: string }).name, "dns_name"))).toEqual(
+      elbs.map(([name]) => `aws_elb.${name}`),
+    );
+    for (const [, r] of weighted) expect(r.alias).toMatchObject({ evaluate_target_health: true });
+  });
+
+  it("adds this region's latency record to the global name, aliasing the regional set in the same zone", () => {
+    expect(global?.[1]).toMatchObject({
+      name: "cloudrim.example.com",
+      type: "A",
+      set_identifier: "us-east-1",
+      latency_routing_policy: { region: "us-east-1" },
+      alias: {
+        name: "cloudrim.us-east-1.example.com",
+        zone_id: "${data.aws_route53_zone.zone.zone_id}",
+        evaluate_target_health: true,
+      },
+    });
+  });
+
+  it("publishes no name before the group and every port's attachment exist, and the global name after the set's first member", () => {
+    const attachments = ports.map((port) => `aws_autoscaling_attachment.attach_port-${port}`);
+    for (const [, r] of [...aliases, ...weighted]) {
+      expect(dependsOn(r)).toEqual(expect.arrayContaining(["aws_autoscaling_group.service_group", ...attachments]));
+    }
+    expect(dependsOn(defined(global, "the global record")[1])).toEqual(
+      expect.arrayContaining([
+        "aws_autoscaling_group.service_group",
+        `aws_route53_record.dns_weighted-${ports[0] ?? 0}`,
       ]),
     );
+  });
+
+  it("makes every weighted member after the first depend on the first, so a replaced set is deleted before it is created", () => {
+    const [first, ...rest] = weighted;
+    expect(dependsOn(defined(first, "a member")[1])).not.toContain(`aws_route53_record.dns_weighted-${ports[0] ?? 0}`);
+    for (const [, r] of rest) expect(dependsOn(r)).toContain(`aws_route53_record.dns_weighted-${ports[0] ?? 0}`);
   });
 
   it("attaches the Auto Scaling group to every per-port load balancer, one attachment each, and no other", () => {
@@ -216,6 +252,21 @@ describe("the launch template and Auto Scaling group", () => {
   });
 });
 
+describe("HTTP health checks", () => {
+  it("check HTTP on the health path of each load balancer's own port when the fleet sets one", () => {
+    const json = regionJson(baseFleet({ healthCheck: { path: "/healthz", interval: 10 } }));
+    expect(resourcesOf(json, "aws_elb").map(([, elb]) => elb.health_check)).toEqual(
+      [9000, 9001, 9002].map((port) => ({
+        target: `HTTP:${port}/healthz`,
+        timeout: 2,
+        interval: 10,
+        healthy_threshold: 3,
+        unhealthy_threshold: 5,
+      })),
+    );
+  });
+});
+
 describe("network and DNS lookups", () => {
   it("uses the default VPC and its default subnets unless told otherwise", () => {
     const json = regionJson(baseFleet());
@@ -309,9 +360,14 @@ describe("stable Terraform addresses", () => {
   it("adding a port leaves the existing load balancers, records and security groups untouched", () => {
     const before = regionJson(baseFleet({ processes: 3 }));
     const after = regionJson(baseFleet({ processes: 4 }));
+    // depends_on orders operations; it is not an attribute, so a new port's attachment in it changes nothing.
+    const attributes = (resource: Record<string, unknown>) => {
+      const { depends_on: _order, ...rest } = body(resource);
+      return rest;
+    };
     for (const type of ["aws_elb", "aws_route53_record", "aws_security_group"]) {
       for (const [name, resource] of resourcesOf(before, type)) {
-        expect(body(after.resource[type]?.[name] ?? {})).toEqual(body(resource));
+        expect(attributes(after.resource[type]?.[name] ?? {})).toEqual(attributes(resource));
       }
     }
   });

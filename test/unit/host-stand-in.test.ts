@@ -26,7 +26,7 @@ describe("the load balancer stand-in layout", () => {
   });
 
   it("renders haproxy in TCP mode, loopback only, weighted like the Route 53 set", () => {
-    const config = haproxyConfig(standInLayout(region()), { interval: 20 });
+    const config = haproxyConfig(standInLayout(region()), {});
     expect(config).toContain("  mode tcp\n");
     expect(config.match(/bind (\S+)/g)).toEqual([
       "bind 127.0.0.1:10000",
@@ -34,8 +34,22 @@ describe("the load balancer stand-in layout", () => {
       "bind 127.0.0.1:10002",
       "bind 127.0.0.1:10003",
     ]);
-    expect(config).toContain("  server cloudrim-prod-9001 127.0.0.1:10002 weight 2\n");
+    expect(config).toContain(
+      "  server cloudrim-prod-9001 127.0.0.1:10002 weight 2 check addr 127.0.0.1 port 9001 inter 1s rise 1 fall 2\n",
+    );
     expect(config).toContain("backend cloudrim-prod-9002-instances\n  server instance 127.0.0.1:9002 check");
+    expect(config).not.toContain("httpchk");
+  });
+
+  it("sends the regional entry only to ports whose health check passes, over HTTP when the fleet has a path", () => {
+    const config = haproxyConfig(standInLayout(region()), { path: "/healthz" });
+    const regional = config.slice(
+      config.indexOf("backend weighted-set"),
+      config.indexOf("frontend cloudrim-prod-9000"),
+    );
+    expect(regional).toContain("  option httpchk GET /healthz\n  http-check expect status 200\n");
+    for (const port of [9000, 9001, 9002]) expect(regional).toContain(`check addr 127.0.0.1 port ${port} `);
+    expect(config.match(/option httpchk GET \/healthz/g)).toHaveLength(4);
   });
 });
 

@@ -1,3 +1,4 @@
+import type { FleetConfig } from "../../lib/config";
 import {
   aliasRecordName,
   loadBalancerName,
@@ -93,23 +94,20 @@ describe("port plan", () => {
     const plan = planOrThrow(
       baseFleet({
         instanceType: "c5.xlarge",
-        ttl: 30,
         regions: [
           { region: "us-east-1" },
-          { region: "eu-west-1", instanceType: "m5.large", processes: 2, weights: [3, 1], ttl: 120 },
+          { region: "eu-west-1", instanceType: "m5.large", processes: 2, weights: [3, 1] },
         ],
       }),
     );
     const [east, west] = plan.regions as [RegionPlan, RegionPlan];
     expect(east.instance.type).toBe("c5.xlarge");
     expect(east.ports.map((p) => p.weight)).toEqual([1, 1, 1, 1, 1]);
-    expect(east.dns.ttl).toBe(30);
     expect(west.instance.type).toBe("m5.large");
     expect(west.ports.map((p) => [p.port, p.weight])).toEqual([
       [9000, 3],
       [9001, 1],
     ]);
-    expect(west.dns.ttl).toBe(120);
   });
 
   it("gives every weighted record in the shared hosted zone its own set id, across regions", () => {
@@ -119,10 +117,16 @@ describe("port plan", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it("keeps a valid zero: a weight of 0 and a TTL of 0 are not replaced by defaults", () => {
-    const region = planOrThrow(baseFleet({ processes: 2, weights: [0, 5], ttl: 0 })).regions[0] as RegionPlan;
+  it("keeps a valid zero: a weight of 0 is not replaced by the default", () => {
+    const region = planOrThrow(baseFleet({ processes: 2, weights: [0, 5] })).regions[0] as RegionPlan;
     expect(region.ports.map((p) => p.weight)).toEqual([0, 5]);
-    expect(region.dns.ttl).toBe(0);
+  });
+
+  it("names one global record per region, the service at the domain unless configured otherwise", () => {
+    const names = (config: FleetConfig) => planOrThrow(config).regions.map((r) => r.dns.globalName);
+    expect(names(baseFleet())).toEqual(["cloudrim.example.com", "cloudrim.example.com"]);
+    expect(names(baseFleet({ globalName: "www.example.com" }))).toEqual(["www.example.com", "www.example.com"]);
+    expect(names(baseFleet({ globalName: false }))).toEqual([undefined, undefined]);
   });
 
   it("places each region's state under the state bucket at the documented key", () => {

@@ -80,6 +80,17 @@ describe("cloud-init user data", () => {
     expect(fileAt(config, `/var/log/cloudrim/cloudrim-${port}/config`).content).toBe(SVLOGD_CONFIG);
   });
 
+  it("gives each process the load balancers' health check path, when the fleet has one, quoted for sh", () => {
+    const withPath = cloudConfig(renderUserData({ ...spec, healthPath: "/healthz?deep='1'" }));
+    const run = fileAt(withPath, "/etc/sv/cloudrim-9001/run").content;
+    expect(run).toContain("export PORT HEALTH_PATH\n");
+    const assignment = run.split("\n").find((line) => line.startsWith("HEALTH_PATH=")) ?? "";
+    expect(execFileSync("sh", ["-c", `${assignment}\nprintf %s "$HEALTH_PATH"`], { encoding: "utf8" })).toBe(
+      "/healthz?deep='1'",
+    );
+    expect(fileAt(config, "/etc/sv/cloudrim-9001/run").content).not.toContain("HEALTH_PATH");
+  });
+
   it("enables every service by linking it into /etc/service after creating its log directory", () => {
     expect(config.runcmd).toEqual([["/usr/local/sbin/cloudrim-enable-services"]]);
     const enable = fileAt(config, "/usr/local/sbin/cloudrim-enable-services").content;

@@ -343,18 +343,69 @@ describe("reporting", () => {
   });
 
   it("formats each problem with its path, value and fix", () => {
-    const text = formatProblems(problemsOf(baseFleet({ processes: 0, ttl: -1 })));
+    const text = formatProblems(problemsOf(baseFleet({ processes: 0, basePort: -1 })));
     expect(text).toBe(
       [
         "fleet config has 2 problems:",
+        "  - basePort: got -1; must be a TCP port, 1-65535 (first instance port)",
         "  - processes: got 0; must be at least 1 (processes per instance: vCPUs + 1 is the usual choice)",
-        "  - ttl: got -1; must be at least 0 (seconds)",
       ].join("\n"),
     );
   });
 
   it("throws a FleetConfigError from planOrThrow", () => {
     expect(() => planOrThrow(baseFleet({ processes: 0 }))).toThrow(/processes: got 0/);
+  });
+});
+
+describe("DNS and health check settings", () => {
+  it("retires ttl, saying why, wherever it is set", () => {
+    const problems = problemsOf(baseFleet({ ttl: 60, regions: [{ region: "us-east-1", ttl: 30 }] }));
+    expect(problems.map((p) => [p.path, p.value])).toEqual([
+      ["ttl", 60],
+      ["regions[0].ttl", 30],
+    ]);
+    expect(problems[0]?.message).toBe(
+      "is no longer used: every record is an alias record now, and Route 53 answers alias records with their target's TTL (60 s for a load balancer); remove ttl",
+    );
+  });
+
+  it("accepts a global name inside the domain, the apex, or false", () => {
+    for (const globalName of ["www.example.com", "example.com", false] as const) {
+      expect(validateFleet(baseFleet({ globalName })).ok).toBe(true);
+    }
+  });
+
+  it("refuses a global name outside the domain, one that is no DNS name, and one the fleet uses already", () => {
+    expect(theProblem(baseFleet({ globalName: "www.example.org" }))).toEqual({
+      path: "globalName",
+      value: "www.example.org",
+      message: 'must be a name inside domain (example.com), e.g. "www.example.com", or false for no global name',
+    });
+    expect(theProblem(baseFleet({ globalName: "bad_name.example.com" })).message).toMatch(/must be a DNS name/);
+    expect(theProblem(baseFleet({ globalName: "cloudrim.us-east-1.example.com" })).message).toBe(
+      "is already a regional or per-port name of this fleet; pick another name",
+    );
+    expect(theProblem(baseFleet({ globalName: true as unknown as false })).message).toBe(
+      "must be a DNS name inside domain, or false for no global name",
+    );
+  });
+
+  it("takes a health check path that starts with /, is printable and has no spaces; the rest keep their defaults", () => {
+    const result = validateFleet(baseFleet({ healthCheck: { path: "/healthz" } }));
+    expect(result.ok && result.config.healthCheck).toEqual({
+      timeout: 2,
+      interval: 20,
+      healthyThreshold: 3,
+      unhealthyThreshold: 5,
+      path: "/healthz",
+    });
+    for (const path of ["healthz", "/health check", "/tab\there", ""]) {
+      expect(theProblem(baseFleet({ healthCheck: { path } }))).toMatchObject({
+        path: "healthCheck.path",
+        message: 'must be an HTTP path: starting with "/", printable characters, no spaces, e.g. "/healthz"',
+      });
+    }
   });
 });
 
