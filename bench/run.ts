@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   });
   const region = plan.regions[0];
   if (region === undefined) throw new Error("no region");
-  const sandbox = HostSandbox.boot({ region, userData: launchTemplateUserData(plan, region) });
+  const sandbox = await HostSandbox.start({ region, userData: launchTemplateUserData(plan, region) });
   try {
     await Promise.all([waitFor(BASE), waitFor(BASE + 1), sandbox.waitUntilServing()]);
     const oneHopPort = BASE + 2;

@@ -6,6 +6,7 @@ import type { PortPlan, RegionPlan } from "../lib/plan";
 import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/target";
 import { FleetDnsRecords } from "./dns-records";
 import { FleetNetwork } from "./network";
+import { InstanceRole } from "./instance-role";
 import { PortAttachments } from "./port-attachments";
 import { PortLoadBalancers } from "./port-load-balancers";
 import { useS3StateBackend } from "./s3-state-backend";
@@ -23,6 +24,7 @@ export class RegionStack extends TerraformStack {
   readonly service: ServiceGroup;
   readonly securityGroups: FleetSecurityGroups;
   readonly attachments: PortAttachments;
+  readonly role: InstanceRole;
 
   constructor(scope: Construct, plan: RegionPlan, target: Target = { kind: "aws" }) {
     super(scope, plan.stackName);
@@ -45,6 +47,13 @@ export class RegionStack extends TerraformStack {
       internal: plan.internal,
       healthCheck: plan.healthCheck,
     });
+    this.role = new InstanceRole(this, "instance", {
+      name: plan.instance.role.name,
+      ...(plan.instance.role.releaseObjectArn === undefined
+        ? {}
+        : { releaseObjectArn: plan.instance.role.releaseObjectArn }),
+      ssm: plan.instance.role.ssm,
+    });
     this.service = new ServiceGroup(this, "service", {
       name: plan.autoScaling.name,
       instanceType: plan.instance.type,
@@ -53,6 +62,7 @@ export class RegionStack extends TerraformStack {
       securityGroupIds: [this.securityGroups.instanceGroup.id],
       subnetIds: network.subnetIds,
       processes: plan.ports.length,
+      instanceProfileArn: this.role.profile.arn,
       capacity: plan.autoScaling.capacity,
       healthCheckGracePeriod: plan.autoScaling.healthCheckGracePeriod,
       instanceRefresh: plan.autoScaling.instanceRefresh,

@@ -20,6 +20,8 @@ export interface ServiceGroupProps {
   readonly subnetIds: string[];
   /** Processes per instance, for the launch template's description. */
   readonly processes: number;
+  /** The instance profile every instance runs with. @default none */
+  readonly instanceProfileArn?: string;
   /** @default {min: 1, desired: 2, max: 4} */
   readonly capacity?: Capacity;
   /** Seconds before load balancer health checks count against a new instance. @default 300 */
@@ -57,6 +59,7 @@ export class ServiceGroup extends Construct {
       instanceType: props.instanceType,
       userData: encodeUserData(props.userData),
       vpcSecurityGroupIds: props.securityGroupIds,
+      ...(props.instanceProfileArn === undefined ? {} : { iamInstanceProfile: { arn: props.instanceProfileArn } }),
       updateDefaultVersion: true,
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
       blockDeviceMappings: [

@@ -26,6 +26,8 @@ export interface StateBucketStackProps {
  */
 export class StateBucketStack extends TerraformStack {
   readonly bucket: S3Bucket;
+  /** The bucket for releases, when the fleet asks the state stack for one (`releaseBucket`). */
+  readonly releaseBucket?: S3Bucket;
 
   constructor(scope: Construct, props: StateBucketStackProps) {
     const { state } = props;
@@ -39,30 +41,53 @@ export class StateBucketStack extends TerraformStack {
       // says how to retire a deployment's bucket on purpose).
       ...(state.preventDestroy ? { lifecycle: { preventDestroy: true } } : {}),
     });
-    new S3BucketVersioningA(this, "versioning", {
-      bucket: this.bucket.id,
-      versioningConfiguration: { status: "Enabled" },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    });
-    const publicAccess = new S3BucketPublicAccessBlock(this, "public-access", {
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    if (state.tlsOnlyPolicy) {
-      new S3BucketPolicy(this, "tls-only", {
-        bucket: this.bucket.id,
-        policy: tlsOnlyPolicy(state.bucket),
-        // S3 rejects policy changes while the public access block is being written.
-        dependsOn: [publicAccess],
+    hardenBucket(this, this.bucket, state.bucket, "", state.tlsOnlyPolicy);
+    if (state.releaseBucket !== undefined) {
+      this.releaseBucket = new S3Bucket(this, "releases", {
+        bucket: state.releaseBucket,
+        // Instances fetch their release from it at every boot; the local teardown may delete its objects.
+        ...(state.preventDestroy ? { lifecycle: { preventDestroy: true } } : { forceDestroy: true }),
       });
+      hardenBucket(this, this.releaseBucket, state.releaseBucket, "releases-", state.tlsOnlyPolicy);
+      new TerraformOutput(this, "release_bucket", { value: this.releaseBucket.bucket });
     }
     new TerraformOutput(this, "state_bucket", { value: this.bucket.bucket });
+  }
+}
+
+/**
+ * Versioned, encrypted (AES256), public access blocked, and (where the target can evaluate it) TLS only.
+ * `idPrefix` keeps each bucket's settings at addresses of their own.
+ */
+export function hardenBucket(
+  scope: Construct,
+  bucket: S3Bucket,
+  name: string,
+  idPrefix: string,
+  tlsOnly: boolean,
+): void {
+  new S3BucketVersioningA(scope, `${idPrefix}versioning`, {
+    bucket: bucket.id,
+    versioningConfiguration: { status: "Enabled" },
+  });
+  new S3BucketServerSideEncryptionConfigurationA(scope, `${idPrefix}encryption`, {
+    bucket: bucket.id,
+    rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+  });
+  const publicAccess = new S3BucketPublicAccessBlock(scope, `${idPrefix}public-access`, {
+    bucket: bucket.id,
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  });
+  if (tlsOnly) {
+    new S3BucketPolicy(scope, `${idPrefix}tls-only`, {
+      bucket: bucket.id,
+      policy: tlsOnlyPolicy(name),
+      // S3 rejects policy changes while the public access block is being written.
+      dependsOn: [publicAccess],
+    });
   }
 }
 

@@ -23,7 +23,8 @@ export function parseCloudConfig(text: string): CloudConfig {
 export const PACKAGE_COMMANDS: Readonly<Record<string, readonly string[]>> = {
   runit: ["runsvdir", "runsv", "sv", "chpst", "svlogd"],
   "runit-run": [],
-  nodejs: ["node"],
+  curl: ["curl"],
+  "ca-certificates": [],
 };
 
 /** `/etc/sv/x/run` inside a sandbox rooted at `root`. */

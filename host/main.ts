@@ -22,7 +22,16 @@ async function main(): Promise<number> {
       `--region: got "${values.region ?? ""}"; the fleet's regions are ${fleet.plan.regions.map((r) => r.region).join(", ")}`,
     );
   }
-  const sandbox = HostSandbox.boot({ region, userData: launchTemplateUserData(fleet.plan, region) });
+  if (region.instance.release !== undefined && fleet.target.kind !== "local") {
+    throw new HostError(
+      "this fleet runs a release from S3: boot it against the local AWS (CLOUDRIM_TARGET=local, the release uploaded there with npm run release), since the sandbox's instance credentials only work there",
+    );
+  }
+  const sandbox = await HostSandbox.start({
+    region,
+    userData: launchTemplateUserData(fleet.plan, region),
+    ...(fleet.target.kind === "local" ? { s3Endpoint: fleet.target.endpoint } : {}),
+  });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { App } from "cdktf";
 import { addFleet } from "../constructs/fleet";
 import { UserFacingError } from "../scripts/console";
+import { run } from "../scripts/run";
 import type { FleetPlan, RegionPlan } from "../lib/plan";
 import { decodeUserData } from "../lib/user-data";
 import {
@@ -16,7 +17,15 @@ import {
   serviceUsers,
   type CloudConfig,
 } from "./cloud-config";
+import { PINNED_NODE, type NodeArch } from "../lib/release";
+import { MachineServices } from "./machine";
+import { cacheDir, nodeTarball } from "../scripts/node-cache";
 import { haproxyConfig, standInLayout, type StandInLayout } from "./stand-in";
+
+/** This machine's architecture, as the boot script sees it (`uname -m`). */
+function hostNodeArch(): NodeArch {
+  return process.arch === "arm64" ? "arm64" : "x64";
+}
 
 export class HostError extends UserFacingError {}
 
@@ -85,6 +94,16 @@ export interface BootOptions {
   readonly userData: string;
   /** First stand-in port. @default the listener port + 1000 */
   readonly standInBase?: number;
+  /** The S3 endpoint a release is fetched from (path style): a local AWS. @default none (no release) */
+  readonly s3Endpoint?: string;
+  /** Keep the sandbox when the boot script fails (a release that does not verify), to inspect it. @default false */
+  readonly tolerateBootFailure?: boolean;
+}
+
+/** What the boot step printed, and how it ended. */
+export interface BootResult {
+  readonly status: number;
+  readonly output: string;
 }
 
 /**
@@ -98,11 +117,13 @@ export class HostSandbox {
     readonly region: RegionPlan,
     readonly config: CloudConfig,
     readonly layout: StandInLayout,
+    readonly boot: BootResult,
     private readonly runsvdir: ChildProcess,
     private readonly haproxy: ChildProcess,
+    private readonly machine: MachineServices,
   ) {}
 
-  static boot(options: BootOptions): HostSandbox {
+  static async start(options: BootOptions): Promise<HostSandbox> {
     if (process.getuid?.() !== 0) {
       throw new HostError("booting the sandbox needs root: it creates the service user and runs services as it");
     }
@@ -111,9 +132,16 @@ export class HostSandbox {
     if (!commandExists("haproxy")) missing.push("haproxy");
     if (missing.length > 0) {
       throw new HostError(
-        `missing commands: ${missing.join(", ")}; install them with scripts/setup.sh (Debian: runit, nodejs, haproxy)`,
+        `missing commands: ${missing.join(", ")}; install them with scripts/setup.sh (Debian: runit, curl, haproxy)`,
       );
     }
+    // The pinned Node.js the boot script installs, served from the cache (downloaded once).
+    nodeTarball(hostNodeArch(), PINNED_NODE.version);
+    const machine = await MachineServices.start({
+      role: options.region.instance.role.name,
+      credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox-secret", token: "sandbox-session" },
+      nodeTarballs: join(cacheDir(), "node"),
+    });
     const layout = standInLayout(options.region, options.standInBase);
     const root = mkdtempSync(join(tmpdir(), "cloudrim-host-"));
     // The service user must be able to reach the app inside the sandbox.
@@ -138,14 +166,29 @@ export class HostSandbox {
         writeFileSync(path, file.content);
         chmodSync(path, parseInt(file.permissions, 8));
       }
-      const env = { ...process.env, CLOUDRIM_ROOT: root };
+      const env = {
+        ...process.env,
+        CLOUDRIM_ROOT: root,
+        // The endpoints an instance reaches at boot, here on loopback; unset on an instance.
+        CLOUDRIM_IMDS_ENDPOINT: machine.endpoint,
+        CLOUDRIM_NODE_MIRROR: machine.endpoint,
+        ...(options.s3Endpoint === undefined ? {} : { CLOUDRIM_S3_ENDPOINT: options.s3Endpoint }),
+        CLOUDRIM_RETRY_SECONDS: "0",
+      };
       const written = new Set(config.write_files.map((f) => f.path));
+      let boot: BootResult = { status: 0, output: "" };
       for (const entry of config.runcmd) {
         const [command, ...args] = sandboxCommand(entry, root, written);
         if (command === undefined) continue;
-        const result = spawnSync(command, args, { env, encoding: "utf8" });
-        if (result.status !== 0) throw new HostError(`runcmd ${[command, ...args].join(" ")} failed: ${result.stderr}`);
+        // Asynchronously: the metadata and mirror stand-ins answer from this very process.
+        const result = await run(command, args, { env });
+        boot = { status: result.code, output: `${boot.output}${result.stdout}${result.stderr}` };
+        if (result.code !== 0 && options.tolerateBootFailure !== true) {
+          throw new HostError(`runcmd ${[command, ...args].join(" ")} failed: ${result.stderr}`);
+        }
+        if (result.code !== 0) break;
       }
+      mkdirSync(inRoot(root, "/etc/service"), { recursive: true });
       // The app binds loopback only here (HOST); on an instance HOST is unset and it binds every interface.
       runsvdir = spawn("runsvdir", [inRoot(root, "/etc/service")], {
         env: { ...env, HOST: "127.0.0.1" },
@@ -155,10 +198,11 @@ export class HostSandbox {
       const haproxyFile = join(root, "haproxy.cfg");
       writeFileSync(haproxyFile, haproxyConfig(layout, options.region.healthCheck));
       const haproxy = spawn("haproxy", ["-db", "-f", haproxyFile], { stdio: ["ignore", "ignore", "pipe"] });
-      return new HostSandbox(root, options.region, config, layout, runsvdir, haproxy);
+      return new HostSandbox(root, options.region, config, layout, boot, runsvdir, haproxy, machine);
     } catch (error) {
       if (runsvdir?.pid !== undefined) process.kill(-runsvdir.pid, "SIGKILL");
       rmSync(root, { recursive: true, force: true });
+      await machine.stop();
       throw error;
     }
   }
@@ -179,12 +223,7 @@ export class HostSandbox {
 
   /** svlogd's current log file of the service on `port`. */
   logFile(port: number): string {
-    const name = this.serviceName(port);
-    const logDirectory = this.config.write_files
-      .map((f) => f.path)
-      .find((p) => p.endsWith(`/${name}/config`) && p.startsWith("/var/log/"));
-    if (logDirectory === undefined) throw new HostError(`the user data configures no log for ${name}`);
-    return inRoot(this.root, logDirectory.replace(/\/config$/, "/current"));
+    return inRoot(this.root, `/var/log/${this.region.service}/${this.serviceName(port)}/current`);
   }
 
   /** `sv status` of one service: `run: <dir>: (pid 123) 4s; run: log: (pid 122) 4s`. */
@@ -266,6 +305,7 @@ export class HostSandbox {
         // the whole group is gone already
       }
     }
+    await this.machine.stop();
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AWS_REGIONS, ROUTE53_MAX_WEIGHT } from "./aws-facts";
 import { DEFAULTS } from "./defaults";
+import { RELEASE_KEY } from "./release";
 
 /*
  * The fleet definition: the public JSON interface (`CLOUDRIM_CONFIG=fleet.json`) and the TypeScript
@@ -195,7 +196,11 @@ export const FleetSchema = z.strictObject({
   healthCheckGracePeriod: positiveInt("seconds", 0).default(DEFAULTS.healthCheckGracePeriod),
   app: z
     .strictObject({
-      /** Shell command for one process; runs in /opt/{service} with PORT set. @default "node server.js" */
+      /**
+       * Shell command for one process, with PORT (and HEALTH_PATH) set and the fleet's Node.js first on PATH;
+       * runs in the release's directory (`/opt/{service}/current`), or in /opt/{service} for code on the
+       * image. @default "node server.js" (the bundled demo app when there is no release)
+       */
       command: z
         .string()
         .min(1, { error: "must not be empty" })
@@ -207,8 +212,41 @@ export const FleetSchema = z.strictObject({
         .regex(UNIX_USER, { error: "must be a Unix user name: lowercase letters, digits, _ and -" })
         .refine((u) => u !== "root", { error: "must not be root: the service runs unprivileged" })
         .optional(),
+      /**
+       * The release every instance runs: a gzipped tarball in S3 (what `npm run release` prints), fetched
+       * with the instance's own role, verified against `sha256`, then started. @default the bundled demo app
+       */
+      release: z
+        .strictObject({
+          bucket: z.string({ error: "must be a string" }).regex(S3_BUCKET, {
+            error: "must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",
+          }),
+          key: z
+            .string({ error: "must be a string" })
+            .regex(RELEASE_KEY, {
+              error:
+                "must be an S3 key of letters, digits and . _ ~ - / (the boot script signs it as written), e.g. releases/api/<sha256>.tgz",
+            })
+            .max(1024, { error: "must be at most 1024 characters" }),
+          sha256: z
+            .string({ error: "must be a string" })
+            .regex(/^[0-9a-f]{64}$/, { error: "must be the release's sha256: 64 lowercase hex digits" }),
+          /** @default state.region */
+          region: region.optional(),
+        })
+        .optional(),
     })
     .default({}),
+  /** Attach AmazonSSMManagedInstanceCore to the instance role, for Session Manager (there is no SSH). @default true */
+  ssm: z.boolean({ error: "must be true or false" }).default(DEFAULTS.ssm),
+  /**
+   * A bucket for releases that the state stack creates and hardens like the state bucket (in state.region),
+   * and that `npm run release` uploads to by default. @default none: releases go to a bucket you have
+   */
+  releaseBucket: z
+    .string({ error: "must be a string" })
+    .regex(S3_BUCKET, { error: "must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens" })
+    .optional(),
   state: z.strictObject({
     bucket: z.string({ error: "must be a string" }).regex(S3_BUCKET, {
       error: "must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",

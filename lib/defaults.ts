@@ -21,5 +21,6 @@ export const DEFAULTS = {
   loadBalancerQuota: 20,
   app: { command: "node server.js", user: "cloudrim" },
   stateKeyPrefix: "cloudrim",
+  ssm: true,
   rootVolumeSize: 16,
 } as const;

@@ -272,6 +272,62 @@ export function cleanError(error: string, pathsToHide: readonly string[] = []): 
   return text.trim();
 }
 
+/** Why a stack's launch template changes: every instance of the region is replaced by the instance refresh. */
+export interface Rollout {
+  readonly stack: string;
+  readonly causes: readonly string[];
+  /** The group replaces its instances (instance refresh); otherwise only new instances use the template. */
+  readonly refresh: boolean;
+}
+
+/** The release a boot script fetches (`want=<sha256>` in release mode), from base64 user data. */
+function releaseDigest(userData: unknown): string | undefined {
+  if (typeof userData !== "string") return undefined;
+  return /\n *want=([0-9a-f]{64})\n/.exec(Buffer.from(userData, "base64").toString("utf8"))?.[1];
+}
+
+const short = (digest: string | undefined) => (digest === undefined ? "none" : digest.slice(0, 7));
+
+/**
+ * Every launch-template change, with its cause: a new release (old → new digest), new user data, a new
+ * image from the AMI lookup (old → new id), or other settings. A new image published upstream must never
+ * replace every instance without the reviewer seeing why.
+ */
+export function rolloutsOf(stack: string, plan: TerraformPlanJson): Rollout[] {
+  return (plan.resource_changes ?? [])
+    .filter((rc) => rc.mode === "managed" && rc.type === "aws_launch_template")
+    .flatMap((rc): Rollout[] => {
+      const action = classify(rc.change.actions);
+      const before = record(rc.change.before);
+      const after = record(rc.change.after);
+      if ((action !== "update" && action !== "replace") || before === undefined || after === undefined) return [];
+      const causes: string[] = [];
+      const [oldRelease, newRelease] = [releaseDigest(before.user_data), releaseDigest(after.user_data)];
+      if (oldRelease !== newRelease) causes.push(`new release ${short(oldRelease)} → ${short(newRelease)}`);
+      else if (before.user_data !== after.user_data) causes.push("new user data");
+      if (before.image_id !== after.image_id) {
+        const next = typeof after.image_id === "string" ? after.image_id : "(known after apply)";
+        causes.push(`new image ${String(before.image_id)} → ${next}`);
+      }
+      const others = Object.keys(after)
+        .filter((key) => !["user_data", "image_id", "latest_version", "default_version", "tags_all"].includes(key))
+        .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]) && after[key] !== undefined)
+        .sort();
+      if (others.length > 0) causes.push(`other settings: ${others.join(", ")}`);
+      return causes.length === 0 ? [] : [{ stack, causes, refresh: refreshes(plan) }];
+    });
+}
+
+/** Whether the stack's Auto Scaling group has an instance refresh configured after the plan. */
+function refreshes(plan: TerraformPlanJson): boolean {
+  return (plan.resource_changes ?? []).some(
+    (rc) =>
+      rc.type === "aws_autoscaling_group" &&
+      Array.isArray(record(rc.change.after)?.instance_refresh) &&
+      (record(rc.change.after)?.instance_refresh as unknown[]).length > 0,
+  );
+}
+
 export function renderReport(plans: readonly StackPlan[]): string {
   const sorted = [...plans].sort((a, b) => a.stack.localeCompare(b.stack));
   const summaries = sorted.flatMap((p) => (p.status === "planned" ? [summarize(p.stack, p.plan)] : []));
@@ -290,6 +346,19 @@ export function renderReport(plans: readonly StackPlan[]): string {
       lines.push(`> - \`${d.stack}\`: \`${d.change.address}\`${label} ${d.why}`);
     }
     lines.push("");
+  }
+  const rollouts = sorted.flatMap((p) => (p.status === "planned" ? rolloutsOf(p.stack, p.plan) : []));
+  if (rollouts.length > 0) {
+    lines.push(
+      "> [!IMPORTANT]",
+      `> **The launch template changes in ${rollouts.length} region${rollouts.length === 1 ? "" : "s"}**`,
+      ">",
+      ...rollouts.map(
+        (r) =>
+          `> - \`${r.stack}\`: ${r.causes.join("; ")}: ${r.refresh ? "the instance refresh replaces every instance, half at a time" : "new instances only (instance refresh is off)"}`,
+      ),
+      "",
+    );
   }
   if (failed.length > 0) {
     lines.push("> [!WARNING]", `> Failed to plan: ${failed.map((f) => `\`${f.stack}\``).join(", ")}`, "");

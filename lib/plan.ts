@@ -15,6 +15,7 @@ import {
   stateKey,
   stateStackName,
 } from "./names";
+import { PINNED_NODE, releaseObjectArn, type ReleaseLocation } from "./release";
 import { defaultAppFiles, renderUserData } from "./user-data";
 
 /*
@@ -61,6 +62,8 @@ export interface NetworkPlan {
 
 export interface RegionPlan {
   readonly region: string;
+  /** The fleet's service name (`cloudrim`): runit services, log and app directories carry it. */
+  readonly service: string;
   readonly stackName: string;
   readonly regionalName: string;
   readonly listenerPort: number;
@@ -84,6 +87,9 @@ export interface RegionPlan {
     readonly userData: string;
     readonly user: string;
     readonly command: string;
+    /** The release the instances fetch and run; none for the bundled demo app (or code on the image). */
+    readonly release?: ReleaseLocation;
+    readonly role: InstanceRolePlan;
   };
   readonly autoScaling: {
     readonly name: string;
@@ -93,6 +99,16 @@ export interface RegionPlan {
   };
   readonly state: { readonly bucket: string; readonly region: string; readonly key: string };
   readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The role every instance of a region runs with: S3 only for its one release object, SSM when asked. */
+export interface InstanceRolePlan {
+  /** IAM names are account-wide: the region stack's name (service, deployment, region). */
+  readonly name: string;
+  /** The one object the role may read (s3:GetObject); none without a release. */
+  readonly releaseObjectArn?: string;
+  /** Attach AmazonSSMManagedInstanceCore (Session Manager instead of SSH). */
+  readonly ssm: boolean;
 }
 
 /** The stack that creates the hosted zone, when `createHostedZone` is set. */
@@ -117,6 +133,8 @@ export interface StatePlan {
   readonly tlsOnlyPolicy: boolean;
   /** Terraform refuses any plan that would destroy the bucket (`prevent_destroy`). */
   readonly preventDestroy: boolean;
+  /** A bucket for releases the state stack creates and hardens the same way (`releaseBucket`). */
+  readonly releaseBucket?: string;
 }
 
 export interface FleetPlan {
@@ -224,17 +242,24 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
   const command = config.app.command ?? DEFAULTS.app.command;
   const globalName =
     config.globalName === false ? undefined : (config.globalName ?? globalRecordName(config.service, config.domain));
+  const release = planRelease(config);
   const userData = renderUserData({
     service: config.service,
     user,
     command,
     ports: ports.map((p) => p.port),
     ...(config.healthCheck.path === undefined ? {} : { healthPath: config.healthCheck.path }),
-    appFiles: config.app.command === undefined ? defaultAppFiles() : undefined,
+    runtime:
+      release === undefined
+        ? { kind: "pinned", version: PINNED_NODE.version, sha256: PINNED_NODE.sha256 }
+        : { kind: "release", release },
+    ...(release === undefined && config.app.command === undefined ? { appFiles: defaultAppFiles() } : {}),
   });
+  const stackName = regionStackName(config, entry.region);
   return {
     region: entry.region,
-    stackName: regionStackName(config, entry.region),
+    service: config.service,
+    stackName,
     regionalName: regionalRecordName(config.service, entry.region, config.domain),
     listenerPort: config.listenerPort,
     portRange: { from: config.basePort, to: config.basePort + Math.max(ports.length, 1) - 1 },
@@ -249,7 +274,20 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
       privateZone: config.privateZone,
       ...(globalName === undefined ? {} : { globalName }),
     },
-    instance: { type: instanceType, arch, ami: planAmi(settings.ami.value, arch), userData, user, command },
+    instance: {
+      type: instanceType,
+      arch,
+      ami: planAmi(settings.ami.value, arch),
+      userData,
+      user,
+      command,
+      ...(release === undefined ? {} : { release }),
+      role: {
+        name: stackName,
+        ...(release === undefined ? {} : { releaseObjectArn: releaseObjectArn(release) }),
+        ssm: config.ssm,
+      },
+    },
     autoScaling: {
       name: autoScalingGroupName(config, entry.region),
       capacity: settings.capacity.value ?? { ...DEFAULTS.capacity },
@@ -263,6 +301,12 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
     },
     tags: { Service: config.service, Deployment: config.deployment, ...config.tags },
   };
+}
+
+/** The release in `app.release`, its region filled in (the state bucket's by default). */
+export function planRelease(config: ParsedFleetConfig): ReleaseLocation | undefined {
+  const release = config.app.release;
+  return release === undefined ? undefined : { ...release, region: release.region ?? config.state.region };
 }
 
 export function planNetwork(
@@ -295,6 +339,7 @@ export function planFleet(config: ParsedFleetConfig): FleetPlan {
     key: stateKey(config.state.keyPrefix, config, "state"),
     tlsOnlyPolicy: true,
     preventDestroy: true,
+    ...(config.releaseBucket === undefined ? {} : { releaseBucket: config.releaseBucket }),
   };
   return {
     service: config.service,

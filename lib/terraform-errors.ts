@@ -126,6 +126,9 @@ export function explainTerraformError(error: TerraformError, plan: FleetPlan, st
   if (/AccessDenied|StatusCode: 403/.test(summary) && /S3|bucket/i.test(summary)) {
     return `state.bucket: "${plan.state.bucket}" refuses these credentials (403): it belongs to another account, or your role lacks access to it`;
   }
+  if (/AmazonSSMManagedInstanceCore does not exist or is not attachable/.test(summary)) {
+    return "ssm: the local AWS was started without AWS's managed policies; start moto_server with MOTO_IAM_LOAD_MANAGED_POLICIES=true (make demo and the tests do), or set ssm: false";
+  }
   if (/Error acquiring the state lock/.test(summary)) {
     return "another run holds this stack's state lock: wait for it to finish, or, if it died, `terraform force-unlock <ID>` in the stack's directory (the ID is in the log)";
   }

@@ -1,6 +1,7 @@
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
 import { Agent } from "node:http";
@@ -34,6 +35,7 @@ export interface RegionClients {
   readonly route53: Route53Client;
   readonly ec2: EC2Client;
   readonly s3: S3Client;
+  readonly iam: IAMClient;
 }
 
 export function regionClients(target: Target, region: string): RegionClients {
@@ -44,5 +46,6 @@ export function regionClients(target: Target, region: string): RegionClients {
     route53: new Route53Client(config),
     ec2: new EC2Client(config),
     s3: new S3Client(config),
+    iam: new IAMClient(config),
   };
 }

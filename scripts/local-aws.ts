@@ -71,6 +71,8 @@ export async function startMoto(endpoint: string, logFile: string, detached: boo
   }
   const log = openSync(logFile, "a");
   const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(endpointPort(endpoint))], {
+    // AWS's managed policies (Session Manager's, for the instance role) exist only when moto loads them.
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
     detached,
     stdio: ["ignore", log, log],
   });

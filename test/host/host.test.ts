@@ -46,11 +46,11 @@ function fleet(basePort: number, processes: number, weights: number[]): FleetCon
   return baseFleet({ basePort, listenerPort: basePort, processes, weights, regions: [{ region: "us-east-1" }] });
 }
 
-function boot(config: FleetConfig): { sandbox: HostSandbox; region: RegionPlan } {
+async function boot(config: FleetConfig): Promise<{ sandbox: HostSandbox; region: RegionPlan }> {
   const plan = planOrThrow(config);
   const region = plan.regions[0];
   if (region === undefined) throw new Error("no region");
-  return { sandbox: HostSandbox.boot({ region, userData: launchTemplateUserData(plan, region) }), region };
+  return { sandbox: await HostSandbox.start({ region, userData: launchTemplateUserData(plan, region) }), region };
 }
 
 /** Processes whose command line mentions the sandbox: none may outlive it. */
@@ -93,13 +93,9 @@ describe("the user data the launch template carries", () => {
   it("writes only shell scripts that pass shellcheck", () => {
     const scripts = shellScripts(parseCloudConfig(userData));
     expect(scripts.map((s) => s.path)).toEqual([
-      "/etc/sv/cloudrim-9000/run",
-      "/etc/sv/cloudrim-9000/log/run",
-      "/etc/sv/cloudrim-9001/run",
-      "/etc/sv/cloudrim-9001/log/run",
-      "/etc/sv/cloudrim-9002/run",
-      "/etc/sv/cloudrim-9002/log/run",
+      "/usr/local/lib/cloudrim/run",
       "/usr/local/sbin/cloudrim-enable-services",
+      "/usr/local/sbin/cloudrim-boot",
     ]);
     for (const script of scripts) {
       const result = spawnSync("shellcheck", ["--shell=sh", "-"], { input: script.content, encoding: "utf8" });
@@ -118,7 +114,7 @@ describe.each([
   let root = "";
 
   beforeAll(async () => {
-    ({ sandbox, region } = boot(fleet(await freeBase(processes), processes, weights)));
+    ({ sandbox, region } = await boot(fleet(await freeBase(processes), processes, weights)));
     root = sandbox.root;
     await sandbox.waitUntilServing();
   });
@@ -242,7 +238,7 @@ describe("the regional entry follows health, as the weighted set of alias record
     base = await freeBase(4);
     // Port base+3 answers 500 on the health path; base+1 is stopped in the second test.
     const fixture = join(__dirname, "fixtures", "health-app.js");
-    ({ sandbox } = boot({
+    ({ sandbox } = await boot({
       ...fleet(base, 4, [1, 1, 1, 1]),
       healthCheck: { path: "/healthz" },
       app: { command: `env UNHEALTHY_PORT=${base + 3} node ${fixture}` },
@@ -297,7 +293,7 @@ describe("a service whose app exits at once", () => {
     // Something else holds the second port, so that process exits at start (EADDRINUSE).
     squatter = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => squatter.listen(base + 1, "127.0.0.1", resolve));
-    ({ sandbox } = boot(fleet(base, 2, [1, 1])));
+    ({ sandbox } = await boot(fleet(base, 2, [1, 1])));
     await sandbox.waitUntilServing([base]);
     const log = sandbox.logFile(base + 1);
     const failures = () => (existsSync(log) ? (readFileSync(log, "utf8").match(/EADDRINUSE/g)?.length ?? 0) : 0);

@@ -3,7 +3,16 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { baseFleet } from "../fixtures";
-import { body, defined, onlyResource, resourcesOf, stackJson, synthFleet, type StackJson } from "./synth-helpers";
+import {
+  addresses,
+  body,
+  defined,
+  onlyResource,
+  resourcesOf,
+  stackJson,
+  synthFleet,
+  type StackJson,
+} from "./synth-helpers";
 
 const PROJECT = join(__dirname, "..", "..");
 
@@ -133,6 +142,22 @@ describe("the state bucket stack", () => {
     expect(only("aws_s3_bucket_versioning")).toMatchObject({ versioning_configuration: { status: "Enabled" } });
     expect(only("aws_s3_bucket_server_side_encryption_configuration")).toMatchObject({
       rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
+    });
+  });
+
+  it("creates a release bucket hardened like itself when the fleet asks for one, at addresses of its own", () => {
+    const withReleases = stackJson(synthFleet(baseFleet({ releaseBucket: "acme-releases" })).stacks.state);
+    const added = addresses(withReleases).filter((a) => !addresses(json).includes(a));
+    expect(added).toEqual([
+      "aws_s3_bucket.releases",
+      "aws_s3_bucket_policy.releases-tls-only",
+      "aws_s3_bucket_public_access_block.releases-public-access",
+      "aws_s3_bucket_server_side_encryption_configuration.releases-encryption",
+      "aws_s3_bucket_versioning.releases-versioning",
+    ]);
+    expect(withReleases.resource.aws_s3_bucket?.releases).toMatchObject({
+      bucket: "acme-releases",
+      lifecycle: { prevent_destroy: true },
     });
   });
 

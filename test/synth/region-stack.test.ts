@@ -21,12 +21,17 @@ function regionJson(config: FleetConfig, index = 0): StackJson {
   return stackJson(stack);
 }
 
+/** The ports the user data's enable script makes a runit service for. */
 function userDataPorts(json: StackJson): number[] {
   const template = onlyResource(json, "aws_launch_template");
-  const cloudConfig = parse(decodeUserData(String(template.user_data))) as { write_files: { path: string }[] };
-  return cloudConfig.write_files
-    .map((f) => /^\/etc\/sv\/cloudrim-(\d+)\/run$/.exec(f.path)?.[1])
-    .filter((port): port is string => port !== undefined)
+  const cloudConfig = parse(decodeUserData(String(template.user_data))) as {
+    write_files: { path: string; content: string }[];
+  };
+  const enable = cloudConfig.write_files.find((f) => f.path === "/usr/local/sbin/cloudrim-enable-services");
+  const ports = /^for port in ([\d ]+); do$/m.exec(enable?.content ?? "")?.[1] ?? "";
+  return ports
+    .split(" ")
+    .filter((p) => p !== "")
     .map(Number);
 }
 
@@ -264,6 +269,72 @@ describe("HTTP health checks", () => {
         unhealthy_threshold: 5,
       })),
     );
+  });
+});
+
+describe("the instance role", () => {
+  const releaseFleet = baseFleet({
+    app: { release: { bucket: "acme-releases", key: "releases/cloudrim/abc.tgz", sha256: "a".repeat(64) } },
+  });
+  const [east, west] = synthFleet(releaseFleet).stacks.regions.map(stackJson) as [StackJson, StackJson];
+
+  it("may read the one release object and nothing else in S3: no wildcard, ever", () => {
+    const policies = resourcesOf(east, "aws_iam_role_policy");
+    expect(policies).toHaveLength(1);
+    const policy = JSON.parse(String(defined(policies[0], "the policy")[1].policy)) as unknown;
+    expect(policy).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ReadTheRelease",
+          Effect: "Allow",
+          Action: "s3:GetObject",
+          Resource: "arn:aws:s3:::acme-releases/releases/cloudrim/abc.tgz",
+        },
+      ],
+    });
+    expect(JSON.stringify(east.resource.aws_iam_role_policy)).not.toContain("*");
+  });
+
+  it("has no S3 permission at all without a release", () => {
+    const json = regionJson(baseFleet());
+    expect(resourcesOf(json, "aws_iam_role_policy")).toEqual([]);
+    expect(JSON.stringify(json.resource)).not.toMatch(/s3:/);
+  });
+
+  it("gets Session Manager's managed policy unless ssm is false, and no SSH anywhere", () => {
+    expect(resourcesOf(east, "aws_iam_role_policy_attachment").map(([, a]) => a.policy_arn)).toEqual([
+      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    ]);
+    expect(resourcesOf(regionJson(baseFleet({ ssm: false })), "aws_iam_role_policy_attachment")).toEqual([]);
+    expect(JSON.stringify(east)).not.toMatch(/"(from|to)_port": ?22\b/);
+    expect(onlyResource(east, "aws_launch_template").key_name).toBeUndefined();
+  });
+
+  it("is trusted by EC2 only, and reaches the instances through the launch template's instance profile", () => {
+    const trust = Object.values(east.data.aws_iam_policy_document ?? {})[0];
+    expect(trust).toMatchObject({
+      statement: [
+        { actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }] },
+      ],
+    });
+    const profileName = onlyName(east, "aws_iam_instance_profile");
+    expect(onlyResource(east, "aws_launch_template").iam_instance_profile).toEqual({
+      arn: `\${aws_iam_instance_profile.${profileName}.arn}`,
+    });
+  });
+
+  it("is named for its stack, so every region's role and profile are unique in the account", () => {
+    const names = [east, west].flatMap((json) => [
+      onlyResource(json, "aws_iam_role").name,
+      onlyResource(json, "aws_iam_instance_profile").name,
+    ]);
+    expect(names).toEqual([
+      "cloudrim-prod-us-east-1",
+      "cloudrim-prod-us-east-1",
+      "cloudrim-prod-us-west-2",
+      "cloudrim-prod-us-west-2",
+    ]);
   });
 });
 

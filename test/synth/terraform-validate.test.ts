@@ -54,6 +54,19 @@ describe("real terraform validate", () => {
     }
   });
 
+  it("accepts a fleet that runs a release from a bucket the state stack creates, with Session Manager", () => {
+    const config = baseFleet({
+      releaseBucket: "acme-releases",
+      healthCheck: { path: "/healthz" },
+      app: { release: { bucket: "acme-releases", key: "releases/cloudrim/abc.tgz", sha256: "a".repeat(64) } },
+      regions: [{ region: "us-east-1" }],
+    });
+    for (const name of synthesizedStacks(config, join(outdir, "release"))) {
+      const verdict = terraformValidate(join(outdir, "release", "stacks", name));
+      expect({ name, ...verdict }).toEqual({ name, valid: true, diagnostics: [] });
+    }
+  });
+
   it("rejects a stack Terraform cannot accept (so the checks above can fail)", () => {
     const [, region] = synthesizedStacks(baseFleet({ regions: [{ region: "us-east-1" }] }), join(outdir, "broken"));
     const dir = join(outdir, "broken", "stacks", region ?? "");

@@ -1,5 +1,6 @@
 import { inRoot, parseCloudConfig, sandboxCommand, serviceUsers, shellScripts } from "../../host/cloud-config";
 import { haproxyConfig, standInLayout } from "../../host/stand-in";
+import { PINNED_NODE } from "../../lib/release";
 import type { RegionPlan } from "../../lib/plan";
 import { renderUserData } from "../../lib/user-data";
 import { planOrThrow } from "../../lib/validate";
@@ -55,7 +56,13 @@ describe("the load balancer stand-in layout", () => {
 
 describe("applying cloud-config to a sandbox", () => {
   const config = parseCloudConfig(
-    renderUserData({ service: "cloudrim", user: "cloudrim", command: "node server.js", ports: [9000, 9001] }),
+    renderUserData({
+      service: "cloudrim",
+      user: "cloudrim",
+      command: "node server.js",
+      ports: [9000, 9001],
+      runtime: { kind: "pinned", version: PINNED_NODE.version, sha256: PINNED_NODE.sha256 },
+    }),
   );
 
   it("roots paths in the sandbox", () => {
@@ -65,7 +72,7 @@ describe("applying cloud-config to a sandbox", () => {
   it("runs commands the user data wrote from the sandbox copy, and others as they are", () => {
     const written = new Set(config.write_files.map((f) => f.path));
     expect(config.runcmd.map((entry) => sandboxCommand(entry, "/tmp/box", written))).toEqual([
-      ["/tmp/box/usr/local/sbin/cloudrim-enable-services"],
+      ["/tmp/box/usr/local/sbin/cloudrim-boot"],
     ]);
     expect(sandboxCommand(["systemctl", "start", "x"], "/tmp/box", written)).toEqual(["systemctl", "start", "x"]);
     expect(sandboxCommand("echo hi", "/tmp/box", written)).toEqual(["sh", "-c", "echo hi"]);
@@ -73,7 +80,7 @@ describe("applying cloud-config to a sandbox", () => {
 
   it("finds the service user and the shell scripts", () => {
     expect(serviceUsers(config)).toEqual([{ name: "cloudrim", shell: "/usr/sbin/nologin" }]);
-    expect(shellScripts(config)).toHaveLength(5);
+    expect(shellScripts(config)).toHaveLength(3);
   });
 
   it("rejects user data that is not cloud-config", () => {

@@ -82,3 +82,54 @@ describe("finding the first releases' CNAME members in a stack's state", () => {
     expect(replaceFlags(["aws_route53_record.a"])).toEqual(["-replace=aws_route53_record.a"]);
   });
 });
+
+describe("launch template changes in the plan report", () => {
+  const SHA_A = "a".repeat(64);
+  const SHA_B = "b".repeat(64);
+  const userData = (sha: string, ports = "9000 9001 9002") =>
+    Buffer.from(
+      `#cloud-config\nwrite_files:\n  - content: |\n      want=${sha}\n      for port in ${ports}; do\n`,
+    ).toString("base64");
+  const template = (before: Record<string, unknown>, after: Record<string, unknown>): TerraformResourceChange => ({
+    address: "aws_launch_template.service_launch-template_X",
+    mode: "managed",
+    type: "aws_launch_template",
+    change: { actions: ["update"], before, after },
+  });
+  const group = (refresh: boolean): TerraformResourceChange => ({
+    address: "aws_autoscaling_group.service_group_X",
+    mode: "managed",
+    type: "aws_autoscaling_group",
+    change: { actions: ["no-op"], before: {}, after: { instance_refresh: refresh ? [{ strategy: "Rolling" }] : [] } },
+  });
+  const report = (...changes: TerraformResourceChange[]) =>
+    renderReport([{ stack: "api-prod-us-east-1", status: "planned", plan: { resource_changes: changes } }]);
+
+  it("names a new release by its digests, short, and says the refresh replaces every instance", () => {
+    const text = report(
+      template({ user_data: userData(SHA_A), image_id: "ami-1" }, { user_data: userData(SHA_B), image_id: "ami-1" }),
+      group(true),
+    );
+    expect(text).toContain("> **The launch template changes in 1 region**");
+    expect(text).toContain(
+      "> - `api-prod-us-east-1`: new release aaaaaaa → bbbbbbb: the instance refresh replaces every instance, half at a time",
+    );
+  });
+
+  it("names a new image from the lookup, and new user data, and says when only new instances are affected", () => {
+    const text = report(
+      template(
+        { user_data: userData(SHA_A), image_id: "ami-0old" },
+        { user_data: userData(SHA_A, "9000 9001"), image_id: "ami-0new" },
+      ),
+      group(false),
+    );
+    expect(text).toContain(
+      "> - `api-prod-us-east-1`: new user data; new image ami-0old → ami-0new: new instances only (instance refresh is off)",
+    );
+  });
+
+  it("says nothing when the template does not change", () => {
+    expect(report(group(true))).not.toContain("launch template changes");
+  });
+});

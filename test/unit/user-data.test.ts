@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import {
@@ -12,6 +12,7 @@ import {
   SVLOGD_CONFIG,
   type UserDataSpec,
 } from "../../lib/user-data";
+import { PINNED_NODE } from "../../lib/release";
 
 interface CloudConfig {
   packages: string[];
@@ -25,8 +26,16 @@ const spec: UserDataSpec = {
   user: "cloudrim",
   command: "node server.js",
   ports: [9000, 9001, 9002],
+  runtime: { kind: "pinned", version: PINNED_NODE.version, sha256: PINNED_NODE.sha256 },
   appFiles: defaultAppFiles(),
 };
+const release = {
+  bucket: "acme-releases",
+  key: "releases/cloudrim/0123abcd.tgz",
+  region: "eu-west-1",
+  sha256: "a".repeat(64),
+};
+const releaseSpec: UserDataSpec = { ...spec, runtime: { kind: "release", release }, appFiles: undefined };
 
 function cloudConfig(text: string): CloudConfig {
   expect(text.startsWith("#cloud-config\n")).toBe(true);
@@ -42,8 +51,9 @@ function fileAt(config: CloudConfig, path: string): { permissions: string; conte
 describe("cloud-init user data", () => {
   const config = cloudConfig(renderUserData(spec));
 
-  it("installs runit (with the systemd unit that starts runsvdir) and Node.js", () => {
-    expect(config.packages).toEqual(["runit", "runit-run", "nodejs"]);
+  it("installs runit (with the systemd unit that starts runsvdir) and curl, and never Debian's Node.js", () => {
+    expect(config.packages).toEqual(["runit", "runit-run", "curl", "ca-certificates"]);
+    expect(renderUserData(spec)).not.toMatch(/nodejs/);
   });
 
   it("creates the service user as an unprivileged system user without a login shell", () => {
@@ -56,46 +66,98 @@ describe("cloud-init user data", () => {
     expect(fileAt(config, "/opt/cloudrim/server.js").content).toBe(defaultAppFiles()["server.js"]);
   });
 
-  it("writes exactly one runit service per port, and nothing for other ports", () => {
-    const runScripts = config.write_files.filter((f) => /^\/etc\/sv\/[^/]+\/run$/.test(f.path)).map((f) => f.path);
-    expect(runScripts).toEqual(["/etc/sv/cloudrim-9000/run", "/etc/sv/cloudrim-9001/run", "/etc/sv/cloudrim-9002/run"]);
+  it("writes one run script that every port's service shares, and no file per port", () => {
+    const paths = config.write_files.map((f) => f.path);
+    expect(paths).toEqual([
+      "/opt/cloudrim/server.js",
+      "/usr/local/lib/cloudrim/run",
+      "/usr/local/sbin/cloudrim-enable-services",
+      "/usr/local/sbin/cloudrim-boot",
+    ]);
   });
 
-  it.each([9000, 9001, 9002])("runs the app on port %i as the service user", (port) => {
-    const run = fileAt(config, `/etc/sv/cloudrim-${port}/run`);
+  it("runs the app as the service user, with its port from the service's envdir and the fleet's Node.js first on PATH", () => {
+    const run = fileAt(config, "/usr/local/lib/cloudrim/run");
     expect(run.permissions).toBe("0755");
     expect(run.content).toMatch(/^#!\/bin\/sh\n/);
     expect(run.content).toContain("exec 2>&1\n");
-    expect(run.content).toContain(`PORT=${port}\nexport PORT\n`);
+    expect(run.content).toContain('env="$PWD/env"\n');
     expect(run.content).toContain('cd "${CLOUDRIM_ROOT:-}"/opt/cloudrim || exit 1\n');
-    expect(run.content).toMatch(/\nexec chpst -u cloudrim node server\.js\n$/);
+    expect(run.content).toContain('PATH="${CLOUDRIM_ROOT:-}"/opt/cloudrim/node/bin:$PATH\nexport PATH\n');
+    expect(run.content).toMatch(/\nexec chpst -e "\$env" -u cloudrim node server\.js\n$/);
   });
 
-  it.each([9000, 9001, 9002])("logs port %i through svlogd into its own rotated directory", (port) => {
-    const logRun = fileAt(config, `/etc/sv/cloudrim-${port}/log/run`);
-    expect(logRun.permissions).toBe("0755");
-    expect(logRun.content).toContain(
-      `exec chpst -u cloudrim svlogd -tt "\${CLOUDRIM_ROOT:-}"/var/log/cloudrim/cloudrim-${port}\n`,
-    );
-    expect(fileAt(config, `/var/log/cloudrim/cloudrim-${port}/config`).content).toBe(SVLOGD_CONFIG);
+  it("creates one service per port when the enable script runs: run, envdir, logger, log directory, link", () => {
+    const root = mkdtempSync(join(tmpdir(), "cloudrim-enable-"));
+    try {
+      // As a user that exists here; on an instance cloud-init creates the service user first.
+      const me = userInfo().username;
+      const enable = fileAt(
+        cloudConfig(renderUserData({ ...spec, user: me })),
+        "/usr/local/sbin/cloudrim-enable-services",
+      );
+      execFileSync("sh", ["-c", enable.content], { env: { ...process.env, CLOUDRIM_ROOT: root } });
+      expect(readdirSync(join(root, "etc/service")).sort()).toEqual([
+        "cloudrim-9000",
+        "cloudrim-9001",
+        "cloudrim-9002",
+      ]);
+      for (const port of [9000, 9001, 9002]) {
+        const sv = join(root, "etc/sv", `cloudrim-${port}`);
+        expect(readlinkSync(join(sv, "run"))).toBe(join(root, "usr/local/lib/cloudrim/run"));
+        expect(readFileSync(join(sv, "env/PORT"), "utf8")).toBe(`${port}\n`);
+        const log = join(root, "var/log/cloudrim", `cloudrim-${port}`);
+        expect(readFileSync(join(sv, "log/run"), "utf8")).toBe(`#!/bin/sh\nexec chpst -u ${me} svlogd -tt "${log}"\n`);
+        expect(statSync(join(sv, "log/run")).mode & 0o777).toBe(0o755);
+        expect(readFileSync(join(log, "config"), "utf8")).toBe(SVLOGD_CONFIG);
+        expect(statSync(log).mode & 0o777).toBe(0o750);
+        expect(readlinkSync(join(root, "etc/service", `cloudrim-${port}`))).toBe(sv);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("gives each process the load balancers' health check path, when the fleet has one, quoted for sh", () => {
     const withPath = cloudConfig(renderUserData({ ...spec, healthPath: "/healthz?deep='1'" }));
-    const run = fileAt(withPath, "/etc/sv/cloudrim-9001/run").content;
-    expect(run).toContain("export PORT HEALTH_PATH\n");
+    const run = fileAt(withPath, "/usr/local/lib/cloudrim/run").content;
+    expect(run).toContain("export PATH HEALTH_PATH\n");
     const assignment = run.split("\n").find((line) => line.startsWith("HEALTH_PATH=")) ?? "";
     expect(execFileSync("sh", ["-c", `${assignment}\nprintf %s "$HEALTH_PATH"`], { encoding: "utf8" })).toBe(
       "/healthz?deep='1'",
     );
-    expect(fileAt(config, "/etc/sv/cloudrim-9001/run").content).not.toContain("HEALTH_PATH");
+    expect(fileAt(config, "/usr/local/lib/cloudrim/run").content).not.toContain("HEALTH_PATH");
   });
 
-  it("enables every service by linking it into /etc/service after creating its log directory", () => {
-    expect(config.runcmd).toEqual([["/usr/local/sbin/cloudrim-enable-services"]]);
-    const enable = fileAt(config, "/usr/local/sbin/cloudrim-enable-services").content;
-    expect(enable).toContain("for name in cloudrim-9000 cloudrim-9001 cloudrim-9002; do");
-    expect(enable.indexOf("install -d -o cloudrim")).toBeLessThan(enable.indexOf("ln -sfn"));
+  it("boots in one step: get the runtime, verify it, and only then enable the services", () => {
+    expect(config.runcmd).toEqual([["/usr/local/sbin/cloudrim-boot"]]);
+    const boot = fileAt(config, "/usr/local/sbin/cloudrim-boot").content;
+    expect(boot).toMatch(/\nexec "\$root\/usr\/local\/sbin\/cloudrim-enable-services"\n$/);
+    expect(boot.indexOf('[ "$got" = "$want" ] && break')).toBeLessThan(boot.indexOf("tar -xzf"));
+  });
+
+  it("installs the pinned Node.js for the machine's architecture, checking each tarball's sha256", () => {
+    const boot = fileAt(config, "/usr/local/sbin/cloudrim-boot").content;
+    expect(boot).toContain(
+      `case "$arch" in arm64) want=${PINNED_NODE.sha256.arm64} ;; *) want=${PINNED_NODE.sha256.x64} ;; esac`,
+    );
+    expect(boot).toContain(
+      'url="${CLOUDRIM_NODE_MIRROR:-https://registry.npmjs.org}/node-linux-$arch/-/node-linux-$arch-24.21.0.tgz"',
+    );
+    expect(boot).toContain('ln -sfn "runtime/node-linux-$arch" "$root/opt/cloudrim/node"');
+  });
+
+  it("fetches a release with the instance role's credentials, signed, then unpacks it and points current at it", () => {
+    const withRelease = cloudConfig(renderUserData(releaseSpec));
+    const boot = fileAt(withRelease, "/usr/local/sbin/cloudrim-boot").content;
+    expect(boot).toContain(`want=${"a".repeat(64)}`);
+    expect(boot).toContain('url="https://acme-releases.s3.eu-west-1.amazonaws.com/releases/cloudrim/0123abcd.tgz"');
+    expect(boot).toContain('--aws-sigv4 "aws:amz:eu-west-1:s3"');
+    expect(boot).toContain("X-aws-ec2-metadata-token-ttl-seconds");
+    expect(boot).toContain('ln -sfn "releases/' + "a".repeat(64) + '" "$root/opt/cloudrim/current.new"');
+    expect(withRelease.write_files.map((f) => f.path)).not.toContain("/opt/cloudrim/server.js");
+    const run = fileAt(withRelease, "/usr/local/lib/cloudrim/run").content;
+    expect(run).toContain('cd "${CLOUDRIM_ROOT:-}"/opt/cloudrim/current || exit 1\n');
   });
 
   it("renders the same bytes for the same spec", () => {
@@ -104,8 +166,10 @@ describe("cloud-init user data", () => {
 
   it("quotes nothing into YAML that would change on a round trip", () => {
     const custom = { ...spec, command: "node --max-old-space-size=512 app.js --name 'x: y'" };
-    const run = fileAt(cloudConfig(renderUserData(custom)), "/etc/sv/cloudrim-9000/run");
-    expect(run.content).toContain("exec chpst -u cloudrim node --max-old-space-size=512 app.js --name 'x: y'\n");
+    const run = fileAt(cloudConfig(renderUserData(custom)), "/usr/local/lib/cloudrim/run");
+    expect(run.content).toContain(
+      "exec chpst -e \"$env\" -u cloudrim node --max-old-space-size=512 app.js --name 'x: y'\n",
+    );
   });
 
   it("round-trips through base64", () => {
@@ -124,11 +188,14 @@ describe("cloud-init user data", () => {
     ]);
   });
 
-  it("passes cloud-init's own schema validation", () => {
+  it.each([
+    ["the pinned runtime", spec],
+    ["a release", releaseSpec],
+  ])("passes cloud-init's own schema validation, with %s", (_what, variant) => {
     const dir = mkdtempSync(join(tmpdir(), "cloudrim-user-data-"));
     try {
       const file = join(dir, "user-data.yaml");
-      writeFileSync(file, renderUserData(spec));
+      writeFileSync(file, renderUserData(variant));
       let output: string;
       try {
         output = execFileSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });

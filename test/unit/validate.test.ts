@@ -224,10 +224,18 @@ describe("plan rules", () => {
     expect(problem.message).toMatch(/^in us-east-1: needs 3 classic load balancers .* but the quota is 2/);
   });
 
-  it("rejects so many processes that the user data exceeds EC2's 16 KiB", () => {
-    const problem = theProblem(baseFleet({ processes: 30, loadBalancerQuota: 40 }));
-    expect(problem).toMatchObject({ path: "processes", value: 30 });
-    expect(problem.message).toMatch(/makes the user data \d+ bytes, over EC2's 16384; lower processes/);
+  it("keeps the user data small whatever the process count: one run script serves every port", () => {
+    const bytes = (processes: number) =>
+      Buffer.byteLength(
+        planOrThrow(baseFleet({ processes, loadBalancerQuota: 100 })).regions[0]?.instance.userData ?? "",
+      );
+    expect(bytes(100) - bytes(2)).toBeLessThan(100 * 6);
+  });
+
+  it("rejects a command so long that the user data exceeds EC2's 16 KiB, naming app.command", () => {
+    const problem = theProblem(baseFleet({ app: { command: `node server.js ${"x".repeat(16_000)}` } }));
+    expect(problem.path).toBe("app.command");
+    expect(problem.message).toMatch(/makes the user data \d+ bytes, over EC2's 16384; shorten app.command/);
   });
 
   it("rejects names that make a load balancer name longer than 32 characters", () => {
