@@ -1,12 +1,10 @@
 import { AutoscalingAttachment } from "@cdktf/provider-aws/lib/autoscaling-attachment";
 import { Construct } from "constructs";
 
-export interface AttachedPort {
-  /** Instance port; keys the attachment so a port's attachment comes and goes with its load balancer. */
-  readonly port: number;
-  /** The classic load balancer's name. */
-  readonly loadBalancerName: string;
-}
+export type AttachedPort =
+  /** Instance port (keys the attachment so it comes and goes with its load balancer), and what it attaches. */
+  | { readonly port: number; readonly loadBalancerName: string }
+  | { readonly port: number; readonly targetGroupArn: string };
 
 export interface PortAttachmentsProps {
   /** The Auto Scaling group every load balancer sends to. */
@@ -15,7 +13,8 @@ export interface PortAttachmentsProps {
 }
 
 /**
- * One attachment per port between the Auto Scaling group and that port's load balancer. Removing a port
+ * One attachment per port between the Auto Scaling group and that port's classic load balancer, or its
+ * network load balancer's target group. Removing a port
  * removes its attachment, which depends on the load balancer, so Terraform detaches before it destroys
  * (with the group's own `load_balancers` list it destroyed the load balancer first and then failed to
  * detach it). The group ignores its `load_balancers` list, so the two forms never fight.
@@ -29,7 +28,7 @@ export class PortAttachments extends Construct {
       (port) =>
         new AutoscalingAttachment(this, `port-${port.port}`, {
           autoscalingGroupName: props.groupName,
-          elb: port.loadBalancerName,
+          ...("loadBalancerName" in port ? { elb: port.loadBalancerName } : { lbTargetGroupArn: port.targetGroupArn }),
         }),
     );
   }

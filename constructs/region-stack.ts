@@ -7,19 +7,21 @@ import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/targe
 import { FleetDnsRecords } from "./dns-records";
 import { FleetNetwork } from "./network";
 import { InstanceRole } from "./instance-role";
-import { PortAttachments } from "./port-attachments";
+import { PortAttachments, type AttachedPort } from "./port-attachments";
 import { PortLoadBalancers } from "./port-load-balancers";
+import { PortNetworkLoadBalancers } from "./port-network-load-balancers";
 import { useS3StateBackend } from "./s3-state-backend";
 import { FleetSecurityGroups } from "./security-groups";
 import { ServiceGroup } from "./service-group";
 
 /**
  * One region of the fleet, created from its plan: network lookup, security groups, one load balancer
- * per port, DNS records, and the Auto Scaling group behind them. Every per-port resource comes from
+ * per port (classic, or network with a target group), the instance role, the Auto Scaling group with one
+ * attachment per port, and the DNS records in front. Every per-port resource comes from
  * `plan.ports`, so they agree by construction.
  */
 export class RegionStack extends TerraformStack {
-  readonly loadBalancers: PortLoadBalancers<PortPlan>;
+  readonly loadBalancers: PortLoadBalancers<PortPlan> | PortNetworkLoadBalancers<PortPlan>;
   readonly dns: FleetDnsRecords;
   readonly service: ServiceGroup;
   readonly securityGroups: FleetSecurityGroups;
@@ -39,14 +41,33 @@ export class RegionStack extends TerraformStack {
       instancePorts: plan.portRange,
       allowedCidrs: plan.allowedCidrs,
     });
-    this.loadBalancers = new PortLoadBalancers(this, "balancers", {
+    const balancing = {
       ports: plan.ports,
       listenerPort: plan.listenerPort,
       subnetIds: network.subnetIds,
       securityGroupIds: [this.securityGroups.loadBalancerGroup.id],
       internal: plan.internal,
       healthCheck: plan.healthCheck,
-    });
+    };
+    // Each port's front door, whatever the type: the name clients resolve, and what the group attaches.
+    let fronts: { port: PortPlan; dnsName: string; attach: AttachedPort }[];
+    if (plan.loadBalancerType === "network") {
+      const nlbs = new PortNetworkLoadBalancers(this, "balancers", { ...balancing, vpcId: network.vpcId });
+      fronts = nlbs.balanced.map(({ port, loadBalancer, targetGroup }) => ({
+        port,
+        dnsName: loadBalancer.dnsName,
+        attach: { port: port.port, targetGroupArn: targetGroup.arn },
+      }));
+      this.loadBalancers = nlbs;
+    } else {
+      const classic = new PortLoadBalancers(this, "balancers", balancing);
+      fronts = classic.balanced.map(({ port, loadBalancer }) => ({
+        port,
+        dnsName: loadBalancer.dnsName,
+        attach: { port: port.port, loadBalancerName: loadBalancer.name },
+      }));
+      this.loadBalancers = classic;
+    }
     this.role = new InstanceRole(this, "instance", {
       name: plan.instance.role.name,
       ...(plan.instance.role.releaseObjectArn === undefined
@@ -72,19 +93,16 @@ export class RegionStack extends TerraformStack {
 
     this.attachments = new PortAttachments(this, "attach", {
       groupName: this.service.group.name,
-      ports: this.loadBalancers.balanced.map(({ port, loadBalancer }) => ({
-        port: port.port,
-        loadBalancerName: loadBalancer.name,
-      })),
+      ports: fronts.map((front) => front.attach),
     });
 
     const zone = new DataAwsRoute53Zone(this, "zone", { name: plan.dns.domain, privateZone: plan.dns.privateZone });
     this.dns = new FleetDnsRecords(this, "dns", {
       zoneId: zone.zoneId,
       regionalName: plan.regionalName,
-      targets: this.loadBalancers.balanced.map(({ port, loadBalancer }) => ({
+      targets: fronts.map(({ port, dnsName }) => ({
         ...port,
-        loadBalancerDnsName: loadBalancer.dnsName,
+        loadBalancerDnsName: dnsName,
         loadBalancerZoneId: this.loadBalancers.hostedZoneId,
       })),
       ...(plan.dns.globalName === undefined ? {} : { global: { name: plan.dns.globalName, region: plan.region } }),
@@ -95,9 +113,7 @@ export class RegionStack extends TerraformStack {
     if (plan.dns.globalName !== undefined) new TerraformOutput(this, "global_name", { value: plan.dns.globalName });
     new TerraformOutput(this, "port_names", { value: plan.ports.map((p) => p.aliasName) });
     new TerraformOutput(this, "load_balancer_dns_names", {
-      value: Object.fromEntries(
-        this.loadBalancers.balanced.map(({ port, loadBalancer }) => [port.aliasName, loadBalancer.dnsName]),
-      ),
+      value: Object.fromEntries(fronts.map(({ port, dnsName }) => [port.aliasName, dnsName])),
     });
     new TerraformOutput(this, "asg_name", { value: this.service.group.name });
   }

@@ -94,8 +94,16 @@ export function architectureOf(instanceType: string): CpuArchitecture {
 /** The account that publishes the official Debian cloud images. */
 export const DEBIAN_AMI_OWNER = "136693071363";
 
-/** AWS caps a classic load balancer name at 32 characters. */
+/** AWS caps a load balancer's name (classic and network) and a target group's name at 32 characters. */
 export const ELB_NAME_MAX_LENGTH = 32;
+
+export type LoadBalancerType = "classic" | "network";
+
+/** AWS's default quota of load balancers of each type per region. */
+export const LOAD_BALANCER_QUOTA: Readonly<Record<LoadBalancerType, number>> = { classic: 20, network: 50 };
+
+/** An Auto Scaling group takes at most 50 classic load balancers, or 50 target groups. */
+export const ASG_MAX_ATTACHMENTS = 50;
 
 /** EC2 rejects user data above 16 KiB (before base64). */
 export const USER_DATA_MAX_BYTES = 16 * 1024;

@@ -85,8 +85,13 @@ const overridable = {
   ttl: z.unknown().optional(),
   /** AMI id or lookup. @default the newest official Debian 12 image for the instance's architecture */
   ami: ami.optional(),
-  /** Classic load balancers this deployment may use in a region (AWS default quota: 20). @default 20 */
-  loadBalancerQuota: positiveInt("classic load balancers per region").optional(),
+  /**
+   * The per-port load balancers: classic (the original design's), or network (NLBs, for accounts past
+   * classic ones). @default "classic"
+   */
+  loadBalancerType: z.enum(["classic", "network"], { error: 'must be "classic" or "network"' }).optional(),
+  /** Load balancers this deployment may use in a region. @default AWS's default quota: 20 classic, 50 network */
+  loadBalancerQuota: positiveInt("load balancers per region").optional(),
   /**
    * With `vpcId` and no `subnetIds`: use the VPC's subnets that carry every one of these tags, e.g.
    * `{"Tier": "private"}`; they must be one per availability zone. @default every subnet of the VPC

@@ -18,7 +18,7 @@ export const DEFAULTS = {
   instanceRefresh: true,
   /** AWS's own default for classic load balancers. */
   connectionDrainingTimeout: 300,
-  loadBalancerQuota: 20,
+  loadBalancerType: "classic",
   app: { command: "node server.js", user: "cloudrim" },
   stateKeyPrefix: "cloudrim",
   ssm: true,

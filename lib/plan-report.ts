@@ -53,6 +53,8 @@ export interface Topology {
   readonly memberKinds: readonly string[];
   /** `cloudrim.example.com (latency, us-east-1)`: this region's record in the name that spans regions. */
   readonly globalNames: readonly string[];
+  /** `classic` and/or `network`: the kind of the per-port load balancers. */
+  readonly loadBalancerTypes: readonly string[];
 }
 
 export interface StackSummary {
@@ -70,6 +72,9 @@ export interface Danger {
 
 const DANGEROUS_TYPES: Readonly<Record<string, string>> = {
   aws_elb: "load balancer",
+  aws_lb: "load balancer",
+  aws_lb_target_group: "target group",
+  aws_lb_listener: "listener",
   aws_route53_record: "DNS record",
   aws_route53_zone: "hosted zone",
   aws_security_group: "security group",
@@ -134,6 +139,7 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
   const weights: Record<string, number> = {};
   const memberKinds = new Set<string>();
   const globalNames: string[] = [];
+  const types = new Set<string>();
   for (const rc of plan.resource_changes ?? []) {
     if (rc.mode !== "managed") continue;
     const state = record(rc.change[side]);
@@ -142,7 +148,13 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
       const port = first(state.listener)?.instance_port;
       if (typeof port === "number") ports.push(port);
       if (typeof state.name === "string") loadBalancers.push(state.name);
+      types.add("classic");
     }
+    if (rc.type === "aws_lb") {
+      if (typeof state.name === "string") loadBalancers.push(state.name);
+      types.add(typeof state.load_balancer_type === "string" ? state.load_balancer_type : "network");
+    }
+    if (rc.type === "aws_lb_target_group" && typeof state.port === "number") ports.push(state.port);
     if (rc.type === "aws_route53_record" && typeof state.set_identifier === "string") {
       const weight = first(state.weighted_routing_policy)?.weight;
       if (typeof weight === "number") {
@@ -159,6 +171,7 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
     weights,
     memberKinds: [...memberKinds].sort(),
     globalNames: globalNames.sort(),
+    loadBalancerTypes: [...types].sort(),
   };
 }
 
@@ -168,17 +181,30 @@ export function summarize(stack: string, plan: TerraformPlanJson): StackSummary 
 
 /** Changes a reviewer must not miss: lost load balancers, records, groups, and anything on the state bucket. */
 export function dangersOf(summary: StackSummary): Danger[] {
-  return summary.changes.flatMap((change): Danger[] => {
-    const kind = DANGEROUS_TYPES[change.type];
-    if (kind !== undefined && (change.action === "replace" || change.action === "delete")) {
-      const forced = change.forcedBy.length > 0 ? ` (forced by ${change.forcedBy.join(", ")})` : "";
-      return [{ stack: summary.stack, change, why: `${change.action}s a ${kind}${forced}` }];
-    }
-    if (change.type.startsWith("aws_s3_bucket")) {
-      return [{ stack: summary.stack, change, why: `${change.action}s the state bucket's configuration` }];
-    }
-    return [];
-  });
+  const [before, after] = [summary.before.loadBalancerTypes.join(", "), summary.after.loadBalancerTypes.join(", ")];
+  const typeChange: Danger[] =
+    before !== "" && after !== "" && before !== after
+      ? [
+          {
+            stack: summary.stack,
+            change: { address: "", type: "load balancer type", action: "replace", forcedBy: [] },
+            why: `changes the load balancer type ${before} → ${after}: every load balancer of the region is replaced (new DNS names behind every record)`,
+          },
+        ]
+      : [];
+  return typeChange.concat(
+    summary.changes.flatMap((change): Danger[] => {
+      const kind = DANGEROUS_TYPES[change.type];
+      if (kind !== undefined && (change.action === "replace" || change.action === "delete")) {
+        const forced = change.forcedBy.length > 0 ? ` (forced by ${change.forcedBy.join(", ")})` : "";
+        return [{ stack: summary.stack, change, why: `${change.action}s a ${kind}${forced}` }];
+      }
+      if (change.type.startsWith("aws_s3_bucket")) {
+        return [{ stack: summary.stack, change, why: `${change.action}s the state bucket's configuration` }];
+      }
+      return [];
+    }),
+  );
 }
 
 export function counts(changes: readonly Change[]): Record<Action, number> {
@@ -225,6 +251,7 @@ function topologyTable(summary: StackSummary): string[] {
   return [
     "| topology | before | after | changed |",
     "| --- | --- | --- | --- |",
+    row("load balancer type", list(before.loadBalancerTypes), list(after.loadBalancerTypes)),
     row("instance ports", formatPorts(before.instancePorts), formatPorts(after.instancePorts)),
     row("load balancers", `${before.loadBalancers.length}`, `${after.loadBalancers.length}`),
     row("weighted records", members(before), members(after)),
@@ -343,7 +370,8 @@ export function renderReport(plans: readonly StackPlan[]): string {
     lines.push("> [!CAUTION]", `> **${dangers.length} dangerous change${dangers.length === 1 ? "" : "s"}**`, ">");
     for (const d of dangers) {
       const label = d.change.label === undefined ? "" : ` (${d.change.label})`;
-      lines.push(`> - \`${d.stack}\`: \`${d.change.address}\`${label} ${d.why}`);
+      const address = d.change.address === "" ? "" : ` \`${d.change.address}\`${label}`;
+      lines.push(`> - \`${d.stack}\`:${address} ${d.why}`);
     }
     lines.push("");
   }

@@ -1,4 +1,11 @@
-import { DEBIAN_AMI_OWNER, INSTANCE_TYPES, architectureOf, type CpuArchitecture } from "./aws-facts";
+import {
+  DEBIAN_AMI_OWNER,
+  INSTANCE_TYPES,
+  LOAD_BALANCER_QUOTA,
+  architectureOf,
+  type CpuArchitecture,
+  type LoadBalancerType,
+} from "./aws-facts";
 import type { AmiSelector, Capacity, HealthCheck, OverridableKey, ParsedFleetConfig } from "./config";
 import { DEFAULTS } from "./defaults";
 import {
@@ -73,6 +80,8 @@ export interface RegionPlan {
   readonly allowedCidrs: readonly string[];
   readonly internal: boolean;
   readonly healthCheck: HealthCheck;
+  /** Classic load balancers, or network load balancers with a target group each. */
+  readonly loadBalancerType: LoadBalancerType;
   readonly loadBalancerQuota: number;
   readonly dns: {
     readonly domain: string;
@@ -175,6 +184,7 @@ export function resolveSettings(config: ParsedFleetConfig, regionIndex: number):
     ttl: pick("ttl"),
     ami: pick("ami"),
     loadBalancerQuota: pick("loadBalancerQuota"),
+    loadBalancerType: pick("loadBalancerType"),
     subnetTags: pick("subnetTags"),
   };
 }
@@ -243,6 +253,7 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
   const globalName =
     config.globalName === false ? undefined : (config.globalName ?? globalRecordName(config.service, config.domain));
   const release = planRelease(config);
+  const loadBalancerType = settings.loadBalancerType.value ?? DEFAULTS.loadBalancerType;
   const userData = renderUserData({
     service: config.service,
     user,
@@ -268,7 +279,8 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
     allowedCidrs: settings.allowedCidrs.value ?? [],
     internal: config.internal,
     healthCheck: config.healthCheck,
-    loadBalancerQuota: settings.loadBalancerQuota.value ?? DEFAULTS.loadBalancerQuota,
+    loadBalancerType,
+    loadBalancerQuota: settings.loadBalancerQuota.value ?? LOAD_BALANCER_QUOTA[loadBalancerType],
     dns: {
       domain: config.domain,
       privateZone: config.privateZone,

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { ELB_NAME_MAX_LENGTH, INSTANCE_TYPES, USER_DATA_MAX_BYTES } from "./aws-facts";
+import { ASG_MAX_ATTACHMENTS, ELB_NAME_MAX_LENGTH, INSTANCE_TYPES, USER_DATA_MAX_BYTES } from "./aws-facts";
 import { FleetSchema, type ParsedFleetConfig } from "./config";
 import { planFleet, resolveSettings, type FleetPlan, type RegionPlan, type ResolvedSettings } from "./plan";
 
@@ -244,11 +244,19 @@ function checkRegion(
     );
   }
 
+  const kind = region.loadBalancerType;
   if (count > region.loadBalancerQuota) {
     addRegional(
       processes.value === undefined ? instanceType.path : processes.path,
       processes.value ?? type,
-      `needs ${count} classic load balancers (one per process) but the quota is ${region.loadBalancerQuota}; lower processes, pick a smaller instance type, or raise loadBalancerQuota after AWS raises the account's quota`,
+      `needs ${count} ${kind} load balancers (one per process) but the quota is ${region.loadBalancerQuota}; lower processes, pick a smaller instance type, ${kind === "classic" ? 'use loadBalancerType "network" (quota 50), ' : ""}or raise loadBalancerQuota after AWS raises the account's quota`,
+    );
+  }
+  if (count > ASG_MAX_ATTACHMENTS) {
+    addRegional(
+      processes.value === undefined ? instanceType.path : processes.path,
+      processes.value ?? type,
+      `needs ${count} load balancers attached to one Auto Scaling group, which takes at most ${ASG_MAX_ATTACHMENTS}; lower processes`,
     );
   }
 
@@ -294,7 +302,7 @@ function checkRegion(
       add(
         "deployment",
         config.deployment,
-        `makes the load balancer name "${name}" ${name.length} characters long; classic load balancer names are at most ${ELB_NAME_MAX_LENGTH}: shorten service or deployment`,
+        `makes the load balancer name "${name}" ${name.length} characters long; load balancer and target group names are at most ${ELB_NAME_MAX_LENGTH}: shorten service or deployment`,
       );
       break;
     }

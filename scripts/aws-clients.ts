@@ -1,6 +1,7 @@
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -31,6 +32,7 @@ export function clientConfig(target: Target, region: string) {
 
 export interface RegionClients {
   readonly elb: ElasticLoadBalancingClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
   readonly autoScaling: AutoScalingClient;
   readonly route53: Route53Client;
   readonly ec2: EC2Client;
@@ -42,6 +44,7 @@ export function regionClients(target: Target, region: string): RegionClients {
   const config = clientConfig(target, region);
   return {
     elb: new ElasticLoadBalancingClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
     autoScaling: new AutoScalingClient(config),
     route53: new Route53Client(config),
     ec2: new EC2Client(config),

@@ -9,7 +9,13 @@ import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aw
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { RegionPlan } from "../lib/plan";
 import type { Target } from "../lib/target";
-import { regionClients } from "./aws-clients";
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { regionClients, type RegionClients } from "./aws-clients";
 
 export interface ObservedRecord {
   readonly name: string;
@@ -29,7 +35,11 @@ export interface ObservedLoadBalancer {
   readonly dnsName: string;
   readonly listeners: readonly { readonly lbPort: number; readonly instancePort: number; readonly protocol: string }[];
   readonly healthCheck: { readonly target: string; readonly interval: number; readonly timeout: number };
+  /** Registered instances (classic) or targets (network), with their health where the API reports it. */
   readonly instances: readonly string[];
+  readonly health?: readonly { readonly id: string; readonly state: string }[];
+  /** The network load balancer's target group. */
+  readonly targetGroupArn?: string;
 }
 
 export interface ObservedRegion {
@@ -40,6 +50,7 @@ export interface ObservedRegion {
   readonly group?: {
     readonly name: string;
     readonly loadBalancerNames: readonly string[];
+    readonly targetGroupArns: readonly string[];
     readonly instances: readonly { readonly id: string; readonly state: string }[];
   };
   readonly state: { readonly location: string; readonly exists: boolean };
@@ -79,33 +90,8 @@ export async function observeRegion(target: Target, plan: RegionPlan): Promise<O
       });
     }
   }
-  const names = plan.ports.map((p) => p.loadBalancerName);
-  const described = await clients.elb
-    .send(new DescribeLoadBalancersCommand({ LoadBalancerNames: names }))
-    .catch((error: unknown) => {
-      if (
-        (error as { name?: string }).name === "LoadBalancerNotFound" ||
-        (error as { name?: string }).name === "AccessPointNotFoundException"
-      ) {
-        return { LoadBalancerDescriptions: [] };
-      }
-      throw error;
-    });
-  const loadBalancers = (described.LoadBalancerDescriptions ?? []).map((lb) => ({
-    name: lb.LoadBalancerName ?? "",
-    dnsName: lb.DNSName ?? "",
-    listeners: (lb.ListenerDescriptions ?? []).map((l) => ({
-      lbPort: l.Listener?.LoadBalancerPort ?? 0,
-      instancePort: l.Listener?.InstancePort ?? 0,
-      protocol: l.Listener?.Protocol ?? "",
-    })),
-    healthCheck: {
-      target: lb.HealthCheck?.Target ?? "",
-      interval: lb.HealthCheck?.Interval ?? 0,
-      timeout: lb.HealthCheck?.Timeout ?? 0,
-    },
-    instances: (lb.Instances ?? []).map((i) => i.InstanceId ?? ""),
-  }));
+  const loadBalancers =
+    plan.loadBalancerType === "network" ? await observeNetwork(clients, plan) : await observeClassic(clients, plan);
   const groups = await clients.autoScaling.send(
     new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [plan.autoScaling.name] }),
   );
@@ -129,11 +115,89 @@ export async function observeRegion(target: Target, plan: RegionPlan): Promise<O
           group: {
             name: group.AutoScalingGroupName ?? "",
             loadBalancerNames: [...(group.LoadBalancerNames ?? [])].sort(),
+            targetGroupArns: [...(group.TargetGroupARNs ?? [])].sort(),
             instances: (group.Instances ?? []).map((i) => ({ id: i.InstanceId ?? "", state: i.LifecycleState ?? "" })),
           },
         }),
     state: { location: `s3://${plan.state.bucket}/${plan.state.key}`, exists: stateExists },
   };
+}
+
+function notFound(error: unknown): boolean {
+  const name = (error as { name?: string }).name ?? "";
+  return ["LoadBalancerNotFound", "AccessPointNotFoundException", "TargetGroupNotFound"].includes(name);
+}
+
+async function observeClassic(clients: RegionClients, plan: RegionPlan): Promise<ObservedLoadBalancer[]> {
+  const names = plan.ports.map((p) => p.loadBalancerName);
+  const described = await clients.elb
+    .send(new DescribeLoadBalancersCommand({ LoadBalancerNames: names }))
+    .catch((error: unknown) => {
+      if (notFound(error)) return { LoadBalancerDescriptions: [] };
+      throw error;
+    });
+  return (described.LoadBalancerDescriptions ?? []).map((lb) => ({
+    name: lb.LoadBalancerName ?? "",
+    dnsName: lb.DNSName ?? "",
+    listeners: (lb.ListenerDescriptions ?? []).map((l) => ({
+      lbPort: l.Listener?.LoadBalancerPort ?? 0,
+      instancePort: l.Listener?.InstancePort ?? 0,
+      protocol: l.Listener?.Protocol ?? "",
+    })),
+    healthCheck: {
+      target: lb.HealthCheck?.Target ?? "",
+      interval: lb.HealthCheck?.Interval ?? 0,
+      timeout: lb.HealthCheck?.Timeout ?? 0,
+    },
+    instances: (lb.Instances ?? []).map((i) => i.InstanceId ?? ""),
+  }));
+}
+
+/** Each port's NLB with its listener, target group (port and health check) and its targets' health. */
+async function observeNetwork(clients: RegionClients, plan: RegionPlan): Promise<ObservedLoadBalancer[]> {
+  const names = plan.ports.map((p) => p.loadBalancerName);
+  const lbs = await clients.elbv2.send(new DescribeLoadBalancersV2Command({ Names: names })).catch((error: unknown) => {
+    if (notFound(error)) return { LoadBalancers: [] };
+    throw error;
+  });
+  const groups = await clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: names })).catch((error: unknown) => {
+    if (notFound(error)) return { TargetGroups: [] };
+    throw error;
+  });
+  return Promise.all(
+    (lbs.LoadBalancers ?? []).map(async (lb) => {
+      const group = (groups.TargetGroups ?? []).find((g) => g.TargetGroupName === lb.LoadBalancerName);
+      const listeners = await clients.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }));
+      const health =
+        group === undefined
+          ? { TargetHealthDescriptions: [] }
+          : await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn }));
+      const checked =
+        group?.HealthCheckProtocol === "HTTP"
+          ? `HTTP:${group.Port ?? 0}${group.HealthCheckPath ?? "/"}`
+          : `TCP:${group?.Port ?? 0}`;
+      return {
+        name: lb.LoadBalancerName ?? "",
+        dnsName: lb.DNSName ?? "",
+        listeners: (listeners.Listeners ?? []).map((l) => ({
+          lbPort: l.Port ?? 0,
+          instancePort: group?.Port ?? 0,
+          protocol: l.Protocol ?? "",
+        })),
+        healthCheck: {
+          target: checked,
+          interval: group?.HealthCheckIntervalSeconds ?? 0,
+          timeout: group?.HealthCheckTimeoutSeconds ?? 0,
+        },
+        instances: (health.TargetHealthDescriptions ?? []).map((t) => t.Target?.Id ?? ""),
+        health: (health.TargetHealthDescriptions ?? []).map((t) => ({
+          id: t.Target?.Id ?? "",
+          state: t.TargetHealth?.State ?? "",
+        })),
+        ...(group?.TargetGroupArn === undefined ? {} : { targetGroupArn: group.TargetGroupArn }),
+      };
+    }),
+  );
 }
 
 /** Pure: the human-readable summary of one region. */
@@ -158,7 +222,7 @@ export function formatRegion(plan: RegionPlan, observed: ObservedRegion): string
     const alias = observed.records.find((r) => r.name === port.aliasName && r.type === "A");
     const listener = lb?.listeners[0];
     lines.push(
-      `    ${port.aliasName} → ${lb === undefined ? `${port.loadBalancerName} (missing!)` : lb.name}` +
+      `    ${port.aliasName} → ${lb === undefined ? `${port.loadBalancerName} (missing!)` : `${plan.loadBalancerType === "network" ? "NLB " : ""}${lb.name}`}` +
         (listener === undefined
           ? ""
           : ` → ${listener.protocol} ${listener.lbPort} → instance port ${listener.instancePort}`) +
@@ -172,7 +236,7 @@ export function formatRegion(plan: RegionPlan, observed: ObservedRegion): string
   } else {
     const instances = group.instances.map((i) => `${i.id} ${i.state}`).join(", ");
     lines.push(
-      `  Auto Scaling group ${group.name}: ${group.instances.length} instance(s) [${instances}], attached to ${group.loadBalancerNames.length} load balancers`,
+      `  Auto Scaling group ${group.name}: ${group.instances.length} instance(s) [${instances}], attached to ${plan.loadBalancerType === "network" ? `${group.targetGroupArns.length} target groups` : `${group.loadBalancerNames.length} load balancers`}`,
     );
   }
   lines.push(`  state: ${observed.state.location}${observed.state.exists ? "" : " (missing!)"}`);

@@ -26,6 +26,10 @@ import {
   DescribeLoadBalancersCommand,
 } from "@aws-sdk/client-elastic-load-balancing";
 import {
+  DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command,
+  DescribeTargetGroupsCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
   type ResourceRecordSet,
@@ -77,8 +81,8 @@ const fleetConfig = (overrides: Partial<FleetConfig> = {}): FleetConfig => ({
   regions: [
     { region: "us-east-1", weights: [2, 1, 1] },
     { region: "eu-west-1" },
-    // Five ports here: the reviewed change below takes it down to three (c5.large's default).
-    { region: "ap-southeast-2", processes: 5 },
+    // Network load balancers, and five ports: the reviewed change below takes it down to three.
+    { region: "ap-southeast-2", processes: 5, loadBalancerType: "network" },
   ],
   ...overrides,
 });
@@ -92,7 +96,11 @@ const STATE = "shop-e2e-state";
 const REGIONS = ["shop-e2e-ap-southeast-2", "shop-e2e-eu-west-1", "shop-e2e-us-east-1"];
 const stateKey = (stack: string) => `cloudrim/shop/e2e/${stack}.tfstate`;
 /** The three regions without per-region settings, for fleet-wide changes. */
-const PLAIN_REGIONS = [{ region: "us-east-1" }, { region: "eu-west-1" }, { region: "ap-southeast-2" }];
+const PLAIN_REGIONS: FleetConfig["regions"] = [
+  { region: "us-east-1" },
+  { region: "eu-west-1" },
+  { region: "ap-southeast-2", loadBalancerType: "network" },
+];
 
 function region(plan: FleetPlan, name: string): RegionPlan {
   const found = plan.regions.find((r) => r.region === name);
@@ -190,12 +198,12 @@ describe("a production fleet file rehearsed on a local AWS", () => {
   });
 
   it("bootstraps a fresh account with npm run deploy's code path; a region that cannot deploy fails alone, says why, and publishes no name", async () => {
-    // A load balancer squatting on one of ap-southeast-2's names: that region fails at apply.
-    await regionClients(target, "ap-southeast-2").elb.send(
+    // A load balancer squatting on one of us-east-1's names: that region fails at apply.
+    await regionClients(target, "us-east-1").elb.send(
       new CreateLoadBalancerCommand({
         LoadBalancerName: "shop-e2e-9001",
         Listeners: [{ Protocol: "TCP", LoadBalancerPort: 9000, InstancePort: 9001 }],
-        AvailabilityZones: ["ap-southeast-2a"],
+        AvailabilityZones: ["us-east-1a"],
       }),
     );
     // eu-west-1 goes out the way the first releases wrote its DNS (CNAME members): the upgrade test below.
@@ -216,16 +224,16 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     expect(Object.fromEntries(outcomes.map((o) => [o.stack, o.ok]))).toEqual({
       "shop-e2e-state": true,
       "shop-e2e-dns": true,
-      "shop-e2e-us-east-1": true,
+      "shop-e2e-us-east-1": false,
       "shop-e2e-eu-west-1": true,
-      "shop-e2e-ap-southeast-2": false,
+      "shop-e2e-ap-southeast-2": true,
     });
-    const broken = outcomes.find((o) => o.stack === "shop-e2e-ap-southeast-2");
+    const broken = outcomes.find((o) => o.stack === "shop-e2e-us-east-1");
     expect(broken?.summary).toMatch(
       /^failed: creating ELB Classic Load Balancer \(shop-e2e-9001\): HTTP 400: DuplicateLoadBalancerName: .* \(aws_elb\.balancers_port-9001_[0-9A-F]{8}\)$/,
     );
     expect(broken?.hint).toBe(
-      "deployment: a load balancer named shop-e2e-9001 already exists in ap-southeast-2 outside this stack (a leftover, " +
+      "deployment: a load balancer named shop-e2e-9001 already exists in us-east-1 outside this stack (a leftover, " +
         "or another fleet with the same service and deployment names); delete it, or change service or deployment",
     );
     // The log was written as the run went, and holds Terraform's own error.
@@ -235,11 +243,11 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     );
     // Its other load balancers and its group exist, but no name points anywhere: not the port aliases, not
     // the regional set, not its latency record in the global name.
-    const sydney = region(plan, "ap-southeast-2");
-    const observed = await observeRegion(target, sydney);
-    expect(observed.loadBalancers.map((lb) => lb.name)).toEqual(sydney.ports.map((p) => p.loadBalancerName));
+    const east = region(plan, "us-east-1");
+    const observed = await observeRegion(target, east);
+    expect(observed.loadBalancers.map((lb) => lb.name)).toEqual(east.ports.map((p) => p.loadBalancerName));
     expect(observed.records).toEqual([]);
-    expect((await zoneRecords()).filter((r) => r.SetIdentifier === "ap-southeast-2")).toEqual([]);
+    expect((await zoneRecords()).filter((r) => r.SetIdentifier === "us-east-1")).toEqual([]);
   });
 
   it("upgrades a region deployed with the first releases' CNAME records, in one deploy that deletes them before it creates", async () => {
@@ -283,7 +291,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
 
   it("keeps the state stack's own state in its bucket, and none in the working copy", async () => {
     const s3 = regionClients(target, "us-east-1").s3;
-    for (const stack of ["state", "dns", "us-east-1"]) {
+    for (const stack of ["state", "dns", "eu-west-1", "ap-southeast-2"]) {
       await expect(s3.send(new HeadObjectCommand({ Bucket: STATE, Key: stateKey(stack) }))).resolves.toBeDefined();
     }
     expect(localStateFiles(local.dir)).toEqual([]);
@@ -316,12 +324,12 @@ describe("a production fleet file rehearsed on a local AWS", () => {
   });
 
   it("converges with plain `cdktf deploy '*'` from a fresh clone once the squatter is gone", async () => {
-    const sydney = regionClients(target, "ap-southeast-2");
-    await sydney.elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: "shop-e2e-9001" }));
+    const virginia = regionClients(target, "us-east-1");
+    await virginia.elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: "shop-e2e-9001" }));
     // moto gave the squatter (made without security groups) a default group of its own: remove it too.
-    const { SecurityGroups: groups = [] } = await sydney.ec2.send(new DescribeSecurityGroupsCommand({}));
+    const { SecurityGroups: groups = [] } = await virginia.ec2.send(new DescribeSecurityGroupsCommand({}));
     for (const group of groups.filter((g) => g.GroupName?.startsWith("default_elb_") === true)) {
-      await sydney.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
+      await virginia.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
     }
     rmSync(local.outdir, { recursive: true, force: true });
     const result = await run(
@@ -334,8 +342,8 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     // Every substitution is printed once, as the app synthesizes.
     expect(output.match(/^local target: ami \(us-east-1, eu-west-1, ap-southeast-2\): /gm)).toHaveLength(1);
     expect(output.match(/^local target: createHostedZone: false → true /gm)).toHaveLength(1);
-    expect(output).toMatch(/shop-e2e-ap-southeast-2\s+Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
-    for (const stack of ["shop-e2e-state", "shop-e2e-dns", "shop-e2e-us-east-1", "shop-e2e-eu-west-1"]) {
+    expect(output).toMatch(/shop-e2e-us-east-1\s+Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
+    for (const stack of ["shop-e2e-state", "shop-e2e-dns", "shop-e2e-eu-west-1", "shop-e2e-ap-southeast-2"]) {
       expect(output).toMatch(new RegExp(`${stack}\\s+No changes\\.`));
     }
   });
@@ -356,27 +364,42 @@ describe("a production fleet file rehearsed on a local AWS", () => {
   });
 
   describe.each(["us-east-1", "eu-west-1", "ap-southeast-2"])("in %s", (regionName) => {
-    it("has one classic load balancer per port with the right listener and health check", async () => {
+    it("has one load balancer of the region's type per port, with the right listener and health check", async () => {
       const r = region(plan, regionName);
-      const { LoadBalancerDescriptions: lbs = [] } = await regionClients(target, regionName).elb.send(
-        new DescribeLoadBalancersCommand({ LoadBalancerNames: r.ports.map((p) => p.loadBalancerName) }),
-      );
-      const byName = new Map(lbs.map((lb) => [lb.LoadBalancerName, lb]));
+      const observed = await observeRegion(target, r);
+      expect(observed.loadBalancers.map((lb) => lb.name)).toEqual(r.ports.map((p) => p.loadBalancerName));
       for (const port of r.ports) {
-        const lb = byName.get(port.loadBalancerName);
-        expect(lb?.ListenerDescriptions?.map((l) => l.Listener)).toEqual([
-          expect.objectContaining({ LoadBalancerPort: 9000, InstancePort: port.port, Protocol: "TCP" }),
-        ]);
-        expect(lb?.HealthCheck).toEqual({
-          Target: `TCP:${port.port}`,
-          Interval: 20,
-          Timeout: 2,
-          HealthyThreshold: 3,
-          UnhealthyThreshold: 5,
-        });
-        expect(lb?.Scheme).toBe("internal");
+        const lb = observed.loadBalancers.find((l) => l.name === port.loadBalancerName);
+        expect(lb?.listeners).toEqual([{ lbPort: 9000, instancePort: port.port, protocol: "TCP" }]);
+        expect(lb?.healthCheck).toEqual({ target: `TCP:${port.port}`, interval: 20, timeout: 2 });
       }
-      expect(lbs).toHaveLength(r.ports.length);
+      if (r.loadBalancerType === "classic") {
+        const { LoadBalancerDescriptions: lbs = [] } = await regionClients(target, regionName).elb.send(
+          new DescribeLoadBalancersCommand({ LoadBalancerNames: r.ports.map((p) => p.loadBalancerName) }),
+        );
+        for (const lb of lbs) {
+          expect(lb.HealthCheck).toMatchObject({ HealthyThreshold: 3, UnhealthyThreshold: 5 });
+          expect(lb.Scheme).toBe("internal");
+        }
+      } else {
+        // Each port's NLB forwards to a target group of its own port, registered by the group, and healthy.
+        const elbv2 = regionClients(target, regionName).elbv2;
+        const { LoadBalancers: nlbs = [] } = await elbv2.send(
+          new DescribeLoadBalancersV2Command({ Names: r.ports.map((p) => p.loadBalancerName) }),
+        );
+        for (const nlb of nlbs) expect(nlb).toMatchObject({ Type: "network", Scheme: "internal" });
+        expect(nlbs.every((nlb) => (nlb.SecurityGroups ?? []).length === 1)).toBe(true);
+        const { AutoScalingGroups: groups = [] } = await regionClients(target, regionName).autoScaling.send(
+          new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [r.autoScaling.name] }),
+        );
+        const instanceIds = (groups[0]?.Instances ?? []).map((i) => i.InstanceId);
+        expect([...(groups[0]?.TargetGroupARNs ?? [])].sort()).toEqual(
+          observed.loadBalancers.map((lb) => lb.targetGroupArn).sort(),
+        );
+        for (const lb of observed.loadBalancers) {
+          expect(lb.health).toEqual(instanceIds.map((id) => ({ id, state: "healthy" })));
+        }
+      }
     });
 
     it("attaches the Auto Scaling group to all of them, with a running instance", async () => {
@@ -385,7 +408,11 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [r.autoScaling.name] }),
       );
       expect(groups).toHaveLength(1);
-      expect([...(groups[0]?.LoadBalancerNames ?? [])].sort()).toEqual(r.ports.map((p) => p.loadBalancerName).sort());
+      if (r.loadBalancerType === "classic") {
+        expect([...(groups[0]?.LoadBalancerNames ?? [])].sort()).toEqual(r.ports.map((p) => p.loadBalancerName).sort());
+      } else {
+        expect(groups[0]?.TargetGroupARNs).toHaveLength(r.ports.length);
+      }
       expect(groups[0]?.HealthCheckType).toBe("ELB");
       expect(groups[0]?.Instances?.length).toBe(1);
     });
@@ -622,20 +649,21 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect(report).toMatch(/`aws_launch_template\.service_launch-template_[0-9A-F]{8}`: update/);
       // internal → public forces every existing load balancer to be replaced (ap-southeast-2 has five): first.
       expect(report).toMatch(/^> \[!CAUTION\]\n> \*\*8 dangerous changes\*\*/m);
-      for (const [regionName, ports] of [
-        ["eu-west-1", [9000, 9001, 9002]],
-        ["ap-southeast-2", [9000, 9001, 9002, 9003, 9004]],
+      for (const [regionName, type, ports] of [
+        ["eu-west-1", "aws_elb", [9000, 9001, 9002]],
+        ["ap-southeast-2", "aws_lb", [9000, 9001, 9002, 9003, 9004]],
       ] as const) {
         for (const port of ports) {
           expect(report).toMatch(
             new RegExp(
-              `> - \`shop-e2e-${regionName}\`: \`aws_elb\\.balancers_port-${port}_[0-9A-F]{8}\` \\(shop-e2e-${port}\\) replaces a load balancer \\(forced by internal\\)`,
+              `> - \`shop-e2e-${regionName}\`: \`${type}\\.balancers_port-${port}_[0-9A-F]{8}\` \\(shop-e2e-${port}\\) replaces a load balancer \\(forced by internal\\)`,
             ),
           );
         }
       }
       expect(report).toContain("| aws_elb | 2 | 0 | 3 | 0 |");
-      expect(report).toContain("| aws_elb | 0 | 0 | 5 | 0 |");
+      expect(report).toContain("| aws_lb | 0 | 0 | 5 | 0 |");
+      expect(report).toContain("| load balancer type | network | network |  |");
     });
   });
 
@@ -648,7 +676,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         regions: [
           { region: "us-east-1", processes: 5, weights: [3, 1, 1, 1, 1] },
           { region: "eu-west-1" },
-          { region: "ap-southeast-2" },
+          { region: "ap-southeast-2", loadBalancerType: "network" },
         ],
         ...overrides,
       });
@@ -699,7 +727,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         regions: [
           { region: "us-east-1", processes: 5, weights: [3, 1, 1, 1, 1] },
           { region: "eu-west-1", weights: [1, 2, 1] },
-          { region: "ap-southeast-2" },
+          { region: "ap-southeast-2", loadBalancerType: "network" },
           { region: "us-west-2" },
         ],
       });
@@ -738,7 +766,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         "shop-e2e-us-east-1: Apply complete! Resources: 8 added, 5 changed, 0 destroyed.",
       );
       expect(result.stdout).toContain(
-        "shop-e2e-ap-southeast-2: Apply complete! Resources: 0 added, 4 changed, 8 destroyed.",
+        "shop-e2e-ap-southeast-2: Apply complete! Resources: 0 added, 4 changed, 12 destroyed.",
       );
       expect(result.stdout).toContain("shop-e2e-eu-west-1: no changes, as reviewed");
       // The same plans give the same report: no timestamps, no machine paths.
@@ -749,7 +777,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect(planReport).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
     });
 
-    it("applied fewer ports (5 → 3) in ap-southeast-2: each port detached before its load balancer went, nothing left to plan", async () => {
+    it("applied fewer ports (5 → 3) in ap-southeast-2: each port detached before its target group went, nothing left to plan", async () => {
       const logs = join(local.dir, "command-logs");
       const runs = readdirSync(logs).filter((d) => existsSync(join(logs, d, "shop-e2e-ap-southeast-2.apply.log")));
       const log = readFileSync(join(logs, runs.sort().at(-1) ?? "", "shop-e2e-ap-southeast-2.apply.log"), "utf8");
@@ -757,7 +785,9 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         const detached = log.search(
           new RegExp(`aws_autoscaling_attachment\\.attach_port-${port}_[0-9A-F]{8}: Destruction complete`),
         );
-        const destroying = log.search(new RegExp(`aws_elb\\.balancers_port-${port}_[0-9A-F]{8}: Destroying`));
+        const destroying = log.search(
+          new RegExp(`aws_lb_target_group\\.balancers_targets-${port}_[0-9A-F]{8}: Destroying`),
+        );
         expect(detached).toBeGreaterThan(0);
         expect(destroying).toBeGreaterThan(detached);
       }
@@ -766,11 +796,11 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       const { AutoScalingGroups: groups = [] } = await regionClients(target, "ap-southeast-2").autoScaling.send(
         new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ["shop-e2e-ap-southeast-2"] }),
       );
-      expect([...(groups[0]?.LoadBalancerNames ?? [])].sort()).toEqual([
-        "shop-e2e-9000",
-        "shop-e2e-9001",
-        "shop-e2e-9002",
-      ]);
+      expect(groups[0]?.TargetGroupARNs).toHaveLength(3);
+      const { LoadBalancers: nlbs = [] } = await regionClients(target, "ap-southeast-2").elbv2.send(
+        new DescribeLoadBalancersV2Command({}),
+      );
+      expect(nlbs.map((lb) => lb.LoadBalancerName).sort()).toEqual(["shop-e2e-9000", "shop-e2e-9001", "shop-e2e-9002"]);
     });
   });
 
@@ -912,6 +942,10 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       const clients = regionClients(target, regionName);
       const lbs = await clients.elb.send(new DescribeLoadBalancersCommand({}));
       expect(lbs.LoadBalancerDescriptions ?? []).toEqual([]);
+      const nlbs = await clients.elbv2.send(new DescribeLoadBalancersV2Command({}));
+      expect(nlbs.LoadBalancers ?? []).toEqual([]);
+      const targets = await clients.elbv2.send(new DescribeTargetGroupsCommand({}));
+      expect(targets.TargetGroups ?? []).toEqual([]);
       const groups = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({}));
       expect(groups.AutoScalingGroups ?? []).toEqual([]);
       const sgs = await clients.ec2.send(new DescribeSecurityGroupsCommand({}));

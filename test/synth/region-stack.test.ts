@@ -338,6 +338,100 @@ describe("the instance role", () => {
   });
 });
 
+describe("network load balancers (loadBalancerType: network)", () => {
+  const json = regionJson(baseFleet({ loadBalancerType: "network", healthCheck: { path: "/healthz" } }));
+  const lbs = resourcesOf(json, "aws_lb");
+  const groups = resourcesOf(json, "aws_lb_target_group");
+  const listeners = resourcesOf(json, "aws_lb_listener");
+  const attachments = resourcesOf(json, "aws_autoscaling_attachment");
+  const ports = [9000, 9001, 9002];
+  const short = (name: string) => name.replace(/_[0-9A-F]{8}$/, "");
+
+  it("has one NLB, listener, target group and attachment per port, and no classic load balancer", () => {
+    expect(lbs.map(([name]) => short(name))).toEqual(ports.map((p) => `balancers_port-${p}`));
+    expect(groups.map(([name]) => short(name))).toEqual(ports.map((p) => `balancers_targets-${p}`));
+    expect(listeners.map(([name]) => short(name))).toEqual(ports.map((p) => `balancers_listener-${p}`));
+    expect(attachments.map(([name]) => short(name))).toEqual(ports.map((p) => `attach_port-${p}`));
+    expect(resourcesOf(json, "aws_elb")).toEqual([]);
+  });
+
+  it("makes each NLB internal, cross-zone, with the load balancer security group from its creation", () => {
+    for (const [, lb] of lbs) {
+      expect(lb).toMatchObject({
+        load_balancer_type: "network",
+        internal: true,
+        enable_cross_zone_load_balancing: true,
+      });
+      expect(lb.security_groups).toEqual([expect.stringMatching(/^\$\{aws_security_group\.security_load-balancers_/)]);
+    }
+  });
+
+  it("listens on 9000 and forwards each NLB to a target group of its own instance port, checked over HTTP on the path", () => {
+    listeners.forEach(([, listener], i) => {
+      expect(listener).toMatchObject({ port: 9000, protocol: "TCP" });
+      expect(referencedAddress(listener.load_balancer_arn, "arn")).toBe(`aws_lb.${defined(lbs[i], "an NLB")[0]}`);
+      const [action] = listener.default_action as { type: string; target_group_arn: string }[];
+      expect(action?.type).toBe("forward");
+      expect(referencedAddress(action?.target_group_arn, "arn")).toBe(
+        `aws_lb_target_group.${defined(groups[i], "a target group")[0]}`,
+      );
+    });
+    expect(groups.map(([, g]) => [g.port, g.protocol, g.target_type, g.deregistration_delay, g.health_check])).toEqual(
+      ports.map((port) => [
+        port,
+        "TCP",
+        "instance",
+        "300",
+        {
+          enabled: true,
+          port: "traffic-port",
+          protocol: "HTTP",
+          path: "/healthz",
+          matcher: "200",
+          timeout: 2,
+          interval: 20,
+          healthy_threshold: 3,
+          unhealthy_threshold: 5,
+        },
+      ]),
+    );
+  });
+
+  it("attaches each target group to the Auto Scaling group, and aliases each port's names at its NLB", () => {
+    attachments.forEach(([, attachment], i) => {
+      expect(referencedAddress(attachment.lb_target_group_arn, "arn")).toBe(
+        `aws_lb_target_group.${defined(groups[i], "a target group")[0]}`,
+      );
+      expect(attachment.elb).toBeUndefined();
+    });
+    const records = resourcesOf(json, "aws_route53_record").filter(([, r]) => r.latency_routing_policy === undefined);
+    for (const [, record] of records) {
+      expect((record.alias as { zone_id: string }).zone_id).toMatch(/^\$\{data\.aws_lb_hosted_zone_id\./);
+      expect((record.alias as { name: string }).name).toMatch(/^\$\{aws_lb\./);
+    }
+    expect(Object.values(json.data.aws_lb_hosted_zone_id ?? {}).map(body)).toEqual([{ load_balancer_type: "network" }]);
+  });
+
+  it("checks TCP when the fleet has no health path", () => {
+    const tcp = resourcesOf(regionJson(baseFleet({ loadBalancerType: "network" })), "aws_lb_target_group");
+    expect(tcp.map(([, g]) => (g.health_check as { protocol: string; path?: string }).protocol)).toEqual([
+      "TCP",
+      "TCP",
+      "TCP",
+    ]);
+    expect(tcp.map(([, g]) => (g.health_check as { path?: string }).path)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it("mixes types by region: each region has only its own kind", () => {
+    const { stacks } = synthFleet(
+      baseFleet({ regions: [{ region: "us-east-1" }, { region: "us-west-2", loadBalancerType: "network" }] }),
+    );
+    const [east, west] = stacks.regions.map(stackJson) as [StackJson, StackJson];
+    expect([resourcesOf(east, "aws_elb").length, resourcesOf(east, "aws_lb").length]).toEqual([3, 0]);
+    expect([resourcesOf(west, "aws_elb").length, resourcesOf(west, "aws_lb").length]).toEqual([0, 3]);
+  });
+});
+
 describe("network and DNS lookups", () => {
   it("uses the default VPC and its default subnets unless told otherwise", () => {
     const json = regionJson(baseFleet());

@@ -54,9 +54,10 @@ describe("real terraform validate", () => {
     }
   });
 
-  it("accepts a fleet that runs a release from a bucket the state stack creates, with Session Manager", () => {
+  it("accepts a fleet of network load balancers that runs a release from a bucket the state stack creates", () => {
     const config = baseFleet({
       releaseBucket: "acme-releases",
+      loadBalancerType: "network",
       healthCheck: { path: "/healthz" },
       app: { release: { bucket: "acme-releases", key: "releases/cloudrim/abc.tgz", sha256: "a".repeat(64) } },
       regions: [{ region: "us-east-1" }],

@@ -133,3 +133,47 @@ describe("launch template changes in the plan report", () => {
     expect(report(group(true))).not.toContain("launch template changes");
   });
 });
+
+describe("a change of load balancer type in the plan report", () => {
+  const elb = (port: number, actions: string[]): TerraformResourceChange => ({
+    address: `aws_elb.balancers_port-${port}_X`,
+    mode: "managed",
+    type: "aws_elb",
+    change: { actions, before: { name: `api-prod-${port}`, listener: [{ instance_port: port }] }, after: null },
+  });
+  const nlb = (port: number): TerraformResourceChange[] => [
+    {
+      address: `aws_lb.balancers_port-${port}_X`,
+      mode: "managed",
+      type: "aws_lb",
+      change: { actions: ["create"], before: null, after: { name: `api-prod-${port}`, load_balancer_type: "network" } },
+    },
+    {
+      address: `aws_lb_target_group.balancers_targets-${port}_X`,
+      mode: "managed",
+      type: "aws_lb_target_group",
+      change: { actions: ["create"], before: null, after: { name: `api-prod-${port}`, port } },
+    },
+  ];
+  const report = renderReport([
+    {
+      stack: "api-prod-eu-west-1",
+      status: "planned",
+      plan: { resource_changes: [elb(9000, ["delete"]), elb(9001, ["delete"]), ...nlb(9000), ...nlb(9001)] },
+    },
+  ]);
+
+  it("is a dangerous change: every load balancer of the region is replaced", () => {
+    expect(report).toContain(
+      "> - `api-prod-eu-west-1`: changes the load balancer type classic → network: every load balancer of the region is replaced (new DNS names behind every record)",
+    );
+    expect(report).toContain(
+      "> - `api-prod-eu-west-1`: `aws_elb.balancers_port-9000_X` (api-prod-9000) deletes a load balancer",
+    );
+  });
+
+  it("shows the type in the topology table, and the ports whichever kind carries them", () => {
+    expect(report).toContain("| load balancer type | classic | network | yes |");
+    expect(report).toContain("| instance ports | 9000-9001 | 9000-9001 |  |");
+  });
+});

@@ -227,9 +227,9 @@ describe("plan rules", () => {
   it("keeps the user data small whatever the process count: one run script serves every port", () => {
     const bytes = (processes: number) =>
       Buffer.byteLength(
-        planOrThrow(baseFleet({ processes, loadBalancerQuota: 100 })).regions[0]?.instance.userData ?? "",
+        planOrThrow(baseFleet({ processes, loadBalancerType: "network" })).regions[0]?.instance.userData ?? "",
       );
-    expect(bytes(100) - bytes(2)).toBeLessThan(100 * 6);
+    expect(bytes(50) - bytes(2)).toBeLessThan(48 * 6);
   });
 
   it("rejects a command so long that the user data exceeds EC2's 16 KiB, naming app.command", () => {
@@ -242,7 +242,7 @@ describe("plan rules", () => {
     const problem = theProblem(baseFleet({ service: "cloudrim", deployment: "very-long-deployment-name" }));
     expect(problem).toMatchObject({ path: "deployment", value: "very-long-deployment-name" });
     expect(problem.message).toMatch(
-      /load balancer name "cloudrim-very-long-deployment-name-9000" 39 characters long; classic load balancer names are at most 32/,
+      /load balancer name "cloudrim-very-long-deployment-name-9000" 39 characters long; load balancer and target group names are at most 32/,
     );
   });
 
@@ -288,6 +288,36 @@ describe("plan rules", () => {
     expect(theProblem(withRegions([{ region: "us-east-1", vpcId: "vpc-0123abcd", subnetTags: {} }]))).toMatchObject({
       path: "regions[0].subnetTags",
       message: expect.stringMatching(/must name at least one tag/),
+    });
+  });
+
+  it("uses each load balancer type's quota: 20 classic, 50 network, or what loadBalancerQuota says", () => {
+    const classic = theProblem(baseFleet({ processes: 21 }));
+    expect(classic).toMatchObject({ path: "processes", value: 21 });
+    expect(classic.message).toBe(
+      'in us-east-1, us-west-2: needs 21 classic load balancers (one per process) but the quota is 20; lower processes, pick a smaller instance type, use loadBalancerType "network" (quota 50), or raise loadBalancerQuota after AWS raises the account\'s quota',
+    );
+    expect(validateFleet(baseFleet({ processes: 21, loadBalancerType: "network" })).ok).toBe(true);
+    expect(
+      theProblem(
+        baseFleet({
+          regions: [{ region: "us-east-1", processes: 6, loadBalancerType: "network", loadBalancerQuota: 5 }],
+        }),
+      ).message,
+    ).toMatch(/^in us-east-1: needs 6 network load balancers \(one per process\) but the quota is 5; lower processes/);
+  });
+
+  it("refuses more load balancers than one Auto Scaling group takes (50), whatever the quota", () => {
+    const problems = problemsOf(baseFleet({ processes: 51, loadBalancerType: "network", loadBalancerQuota: 60 }));
+    expect(problems.map((p) => p.message)).toEqual([
+      "in us-east-1, us-west-2: needs 51 load balancers attached to one Auto Scaling group, which takes at most 50; lower processes",
+    ]);
+  });
+
+  it("refuses an unknown load balancer type, naming the field", () => {
+    expect(theProblem(baseFleet({ loadBalancerType: "application" as "network" }))).toMatchObject({
+      path: "loadBalancerType",
+      message: 'must be "classic" or "network"',
     });
   });
 
