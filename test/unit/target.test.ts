@@ -74,6 +74,7 @@ describe("provider and backend settings per target", () => {
         autoscaling: local.endpoint,
         ec2: local.endpoint,
         elb: local.endpoint,
+        elbv2: local.endpoint,
         iam: local.endpoint,
         route53: local.endpoint,
         s3: local.endpoint,
