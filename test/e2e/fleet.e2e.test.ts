@@ -101,6 +101,12 @@ const PLAIN_REGIONS: FleetConfig["regions"] = [
   { region: "eu-west-1" },
   { region: "ap-southeast-2", loadBalancerType: "network" },
 ];
+/** The regions as the reviewed change leaves them: us-east-1 grows to five ports with its first one weighted 3. */
+const REVIEWED_REGIONS: FleetConfig["regions"] = [
+  { region: "us-east-1", processes: 5, weights: [3, 1, 1, 1, 1] },
+  { region: "eu-west-1" },
+  { region: "ap-southeast-2", loadBalancerType: "network" },
+];
 
 function region(plan: FleetPlan, name: string): RegionPlan {
   const found = plan.regions.find((r) => r.region === name);
@@ -647,8 +653,16 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       );
       // Generated names (the launch template's name_prefix) carry a timestamp: no label.
       expect(report).toMatch(/`aws_launch_template\.service_launch-template_[0-9A-F]{8}`: update/);
-      // internal → public forces every existing load balancer to be replaced (ap-southeast-2 has five): first.
-      expect(report).toMatch(/^> \[!CAUTION\]\n> \*\*8 dangerous changes\*\*/m);
+      // internal → public forces every existing load balancer to be replaced (ap-southeast-2 has five, and each
+      // network load balancer's listener goes with it): first.
+      expect(report).toMatch(/^> \[!CAUTION\]\n> \*\*13 dangerous changes\*\*/m);
+      for (const port of [9000, 9001, 9002, 9003, 9004]) {
+        expect(report).toMatch(
+          new RegExp(
+            `> - \`shop-e2e-ap-southeast-2\`: \`aws_lb_listener\\.balancers_listener-${port}_[0-9A-F]{8}\` replaces a listener \\(forced by load_balancer_arn\\)`,
+          ),
+        );
+      }
       for (const [regionName, type, ports] of [
         ["eu-west-1", "aws_elb", [9000, 9001, 9002]],
         ["ap-southeast-2", "aws_lb", [9000, 9001, 9002, 9003, 9004]],
@@ -673,11 +687,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     /** The change under review: two more processes and a new weight in us-east-1. */
     const change = (overrides: Partial<FleetConfig> = {}) =>
       fleetConfig({
-        regions: [
-          { region: "us-east-1", processes: 5, weights: [3, 1, 1, 1, 1] },
-          { region: "eu-west-1" },
-          { region: "ap-southeast-2", loadBalancerType: "network" },
-        ],
+        regions: REVIEWED_REGIONS,
         ...overrides,
       });
 
@@ -846,11 +856,12 @@ describe("a production fleet file rehearsed on a local AWS", () => {
   });
 
   it("destroys one region's weighted and latency records and no other region's", async () => {
-    const { stacks } = await local.configure(fleetConfig());
+    // The fleet as deployed (the reviewed change), so the regions that stay are planned as they are.
+    const { stacks, plan: deployed } = await local.configure(fleetConfig({ regions: REVIEWED_REGIONS }));
     const sydney = stacks.filter((s) => s.name === "shop-e2e-ap-southeast-2");
     expect(failures(await destroyStacks(local.context(), sydney))).toEqual([]);
     for (const name of ["us-east-1", "eu-west-1"]) {
-      const r = region(plan, name);
+      const r = region(deployed, name);
       const observed = await observeRegion(target, r);
       expect(observed.records.filter((rec) => rec.name === r.regionalName).map((w) => w.setIdentifier)).toEqual(
         r.ports.map((p) => p.setIdentifier),
@@ -873,7 +884,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         regions: [
           { region: "us-east-1", processes: 5, weights: [4, 1, 1, 1, 1] },
           { region: "eu-west-1" },
-          { region: "ap-southeast-2" },
+          { region: "ap-southeast-2", loadBalancerType: "network" },
         ],
       }),
     );
