@@ -902,8 +902,12 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       timeout: 180_000,
     });
     let firstOutput = "";
+    let firstErrors = "";
     first.stdout.on("data", (chunk: Buffer) => {
       firstOutput += chunk.toString();
+    });
+    first.stderr.on("data", (chunk: Buffer) => {
+      firstErrors += chunk.toString();
     });
     const firstDone = new Promise<number>((resolve) => {
       first.once("exit", (code) => {
@@ -932,7 +936,9 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/Error acquiring the state lock/);
     } finally {
-      expect(await firstDone).toBe(0);
+      // With its output, so a failure of the apply that holds the lock says why.
+      const code = await firstDone;
+      expect({ code, errors: firstErrors, output: firstOutput.split("\n").slice(-20) }).toMatchObject({ code: 0 });
     }
     expect(firstOutput).toMatch(/Apply complete! Resources: 0 added, 1 changed, 0 destroyed/);
     const state = await s3.send(new GetObjectCommand({ Bucket: STATE, Key: stateKey("us-east-1") }));
