@@ -1,6 +1,6 @@
 import { App } from "cdktf";
 import { addFleet } from "./constructs/fleet";
-import { resolveFleet, substitutionLines } from "./lib/fleet-input";
+import { noticeLines, resolveFleet } from "./lib/fleet-input";
 
 /*
  * Entry point for `cdktf synth|diff|deploy`: read the target and the fleet definition, validate all of
@@ -14,7 +14,7 @@ function main(): number {
     console.error(fleet.message);
     return 1;
   }
-  for (const line of substitutionLines(fleet)) console.log(line);
+  for (const line of noticeLines(fleet)) console.log(line);
   const app = new App();
   addFleet(app, fleet.plan, fleet.target);
   app.synth();

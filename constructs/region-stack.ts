@@ -4,20 +4,25 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { PortPlan, RegionPlan } from "../lib/plan";
 import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/target";
+import { GROUP_METRICS, dashboardUrl, type PortMetricSource } from "../lib/monitoring";
+import { CpuScaling } from "./cpu-scaling";
 import { FleetDnsRecords } from "./dns-records";
 import { FleetNetwork } from "./network";
 import { InstanceRole } from "./instance-role";
+import { PortAlarms } from "./port-alarms";
 import { PortAttachments, type AttachedPort } from "./port-attachments";
 import { PortLoadBalancers } from "./port-load-balancers";
 import { PortNetworkLoadBalancers } from "./port-network-load-balancers";
 import { useS3StateBackend } from "./s3-state-backend";
+import { RegionDashboard } from "./region-dashboard";
 import { FleetSecurityGroups } from "./security-groups";
 import { ServiceGroup } from "./service-group";
 
 /**
  * One region of the fleet, created from its plan: network lookup, security groups, one load balancer
  * per port (classic, or network with a target group), the instance role, the Auto Scaling group with one
- * attachment per port, and the DNS records in front. Every per-port resource comes from
+ * attachment per port and a CPU target-tracking policy, the DNS records in front, and what an operator
+ * watches: an alarm per port, one for the region, and a dashboard. Every per-port resource comes from
  * `plan.ports`, so they agree by construction.
  */
 export class RegionStack extends TerraformStack {
@@ -27,6 +32,9 @@ export class RegionStack extends TerraformStack {
   readonly securityGroups: FleetSecurityGroups;
   readonly attachments: PortAttachments;
   readonly role: InstanceRole;
+  readonly scaling?: CpuScaling;
+  readonly alarms: PortAlarms;
+  readonly dashboard: RegionDashboard;
 
   constructor(scope: Construct, plan: RegionPlan, target: Target = { kind: "aws" }) {
     super(scope, plan.stackName);
@@ -50,13 +58,19 @@ export class RegionStack extends TerraformStack {
       healthCheck: plan.healthCheck,
     };
     // Each port's front door, whatever the type: the name clients resolve, and what the group attaches.
-    let fronts: { port: PortPlan; dnsName: string; attach: AttachedPort }[];
+    let fronts: { port: PortPlan; dnsName: string; attach: AttachedPort; metrics: PortMetricSource }[];
     if (plan.loadBalancerType === "network") {
       const nlbs = new PortNetworkLoadBalancers(this, "balancers", { ...balancing, vpcId: network.vpcId });
       fronts = nlbs.balanced.map(({ port, loadBalancer, targetGroup }) => ({
         port,
         dnsName: loadBalancer.dnsName,
         attach: { port: port.port, targetGroupArn: targetGroup.arn },
+        metrics: {
+          kind: "network",
+          port: port.port,
+          loadBalancer: loadBalancer.arnSuffix,
+          targetGroup: targetGroup.arnSuffix,
+        },
       }));
       this.loadBalancers = nlbs;
     } else {
@@ -65,6 +79,7 @@ export class RegionStack extends TerraformStack {
         port,
         dnsName: loadBalancer.dnsName,
         attach: { port: port.port, loadBalancerName: loadBalancer.name },
+        metrics: { kind: "classic", port: port.port, loadBalancerName: loadBalancer.name },
       }));
       this.loadBalancers = classic;
     }
@@ -89,7 +104,17 @@ export class RegionStack extends TerraformStack {
       instanceRefresh: plan.autoScaling.instanceRefresh,
       instanceTags: plan.tags,
       subnetChecks: network.subnetChecks,
+      groupMetrics: GROUP_METRICS,
+      scaledByPolicy: plan.scaling !== undefined,
     });
+    if (plan.scaling !== undefined) {
+      this.scaling = new CpuScaling(this, "scaling", {
+        groupName: this.service.group.name,
+        policyName: plan.scaling.policyName,
+        cpuTarget: plan.scaling.cpuTarget,
+        warmup: plan.scaling.warmup,
+      });
+    }
 
     this.attachments = new PortAttachments(this, "attach", {
       groupName: this.service.group.name,
@@ -109,6 +134,27 @@ export class RegionStack extends TerraformStack {
       publishAfter: [this.service.group, ...this.attachments.attachments],
     });
 
+    this.alarms = new PortAlarms(this, "alarms", {
+      ports: fronts.map(({ port, metrics }) => ({
+        source: metrics,
+        alarmName: port.alarmName,
+        aliasName: port.aliasName,
+      })),
+      regionAlarmName: plan.monitoring.regionAlarmName,
+      regionalName: plan.regionalName,
+      ...(plan.dns.globalName === undefined ? {} : { globalName: plan.dns.globalName }),
+      minutes: plan.monitoring.minutes,
+      ...(plan.monitoring.topicArn === undefined ? {} : { topicArn: plan.monitoring.topicArn }),
+    });
+    this.dashboard = new RegionDashboard(this, "monitoring", {
+      name: plan.monitoring.dashboardName,
+      region: plan.region,
+      groupName: this.service.group.name,
+      ...(plan.scaling === undefined ? {} : { cpuTarget: plan.scaling.cpuTarget }),
+      ports: fronts.map(({ metrics }) => metrics),
+      alarmArns: [...this.alarms.portAlarms.map((alarm) => alarm.arn), this.alarms.regionAlarm.arn],
+    });
+
     new TerraformOutput(this, "regional_name", { value: plan.regionalName });
     if (plan.dns.globalName !== undefined) new TerraformOutput(this, "global_name", { value: plan.dns.globalName });
     new TerraformOutput(this, "port_names", { value: plan.ports.map((p) => p.aliasName) });
@@ -116,5 +162,6 @@ export class RegionStack extends TerraformStack {
       value: Object.fromEntries(fronts.map(({ port, dnsName }) => [port.aliasName, dnsName])),
     });
     new TerraformOutput(this, "asg_name", { value: this.service.group.name });
+    new TerraformOutput(this, "dashboard_url", { value: dashboardUrl(plan.region, plan.monitoring.dashboardName) });
   }
 }

@@ -32,6 +32,13 @@ export interface ServiceGroupProps {
   readonly rootVolumeSize?: number;
   /** Tags the group copies onto the instances it launches. @default {} */
   readonly instanceTags?: Readonly<Record<string, string>>;
+  /** Group metrics the Auto Scaling group publishes each minute (for the dashboard). @default none */
+  readonly groupMetrics?: readonly string[];
+  /**
+   * A scaling policy owns the desired capacity: Terraform sets `capacity.desired` when it creates the group
+   * and leaves it to the policy afterwards (otherwise every apply would undo its work). @default false
+   */
+  readonly scaledByPolicy?: boolean;
   /**
    * Plan-time checks on the subnets the group and its load balancers share (one per zone; see
    * FleetNetwork): a failed check stops the whole plan, so one resource carries them. @default none
@@ -93,13 +100,20 @@ export class ServiceGroup extends Construct {
       ...((props.instanceRefresh ?? DEFAULTS.instanceRefresh)
         ? { instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } } }
         : {}),
+      ...((props.groupMetrics ?? []).length > 0
+        ? { enabledMetrics: [...(props.groupMetrics ?? [])], metricsGranularity: "1Minute" }
+        : {}),
       tag: [
         { key: "Name", value: props.name, propagateAtLaunch: true },
         ...Object.entries(props.instanceTags ?? {}).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       ],
       lifecycle: {
         // Each port's load balancer is attached by its own aws_autoscaling_attachment (PortAttachments).
-        ignoreChanges: ["load_balancers", "target_group_arns"],
+        ignoreChanges: [
+          "load_balancers",
+          "target_group_arns",
+          ...((props.scaledByPolicy ?? false) ? ["desired_capacity"] : []),
+        ],
         ...((props.subnetChecks ?? []).length > 0 ? { precondition: [...(props.subnetChecks ?? [])] } : {}),
       },
     });

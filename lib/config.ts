@@ -14,6 +14,8 @@ const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const S3_BUCKET = /^(?!\d+\.\d+\.\d+\.\d+$)(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** `arn:aws:sns:us-east-1:123456789012:on-call` (also the aws-cn and aws-us-gov partitions). */
+export const SNS_TOPIC_ARN = /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
 const label = (what: string) =>
   z.string({ error: `must be a string (${what})` }).regex(DNS_LABEL, {
@@ -92,6 +94,46 @@ const overridable = {
   loadBalancerType: z.enum(["classic", "network"], { error: 'must be "classic" or "network"' }).optional(),
   /** Load balancers this deployment may use in a region. @default AWS's default quota: 20 classic, 50 network */
   loadBalancerQuota: positiveInt("load balancers per region").optional(),
+  /**
+   * Target tracking on the group's average CPU: the group adds instances above the target and removes
+   * them below it, within capacity.min and capacity.max; false for a fixed size. @default {cpuTarget: 60}
+   */
+  scaling: z
+    .union(
+      [
+        z.literal(false),
+        z.strictObject({
+          /** Average CPU percent the group keeps to. @default 60 */
+          cpuTarget: z
+            .number({ error: "must be a number (percent of CPU, 10-90)" })
+            .min(10, { error: "must be at least 10 percent: lower targets keep instances idle" })
+            .max(90, {
+              error: "must be at most 90 percent: higher targets leave no headroom while new instances warm up",
+            })
+            .default(DEFAULTS.scaling.cpuTarget),
+        }),
+      ],
+      { error: 'must be {"cpuTarget": 10-90} or false for a fixed-size group' },
+    )
+    .optional(),
+  /**
+   * The per-port and per-region alarms: how long a port may have no healthy instance before its alarm
+   * fires, and an SNS topic (in the same region) to notify. A region's entry overrides the fleet's field
+   * by field. @default {minutes: 3}, no topic
+   */
+  alarms: z
+    .strictObject({
+      /** Minutes without a healthy instance before a port's alarm fires. @default 3 */
+      minutes: positiveInt("minutes, 1-60").max(60, { error: "must be at most 60 minutes" }).optional(),
+      /** An existing SNS topic in the region the alarms are in: it receives ALARM and OK. @default none */
+      topicArn: z
+        .string({ error: "must be a string" })
+        .regex(SNS_TOPIC_ARN, {
+          error: 'must be an SNS topic ARN such as "arn:aws:sns:us-east-1:123456789012:on-call"',
+        })
+        .optional(),
+    })
+    .optional(),
   /**
    * With `vpcId` and no `subnetIds`: use the VPC's subnets that carry every one of these tags, e.g.
    * `{"Tier": "private"}`; they must be one per availability zone. @default every subnet of the VPC
@@ -282,3 +324,5 @@ export type AmiSelector = z.output<typeof ami>;
 export type Capacity = z.output<typeof capacity>;
 export type HealthCheck = ParsedFleetConfig["healthCheck"];
 export type OverridableKey = keyof typeof overridable;
+export type ScalingConfig = z.output<typeof overridable.scaling>;
+export type AlarmsConfig = z.output<typeof overridable.alarms>;

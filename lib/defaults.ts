@@ -23,4 +23,8 @@ export const DEFAULTS = {
   stateKeyPrefix: "cloudrim",
   ssm: true,
   rootVolumeSize: 16,
+  /** Target tracking on average CPU: with n+1 busy processes per instance, CPU is what saturates first. */
+  scaling: { cpuTarget: 60 },
+  /** Minutes a port may have no healthy instance before its alarm fires. */
+  alarms: { minutes: 3 },
 } as const;

@@ -2,7 +2,7 @@ import { loadFleetInput } from "./load-config";
 import type { FleetPlan } from "./plan";
 import { adaptToTarget, formatSubstitution, type Substitution } from "./rehearsal";
 import { targetFromEnv, type Target } from "./target";
-import { formatProblems, validateFleet } from "./validate";
+import { formatProblems, formatWarning, validateFleet, type Problem } from "./validate";
 
 export type ResolvedFleet =
   | {
@@ -12,6 +12,8 @@ export type ResolvedFleet =
       readonly plan: FleetPlan;
       /** What the local target changed to make the fleet apply on the emulator (none on AWS). */
       readonly substitutions: readonly Substitution[];
+      /** Valid settings that will not do what they suggest. */
+      readonly warnings: readonly Problem[];
       readonly source: string;
     }
   | { readonly ok: false; readonly message: string };
@@ -28,10 +30,13 @@ export function resolveFleet(env: NodeJS.ProcessEnv, cwd: string): ResolvedFleet
   const validation = validateFleet(loaded.input);
   if (!validation.ok) return { ok: false, message: `${loaded.source}: ${formatProblems(validation.problems)}` };
   const adapted = adaptToTarget(validation.plan, target.target);
-  return { ok: true, target: target.target, source: loaded.source, ...adapted };
+  return { ok: true, target: target.target, source: loaded.source, warnings: validation.warnings, ...adapted };
 }
 
-/** The substitution lines, one each, for a command to print once. */
-export function substitutionLines(fleet: { readonly substitutions: readonly Substitution[] }): string[] {
-  return fleet.substitutions.map(formatSubstitution);
+/** What a command prints once before it starts: the fleet's warnings, then the local target's substitutions. */
+export function noticeLines(fleet: {
+  readonly warnings: readonly Problem[];
+  readonly substitutions: readonly Substitution[];
+}): string[] {
+  return [...fleet.warnings.map(formatWarning), ...fleet.substitutions.map(formatSubstitution)];
 }

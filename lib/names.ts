@@ -70,3 +70,18 @@ export function runitServiceName(service: string, port: number): string {
 export function autoScalingGroupName(fleet: FleetIdentity, region: string): string {
   return regionStackName(fleet, region);
 }
+
+/** `cloudrim-prod-us-east-1-9001-no-healthy-instances`: the alarm of one port's load balancer. */
+export function portAlarmName(regionStack: string, port: number): string {
+  return `${regionStack}-${port}-no-healthy-instances`;
+}
+
+/** `cloudrim-prod-us-east-1-all-ports-down`: the region's alarm, when no port has a healthy instance. */
+export function regionAlarmName(regionStack: string): string {
+  return `${regionStack}-all-ports-down`;
+}
+
+/** `cloudrim-prod-us-east-1-cpu`: the group's target tracking policy (the target can change in place). */
+export function scalingPolicyName(regionStack: string): string {
+  return `${regionStack}-cpu`;
+}

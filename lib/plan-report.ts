@@ -55,6 +55,11 @@ export interface Topology {
   readonly globalNames: readonly string[];
   /** `classic` and/or `network`: the kind of the per-port load balancers. */
   readonly loadBalancerTypes: readonly string[];
+  /** `CPU 60%`: the group's target-tracking policies. */
+  readonly scaling: readonly string[];
+  /** Per-port and per-region alarms. */
+  readonly alarms: { readonly ports: number; readonly regions: number };
+  readonly dashboards: readonly string[];
 }
 
 export interface StackSummary {
@@ -140,6 +145,9 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
   const memberKinds = new Set<string>();
   const globalNames: string[] = [];
   const types = new Set<string>();
+  const scaling: string[] = [];
+  const alarms = { ports: 0, regions: 0 };
+  const dashboards: string[] = [];
   for (const rc of plan.resource_changes ?? []) {
     if (rc.mode !== "managed") continue;
     const state = record(rc.change[side]);
@@ -155,6 +163,15 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
       types.add(typeof state.load_balancer_type === "string" ? state.load_balancer_type : "network");
     }
     if (rc.type === "aws_lb_target_group" && typeof state.port === "number") ports.push(state.port);
+    if (rc.type === "aws_autoscaling_policy") {
+      const target = first(state.target_tracking_configuration)?.target_value;
+      scaling.push(typeof target === "number" ? `CPU ${target}%` : String(state.policy_type));
+    }
+    if (rc.type === "aws_cloudwatch_metric_alarm") alarms.ports += 1;
+    if (rc.type === "aws_cloudwatch_composite_alarm") alarms.regions += 1;
+    if (rc.type === "aws_cloudwatch_dashboard" && typeof state.dashboard_name === "string") {
+      dashboards.push(state.dashboard_name);
+    }
     if (rc.type === "aws_route53_record" && typeof state.set_identifier === "string") {
       const weight = first(state.weighted_routing_policy)?.weight;
       if (typeof weight === "number") {
@@ -172,6 +189,9 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
     memberKinds: [...memberKinds].sort(),
     globalNames: globalNames.sort(),
     loadBalancerTypes: [...types].sort(),
+    scaling: scaling.sort(),
+    alarms,
+    dashboards: dashboards.sort(),
   };
 }
 
@@ -245,7 +265,12 @@ function formatWeights(weights: Readonly<Record<string, number>>): string {
 function topologyTable(summary: StackSummary): string[] {
   const { before, after } = summary;
   const empty = (t: Topology) =>
-    t.loadBalancers.length === 0 && Object.keys(t.weights).length === 0 && t.globalNames.length === 0;
+    t.loadBalancers.length === 0 &&
+    Object.keys(t.weights).length === 0 &&
+    t.globalNames.length === 0 &&
+    t.scaling.length === 0 &&
+    t.alarms.ports + t.alarms.regions === 0 &&
+    t.dashboards.length === 0;
   if (empty(before) && empty(after)) return [];
   const row = (what: string, b: string, a: string) => `| ${what} | ${b} | ${a} | ${b === a ? "" : "yes"} |`;
   return [
@@ -257,8 +282,17 @@ function topologyTable(summary: StackSummary): string[] {
     row("weighted records", members(before), members(after)),
     row("weights", formatWeights(before.weights), formatWeights(after.weights)),
     row("global name", list(before.globalNames), list(after.globalNames)),
+    row("scaling", list(before.scaling), list(after.scaling)),
+    row("alarms", alarmCount(before), alarmCount(after)),
+    row("dashboard", list(before.dashboards), list(after.dashboards)),
     "",
   ];
+}
+
+/** `6 (5 per port, 1 all-ports)`. */
+function alarmCount(topology: Topology): string {
+  const { ports, regions } = topology.alarms;
+  return ports + regions === 0 ? "none" : `${ports + regions} (${ports} per port, ${regions} all-ports)`;
 }
 
 /** `3`, or `3 (CNAME)` / `3 (alias A)` once the kind of member is known. */

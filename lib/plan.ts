@@ -6,7 +6,15 @@ import {
   type CpuArchitecture,
   type LoadBalancerType,
 } from "./aws-facts";
-import type { AmiSelector, Capacity, HealthCheck, OverridableKey, ParsedFleetConfig } from "./config";
+import type {
+  AlarmsConfig,
+  AmiSelector,
+  Capacity,
+  HealthCheck,
+  OverridableKey,
+  ParsedFleetConfig,
+  ScalingConfig,
+} from "./config";
 import { DEFAULTS } from "./defaults";
 import {
   aliasRecordName,
@@ -15,6 +23,9 @@ import {
   regionalRecordName,
   dnsStackName,
   globalRecordName,
+  portAlarmName,
+  regionAlarmName,
+  scalingPolicyName,
   type FleetIdentity,
   regionStackName,
   runitServiceName,
@@ -42,6 +53,8 @@ export interface PortPlan {
   readonly setIdentifier: string;
   readonly weight: number;
   readonly runitService: string;
+  /** The CloudWatch alarm that fires when this port's load balancer has no healthy instance. */
+  readonly alarmName: string;
 }
 
 export interface PortRange {
@@ -106,8 +119,30 @@ export interface RegionPlan {
     readonly healthCheckGracePeriod: number;
     readonly instanceRefresh: boolean;
   };
+  /** Target tracking on the group's average CPU; none for a fixed-size group (`scaling: false`). */
+  readonly scaling?: ScalingPlan;
+  readonly monitoring: MonitoringPlan;
   readonly state: { readonly bucket: string; readonly region: string; readonly key: string };
   readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface ScalingPlan {
+  readonly policyName: string;
+  /** Average CPU percent the group keeps to. */
+  readonly cpuTarget: number;
+  /** Seconds before a new instance's CPU counts toward the average: the health-check grace period. */
+  readonly warmup: number;
+}
+
+/** The region's alarms (one per port, named in `ports`, and one for all of them) and its dashboard. */
+export interface MonitoringPlan {
+  /** Minutes a port may have no healthy instance before its alarm fires. */
+  readonly minutes: number;
+  /** The SNS topic that receives ALARM and OK; none: the alarms only show in the console. */
+  readonly topicArn?: string;
+  readonly regionAlarmName: string;
+  /** The region stack's name. */
+  readonly dashboardName: string;
 }
 
 /** The role every instance of a region runs with: S3 only for its one release object, SSM when asked. */
@@ -186,6 +221,8 @@ export function resolveSettings(config: ParsedFleetConfig, regionIndex: number):
     loadBalancerQuota: pick("loadBalancerQuota"),
     loadBalancerType: pick("loadBalancerType"),
     subnetTags: pick("subnetTags"),
+    scaling: pick("scaling"),
+    alarms: pick("alarms"),
   };
 }
 
@@ -217,13 +254,14 @@ export function planAmi(selector: AmiSelector | undefined, arch: CpuArchitecture
 }
 
 export function planPorts(
-  identity: { service: string; deployment: string },
+  identity: FleetIdentity,
   region: string,
   domain: string,
   basePort: number,
   processes: number,
   weights: readonly number[],
 ): PortPlan[] {
+  const stack = regionStackName(identity, region);
   return portList(basePort, processes).map((port, index) => ({
     index,
     port,
@@ -232,6 +270,7 @@ export function planPorts(
     setIdentifier: setIdentifier(region, port),
     weight: weights[index] ?? DEFAULTS.weight,
     runitService: runitServiceName(identity.service, port),
+    alarmName: portAlarmName(stack, port),
   }));
 }
 
@@ -306,12 +345,41 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
       healthCheckGracePeriod: config.healthCheckGracePeriod,
       instanceRefresh: config.instanceRefresh,
     },
+    ...planScaling(settings.scaling.value, stackName, config.healthCheckGracePeriod),
+    monitoring: planMonitoring(config.alarms, entry.alarms, stackName),
     state: {
       bucket: config.state.bucket,
       region: config.state.region,
       key: stateKey(config.state.keyPrefix, config, entry.region),
     },
     tags: { Service: config.service, Deployment: config.deployment, ...config.tags },
+  };
+}
+
+/** Target tracking unless `scaling` is false; new instances warm up for the health-check grace period. */
+export function planScaling(
+  scaling: ScalingConfig,
+  regionStack: string,
+  healthCheckGracePeriod: number,
+): { scaling?: ScalingPlan } {
+  if (scaling === false) return {};
+  return {
+    scaling: {
+      policyName: scalingPolicyName(regionStack),
+      cpuTarget: scaling?.cpuTarget ?? DEFAULTS.scaling.cpuTarget,
+      warmup: healthCheckGracePeriod,
+    },
+  };
+}
+
+/** The fleet's alarm settings with the region's entry laid over them, field by field. */
+export function planMonitoring(fleet: AlarmsConfig, region: AlarmsConfig, regionStack: string): MonitoringPlan {
+  const topicArn = region?.topicArn ?? fleet?.topicArn;
+  return {
+    minutes: region?.minutes ?? fleet?.minutes ?? DEFAULTS.alarms.minutes,
+    ...(topicArn === undefined ? {} : { topicArn }),
+    regionAlarmName: regionAlarmName(regionStack),
+    dashboardName: regionStack,
   };
 }
 

@@ -26,7 +26,17 @@ export const ENDPOINT_ENV = "CLOUDRIM_LOCAL_ENDPOINT";
 export const DEFAULT_LOCAL_ENDPOINT = "http://127.0.0.1:5055";
 
 /** Every AWS API the stacks call; each must be pointed at the emulator. */
-export const LOCAL_SERVICES = ["autoscaling", "ec2", "elb", "elbv2", "iam", "route53", "s3", "sts"] as const;
+export const LOCAL_SERVICES = [
+  "autoscaling",
+  "cloudwatch",
+  "ec2",
+  "elb",
+  "elbv2",
+  "iam",
+  "route53",
+  "s3",
+  "sts",
+] as const;
 
 /** Emulators accept any credentials; these make the SDKs sign requests without looking further. */
 const LOCAL_CREDENTIALS = { accessKey: "test", secretKey: "test" } as const;

@@ -19,6 +19,10 @@ export interface TerraformError {
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 
 /** Terraform's first `Error:` block in some output (with or without its box-drawing margin). */
+/** How make demo starts the local AWS, for a user who starts their own. */
+export const LOCAL_AWS_COMMAND =
+  "MOTO_IAM_LOAD_MANAGED_POLICIES=true python3 scripts/moto_server.py -H 127.0.0.1 -p 5055";
+
 export function firstError(output: string): TerraformError | undefined {
   const lines = output
     .replace(ANSI, "")
@@ -127,7 +131,7 @@ export function explainTerraformError(error: TerraformError, plan: FleetPlan, st
     return `state.bucket: "${plan.state.bucket}" refuses these credentials (403): it belongs to another account, or your role lacks access to it`;
   }
   if (/AmazonSSMManagedInstanceCore does not exist or is not attachable/.test(summary)) {
-    return "ssm: the local AWS was started without AWS's managed policies; start moto_server with MOTO_IAM_LOAD_MANAGED_POLICIES=true (make demo and the tests do), or set ssm: false";
+    return `ssm: the local AWS was started without AWS's managed policies; start it as make demo does (${LOCAL_AWS_COMMAND}), or set ssm: false`;
   }
   if (/Error acquiring the state lock/.test(summary)) {
     return "another run holds this stack's state lock: wait for it to finish, or, if it died, `terraform force-unlock <ID>` in the stack's directory (the ID is in the log)";

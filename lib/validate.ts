@@ -11,7 +11,13 @@ export interface Problem {
 }
 
 export type Validation =
-  | { readonly ok: true; readonly config: ParsedFleetConfig; readonly plan: FleetPlan }
+  | {
+      readonly ok: true;
+      readonly config: ParsedFleetConfig;
+      readonly plan: FleetPlan;
+      /** Settings that are valid but will not do what they suggest; printed, never fatal. */
+      readonly warnings: readonly Problem[];
+    }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
 export class FleetConfigError extends Error {
@@ -30,7 +36,9 @@ export function validateFleet(input: unknown): Validation {
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(problemFromIssue) };
   const plan = planFleet(parsed.data);
   const problems = mergeRegions(checkPlan(parsed.data, plan));
-  return problems.length === 0 ? { ok: true, config: parsed.data, plan } : { ok: false, problems };
+  return problems.length === 0
+    ? { ok: true, config: parsed.data, plan, warnings: mergeRegions(warningsOf(parsed.data, plan)) }
+    : { ok: false, problems };
 }
 
 /** Like {@link validateFleet}, but throws a {@link FleetConfigError} listing every problem. */
@@ -43,6 +51,11 @@ export function planOrThrow(input: unknown): FleetPlan {
 export function formatProblems(problems: readonly Problem[], subject = "fleet config"): string {
   const lines = problems.map((p) => `  - ${formatProblem(p)}`);
   return [`${subject} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:`, ...lines].join("\n");
+}
+
+/** `warning: capacity: got …; …`: a line a command prints once, before it starts. */
+export function formatWarning(warning: Problem): string {
+  return `warning: ${formatProblem(warning)}`;
 }
 
 export function formatProblem(problem: Problem): string {
@@ -329,7 +342,35 @@ function checkRegion(
       `makes the user data ${userDataBytes} bytes, over EC2's ${USER_DATA_MAX_BYTES}; shorten app.command (put a long command line in a script in the release)`,
     );
   }
+
+  const topicArn = region.monitoring.topicArn;
+  const topicRegion = topicArn?.split(":")[3];
+  if (topicArn !== undefined && topicRegion !== region.region) {
+    const path = entry?.alarms?.topicArn === undefined ? "alarms.topicArn" : `regions[${index}].alarms.topicArn`;
+    addRegional(
+      path,
+      topicArn,
+      `is a topic in ${topicRegion ?? "no region"}, and CloudWatch alarms notify topics in their own region only; set regions[${index}].alarms.topicArn to a topic in ${region.region}`,
+    );
+  }
   return problems;
+}
+
+/** What is valid but cannot work as written: scaling a group whose size is fixed. */
+function warningsOf(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] {
+  return plan.regions.flatMap((region, index): RegionProblem[] => {
+    const { min, max } = region.autoScaling.capacity;
+    if (region.scaling === undefined || min !== max) return [];
+    const { capacity } = resolveSettings(config, index);
+    return [
+      {
+        path: capacity.path,
+        value: capacity.value ?? region.autoScaling.capacity,
+        message: `has min = max = ${min}, so target tracking (CPU ${region.scaling.cpuTarget}%) cannot add or remove instances; raise capacity.max to let it scale, or set scaling: false for a fixed size`,
+        region: region.region,
+      },
+    ];
+  });
 }
 
 function defaultCount(instanceType: string): number | undefined {

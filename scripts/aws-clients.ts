@@ -1,4 +1,5 @@
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -34,6 +35,7 @@ export interface RegionClients {
   readonly elb: ElasticLoadBalancingClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly autoScaling: AutoScalingClient;
+  readonly cloudWatch: CloudWatchClient;
   readonly route53: Route53Client;
   readonly ec2: EC2Client;
   readonly s3: S3Client;
@@ -46,6 +48,7 @@ export function regionClients(target: Target, region: string): RegionClients {
     elb: new ElasticLoadBalancingClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     autoScaling: new AutoScalingClient(config),
+    cloudWatch: new CloudWatchClient(config),
     route53: new Route53Client(config),
     ec2: new EC2Client(config),
     s3: new S3Client(config),

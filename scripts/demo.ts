@@ -10,7 +10,7 @@ import { counts, changesOf } from "../lib/plan-report";
 import { progressPrinter, runMain, UserFacingError } from "./console";
 import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "./local-setup";
 import { outcomeReport, synthesize } from "./fleet-ops";
-import { LocalAwsError, probeEndpoint, startMoto } from "./local-aws";
+import { hasFleetFixes, LocalAwsError, plainMotoMessage, probeEndpoint, startMoto } from "./local-aws";
 import { planStacks } from "./plan-stacks";
 import { deployStacks } from "./stack-runs";
 import { formatRegion, observeRegion } from "./summary";
@@ -23,6 +23,7 @@ async function main(): Promise<number> {
 
   const state = await probeEndpoint(endpoint);
   if (state === "moto") {
+    if (!(await hasFleetFixes(endpoint))) throw new UserFacingError(plainMotoMessage(endpoint));
     progress(`using the local AWS already running at ${endpoint}`);
   } else {
     progress(`starting the local AWS (moto_server) at ${endpoint}`);

@@ -17,15 +17,16 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { resolveFleet, substitutionLines } from "../lib/fleet-input";
+import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import type { FleetPlan, StatePlan } from "../lib/plan";
 import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
 import { changesOf, renderReport } from "../lib/plan-report";
 import { selectStacks } from "../lib/stack-selection";
+import { LOCAL_AWS_COMMAND } from "../lib/terraform-errors";
 import { terraformEnv } from "../lib/terraform-env";
 import { progressPrinter, runMain, UserFacingError } from "./console";
 import { fleetContext, outcomeReport, PROJECT, synthesize, type FleetContext, type StackOutcome } from "./fleet-ops";
-import { probeEndpoint } from "./local-aws";
+import { hasFleetFixes, plainMotoMessage, probeEndpoint } from "./local-aws";
 import { planStacks } from "./plan-stacks";
 import { loadPlanSet, planMap, selectedPlans } from "./plan-sets";
 import { applySavedPlans, deployStacks } from "./stack-runs";
@@ -54,8 +55,11 @@ export async function checkBeforeDeploy(ctx: FleetContext, selected: readonly st
   const { target, plan } = ctx;
   if (target.kind === "local" && (await probeEndpoint(target.endpoint)) !== "moto") {
     throw new UserFacingError(
-      `no local AWS answers at ${target.endpoint}: start one with \`make demo\`, or run moto_server -H 127.0.0.1 -p <port> and set CLOUDRIM_LOCAL_ENDPOINT`,
+      `no local AWS answers at ${target.endpoint}: start one with \`make demo\`, or run \`${LOCAL_AWS_COMMAND}\` (another port: set CLOUDRIM_LOCAL_ENDPOINT)`,
     );
+  }
+  if (target.kind === "local" && !(await hasFleetFixes(target.endpoint))) {
+    throw new UserFacingError(plainMotoMessage(target.endpoint));
   }
   const status = await stateBucketStatus(target, plan.state);
   if (status.kind === "forbidden") throw new UserFacingError(forbiddenBucketMessage(plan.state));
@@ -147,7 +151,7 @@ async function main(): Promise<number> {
   const fleet = resolveFleet(env, process.cwd());
   if (!fleet.ok) throw new UserFacingError(fleet.message);
   const progress = progressPrinter("deploy");
-  for (const line of substitutionLines(fleet)) progress(line);
+  for (const line of noticeLines(fleet)) progress(line);
   const ctx = fleetContext({
     env,
     outdir: resolve(values.outdir),

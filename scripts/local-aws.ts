@@ -1,7 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
+import { join } from "node:path";
 import { get } from "node:http";
 import { connect } from "node:net";
+import { CloudWatchClient, DeleteAlarmsCommand, PutCompositeAlarmCommand } from "@aws-sdk/client-cloudwatch";
+import { LOCAL_AWS_COMMAND } from "../lib/terraform-errors";
+import { clientConfig } from "./aws-clients";
 import { endpointPort } from "../lib/target";
 
 /** What answers on the local AWS endpoint. */
@@ -49,12 +53,46 @@ export async function probeEndpoint(endpoint: string): Promise<EndpointState> {
   }
 }
 
+/** moto with the fixes our stacks need (scripts/moto_server.py), run by the Python that has moto. */
+const MOTO_LAUNCHER = join(__dirname, "moto_server.py");
+
+const PROBE_ALARM = "cloudrim-local-aws-probe";
+
+/**
+ * Whether the moto on the endpoint has scripts/moto_server.py's fixes: a plain moto_server answers
+ * PutCompositeAlarm with "not implemented", and the AWS provider retries that for many minutes. Creates
+ * and deletes one composite alarm.
+ */
+export async function hasFleetFixes(endpoint: string): Promise<boolean> {
+  const cloudWatch = new CloudWatchClient({
+    ...clientConfig({ kind: "local", endpoint }, "us-east-1"),
+    maxAttempts: 1,
+  });
+  try {
+    await cloudWatch.send(new PutCompositeAlarmCommand({ AlarmName: PROBE_ALARM, AlarmRule: "FALSE" }));
+    await cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [PROBE_ALARM] }));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    cloudWatch.destroy();
+  }
+}
+
+/** The refusal for a local AWS that lacks the fixes. */
+export function plainMotoMessage(endpoint: string): string {
+  return (
+    `the local AWS at ${endpoint} is a plain moto_server, without the fixes the fleet's alarms and scaling policy need ` +
+    `(scripts/moto_server.py; docs/local-aws.md): stop it and run \`make demo\`, or start it with \`${LOCAL_AWS_COMMAND}\``
+  );
+}
+
 export function motoServerInstalled(): boolean {
-  return spawnSync("moto_server", ["--help"], { stdio: "ignore" }).status === 0;
+  return spawnSync("python3", ["-c", "import moto.server"], { stdio: "ignore" }).status === 0;
 }
 
 /**
- * Starts moto_server on the endpoint's loopback port. `detached` keeps it running after this process
+ * Starts moto_server (with scripts/moto_server.py's fixes) on the endpoint's loopback port. `detached` keeps it running after this process
  * exits (the demo; `teardown` stops it); tests keep it attached and kill it themselves.
  */
 export async function startMoto(endpoint: string, logFile: string, detached: boolean): Promise<ChildProcess> {
@@ -70,7 +108,7 @@ export async function startMoto(endpoint: string, logFile: string, detached: boo
     );
   }
   const log = openSync(logFile, "a");
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(endpointPort(endpoint))], {
+  const child = spawn("python3", [MOTO_LAUNCHER, "-H", "127.0.0.1", "-p", String(endpointPort(endpoint))], {
     // AWS's managed policies (Session Manager's, for the instance role) exist only when moto loads them.
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
     detached,

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { resolveFleet, substitutionLines } from "../lib/fleet-input";
+import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import type { FleetPlan } from "../lib/plan";
 import { terraformEnv } from "../lib/terraform-env";
 import { UserFacingError } from "./console";
@@ -29,7 +29,7 @@ export function localFleet(progress: (line: string) => void): LocalFleet {
   const fleet = resolveFleet(env, process.cwd());
   if (!fleet.ok) throw new UserFacingError(fleet.message);
   if (fleet.target.kind !== "local") throw new UserFacingError("internal: expected the local target");
-  for (const line of substitutionLines(fleet)) progress(line);
+  for (const line of noticeLines(fleet)) progress(line);
   mkdirSync(LOCAL_DIR, { recursive: true });
   const context = fleetContext({
     env,

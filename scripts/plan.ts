@@ -12,7 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { resolveFleet, substitutionLines } from "../lib/fleet-input";
+import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
 import { exitCodeOf, renderReport } from "../lib/plan-report";
 import { selectStacks } from "../lib/stack-selection";
@@ -60,7 +60,7 @@ async function main(): Promise<number> {
   const fleet = resolveFleet(env, process.cwd());
   if (!fleet.ok) throw new UserFacingError(fleet.message);
   const progress = (line: string) => process.stderr.write(`plan: ${line}\n`);
-  for (const line of substitutionLines(fleet)) progress(line);
+  for (const line of noticeLines(fleet)) progress(line);
   const ctx = fleetContext({
     env,
     outdir: options.outdir,

@@ -3,7 +3,8 @@
  * for a human: the regional name and its weighted records, each per-port name → load balancer →
  * instance port, the health checks, the Auto Scaling group and its instances, and where the state lives.
  */
-import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeAutoScalingGroupsCommand, DescribePoliciesCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeAlarmsCommand, GetDashboardCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
@@ -53,7 +54,33 @@ export interface ObservedRegion {
     readonly targetGroupArns: readonly string[];
     readonly instances: readonly { readonly id: string; readonly state: string }[];
   };
+  readonly monitoring: ObservedMonitoring;
   readonly state: { readonly location: string; readonly exists: boolean };
+}
+
+export interface ObservedMonitoring {
+  /** The group's scaling policies. */
+  readonly policies: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly cpuTarget?: number;
+    readonly warmup?: number;
+  }[];
+  /** The region's alarms (the plan's names), in port order then the region's. */
+  readonly alarms: readonly {
+    readonly name: string;
+    readonly state: string;
+    readonly metric?: string;
+    readonly dimensions?: Readonly<Record<string, string>>;
+    readonly minutes?: number;
+    readonly rule?: string;
+    readonly actions: readonly string[];
+  }[];
+  /** The dashboard's widgets, by title; none when it does not exist. */
+  readonly dashboard?: {
+    readonly name: string;
+    readonly widgets: readonly { readonly title: string; readonly dimensions: readonly string[] }[];
+  };
 }
 
 const trimDot = (name: string) => name.replace(/\.$/, "");
@@ -96,6 +123,7 @@ export async function observeRegion(target: Target, plan: RegionPlan): Promise<O
     new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [plan.autoScaling.name] }),
   );
   const group = groups.AutoScalingGroups?.[0];
+  const monitoring = await observeMonitoring(clients, plan);
   const stateExists = await regionClients(target, plan.state.region)
     .s3.send(new HeadObjectCommand({ Bucket: plan.state.bucket, Key: plan.state.key }))
     .then(
@@ -119,8 +147,72 @@ export async function observeRegion(target: Target, plan: RegionPlan): Promise<O
             instances: (group.Instances ?? []).map((i) => ({ id: i.InstanceId ?? "", state: i.LifecycleState ?? "" })),
           },
         }),
+    monitoring,
     state: { location: `s3://${plan.state.bucket}/${plan.state.key}`, exists: stateExists },
   };
+}
+
+/** The group's policies, the plan's alarms and the region's dashboard, as CloudWatch and Auto Scaling describe them. */
+async function observeMonitoring(clients: RegionClients, plan: RegionPlan): Promise<ObservedMonitoring> {
+  const policies = await clients.autoScaling.send(
+    new DescribePoliciesCommand({ AutoScalingGroupName: plan.autoScaling.name }),
+  );
+  const names = [...plan.ports.map((p) => p.alarmName), plan.monitoring.regionAlarmName];
+  const described = await clients.cloudWatch.send(
+    new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
+  );
+  const alarms = [
+    ...(described.MetricAlarms ?? []).map((a) => ({
+      name: a.AlarmName ?? "",
+      state: a.StateValue ?? "",
+      metric: `${a.Namespace ?? ""} ${a.MetricName ?? ""}`,
+      dimensions: Object.fromEntries((a.Dimensions ?? []).map((d) => [d.Name ?? "", d.Value ?? ""])),
+      minutes: ((a.Period ?? 0) * (a.EvaluationPeriods ?? 0)) / 60,
+      actions: [...(a.AlarmActions ?? [])],
+    })),
+    ...(described.CompositeAlarms ?? []).map((a) => ({
+      name: a.AlarmName ?? "",
+      state: a.StateValue ?? "",
+      rule: a.AlarmRule ?? "",
+      actions: [...(a.AlarmActions ?? [])],
+    })),
+  ].sort((a, b) => names.indexOf(a.name) - names.indexOf(b.name));
+  const dashboard = await clients.cloudWatch
+    .send(new GetDashboardCommand({ DashboardName: plan.monitoring.dashboardName }))
+    .then(
+      (d) => d,
+      (error: unknown) => {
+        const name = (error as { name?: string }).name ?? "";
+        if (["ResourceNotFound", "DashboardNotFoundError"].includes(name)) return undefined;
+        throw error;
+      },
+    );
+  return {
+    policies: (policies.ScalingPolicies ?? []).map((p) => ({
+      name: p.PolicyName ?? "",
+      type: p.PolicyType ?? "",
+      ...(p.TargetTrackingConfiguration?.TargetValue === undefined
+        ? {}
+        : { cpuTarget: p.TargetTrackingConfiguration.TargetValue }),
+      ...(p.EstimatedInstanceWarmup === undefined ? {} : { warmup: p.EstimatedInstanceWarmup }),
+    })),
+    alarms,
+    ...(dashboard?.DashboardBody === undefined
+      ? {}
+      : { dashboard: { name: dashboard.DashboardName ?? "", widgets: dashboardWidgets(dashboard.DashboardBody) } }),
+  };
+}
+
+/** Each widget's title and the dimension values its metrics name (load balancers, the group). */
+function dashboardWidgets(body: string): { title: string; dimensions: string[] }[] {
+  const parsed = JSON.parse(body) as { widgets?: { properties?: { title?: string; metrics?: unknown[][] } }[] };
+  return (parsed.widgets ?? []).map((w) => ({
+    title: w.properties?.title ?? "",
+    // [namespace, metric, name1, value1, ..., options]: the values.
+    dimensions: (w.properties?.metrics ?? []).flatMap((line) =>
+      line.slice(2).filter((item, i): item is string => typeof item === "string" && i % 2 === 1),
+    ),
+  }));
 }
 
 function notFound(error: unknown): boolean {
@@ -239,6 +331,17 @@ export function formatRegion(plan: RegionPlan, observed: ObservedRegion): string
       `  Auto Scaling group ${group.name}: ${group.instances.length} instance(s) [${instances}], attached to ${plan.loadBalancerType === "network" ? `${group.targetGroupArns.length} target groups` : `${group.loadBalancerNames.length} load balancers`}`,
     );
   }
+  const { policies, alarms, dashboard } = observed.monitoring;
+  const scaling = policies.find((p) => p.name === plan.scaling?.policyName);
+  lines.push(
+    `  scaling: ${plan.scaling === undefined ? "none (fixed size)" : scaling === undefined ? `${plan.scaling.policyName} missing!` : `target tracking, average CPU ${scaling.cpuTarget ?? "?"}%, warm-up ${scaling.warmup ?? "?"}s`}`,
+  );
+  const expected = plan.ports.length + 1;
+  lines.push(
+    `  alarms: ${alarms.length} of ${expected} (one per port, ${plan.monitoring.regionAlarmName})` +
+      (plan.monitoring.topicArn === undefined ? ", no topic" : `, to ${plan.monitoring.topicArn}`) +
+      `; dashboard ${dashboard === undefined ? `${plan.monitoring.dashboardName} missing!` : `${dashboard.name}, ${dashboard.widgets.length} widgets`}`,
+  );
   lines.push(`  state: ${observed.state.location}${observed.state.exists ? "" : " (missing!)"}`);
   return lines.join("\n");
 }

@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeAutoScalingGroupsCommand, DescribePoliciesCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeAlarmsCommand, ListDashboardsCommand } from "@aws-sdk/client-cloudwatch";
 import {
   GetInstanceProfileCommand,
   GetRoleCommand,
@@ -44,6 +45,7 @@ import {
 import { App } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
 import type { FleetConfig } from "../../lib/config";
+import { allPortsDownRule } from "../../lib/monitoring";
 import type { FleetPlan, RegionPlan } from "../../lib/plan";
 import { defaultReleaseKey, PINNED_NODE } from "../../lib/release";
 import type { StackNode } from "../../lib/stack-selection";
@@ -77,6 +79,9 @@ const fleetConfig = (overrides: Partial<FleetConfig> = {}): FleetConfig => ({
   allowedCidrs: ["10.0.0.0/8"],
   state: { bucket: "shop-e2e-state", region: "us-east-1" },
   releaseBucket: RELEASES,
+  // The operator's settings: scale at 50% CPU; a port with no healthy instance for 2 minutes alarms.
+  scaling: { cpuTarget: 50 },
+  alarms: { minutes: 2 },
   app: { release: { bucket: RELEASES, key: defaultReleaseKey("shop", releaseSha256), sha256: releaseSha256 } },
   regions: [
     { region: "us-east-1", weights: [2, 1, 1] },
@@ -489,6 +494,54 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       );
     });
 
+    it("scales on average CPU, alarms for every port and for all of them, and draws each port on its dashboard", async () => {
+      const r = region(plan, regionName);
+      const { monitoring } = await observeRegion(target, r);
+      expect(monitoring.policies).toEqual([
+        { name: `${r.stackName}-cpu`, type: "TargetTrackingScaling", cpuTarget: 50, warmup: 300 },
+      ]);
+      expect(monitoring.alarms.map((a) => a.name)).toEqual([
+        ...r.ports.map((p) => `${r.stackName}-${p.port}-no-healthy-instances`),
+        `${r.stackName}-all-ports-down`,
+      ]);
+      r.ports.forEach((port, i) => {
+        const alarm = monitoring.alarms[i];
+        expect(alarm).toMatchObject({ minutes: 2, actions: [] });
+        if (r.loadBalancerType === "classic") {
+          expect(alarm).toMatchObject({
+            metric: "AWS/ELB HealthyHostCount",
+            dimensions: { LoadBalancerName: port.loadBalancerName },
+          });
+        } else {
+          // The emulator's NLB ARNs say app/ where AWS's say net/ (docs/local-aws.md).
+          expect(alarm?.metric).toBe("AWS/NetworkELB HealthyHostCount");
+          expect(alarm?.dimensions?.TargetGroup).toMatch(
+            new RegExp(`^targetgroup/${port.loadBalancerName}/[0-9a-f]+$`),
+          );
+          expect(alarm?.dimensions?.LoadBalancer).toMatch(new RegExp(`^(net|app)/${port.loadBalancerName}/[0-9a-f]+$`));
+        }
+      });
+      expect(monitoring.alarms.at(-1)?.rule).toBe(allPortsDownRule(r.ports.map((p) => p.alarmName)));
+      const perPort =
+        r.loadBalancerType === "classic"
+          ? ["requests", "healthy instances", "latency (s)"]
+          : ["flows", "healthy instances"];
+      expect(monitoring.dashboard?.name).toBe(r.stackName);
+      expect(monitoring.dashboard?.widgets.map((w) => w.title)).toEqual([
+        "alarms",
+        "group · CPU (%)",
+        "group · in-service instances",
+        "group · desired capacity",
+        ...r.ports.flatMap((p) => perPort.map((what) => `port ${p.port} · ${what}`)),
+      ]);
+      for (const widget of monitoring.dashboard?.widgets ?? []) {
+        const port = /^port (\d+) ·/.exec(widget.title)?.[1];
+        const lb = port === undefined ? r.autoScaling.name : `shop-e2e-${port}`;
+        for (const dimension of widget.dimensions)
+          expect(dimension.replace(/^(net|app|targetgroup)\/([^/]+)\/.*$/, "$2")).toBe(lb);
+      }
+    });
+
     it("publishes the three levels of names as alias records that evaluate health, and keeps state in S3", async () => {
       const r = region(plan, regionName);
       const observed = await observeRegion(target, r);
@@ -716,6 +769,10 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         ["create", "aws_autoscaling_attachment.attach_port-9003"],
         ["create", "aws_autoscaling_attachment.attach_port-9004"],
         ["update", "aws_autoscaling_group.service_group"],
+        ["update", "aws_cloudwatch_composite_alarm.alarms_all-ports"],
+        ["update", "aws_cloudwatch_dashboard.monitoring_dashboard"],
+        ["create", "aws_cloudwatch_metric_alarm.alarms_port-9003"],
+        ["create", "aws_cloudwatch_metric_alarm.alarms_port-9004"],
         ["create", "aws_elb.balancers_port-9003"],
         ["create", "aws_elb.balancers_port-9004"],
         ["update", "aws_launch_template.service_launch-template"],
@@ -773,10 +830,10 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       const result = await deployCommand("--reviewed", review(), "--report", reportFile, REGION_STACKS);
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-15) }).toMatchObject({ code: 0 });
       expect(result.stdout).toContain(
-        "shop-e2e-us-east-1: Apply complete! Resources: 8 added, 5 changed, 0 destroyed.",
+        "shop-e2e-us-east-1: Apply complete! Resources: 10 added, 7 changed, 0 destroyed.",
       );
       expect(result.stdout).toContain(
-        "shop-e2e-ap-southeast-2: Apply complete! Resources: 0 added, 4 changed, 12 destroyed.",
+        "shop-e2e-ap-southeast-2: Apply complete! Resources: 0 added, 6 changed, 14 destroyed.",
       );
       expect(result.stdout).toContain("shop-e2e-eu-west-1: no changes, as reviewed");
       // The same plans give the same report: no timestamps, no machine paths.
@@ -965,6 +1022,14 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect(targets.TargetGroups ?? []).toEqual([]);
       const groups = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({}));
       expect(groups.AutoScalingGroups ?? []).toEqual([]);
+      const alarms = await clients.cloudWatch.send(
+        new DescribeAlarmsCommand({ AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
+      );
+      expect([...(alarms.MetricAlarms ?? []), ...(alarms.CompositeAlarms ?? [])]).toEqual([]);
+      const dashboards = await clients.cloudWatch.send(new ListDashboardsCommand({}));
+      expect(dashboards.DashboardEntries ?? []).toEqual([]);
+      const policies = await clients.autoScaling.send(new DescribePoliciesCommand({}));
+      expect(policies.ScalingPolicies ?? []).toEqual([]);
       const sgs = await clients.ec2.send(new DescribeSecurityGroupsCommand({}));
       expect((sgs.SecurityGroups ?? []).map((g) => g.GroupName).filter((n) => n !== "default")).toEqual([]);
     }

@@ -136,9 +136,11 @@ describe.each([
   it("attaches the Auto Scaling group to every per-port load balancer, one attachment each, and no other", () => {
     const asg = onlyResource(json, "aws_autoscaling_group");
     expect(asg.load_balancers).toBeUndefined();
+    // And the desired capacity, which the CPU scaling policy owns once the group exists.
     expect((asg.lifecycle as { ignore_changes: string[] }).ignore_changes).toEqual([
       "load_balancers",
       "target_group_arns",
+      "desired_capacity",
     ]);
     const groupAddress = `aws_autoscaling_group.${onlyName(json, "aws_autoscaling_group")}`;
     const attachments = resourcesOf(json, "aws_autoscaling_attachment");
@@ -516,6 +518,7 @@ describe("stable Terraform addresses", () => {
     expect(addresses(before).every((a) => addresses(after).includes(a))).toBe(true);
     expect(added.map((a) => a.replace(/_[0-9A-F]{8}$/, ""))).toEqual([
       "aws_autoscaling_attachment.attach_port-9003",
+      "aws_cloudwatch_metric_alarm.alarms_port-9003",
       "aws_elb.balancers_port-9003",
       "aws_route53_record.dns_alias-9003",
       "aws_route53_record.dns_weighted-9003",
@@ -549,5 +552,147 @@ describe("instance refresh", () => {
   it("can be turned off, e.g. for an emulator that does not implement it", () => {
     const json = regionJson(baseFleet({ instanceRefresh: false }));
     expect(onlyResource(json, "aws_autoscaling_group").instance_refresh).toBeUndefined();
+  });
+});
+
+describe("scaling, alarms and the dashboard", () => {
+  const short = (name: string) => name.replace(/_[0-9A-F]{8}$/, "");
+  /** The `type.name` addresses a dashboard body references with `attribute`, e.g. every `aws_elb.….name`. */
+  const referenced = (dashboardBody: unknown, type: string, attribute: string) =>
+    [
+      ...new Set(
+        [...String(dashboardBody).matchAll(new RegExp(`${type}\\.([A-Za-z0-9_-]+)\\.${attribute}`, "g"))].map((m) =>
+          short(m[1] ?? ""),
+        ),
+      ),
+    ].sort();
+
+  it("scales each region's group on average CPU, one target-tracking policy with the configured target", () => {
+    const config = baseFleet({
+      scaling: { cpuTarget: 45 },
+      healthCheckGracePeriod: 240,
+      regions: [{ region: "us-east-1" }, { region: "us-west-2", scaling: { cpuTarget: 70 } }],
+    });
+    const [east, west] = [regionJson(config, 0), regionJson(config, 1)];
+    const policy = onlyResource(east, "aws_autoscaling_policy");
+    expect(body(policy)).toEqual({
+      name: "cloudrim-prod-us-east-1-cpu",
+      autoscaling_group_name: `\${aws_autoscaling_group.${onlyName(east, "aws_autoscaling_group")}.name}`,
+      policy_type: "TargetTrackingScaling",
+      estimated_instance_warmup: 240,
+      target_tracking_configuration: {
+        predefined_metric_specification: { predefined_metric_type: "ASGAverageCPUUtilization" },
+        target_value: 45,
+      },
+    });
+    expect(onlyResource(west, "aws_autoscaling_policy").target_tracking_configuration).toMatchObject({
+      target_value: 70,
+    });
+    expect(onlyResource(east, "aws_autoscaling_group")).toMatchObject({
+      enabled_metrics: ["GroupDesiredCapacity", "GroupInServiceInstances", "GroupMaxSize"],
+      metrics_granularity: "1Minute",
+    });
+  });
+
+  it("with scaling: false, has no policy and Terraform keeps the desired capacity", () => {
+    const json = regionJson(baseFleet({ scaling: false }));
+    expect(resourcesOf(json, "aws_autoscaling_policy")).toEqual([]);
+    const asg = onlyResource(json, "aws_autoscaling_group");
+    expect((asg.lifecycle as { ignore_changes: string[] }).ignore_changes).not.toContain("desired_capacity");
+    expect(asg.desired_capacity).toBe(2);
+  });
+
+  it("has one alarm per port load balancer, matching the port list one to one as ports come and go", () => {
+    for (const processes of [3, 5, 2]) {
+      const json = regionJson(baseFleet({ processes }));
+      const ports = Array.from({ length: processes }, (_, i) => 9000 + i);
+      const alarms = resourcesOf(json, "aws_cloudwatch_metric_alarm");
+      expect(alarms.map(([name]) => short(name))).toEqual(ports.map((p) => `alarms_port-${p}`));
+      const elbs = new Map(resourcesOf(json, "aws_elb").map(([name, elb]) => [elb.name, name]));
+      for (const [[, alarm], port] of alarms.map((a, i) => [a, ports[i]] as const)) {
+        expect(alarm).toMatchObject({
+          alarm_name: `cloudrim-prod-us-east-1-${port}-no-healthy-instances`,
+          namespace: "AWS/ELB",
+          metric_name: "HealthyHostCount",
+          statistic: "Maximum",
+          comparison_operator: "LessThanThreshold",
+          threshold: 1,
+          evaluation_periods: 3,
+          datapoints_to_alarm: 3,
+          treat_missing_data: "breaching",
+        });
+        const lb = referencedAddress((alarm.dimensions as Record<string, string>).LoadBalancerName, "name");
+        expect(lb).toBe(`aws_elb.${elbs.get(`cloudrim-prod-${port}`) ?? "?"}`);
+        expect(alarm.alarm_actions).toBeUndefined();
+      }
+    }
+  });
+
+  it("watches each network load balancer's target group by both ARN suffixes", () => {
+    const json = regionJson(baseFleet({ loadBalancerType: "network", processes: 2 }));
+    const [first] = resourcesOf(json, "aws_cloudwatch_metric_alarm");
+    expect(first?.[1]).toMatchObject({ namespace: "AWS/NetworkELB", metric_name: "HealthyHostCount" });
+    const dims = first?.[1].dimensions as Record<string, string>;
+    expect(short(referencedAddress(dims.TargetGroup, "arn_suffix"))).toBe("aws_lb_target_group.balancers_targets-9000");
+    expect(short(referencedAddress(dims.LoadBalancer, "arn_suffix"))).toBe("aws_lb.balancers_port-9000");
+  });
+
+  it("has one composite alarm for the region, in ALARM when every port's alarm is", () => {
+    const json = regionJson(baseFleet({ processes: 3, alarms: { minutes: 5 } }));
+    const region = onlyResource(json, "aws_cloudwatch_composite_alarm");
+    const portAlarms = resourcesOf(json, "aws_cloudwatch_metric_alarm").map(([name]) => name);
+    expect(region.alarm_name).toBe("cloudrim-prod-us-east-1-all-ports-down");
+    expect(region.alarm_rule).toBe(
+      portAlarms.map((name) => `ALARM("\${aws_cloudwatch_metric_alarm.${name}.alarm_name}")`).join(" AND "),
+    );
+    expect(region.alarm_description).toBe(
+      "No port of the region has had a healthy instance for 5 minutes: cloudrim.us-east-1.example.com answers nothing, and cloudrim.example.com sends this region's clients elsewhere.",
+    );
+    expect(resourcesOf(json, "aws_cloudwatch_metric_alarm")[0]?.[1].evaluation_periods).toBe(5);
+  });
+
+  it("notifies the topic of ALARM and OK from every alarm, when there is one", () => {
+    const topic = "arn:aws:sns:us-east-1:123456789012:on-call";
+    const json = regionJson(baseFleet({ regions: [{ region: "us-east-1", alarms: { topicArn: topic } }] }));
+    const alarms = [
+      ...resourcesOf(json, "aws_cloudwatch_metric_alarm"),
+      ...resourcesOf(json, "aws_cloudwatch_composite_alarm"),
+    ];
+    expect(alarms).toHaveLength(4);
+    for (const [, alarm] of alarms) expect(alarm).toMatchObject({ alarm_actions: [topic], ok_actions: [topic] });
+  });
+
+  it("has a dashboard named after the stack that draws every port's load balancer and nothing else", () => {
+    for (const processes of [3, 5]) {
+      const json = regionJson(baseFleet({ processes }));
+      const dashboard = onlyResource(json, "aws_cloudwatch_dashboard");
+      expect(dashboard.dashboard_name).toBe("cloudrim-prod-us-east-1");
+      expect(String(dashboard.dashboard_body)).toMatch(/^\$\{jsonencode\(\{"widgets" = \[/);
+      const ports = Array.from({ length: processes }, (_, i) => 9000 + i);
+      expect(referenced(dashboard.dashboard_body, "aws_elb", "name")).toEqual(
+        ports.map((p) => `balancers_port-${p}`).sort(),
+      );
+      expect(referenced(dashboard.dashboard_body, "aws_cloudwatch_metric_alarm", "arn")).toEqual(
+        ports.map((p) => `alarms_port-${p}`).sort(),
+      );
+      expect(referenced(dashboard.dashboard_body, "aws_cloudwatch_composite_alarm", "arn")).toEqual([
+        "alarms_all-ports",
+      ]);
+      for (const port of ports) expect(String(dashboard.dashboard_body)).toContain(`"port ${port} · requests"`);
+      expect(String(dashboard.dashboard_body)).not.toContain(`"port ${9000 + processes} ·`);
+    }
+    const json = regionJson(baseFleet({ loadBalancerType: "network", processes: 2 }));
+    const nlbBody = onlyResource(json, "aws_cloudwatch_dashboard").dashboard_body;
+    expect(referenced(nlbBody, "aws_lb", "arn_suffix")).toEqual(["balancers_port-9000", "balancers_port-9001"]);
+    expect(referenced(nlbBody, "aws_lb_target_group", "arn_suffix")).toEqual([
+      "balancers_targets-9000",
+      "balancers_targets-9001",
+    ]);
+  });
+
+  it("links the dashboard from the stack's outputs", () => {
+    expect(regionJson(baseFleet()).output.dashboard_url?.value).toBe(
+      "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/cloudrim-prod-us-east-1",
+    );
   });
 });

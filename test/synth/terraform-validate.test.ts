@@ -54,12 +54,14 @@ describe("real terraform validate", () => {
     }
   });
 
-  it("accepts a fleet of network load balancers that runs a release from a bucket the state stack creates", () => {
+  it("accepts a fleet of network load balancers that runs a release from a bucket the state stack creates, alarms to a topic, fixed size", () => {
     const config = baseFleet({
       releaseBucket: "acme-releases",
       loadBalancerType: "network",
       healthCheck: { path: "/healthz" },
       app: { release: { bucket: "acme-releases", key: "releases/cloudrim/abc.tgz", sha256: "a".repeat(64) } },
+      scaling: false,
+      alarms: { minutes: 10, topicArn: "arn:aws:sns:us-east-1:123456789012:on-call" },
       regions: [{ region: "us-east-1" }],
     });
     for (const name of synthesizedStacks(config, join(outdir, "release"))) {

@@ -177,3 +177,42 @@ describe("a change of load balancer type in the plan report", () => {
     expect(report).toContain("| instance ports | 9000-9001 | 9000-9001 |  |");
   });
 });
+
+describe("the topology of what an operator watches", () => {
+  const resource = (
+    type: string,
+    address: string,
+    actions: string[],
+    after: Record<string, unknown>,
+  ): TerraformResourceChange => ({
+    address: `${type}.${address}`,
+    mode: "managed",
+    type,
+    change: { actions, before: actions[0] === "create" ? null : after, after },
+  });
+  const alarm = (port: number, actions: string[]) =>
+    resource("aws_cloudwatch_metric_alarm", `alarms_port-${port}_X`, actions, { alarm_name: `a-${port}` });
+  const plan = {
+    resource_changes: [
+      resource("aws_autoscaling_policy", "scaling_policy_X", ["create"], {
+        policy_type: "TargetTrackingScaling",
+        target_tracking_configuration: [{ target_value: 60 }],
+      }),
+      alarm(9000, ["no-op"]),
+      alarm(9001, ["no-op"]),
+      alarm(9002, ["no-op"]),
+      alarm(9003, ["create"]),
+      resource("aws_cloudwatch_composite_alarm", "alarms_all-ports_X", ["update"], { alarm_name: "all" }),
+      resource("aws_cloudwatch_dashboard", "monitoring_dashboard_X", ["update"], {
+        dashboard_name: "api-prod-us-east-1",
+      }),
+    ],
+  };
+
+  it("counts the alarms per port and for the region, names the dashboard and the scaling target, before and after", () => {
+    const report = renderReport([{ stack: "api-prod-us-east-1", status: "planned", plan }]);
+    expect(report).toContain("| scaling | none | CPU 60% | yes |");
+    expect(report).toContain("| alarms | 4 (3 per port, 1 all-ports) | 5 (4 per port, 1 all-ports) | yes |");
+    expect(report).toContain("| dashboard | api-prod-us-east-1 | api-prod-us-east-1 |  |");
+  });
+});

@@ -86,6 +86,7 @@ describe("port plan", () => {
         setIdentifier: `us-east-1-port-${9000 + i}`,
         weight: 1,
         runitService: `cloudrim-${9000 + i}`,
+        alarmName: `cloudrim-prod-us-east-1-${9000 + i}-no-healthy-instances`,
       });
     });
   });

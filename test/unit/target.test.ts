@@ -72,6 +72,7 @@ describe("provider and backend settings per target", () => {
     expect(config.endpoints).toEqual([
       {
         autoscaling: local.endpoint,
+        cloudwatch: local.endpoint,
         ec2: local.endpoint,
         elb: local.endpoint,
         elbv2: local.endpoint,

@@ -1,5 +1,5 @@
 import type { FleetConfig } from "../../lib/config";
-import { formatProblems, planOrThrow, validateFleet, type Problem } from "../../lib/validate";
+import { formatProblems, formatWarning, planOrThrow, validateFleet, type Problem } from "../../lib/validate";
 import { baseFleet } from "../fixtures";
 
 function problemsOf(config: unknown): readonly Problem[] {
@@ -452,5 +452,92 @@ describe("hosted zone creation", () => {
     const problem = theProblem(baseFleet({ createHostedZone: true, privateZone: true }));
     expect(problem).toMatchObject({ path: "createHostedZone", value: true });
     expect(problem.message).toMatch(/creates public zones only/);
+  });
+});
+
+describe("scaling and alarms", () => {
+  const warningsOf = (config: unknown) => {
+    const result = validateFleet(config);
+    if (!result.ok) throw new Error(formatProblems(result.problems));
+    return result.warnings.map(formatWarning);
+  };
+
+  it("plans target tracking at 60% CPU by default, warming instances up for the grace period, or none with scaling: false", () => {
+    const [east, west] = planOrThrow(
+      withRegions([{ region: "us-east-1" }, { region: "us-west-2", scaling: false }], { healthCheckGracePeriod: 240 }),
+    ).regions;
+    expect(east?.scaling).toEqual({ policyName: "cloudrim-prod-us-east-1-cpu", cpuTarget: 60, warmup: 240 });
+    expect(west?.scaling).toBeUndefined();
+    expect(planOrThrow(baseFleet({ scaling: { cpuTarget: 45 } })).regions[0]?.scaling?.cpuTarget).toBe(45);
+    expect(planOrThrow(baseFleet({ scaling: {} })).regions[0]?.scaling?.cpuTarget).toBe(60);
+  });
+
+  it("takes a CPU target of 10 to 90 percent and nothing else, wherever it is set", () => {
+    expect(validateFleet(baseFleet({ scaling: { cpuTarget: 10 } })).ok).toBe(true);
+    expect(validateFleet(baseFleet({ scaling: { cpuTarget: 90 } })).ok).toBe(true);
+    expect(theProblem(baseFleet({ scaling: { cpuTarget: 95 } }))).toEqual({
+      path: "scaling.cpuTarget",
+      value: 95,
+      message: "must be at most 90 percent: higher targets leave no headroom while new instances warm up",
+    });
+    expect(theProblem(withRegions([{ region: "us-east-1", scaling: { cpuTarget: 5 } }])).path).toBe(
+      "regions[0].scaling.cpuTarget",
+    );
+    expect(theProblem(baseFleet({ scaling: true as unknown as false })).message).toBe(
+      'must be {"cpuTarget": 10-90} or false for a fixed-size group',
+    );
+  });
+
+  it("warns, without refusing, that a group whose min equals max cannot scale; not when scaling is off", () => {
+    expect(warningsOf(baseFleet({ capacity: { min: 2, desired: 2, max: 2 } }))).toEqual([
+      'warning: capacity: got {"min":2,"desired":2,"max":2}; in us-east-1, us-west-2: has min = max = 2, so target tracking (CPU 60%) cannot add or remove instances; raise capacity.max to let it scale, or set scaling: false for a fixed size',
+    ]);
+    expect(
+      warningsOf(
+        withRegions([{ region: "us-east-1", capacity: { min: 1, desired: 1, max: 1 } }, { region: "us-west-2" }]),
+      ),
+    ).toEqual([
+      'warning: regions[0].capacity: got {"min":1,"desired":1,"max":1}; in us-east-1: has min = max = 1, so target tracking (CPU 60%) cannot add or remove instances; raise capacity.max to let it scale, or set scaling: false for a fixed size',
+    ]);
+    expect(warningsOf(baseFleet({ capacity: { min: 2, desired: 2, max: 2 }, scaling: false }))).toEqual([]);
+    expect(warningsOf(baseFleet())).toEqual([]);
+  });
+
+  it("lays a region's alarm settings over the fleet's, field by field", () => {
+    const topic = (region: string) => `arn:aws:sns:${region}:123456789012:on-call`;
+    const [east, west] = planOrThrow(
+      withRegions([{ region: "us-east-1" }, { region: "us-west-2", alarms: { topicArn: topic("us-west-2") } }], {
+        alarms: { minutes: 5, topicArn: topic("us-east-1") },
+      }),
+    ).regions;
+    expect(east?.monitoring).toEqual({
+      minutes: 5,
+      topicArn: topic("us-east-1"),
+      regionAlarmName: "cloudrim-prod-us-east-1-all-ports-down",
+      dashboardName: "cloudrim-prod-us-east-1",
+    });
+    expect(west?.monitoring).toMatchObject({ minutes: 5, topicArn: topic("us-west-2") });
+    expect(planOrThrow(baseFleet()).regions[0]?.monitoring).toEqual({
+      minutes: 3,
+      regionAlarmName: "cloudrim-prod-us-east-1-all-ports-down",
+      dashboardName: "cloudrim-prod-us-east-1",
+    });
+  });
+
+  it("refuses a topic in another region than its alarms, naming the region entry to set, and a malformed ARN", () => {
+    const east = "arn:aws:sns:us-east-1:123456789012:on-call";
+    expect(problemsOf(baseFleet({ alarms: { topicArn: east } }))).toEqual([
+      {
+        path: "alarms.topicArn",
+        value: east,
+        message:
+          "in us-west-2: is a topic in us-east-1, and CloudWatch alarms notify topics in their own region only; set regions[1].alarms.topicArn to a topic in us-west-2",
+      },
+    ]);
+    expect(theProblem(baseFleet({ alarms: { topicArn: "on-call" } }))).toMatchObject({
+      path: "alarms.topicArn",
+      message: 'must be an SNS topic ARN such as "arn:aws:sns:us-east-1:123456789012:on-call"',
+    });
+    expect(theProblem(baseFleet({ alarms: { minutes: 0 } }))).toMatchObject({ path: "alarms.minutes" });
   });
 });
