@@ -5,8 +5,8 @@ import { noticeLines, resolveFleet } from "./lib/fleet-input";
 /*
  * Entry point for `cdktf synth|diff|deploy`: read the target and the fleet definition, validate all of
  * it, adapt it to the target, and only then create constructs. Invalid input prints every problem and
- * exits 1 before anything is written. On the local target, each substitution is printed once, on
- * stdout (cdktf shows an app's stdout as it is, and its stderr as errors).
+ * exits 1 before anything is written. The fleet's warnings, and on the local target each substitution,
+ * are printed once, on stdout (cdktf shows an app's stdout as it is, and its stderr as errors).
  */
 function main(): number {
   const fleet = resolveFleet(process.env, process.cwd());

@@ -190,20 +190,31 @@ describe("main.ts (what `cdktf synth` runs)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function runMain(env: Record<string, string>): { status: number; stderr: string } {
+  function runMain(env: Record<string, string>): { status: number; stdout: string; stderr: string } {
     try {
-      execFileSync(join(PROJECT, "node_modules", ".bin", "tsx"), [join(PROJECT, "main.ts")], {
+      const stdout = execFileSync(join(PROJECT, "node_modules", ".bin", "tsx"), [join(PROJECT, "main.ts")], {
         cwd: dir,
         env: { ...process.env, ...env },
         stdio: ["ignore", "pipe", "pipe"],
         encoding: "utf8",
       });
-      return { status: 0, stderr: "" };
+      return { status: 0, stdout, stderr: "" };
     } catch (error) {
-      const failure = error as { status: number; stderr: string };
-      return { status: failure.status, stderr: failure.stderr };
+      const failure = error as { status: number; stdout: string; stderr: string };
+      return { status: failure.status, stdout: failure.stdout, stderr: failure.stderr };
     }
   }
+
+  it("prints each warning once and synthesizes anyway", () => {
+    const file = join(dir, "fleet.json");
+    writeFileSync(file, JSON.stringify(baseFleet({ capacity: { min: 2, desired: 2, max: 2 } })));
+    const { status, stdout } = runMain({ CLOUDRIM_CONFIG: file });
+    expect(status).toBe(0);
+    expect(stdout.split("\n").filter((line) => line.startsWith("warning: "))).toEqual([
+      'warning: capacity: got {"min":2,"desired":2,"max":2}; in us-east-1, us-west-2: has min = max = 2, so target tracking (CPU 60%) cannot add or remove instances; raise capacity.max to let it scale, or set scaling: false for a fixed size',
+    ]);
+    expect(readdirSync(join(dir, "cdktf.out", "stacks"))).toHaveLength(3);
+  });
 
   it("synthesizes the fleet in the JSON file named by CLOUDRIM_CONFIG", () => {
     const file = join(dir, "fleet.json");

@@ -1,0 +1,41 @@
+import { planOrThrow } from "../../lib/validate";
+import { formatRegion, type ObservedRegion } from "../../scripts/summary";
+import { baseFleet } from "../fixtures";
+
+describe("the demo's read-back of a region", () => {
+  const plan = planOrThrow(baseFleet({ processes: 2 })).regions[0];
+  if (plan === undefined) throw new Error("no region");
+  const observed = (monitoring: ObservedRegion["monitoring"]): ObservedRegion => ({
+    region: plan.region,
+    records: [],
+    loadBalancers: [],
+    monitoring,
+    state: { location: "s3://b/k", exists: true },
+  });
+
+  it("names the scaling target, counts the alarms against the plan and the dashboard's widgets", () => {
+    const text = formatRegion(
+      plan,
+      observed({
+        policies: [{ name: "cloudrim-prod-us-east-1-cpu", type: "TargetTrackingScaling", cpuTarget: 60, warmup: 300 }],
+        alarms: [
+          { name: "cloudrim-prod-us-east-1-9000-no-healthy-instances", state: "OK", actions: [] },
+          { name: "cloudrim-prod-us-east-1-9001-no-healthy-instances", state: "OK", actions: [] },
+          { name: "cloudrim-prod-us-east-1-all-ports-down", state: "OK", rule: "…", actions: [] },
+        ],
+        dashboard: { name: "cloudrim-prod-us-east-1", widgets: Array(10).fill({ title: "", dimensions: [] }) },
+      }),
+    );
+    expect(text).toContain("  scaling: target tracking, average CPU 60%, warm-up 300s");
+    expect(text).toContain(
+      "  alarms: 3 of 3 (one per port, cloudrim-prod-us-east-1-all-ports-down), no topic; dashboard cloudrim-prod-us-east-1, 10 widgets",
+    );
+  });
+
+  it("says what is missing", () => {
+    const text = formatRegion(plan, observed({ policies: [], alarms: [] }));
+    expect(text).toContain("  scaling: cloudrim-prod-us-east-1-cpu missing!");
+    expect(text).toContain("alarms: 0 of 3");
+    expect(text).toContain("dashboard cloudrim-prod-us-east-1 missing!");
+  });
+});
