@@ -3,6 +3,7 @@ import { Elb } from "@cdktf/provider-aws/lib/elb";
 import { Construct } from "constructs";
 import type { HealthCheck } from "../lib/config";
 import { DEFAULTS } from "../lib/defaults";
+import { healthCheckTarget } from "../lib/plan";
 
 export interface BalancedPort {
   /** Instance port this load balancer forwards to. */
@@ -61,9 +62,4 @@ export class PortLoadBalancers<P extends BalancedPort = BalancedPort> extends Co
       }),
     }));
   }
-}
-
-/** `TCP:9001`, or `HTTP:9001/healthz` when the processes answer a health path. */
-export function healthCheckTarget(port: number, path: string | undefined): string {
-  return path === undefined ? `TCP:${port}` : `HTTP:${port}${path}`;
 }

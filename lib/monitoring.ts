@@ -79,6 +79,11 @@ export function allPortsDownRule(portAlarmNames: readonly string[]): string {
 /** A CloudWatch dashboard metric line: namespace, name, dimension pairs, then rendering options. */
 type MetricLine = (string | Readonly<Record<string, string>>)[];
 
+/** The dimension values a metric line names (`[ns, metric, name1, value1, …, options]` → `[value1, …]`). */
+export function metricLineDimensions(line: readonly unknown[]): string[] {
+  return line.slice(2).filter((item, i): item is string => typeof item === "string" && i % 2 === 1);
+}
+
 export interface DashboardWidget {
   readonly type: "metric" | "alarm";
   readonly x: number;

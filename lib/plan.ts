@@ -237,6 +237,11 @@ export function portList(basePort: number, processes: number): number[] {
   return Array.from({ length: processes }, (_, index) => basePort + index);
 }
 
+/** `TCP:9001`, or `HTTP:9001/healthz` when the processes answer a health path: a classic load balancer's check. */
+export function healthCheckTarget(port: number, path: string | undefined): string {
+  return path === undefined ? `TCP:${port}` : `HTTP:${port}${path}`;
+}
+
 export function equalWeights(processes: number): number[] {
   return Array.from({ length: processes }, () => DEFAULTS.weight);
 }

@@ -1,5 +1,6 @@
 import type { FleetPlan } from "./plan";
 import { describeAmi } from "./rehearsal";
+import { LOCAL_AWS_COMMAND } from "./target";
 
 /*
  * Pure: Terraform's errors, read back into the fleet's own terms. A failed stack's summary line
@@ -19,10 +20,6 @@ export interface TerraformError {
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 
 /** Terraform's first `Error:` block in some output (with or without its box-drawing margin). */
-/** How make demo starts the local AWS, for a user who starts their own. */
-export const LOCAL_AWS_COMMAND =
-  "MOTO_IAM_LOAD_MANAGED_POLICIES=true python3 scripts/moto_server.py -H 127.0.0.1 -p 5055";
-
 export function firstError(output: string): TerraformError | undefined {
   const lines = output
     .replace(ANSI, "")

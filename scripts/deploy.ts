@@ -21,11 +21,17 @@ import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import type { FleetPlan, StatePlan } from "../lib/plan";
 import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
 import { changesOf, renderReport } from "../lib/plan-report";
-import { selectStacks } from "../lib/stack-selection";
-import { LOCAL_AWS_COMMAND } from "../lib/terraform-errors";
+import { LOCAL_AWS_COMMAND } from "../lib/target";
 import { terraformEnv } from "../lib/terraform-env";
 import { progressPrinter, runMain, UserFacingError } from "./console";
-import { fleetContext, outcomeReport, PROJECT, synthesize, type FleetContext, type StackOutcome } from "./fleet-ops";
+import {
+  fleetContext,
+  outcomeReport,
+  PROJECT,
+  synthesizeSelected,
+  type FleetContext,
+  type StackOutcome,
+} from "./fleet-ops";
 import { hasFleetFixes, plainMotoMessage, probeEndpoint } from "./local-aws";
 import { planStacks } from "./plan-stacks";
 import { loadPlanSet, planMap, selectedPlans } from "./plan-sets";
@@ -50,8 +56,14 @@ export function missingBucketMessage(state: StatePlan): string {
   );
 }
 
-/** Refuses, before anything runs, when the target or the state bucket cannot take this selection. */
-export async function checkBeforeDeploy(ctx: FleetContext, selected: readonly string[]): Promise<void> {
+/**
+ * Refuses, before anything runs, when the target or the state bucket cannot take this selection; returns
+ * the bucket's status for callers with rules of their own.
+ */
+export async function checkBeforeDeploy(
+  ctx: FleetContext,
+  selected: readonly string[],
+): Promise<Awaited<ReturnType<typeof stateBucketStatus>>> {
   const { target, plan } = ctx;
   if (target.kind === "local" && (await probeEndpoint(target.endpoint)) !== "moto") {
     throw new UserFacingError(
@@ -65,22 +77,17 @@ export async function checkBeforeDeploy(ctx: FleetContext, selected: readonly st
   if (status.kind === "forbidden") throw new UserFacingError(forbiddenBucketMessage(plan.state));
   const required = requiredStateBucket(plan, selected);
   if (required !== undefined && status.kind === "missing") throw new UserFacingError(missingBucketMessage(required));
+  return status;
 }
 
 /** Synth, select, check the state bucket, deploy in waves. Throws UserFacingError before deploying anything. */
 export async function deployFleet(ctx: FleetContext, globs: readonly string[]): Promise<StackOutcome[]> {
-  ctx.progress("synthesizing");
-  const stacks = await synthesize(ctx);
-  const selection = selectStacks(
-    stacks.map((s) => s.name),
-    globs,
-  );
-  if (!selection.ok) throw new UserFacingError(selection.error);
-  await checkBeforeDeploy(ctx, selection.stacks);
-  return deployStacks(
+  const stacks = await synthesizeSelected(ctx, globs);
+  await checkBeforeDeploy(
     ctx,
-    stacks.filter((s) => selection.stacks.includes(s.name)),
+    stacks.map((s) => s.name),
   );
+  return deployStacks(ctx, stacks);
 }
 
 /** Exit code of a reviewed deploy whose fresh plans are not the reviewed ones. */
@@ -96,20 +103,14 @@ export async function deployReviewed(
   globs: readonly string[],
 ): Promise<{ report: string; verdict: "applied" | "stale" | "unplanned"; outcomes: StackOutcome[] }> {
   const reviewed = loadPlanSet(reviewedDir);
-  ctx.progress("synthesizing");
-  const stacks = await synthesize(ctx);
-  const selection = selectStacks(
-    stacks.map((s) => s.name),
-    globs,
-  );
-  if (!selection.ok) throw new UserFacingError(selection.error);
-  await checkBeforeDeploy(ctx, selection.stacks);
-  if ((await stateBucketStatus(ctx.target, ctx.plan.state)).kind === "missing") {
+  const stacks = await synthesizeSelected(ctx, globs);
+  const names = stacks.map((s) => s.name);
+  if ((await checkBeforeDeploy(ctx, names)).kind === "missing") {
     throw new UserFacingError(
       `state.bucket: "${ctx.plan.state.bucket}" does not exist yet; a reviewed deploy only applies saved plans, so bootstrap it once with npm run deploy -- ${ctx.plan.state.stackName}`,
     );
   }
-  const plans = await planStacks(ctx, selection.stacks, 3);
+  const plans = await planStacks(ctx, names, 3);
   const comparisons = compareSets(selectedPlans(reviewed, globs), planMap(plans));
   const report = [renderComparison(comparisons, reviewed.origin), renderReport(plans)].join("\n");
   if (plans.some((p) => p.status === "failed")) return { report, verdict: "unplanned", outcomes: [] };
@@ -118,11 +119,7 @@ export async function deployReviewed(
     plans.flatMap((p) => (p.status === "planned" && changesOf(p.plan).length > 0 ? [p.stack] : [])),
   );
   ctx.progress(`every stack matches ${reviewed.origin}; applying the fresh plans of ${changing.size} stack(s)`);
-  const outcomes = await applySavedPlans(
-    ctx,
-    stacks.filter((s) => selection.stacks.includes(s.name)),
-    changing,
-  );
+  const outcomes = await applySavedPlans(ctx, stacks, changing);
   return { report, verdict: "applied", outcomes };
 }
 

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../lib/legacy-records";
 import type { FleetPlan } from "../lib/plan";
-import { stackWaves, type StackNode } from "../lib/stack-selection";
+import { selectStacks, stackWaves, type StackNode } from "../lib/stack-selection";
 import { explainTerraformError, firstError, formatTerraformError } from "../lib/terraform-errors";
 import { reconfiguresBackends, type Target } from "../lib/target";
 import { UserFacingError } from "./console";
@@ -106,6 +106,26 @@ export async function synthesize(ctx: Pick<FleetContext, "env" | "outdir" | "wor
     stacks: Record<string, { dependencies: string[] }>;
   };
   return Object.entries(manifest.stacks).map(([name, stack]) => ({ name, dependencies: stack.dependencies }));
+}
+
+/** Synthesizes the fleet and keeps the stacks the globs select (all without globs), sorted by name. */
+export async function synthesizeSelected(
+  ctx: Pick<FleetContext, "env" | "outdir" | "workDir" | "progress">,
+  globs: readonly string[],
+): Promise<StackNode[]> {
+  ctx.progress("synthesizing");
+  const stacks = await synthesize(ctx);
+  const selection = selectStacks(
+    stacks.map((s) => s.name),
+    globs,
+  );
+  if (!selection.ok) throw new UserFacingError(selection.error);
+  return selection.stacks.flatMap((name) => stacks.filter((s) => s.name === name));
+}
+
+/** `-lock-timeout=60s`: how long plan and apply wait for another run's state lock. */
+export function lockTimeoutFlag(ctx: Pick<FleetContext, "lockTimeoutSeconds">): string {
+  return `-lock-timeout=${ctx.lockTimeoutSeconds ?? 60}s`;
 }
 
 export function stackDir(ctx: Pick<FleetContext, "outdir">, stack: string): string {
@@ -261,7 +281,7 @@ export async function applyStack(ctx: FleetContext, action: Action, stack: strin
     "-auto-approve",
     "-input=false",
     "-no-color",
-    `-lock-timeout=${ctx.lockTimeoutSeconds ?? 60}s`,
+    lockTimeoutFlag(ctx),
     ...replace,
   ]);
   return finish(ctx, stack, started, log, applied);
@@ -279,7 +299,7 @@ export async function applySavedPlan(ctx: FleetContext, stack: string): Promise<
     "apply",
     "-input=false",
     "-no-color",
-    `-lock-timeout=${ctx.lockTimeoutSeconds ?? 60}s`,
+    lockTimeoutFlag(ctx),
     "plan.tfplan",
   ]);
   return finish(ctx, stack, started, log, applied);

@@ -4,9 +4,8 @@ import { join } from "node:path";
 import { get } from "node:http";
 import { connect } from "node:net";
 import { CloudWatchClient, DeleteAlarmsCommand, PutCompositeAlarmCommand } from "@aws-sdk/client-cloudwatch";
-import { LOCAL_AWS_COMMAND } from "../lib/terraform-errors";
 import { clientConfig } from "./aws-clients";
-import { endpointPort } from "../lib/target";
+import { endpointPort, LOCAL_AWS_COMMAND } from "../lib/target";
 
 /** What answers on the local AWS endpoint. */
 export type EndpointState = "free" | "moto" | "other";

@@ -15,10 +15,9 @@ import { parseArgs } from "node:util";
 import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
 import { exitCodeOf, renderReport } from "../lib/plan-report";
-import { selectStacks } from "../lib/stack-selection";
 import { terraformEnv } from "../lib/terraform-env";
 import { UserFacingError, runMain } from "./console";
-import { fleetContext, PROJECT, synthesize } from "./fleet-ops";
+import { fleetContext, PROJECT, synthesizeSelected } from "./fleet-ops";
 import { parseSeconds } from "./deploy";
 import { planStacks } from "./plan-stacks";
 import { loadPlanSet, planMap, savePlanSet, selectedPlans } from "./plan-sets";
@@ -70,15 +69,13 @@ async function main(): Promise<number> {
     workDir: process.cwd(),
     lockTimeoutSeconds: options.lockTimeoutSeconds,
   });
-  progress("synthesizing");
-  const stacks = await synthesize(ctx);
-  const selection = selectStacks(
-    stacks.map((s) => s.name),
-    options.globs,
-  );
-  if (!selection.ok) throw new UserFacingError(selection.error);
+  const stacks = await synthesizeSelected(ctx, options.globs);
   const expected = options.expect === undefined ? undefined : loadPlanSet(options.expect);
-  const plans = await planStacks(ctx, selection.stacks, options.concurrency);
+  const plans = await planStacks(
+    ctx,
+    stacks.map((s) => s.name),
+    options.concurrency,
+  );
   const comparisons =
     expected === undefined ? undefined : compareSets(selectedPlans(expected, options.globs), planMap(plans));
   const report = [

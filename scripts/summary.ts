@@ -8,7 +8,8 @@ import { DescribeAlarmsCommand, GetDashboardCommand } from "@aws-sdk/client-clou
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import type { RegionPlan } from "../lib/plan";
+import { metricLineDimensions } from "../lib/monitoring";
+import { healthCheckTarget, type RegionPlan } from "../lib/plan";
 import type { Target } from "../lib/target";
 import {
   DescribeListenersCommand,
@@ -208,10 +209,7 @@ function dashboardWidgets(body: string): { title: string; dimensions: string[] }
   const parsed = JSON.parse(body) as { widgets?: { properties?: { title?: string; metrics?: unknown[][] } }[] };
   return (parsed.widgets ?? []).map((w) => ({
     title: w.properties?.title ?? "",
-    // [namespace, metric, name1, value1, ..., options]: the values.
-    dimensions: (w.properties?.metrics ?? []).flatMap((line) =>
-      line.slice(2).filter((item, i): item is string => typeof item === "string" && i % 2 === 1),
-    ),
+    dimensions: (w.properties?.metrics ?? []).flatMap(metricLineDimensions),
   }));
 }
 
@@ -264,10 +262,11 @@ async function observeNetwork(clients: RegionClients, plan: RegionPlan): Promise
         group === undefined
           ? { TargetHealthDescriptions: [] }
           : await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn }));
-      const checked =
-        group?.HealthCheckProtocol === "HTTP"
-          ? `HTTP:${group.Port ?? 0}${group.HealthCheckPath ?? "/"}`
-          : `TCP:${group?.Port ?? 0}`;
+      // In the classic load balancers' notation, so both kinds read (and compare) alike.
+      const checked = healthCheckTarget(
+        group?.Port ?? 0,
+        group?.HealthCheckProtocol === "HTTP" ? (group.HealthCheckPath ?? "/") : undefined,
+      );
       return {
         name: lb.LoadBalancerName ?? "",
         dnsName: lb.DNSName ?? "",

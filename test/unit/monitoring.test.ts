@@ -2,6 +2,7 @@ import {
   allPortsDownRule,
   dashboardBody,
   dashboardUrl,
+  metricLineDimensions,
   portAlarmSpec,
   portHealthMetric,
   type DashboardWidget,
@@ -18,11 +19,7 @@ const network = (port: number): PortMetricSource => ({
 
 /** Every metric line's dimension values of a widget, e.g. the load balancer names it draws. */
 function dimensionValues(widget: DashboardWidget): string[] {
-  const metrics = (widget.properties.metrics ?? []) as unknown[][];
-  // [namespace, metric, name1, value1, name2, value2, ..., options]
-  return metrics.flatMap((line) =>
-    line.slice(2).filter((item, i): item is string => typeof item === "string" && i % 2 === 1),
-  );
+  return ((widget.properties.metrics ?? []) as unknown[][]).flatMap(metricLineDimensions);
 }
 
 describe("a port's health metric", () => {
