@@ -20,7 +20,7 @@ export interface StateBucketStackProps {
 /**
  * The bootstrap stack: the S3 bucket that holds every stack's state, its own included (at
  * `state.key`). The first deploy cannot use a bucket that does not exist yet, so `npm run deploy`
- * applies it once with local state and then migrates that state into the bucket (scripts/bootstrap.ts);
+ * applies it once with local state and then migrates that state into the bucket (ops/state-stack.ts);
  * from then on any working copy plans against the state in the bucket. Versioned, encrypted, private,
  * TLS only, and on AWS protected from `terraform destroy`.
  */

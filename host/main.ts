@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { resolveFleet } from "../lib/fleet-input";
-import { runMain } from "../scripts/console";
+import { runMain } from "../ops/console";
 import { HostError, HostSandbox, launchTemplateUserData } from "./sandbox";
 
 async function main(): Promise<number> {

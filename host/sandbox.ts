@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { App } from "cdktf";
 import { addFleet } from "../constructs/fleet";
-import { UserFacingError } from "../scripts/console";
-import { run } from "../scripts/run";
+import { UserFacingError } from "../ops/console";
+import { run } from "../ops/run";
 import type { FleetPlan, RegionPlan } from "../lib/plan";
 import { decodeUserData } from "../lib/user-data";
 import {
@@ -19,7 +19,7 @@ import {
 } from "./cloud-config";
 import { PINNED_NODE, type NodeArch } from "../lib/release";
 import { MachineServices } from "./machine";
-import { cacheDir, nodeTarball } from "../scripts/node-cache";
+import { cacheDir, nodeTarball } from "../ops/node-cache";
 import { haproxyConfig, standInLayout, type StandInLayout } from "./stand-in";
 
 /** This machine's architecture, as the boot script sees it (`uname -m`). */

@@ -89,7 +89,7 @@ export function endpointPort(endpoint: string): number {
   return Number(new URL(endpoint).port);
 }
 
-/** How make demo starts the local AWS (scripts/local-aws.ts), for a user who starts their own. */
+/** How make demo starts the local AWS (ops/local-aws.ts), for a user who starts their own. */
 export const LOCAL_AWS_COMMAND = `MOTO_IAM_LOAD_MANAGED_POLICIES=true python3 scripts/moto_server.py -H 127.0.0.1 -p ${endpointPort(DEFAULT_LOCAL_ENDPOINT)}`;
 
 /** The AWS provider for one region of a target. */

@@ -7,13 +7,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { counts, changesOf } from "../lib/plan-report";
-import { progressPrinter, runMain, UserFacingError } from "./console";
-import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "./local-setup";
-import { outcomeReport, synthesize } from "./fleet-ops";
-import { hasFleetFixes, LocalAwsError, plainMotoMessage, probeEndpoint, startMoto } from "./local-aws";
-import { planStacks } from "./plan-stacks";
-import { deployStacks } from "./stack-runs";
-import { formatRegion, observeRegion } from "./summary";
+import { progressPrinter, runMain, UserFacingError } from "../ops/console";
+import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "../ops/local-setup";
+import { outcomeReport, synthesize } from "../ops/fleet-ops";
+import { hasFleetFixes, LocalAwsError, plainMotoMessage, probeEndpoint, startMoto } from "../ops/local-aws";
+import { planStacks } from "../ops/plan-stacks";
+import { deployStacks } from "../ops/stack-runs";
+import { formatRegion, observeRegion } from "../ops/summary";
 
 async function main(): Promise<number> {
   const progress = progressPrinter("demo");

@@ -16,12 +16,12 @@ import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
 import { exitCodeOf, renderReport } from "../lib/plan-report";
 import { terraformEnv } from "../lib/terraform-env";
-import { UserFacingError, runMain } from "./console";
-import { fleetContext, PROJECT, synthesizeSelected } from "./fleet-ops";
-import { parseSeconds } from "./deploy";
-import { planStacks } from "./plan-stacks";
-import { loadPlanSet, planMap, savePlanSet, selectedPlans } from "./plan-sets";
-import { terraformProblem } from "./terraform-check";
+import { UserFacingError, runMain } from "../ops/console";
+import { fleetContext, PROJECT, synthesizeSelected } from "../ops/fleet-ops";
+import { parseSeconds } from "../ops/deploy";
+import { planStacks } from "../ops/plan-stacks";
+import { loadPlanSet, planMap, savePlanSet, selectedPlans } from "../ops/plan-sets";
+import { terraformProblem } from "../ops/terraform-check";
 
 function parseOptions(argv: readonly string[]) {
   const { values, positionals } = parseArgs({

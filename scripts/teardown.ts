@@ -5,11 +5,11 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { progressPrinter, runMain, UserFacingError } from "./console";
-import { outcomeReport, synthesize } from "./fleet-ops";
-import { destroyStacks } from "./stack-runs";
-import { localFleet, MOTO_PID_FILE } from "./local-setup";
-import { probeEndpoint } from "./local-aws";
+import { progressPrinter, runMain, UserFacingError } from "../ops/console";
+import { outcomeReport, synthesize } from "../ops/fleet-ops";
+import { destroyStacks } from "../ops/stack-runs";
+import { localFleet, MOTO_PID_FILE } from "../ops/local-setup";
+import { probeEndpoint } from "../ops/local-aws";
 
 function stopMotoWeStarted(progress: (line: string) => void): void {
   if (!existsSync(MOTO_PID_FILE)) return;

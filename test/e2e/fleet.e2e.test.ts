@@ -52,14 +52,14 @@ import type { StackNode } from "../../lib/stack-selection";
 import { changesOf, renderReport, type StackPlan, type TerraformPlanJson } from "../../lib/plan-report";
 import type { Target } from "../../lib/target";
 import { planOrThrow } from "../../lib/validate";
-import { regionClients } from "../../scripts/aws-clients";
-import { checkBeforeDeploy, deployFleet } from "../../scripts/deploy";
-import { outcomeReport, PROJECT, type StackOutcome } from "../../scripts/fleet-ops";
-import { packRelease } from "../../scripts/release";
-import { planStack, planStacks } from "../../scripts/plan-stacks";
-import { run } from "../../scripts/run";
-import { deployStacks, destroyStacks } from "../../scripts/stack-runs";
-import { observeRegion } from "../../scripts/summary";
+import { regionClients } from "../../ops/aws-clients";
+import { checkBeforeDeploy, deployFleet } from "../../ops/deploy";
+import { outcomeReport, PROJECT, type StackOutcome } from "../../ops/fleet-ops";
+import { packRelease } from "../../ops/release";
+import { planStack, planStacks } from "../../ops/plan-stacks";
+import { run } from "../../ops/run";
+import { deployStacks, destroyStacks } from "../../ops/stack-runs";
+import { observeRegion } from "../../ops/summary";
 import { LocalFleet } from "./local-fleet";
 
 // Real terraform apply against a private moto_server: Route 53 changes alone wait ~15 s each.

@@ -8,8 +8,8 @@ import { resolveFleet } from "../../lib/fleet-input";
 import type { FleetPlan } from "../../lib/plan";
 import type { Target } from "../../lib/target";
 import { terraformEnv } from "../../lib/terraform-env";
-import { fleetContext, PROJECT, synthesize, type FleetContext } from "../../scripts/fleet-ops";
-import { startMoto } from "../../scripts/local-aws";
+import { fleetContext, PROJECT, synthesize, type FleetContext } from "../../ops/fleet-ops";
+import { startMoto } from "../../ops/local-aws";
 
 /** A port nothing listens on right now (the kernel picks it). */
 export function freePort(): Promise<number> {

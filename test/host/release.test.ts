@@ -7,9 +7,9 @@ import { HostSandbox, launchTemplateUserData, whoServes } from "../../host/sandb
 import type { FleetConfig } from "../../lib/config";
 import { defaultReleaseKey, PINNED_NODE, type ReleaseLocation } from "../../lib/release";
 import { planOrThrow } from "../../lib/validate";
-import { regionClients } from "../../scripts/aws-clients";
-import { startMoto } from "../../scripts/local-aws";
-import { packRelease, uploadRelease } from "../../scripts/release";
+import { regionClients } from "../../ops/aws-clients";
+import { startMoto } from "../../ops/local-aws";
+import { packRelease, uploadRelease } from "../../ops/release";
 import { freePort } from "../e2e/local-fleet";
 import { baseFleet } from "../fixtures";
 

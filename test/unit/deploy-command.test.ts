@@ -1,4 +1,4 @@
-import { missingBucketMessage, requiredStateBucket } from "../../scripts/deploy";
+import { missingBucketMessage, requiredStateBucket } from "../../ops/deploy";
 import { planOrThrow } from "../../lib/validate";
 import { baseFleet } from "../fixtures";
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { planOrThrow } from "../../lib/validate";
-import { outcomeLine, runInWaves, type StackOutcome } from "../../scripts/fleet-ops";
+import { outcomeLine, runInWaves, type StackOutcome } from "../../ops/fleet-ops";
 import { baseFleet } from "../fixtures";
 
 const FLEET = [

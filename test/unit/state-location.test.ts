@@ -1,4 +1,4 @@
-import { stackIdentity, stateElsewhereLine, stateHolds } from "../../scripts/state-location";
+import { stackIdentity, stateElsewhereLine, stateHolds } from "../../ops/state-location";
 import { planOrThrow } from "../../lib/validate";
 import { baseFleet } from "../fixtures";
 

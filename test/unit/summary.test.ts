@@ -1,5 +1,5 @@
 import { planOrThrow } from "../../lib/validate";
-import { formatRegion, type ObservedRegion } from "../../scripts/summary";
+import { formatRegion, type ObservedRegion } from "../../ops/summary";
 import { baseFleet } from "../fixtures";
 
 describe("the demo's read-back of a region", () => {

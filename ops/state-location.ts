@@ -26,7 +26,7 @@ export function stackIdentity(plan: FleetPlan, stack: string): StackIdentity | u
   if (plan.hostedZone?.stackName === stack) {
     return { stack, key: plan.hostedZone.state.key, marker: { type: "aws_route53_zone", name: plan.domain } };
   }
-  return undefined; // the state stack bootstraps its own key (scripts/state-stack.ts)
+  return undefined; // the state stack bootstraps its own key (ops/state-stack.ts)
 }
 
 /** Whether a state document holds the marker resource, by type and name. */

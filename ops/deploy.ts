@@ -1,0 +1,110 @@
+/*
+ * The deploy's operations, below the `npm run deploy` command: the checks before anything runs, the
+ * deploy of the selected stacks wave by wave, and the reviewed deploy that applies only the plans a
+ * pull request's review saw (it plans every selected stack afresh, compares each stack's resource
+ * changes with the reviewed ones, and applies the fresh saved plans only if every stack is identical).
+ */
+import type { FleetPlan, StatePlan } from "../lib/plan";
+import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
+import { changesOf, renderReport } from "../lib/plan-report";
+import { LOCAL_AWS_COMMAND } from "../lib/target";
+import { UserFacingError } from "./console";
+import { synthesizeSelected, type FleetContext, type StackOutcome } from "./fleet-ops";
+import { hasFleetFixes, plainMotoMessage, probeEndpoint } from "./local-aws";
+import { planStacks } from "./plan-stacks";
+import { loadPlanSet, planMap, selectedPlans } from "./plan-sets";
+import { applySavedPlans, deployStacks } from "./stack-runs";
+import { forbiddenBucketMessage, stateBucketStatus } from "./state-stack";
+
+/**
+ * The state bucket that must already exist for this selection: every stack but the state stack keeps
+ * its state there, so selecting any of them without the state stack needs the bucket in place.
+ */
+export function requiredStateBucket(plan: FleetPlan, selected: readonly string[]): StatePlan | undefined {
+  const { state } = plan;
+  const usesBucket = selected.some((name) => name !== state.stackName);
+  return usesBucket && !selected.includes(state.stackName) ? state : undefined;
+}
+
+export function missingBucketMessage(state: StatePlan): string {
+  return (
+    `state.bucket: "${state.bucket}" does not exist in ${state.region}, and the selected stacks keep their state there; ` +
+    `deploy the state stack first (npm run deploy -- ${state.stackName}) or add it to the selection`
+  );
+}
+
+/**
+ * Refuses, before anything runs, when the target or the state bucket cannot take this selection; returns
+ * the bucket's status for callers with rules of their own.
+ */
+export async function checkBeforeDeploy(
+  ctx: FleetContext,
+  selected: readonly string[],
+): Promise<Awaited<ReturnType<typeof stateBucketStatus>>> {
+  const { target, plan } = ctx;
+  if (target.kind === "local" && (await probeEndpoint(target.endpoint)) !== "moto") {
+    throw new UserFacingError(
+      `no local AWS answers at ${target.endpoint}: start one with \`make demo\`, or run \`${LOCAL_AWS_COMMAND}\` (another port: set CLOUDRIM_LOCAL_ENDPOINT)`,
+    );
+  }
+  if (target.kind === "local" && !(await hasFleetFixes(target.endpoint))) {
+    throw new UserFacingError(plainMotoMessage(target.endpoint));
+  }
+  const status = await stateBucketStatus(target, plan.state);
+  if (status.kind === "forbidden") throw new UserFacingError(forbiddenBucketMessage(plan.state));
+  const required = requiredStateBucket(plan, selected);
+  if (required !== undefined && status.kind === "missing") throw new UserFacingError(missingBucketMessage(required));
+  return status;
+}
+
+/** Synth, select, check the state bucket, deploy in waves. Throws UserFacingError before deploying anything. */
+export async function deployFleet(ctx: FleetContext, globs: readonly string[]): Promise<StackOutcome[]> {
+  const stacks = await synthesizeSelected(ctx, globs);
+  await checkBeforeDeploy(
+    ctx,
+    stacks.map((s) => s.name),
+  );
+  return deployStacks(ctx, stacks);
+}
+
+/** Exit code of a reviewed deploy whose fresh plans are not the reviewed ones. */
+export const STALE_REVIEW = 3;
+
+/**
+ * The reviewed deploy: fresh plans, compared with the plan set, applied only when identical. Returns the
+ * report and, when the review was stale or a stack failed to plan, no outcomes (nothing was applied).
+ */
+export async function deployReviewed(
+  ctx: FleetContext,
+  reviewedDir: string,
+  globs: readonly string[],
+): Promise<{ report: string; verdict: "applied" | "stale" | "unplanned"; outcomes: StackOutcome[] }> {
+  const reviewed = loadPlanSet(reviewedDir);
+  const stacks = await synthesizeSelected(ctx, globs);
+  const names = stacks.map((s) => s.name);
+  if ((await checkBeforeDeploy(ctx, names)).kind === "missing") {
+    throw new UserFacingError(
+      `state.bucket: "${ctx.plan.state.bucket}" does not exist yet; a reviewed deploy only applies saved plans, so bootstrap it once with npm run deploy -- ${ctx.plan.state.stackName}`,
+    );
+  }
+  const plans = await planStacks(ctx, names, 3);
+  const comparisons = compareSets(selectedPlans(reviewed, globs), planMap(plans));
+  const report = [renderComparison(comparisons, reviewed.origin), renderReport(plans)].join("\n");
+  if (plans.some((p) => p.status === "failed")) return { report, verdict: "unplanned", outcomes: [] };
+  if (!matchesReview(comparisons)) return { report, verdict: "stale", outcomes: [] };
+  const changing = new Set(
+    plans.flatMap((p) => (p.status === "planned" && changesOf(p.plan).length > 0 ? [p.stack] : [])),
+  );
+  ctx.progress(`every stack matches ${reviewed.origin}; applying the fresh plans of ${changing.size} stack(s)`);
+  const outcomes = await applySavedPlans(ctx, stacks, changing);
+  return { report, verdict: "applied", outcomes };
+}
+
+/** `--stall-after 300`: whole seconds, at least 1. */
+export function parseSeconds(option: string, value: string): number {
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1) {
+    throw new UserFacingError(`${option}: got "${value}"; must be a whole number of seconds, at least 1`);
+  }
+  return seconds;
+}
