@@ -13,7 +13,8 @@ export interface FleetStacks {
 
 /**
  * The whole fleet: the state bucket stack, the hosted zone's stack when the fleet creates the zone,
- * then one stack per region. The dependencies give the deploy order (bucket, zone, regions in parallel);
+ * then one stack per region. The dependencies give the deploy order (bucket, zone, then the regions wave
+ * by wave, a wave's regions in parallel);
  * `npm run deploy` follows them one stack at a time, because cdktf initialises every selected stack
  * before it deploys any, and a region's S3 backend cannot initialise before the bucket exists.
  */
@@ -27,6 +28,18 @@ export function addFleet(scope: Construct, plan: FleetPlan, target: Target = { k
     stack.addDependency(state);
     if (hostedZone !== undefined) stack.addDependency(hostedZone);
     return stack;
+  });
+  // A wave's regions depend on every region of the wave before, so any deploy (even plain
+  // `cdktf deploy '*'`) changes them only after the earlier wave is done.
+  const byName = new Map(regions.map((stack) => [stack.node.id, stack]));
+  plan.rollout.waves.forEach((wave, index) => {
+    const earlier = plan.rollout.waves[index - 1]?.stacks ?? [];
+    for (const name of wave.stacks) {
+      for (const dependency of earlier) {
+        const [stack, before] = [byName.get(name), byName.get(dependency)];
+        if (stack !== undefined && before !== undefined) stack.addDependency(before);
+      }
+    }
   });
   return { state, regions, ...(hostedZone === undefined ? {} : { hostedZone }) };
 }

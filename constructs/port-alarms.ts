@@ -2,7 +2,7 @@ import { CloudwatchCompositeAlarm } from "@cdktf/provider-aws/lib/cloudwatch-com
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
 import { DEFAULTS } from "../lib/defaults";
-import { allPortsDownRule, portAlarmSpec, type PortMetricSource } from "../lib/monitoring";
+import { allPortsDownRule, guardAlarmSpec, portAlarmSpec, type PortMetricSource } from "../lib/monitoring";
 
 export interface AlarmedPort {
   readonly source: PortMetricSource;
@@ -23,16 +23,25 @@ export interface PortAlarmsProps {
   readonly minutes?: number;
   /** SNS topic (same region) told of ALARM and OK. @default none: the alarms show in the console only */
   readonly topicArn?: string;
+  /**
+   * The guards a rollout watches: one alarm per group of (at most ten) ports, on their unhealthy instances.
+   * @default none
+   */
+  readonly guards?: readonly { readonly alarmName: string; readonly ports: readonly PortMetricSource[] }[];
+  /** Minutes of unhealthy instances before a guard fires. @default 3 */
+  readonly guardMinutes?: number;
 }
 
 /**
  * One alarm per port load balancer that fires when it has had no healthy instance for `minutes`, and one
  * composite alarm for the region that fires when all of them do (a composite takes up to 100 alarms,
- * where one metric-math alarm takes 10 metrics). Both notify the same topic, on ALARM and on OK.
+ * where one metric-math alarm takes 10 metrics). Both notify the same topic, on ALARM and on OK. The guard
+ * alarms fire earlier, on unhealthy instances: an instance refresh stops on them, and so does a bake.
  */
 export class PortAlarms extends Construct {
   readonly portAlarms: readonly CloudwatchMetricAlarm[];
   readonly regionAlarm: CloudwatchCompositeAlarm;
+  readonly guardAlarms: readonly CloudwatchMetricAlarm[];
 
   constructor(scope: Construct, id: string, props: PortAlarmsProps) {
     super(scope, id);
@@ -66,6 +75,35 @@ export class PortAlarms extends Construct {
       // The alarms' names as Terraform attributes: the rule waits for every alarm it names.
       alarmRule: allPortsDownRule(this.portAlarms.map((alarm) => alarm.alarmName)),
       ...actions,
+    });
+    this.guardAlarms = (props.guards ?? []).map(({ alarmName, ports }) => {
+      const spec = guardAlarmSpec(ports, props.guardMinutes ?? minutes);
+      // Keyed by the group's first port, which never moves when ports are added.
+      return new CloudwatchMetricAlarm(this, `guard-${ports[0]?.port ?? 0}`, {
+        alarmName,
+        alarmDescription: spec.description,
+        metricQuery: spec.queries.map((query) =>
+          "expression" in query
+            ? { id: query.id, expression: query.expression, label: query.label, returnData: true }
+            : {
+                id: query.id,
+                returnData: false,
+                metric: {
+                  namespace: query.metric.namespace,
+                  metricName: query.metric.metricName,
+                  dimensions: { ...query.metric.dimensions },
+                  stat: query.stat,
+                  period: query.period,
+                },
+              },
+        ),
+        evaluationPeriods: spec.evaluationPeriods,
+        datapointsToAlarm: spec.datapointsToAlarm,
+        threshold: spec.threshold,
+        comparisonOperator: spec.comparisonOperator,
+        treatMissingData: spec.treatMissingData,
+        ...actions,
+      });
     });
   }
 }

@@ -22,7 +22,7 @@ import { ServiceGroup } from "./service-group";
  * One region of the fleet, created from its plan: network lookup, security groups, one load balancer
  * per port (classic, or network with a target group), the instance role, the Auto Scaling group with one
  * attachment per port and a CPU target-tracking policy, the DNS records in front, and what an operator
- * watches: an alarm per port, one for the region, and a dashboard. Every per-port resource comes from
+ * watches: an alarm per port, one for the region, the guards a rollout stops on, and a dashboard. Every per-port resource comes from
  * `plan.ports`, so they agree by construction.
  */
 export class RegionStack extends TerraformStack {
@@ -83,6 +83,24 @@ export class RegionStack extends TerraformStack {
       }));
       this.loadBalancers = classic;
     }
+    // Before the group: its instance refresh stops on the guard alarms, so they must exist first.
+    this.alarms = new PortAlarms(this, "alarms", {
+      ports: fronts.map(({ port, metrics }) => ({
+        source: metrics,
+        alarmName: port.alarmName,
+        aliasName: port.aliasName,
+      })),
+      regionAlarmName: plan.monitoring.regionAlarmName,
+      regionalName: plan.regionalName,
+      ...(plan.dns.globalName === undefined ? {} : { globalName: plan.dns.globalName }),
+      minutes: plan.monitoring.minutes,
+      ...(plan.monitoring.topicArn === undefined ? {} : { topicArn: plan.monitoring.topicArn }),
+      guards: plan.monitoring.guardAlarms.map(({ name, ports }) => ({
+        alarmName: name,
+        ports: fronts.filter(({ port }) => ports.includes(port.port)).map(({ metrics }) => metrics),
+      })),
+      guardMinutes: plan.monitoring.guardMinutes,
+    });
     this.role = new InstanceRole(this, "instance", {
       name: plan.instance.role.name,
       ...(plan.instance.role.releaseObjectArn === undefined
@@ -101,7 +119,9 @@ export class RegionStack extends TerraformStack {
       instanceProfileArn: this.role.profile.arn,
       capacity: plan.autoScaling.capacity,
       healthCheckGracePeriod: plan.autoScaling.healthCheckGracePeriod,
-      instanceRefresh: plan.autoScaling.instanceRefresh,
+      instanceRefresh: plan.autoScaling.instanceRefresh
+        ? { alarmNames: this.alarms.guardAlarms.map((alarm) => alarm.alarmName) }
+        : false,
       instanceTags: plan.tags,
       subnetChecks: network.subnetChecks,
       groupMetrics: GROUP_METRICS,
@@ -134,18 +154,6 @@ export class RegionStack extends TerraformStack {
       publishAfter: [this.service.group, ...this.attachments.attachments],
     });
 
-    this.alarms = new PortAlarms(this, "alarms", {
-      ports: fronts.map(({ port, metrics }) => ({
-        source: metrics,
-        alarmName: port.alarmName,
-        aliasName: port.aliasName,
-      })),
-      regionAlarmName: plan.monitoring.regionAlarmName,
-      regionalName: plan.regionalName,
-      ...(plan.dns.globalName === undefined ? {} : { globalName: plan.dns.globalName }),
-      minutes: plan.monitoring.minutes,
-      ...(plan.monitoring.topicArn === undefined ? {} : { topicArn: plan.monitoring.topicArn }),
-    });
     this.dashboard = new RegionDashboard(this, "monitoring", {
       name: plan.monitoring.dashboardName,
       region: plan.region,

@@ -22,12 +22,16 @@ export interface ServiceGroupProps {
   readonly processes: number;
   /** The instance profile every instance runs with. @default none */
   readonly instanceProfileArn?: string;
-  /** @default {min: 1, desired: 2, max: 4} */
+  /** @default {min: 2, desired: 2, max: 4} */
   readonly capacity?: Capacity;
   /** Seconds before load balancer health checks count against a new instance. @default 300 */
   readonly healthCheckGracePeriod?: number;
-  /** Replace instances (rolling, half at a time) when the launch template changes. @default true */
-  readonly instanceRefresh?: boolean;
+  /**
+   * Replace the instances when the launch template changes (see {@link refreshPreferences}), stopping when
+   * any of `alarmNames` goes to ALARM; false: only instances launched later use the new template.
+   * @default {alarmNames: []}
+   */
+  readonly instanceRefresh?: false | { readonly alarmNames: readonly string[] };
   /** Encrypted gp3 root volume size, GiB. @default 16 */
   readonly rootVolumeSize?: number;
   /** Tags the group copies onto the instances it launches. @default {} */
@@ -85,6 +89,7 @@ export class ServiceGroup extends Construct {
       lifecycle: { ignoreChanges: ["tag_specifications"] },
     });
     const capacity = props.capacity ?? DEFAULTS.capacity;
+    const refresh = props.instanceRefresh ?? { alarmNames: [] };
     this.group = new AutoscalingGroup(this, "group", {
       name: props.name,
       minSize: capacity.min,
@@ -97,9 +102,18 @@ export class ServiceGroup extends Construct {
       healthCheckType: "ELB",
       healthCheckGracePeriod: props.healthCheckGracePeriod ?? DEFAULTS.healthCheckGracePeriod,
       launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() },
-      ...((props.instanceRefresh ?? DEFAULTS.instanceRefresh)
-        ? { instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } } }
-        : {}),
+      ...(refresh === false
+        ? {}
+        : {
+            instanceRefresh: {
+              strategy: "Rolling",
+              preferences: refreshPreferences(props.healthCheckGracePeriod ?? DEFAULTS.healthCheckGracePeriod, [
+                ...refresh.alarmNames,
+              ]),
+            },
+          }),
+      // Replacing an unhealthy instance launches its successor first, as a refresh does.
+      instanceMaintenancePolicy: { minHealthyPercentage: 100, maxHealthyPercentage: 200 },
       ...((props.groupMetrics ?? []).length > 0
         ? { enabledMetrics: [...(props.groupMetrics ?? [])], metricsGranularity: "1Minute" }
         : {}),
@@ -118,6 +132,28 @@ export class ServiceGroup extends Construct {
       },
     });
   }
+}
+
+/**
+ * An instance refresh that cannot take a region down:
+ * - launch before terminate: 100% of the desired capacity stays in service while up to 200% runs, so a
+ *   group of one is refreshed by launching its successor first;
+ * - each new instance warms up for the health-check grace period before it counts;
+ * - instances already on the new template are skipped (a retried deploy replaces only what is left);
+ * - any of `alarmNames` in ALARM fails the refresh at once.
+ * Not `auto_rollback`: the AWS provider moves the group to the new launch template version before it
+ * starts the refresh, so AWS would "roll back" to the new version (hashicorp/terraform-provider-aws#34189);
+ * the deploy rolls back to the version it recorded before the apply instead (lib/rollout.ts).
+ */
+export function refreshPreferences(warmupSeconds: number, alarmNames: readonly string[]) {
+  return {
+    minHealthyPercentage: 100,
+    maxHealthyPercentage: 200,
+    instanceWarmup: String(warmupSeconds),
+    skipMatching: true,
+    autoRollback: false,
+    ...(alarmNames.length === 0 ? {} : { alarmSpecification: { alarms: [...alarmNames] } }),
+  };
 }
 
 /** The data source arguments for an AMI: pinned by id, or the newest image matching owner and name. */

@@ -76,7 +76,7 @@ const overridable = {
         .max(ROUTE53_MAX_WEIGHT, { error: `must be a Route 53 weight, 0-${ROUTE53_MAX_WEIGHT}` }),
     )
     .optional(),
-  /** Auto Scaling group size. @default {min: 1, desired: 2, max: 4} */
+  /** Auto Scaling group size. @default {min: 2, desired: 2, max: 4} */
   capacity: capacity.optional(),
   /** Who may reach the listener port. */
   allowedCidrs: z.array(cidr).min(1, { error: "must list at least one CIDR block" }).optional(),
@@ -307,6 +307,33 @@ export const FleetSchema = z.strictObject({
       })
       .default(DEFAULTS.stateKeyPrefix),
   }),
+  /**
+   * How a deploy rolls a change out: in waves of regions, each region's instance refresh watched to its
+   * end and its alarms watched for `bakeSeconds` before the next wave starts. @default waves: the first
+   * listed region alone, then all the others; bakeSeconds 600; maxParallel from the machine's free memory
+   */
+  rollout: z
+    .strictObject({
+      /** Region names, wave by wave: every region of the fleet in exactly one wave. */
+      waves: z
+        .array(
+          z
+            .array(z.string({ error: "must be a region name such as us-east-1" }), {
+              error: 'must be a list of region names, e.g. ["eu-west-1", "us-west-2"]',
+            })
+            .min(1, { error: "must name at least one region; drop the empty wave" }),
+          { error: 'must be a list of waves, each a list of region names, e.g. [["us-east-1"], ["eu-west-1"]]' },
+        )
+        .min(1, { error: "must list at least one wave, or be left out for the default waves" })
+        .optional(),
+      /** Seconds each region of a wave is watched after its change before the next wave starts; 0 judges once. */
+      bakeSeconds: positiveInt("seconds, 0-86400", 0)
+        .max(86400, { error: "must be at most 86400 seconds (a day)" })
+        .default(DEFAULTS.rollout.bakeSeconds),
+      /** Regions of a wave applied at once (each Terraform takes about 640 MiB). @default what free memory holds, at least 1 */
+      maxParallel: positiveInt("regions at once").optional(),
+    })
+    .default({ bakeSeconds: DEFAULTS.rollout.bakeSeconds }),
   /** Extra tags on every resource. */
   tags: userTags.default({}),
   regions: z.array(RegionSchema).min(1, { error: "must list at least one region" }),
@@ -326,3 +353,4 @@ export type HealthCheck = ParsedFleetConfig["healthCheck"];
 export type OverridableKey = keyof typeof overridable;
 export type ScalingConfig = z.output<typeof overridable.scaling>;
 export type AlarmsConfig = z.output<typeof overridable.alarms>;
+export type RolloutConfig = ParsedFleetConfig["rollout"];

@@ -11,7 +11,8 @@ export const DEFAULTS = {
   privateZone: false,
   createHostedZone: false,
   weight: 1,
-  capacity: { min: 1, desired: 2, max: 4 },
+  /** At least one instance per zone of two: one instance's failure, or its zone's, is not an outage. */
+  capacity: { min: 2, desired: 2, max: 4 },
   /** From the original design: TCP check, timeout 2 s, every 20 s, healthy after 3, unhealthy after 5. */
   healthCheck: { timeout: 2, interval: 20, healthyThreshold: 3, unhealthyThreshold: 5 },
   healthCheckGracePeriod: 300,
@@ -27,4 +28,6 @@ export const DEFAULTS = {
   scaling: { cpuTarget: 60 },
   /** Minutes a port may have no healthy instance before its alarm fires. */
   alarms: { minutes: 3 },
+  /** AWS's practice: a region proves a change for ten minutes before the next wave starts. */
+  rollout: { bakeSeconds: 600 },
 } as const;

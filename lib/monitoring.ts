@@ -76,6 +76,83 @@ export function allPortsDownRule(portAlarmNames: readonly string[]): string {
   return portAlarmNames.map((name) => `ALARM(${JSON.stringify(name)})`).join(" AND ");
 }
 
+/**
+ * An instance refresh stops when an alarm it watches goes to ALARM, and it watches at most 10 alarms;
+ * a metric-math alarm takes at most 10 metrics. So the ports are watched in groups of ten, one alarm each.
+ */
+export const PORTS_PER_GUARD_ALARM = 10;
+
+/** `[9000…9016]` → `[[9000…9009], [9010…9016]]`: consecutive groups, so a new port joins the last group. */
+export function guardGroups(ports: readonly number[]): number[][] {
+  const groups: number[][] = [];
+  for (let i = 0; i < ports.length; i += PORTS_PER_GUARD_ALARM) groups.push(ports.slice(i, i + PORTS_PER_GUARD_ALARM));
+  return groups;
+}
+
+/**
+ * Minutes a port may report unhealthy instances before its guard alarm fires: longer than a healthy new
+ * instance takes to pass its checks (the grace period, then `healthyThreshold` checks), so a good rollout
+ * never trips it, and at least the fleet's alarm minutes.
+ */
+export function guardMinutes(
+  gracePeriodSeconds: number,
+  healthCheck: { readonly healthyThreshold: number; readonly interval: number },
+  alarmMinutes: number,
+): number {
+  const settling = Math.ceil((gracePeriodSeconds + healthCheck.healthyThreshold * healthCheck.interval) / 60) + 1;
+  return Math.max(alarmMinutes, settling);
+}
+
+/** One metric of a metric-math alarm, `p9000`, or the expression over them. */
+export type GuardQuery =
+  | { readonly id: string; readonly metric: MetricRef; readonly stat: "Maximum"; readonly period: 60 }
+  | { readonly id: string; readonly expression: string; readonly label: string };
+
+/**
+ * The guard alarm of a group of ports: the highest UnHealthyHostCount among them, above 0 for `minutes`
+ * minutes. Missing data is not breaching: a port with no instance registered has none unhealthy.
+ */
+export interface GuardAlarmSpec {
+  readonly queries: readonly GuardQuery[];
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly threshold: 0;
+  readonly comparisonOperator: "GreaterThanThreshold";
+  readonly treatMissingData: "notBreaching";
+  readonly description: string;
+}
+
+export function guardAlarmSpec(sources: readonly PortMetricSource[], minutes: number): GuardAlarmSpec {
+  const metrics = sources.map(
+    (source): GuardQuery => ({
+      id: `p${source.port}`,
+      metric: healthMetric(source, "UnHealthyHostCount"),
+      stat: "Maximum",
+      period: 60,
+    }),
+  );
+  const ports = sources.map((s) => s.port);
+  const range = ports.length === 1 ? `port ${ports[0] ?? ""}` : `ports ${ports[0] ?? ""}-${ports.at(-1) ?? ""}`;
+  return {
+    queries: [
+      {
+        id: "unhealthy",
+        expression: `MAX([${metrics.map((m) => m.id).join(", ")}])`,
+        label: `unhealthy hosts, ${range}`,
+      },
+      ...metrics,
+    ],
+    evaluationPeriods: minutes,
+    datapointsToAlarm: minutes,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    description:
+      `An instance has failed a health check of ${range} for ${minutes} minutes, longer than a new instance takes ` +
+      "to pass them: a bad release or a sick instance. An instance refresh watching it stops, and a deploy baking the region stops its rollout.",
+  };
+}
+
 /** A CloudWatch dashboard metric line: namespace, name, dimension pairs, then rendering options. */
 type MetricLine = (string | Readonly<Record<string, string>>)[];
 

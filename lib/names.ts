@@ -81,6 +81,15 @@ export function regionAlarmName(regionStack: string): string {
   return `${regionStack}-all-ports-down`;
 }
 
+/**
+ * `cloudrim-prod-us-east-1-unhealthy-hosts-9000`: the alarm that watches ports 9000-9009 for unhealthy
+ * instances while a change rolls out. Named by the first port of its group of ten, which never moves when
+ * ports are added.
+ */
+export function unhealthyHostsAlarmName(regionStack: string, firstPort: number): string {
+  return `${regionStack}-unhealthy-hosts-${firstPort}`;
+}
+
 /** `cloudrim-prod-us-east-1-cpu`: the group's target tracking policy (the target can change in place). */
 export function scalingPolicyName(regionStack: string): string {
   return `${regionStack}-cpu`;

@@ -26,6 +26,7 @@ import {
   portAlarmName,
   regionAlarmName,
   scalingPolicyName,
+  unhealthyHostsAlarmName,
   type FleetIdentity,
   regionStackName,
   runitServiceName,
@@ -33,7 +34,9 @@ import {
   stateKey,
   stateStackName,
 } from "./names";
+import { guardGroups, guardMinutes } from "./monitoring";
 import { PINNED_NODE, releaseObjectArn, type ReleaseLocation } from "./release";
+import { defaultWaves, type RolloutPlan } from "./rollout";
 import { defaultAppFiles, renderUserData } from "./user-data";
 
 /*
@@ -70,6 +73,8 @@ export interface AmiPlan {
   readonly namePattern?: string;
   /** EC2's name for the instance type's architecture; the image must match it. */
   readonly architecture: CpuArchitecture;
+  /** The image lock's answer to the lookup (`owners` and `namePattern`), which `id` then holds: its name, and the lock file. */
+  readonly locked?: { readonly name: string; readonly lockFile: string };
 }
 
 /** Where a region runs: the default VPC when `vpcId` is unset; subnets given, or picked by tags (one per zone). */
@@ -134,13 +139,20 @@ export interface ScalingPlan {
   readonly warmup: number;
 }
 
-/** The region's alarms (one per port, named in `ports`, and one for all of them) and its dashboard. */
+/**
+ * The region's alarms (one per port, named in `ports`, one for all of them, and the guards a rollout
+ * watches) and its dashboard.
+ */
 export interface MonitoringPlan {
   /** Minutes a port may have no healthy instance before its alarm fires. */
   readonly minutes: number;
   /** The SNS topic that receives ALARM and OK; none: the alarms only show in the console. */
   readonly topicArn?: string;
   readonly regionAlarmName: string;
+  /** Unhealthy instances on any port of a group of ten: what an instance refresh and a bake stop on. */
+  readonly guardAlarms: readonly { readonly name: string; readonly ports: readonly number[] }[];
+  /** Minutes of unhealthy instances before a guard alarm fires: longer than a good new instance takes to pass. */
+  readonly guardMinutes: number;
   /** The region stack's name. */
   readonly dashboardName: string;
 }
@@ -183,6 +195,8 @@ export interface StatePlan {
 
 export interface FleetPlan {
   readonly service: string;
+  /** How a deploy rolls a change across the regions: waves, bake, parallelism. */
+  readonly rollout: RolloutPlan;
   readonly deployment: string;
   readonly domain: string;
   readonly state: StatePlan;
@@ -351,7 +365,13 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
       instanceRefresh: config.instanceRefresh,
     },
     ...planScaling(settings.scaling.value, stackName, config.healthCheckGracePeriod),
-    monitoring: planMonitoring(config.alarms, entry.alarms, stackName),
+    monitoring: planMonitoring(
+      config.alarms,
+      entry.alarms,
+      stackName,
+      ports.map((p) => p.port),
+      { gracePeriod: config.healthCheckGracePeriod, healthCheck: config.healthCheck },
+    ),
     state: {
       bucket: config.state.bucket,
       region: config.state.region,
@@ -377,14 +397,52 @@ export function planScaling(
   };
 }
 
-/** The fleet's alarm settings with the region's entry laid over them, field by field. */
-export function planMonitoring(fleet: AlarmsConfig, region: AlarmsConfig, regionStack: string): MonitoringPlan {
+/**
+ * The fleet's alarm settings with the region's entry laid over them, field by field; the guard alarms
+ * wait as long as a new instance may take to settle (grace period, then its healthy checks).
+ */
+export function planMonitoring(
+  fleet: AlarmsConfig,
+  region: AlarmsConfig,
+  regionStack: string,
+  ports: readonly number[],
+  settling: { readonly gracePeriod: number; readonly healthCheck: HealthCheck },
+): MonitoringPlan {
   const topicArn = region?.topicArn ?? fleet?.topicArn;
+  const minutes = region?.minutes ?? fleet?.minutes ?? DEFAULTS.alarms.minutes;
   return {
-    minutes: region?.minutes ?? fleet?.minutes ?? DEFAULTS.alarms.minutes,
+    minutes,
     ...(topicArn === undefined ? {} : { topicArn }),
     regionAlarmName: regionAlarmName(regionStack),
+    guardAlarms: guardGroups(ports).map((group) => ({
+      name: unhealthyHostsAlarmName(regionStack, group[0] ?? 0),
+      ports: group,
+    })),
+    guardMinutes: guardMinutes(settling.gracePeriod, settling.healthCheck, minutes),
     dashboardName: regionStack,
+  };
+}
+
+/** Every alarm of a region, by name: what a rollout's bake watches. */
+export function regionAlarmNames(region: RegionPlan): string[] {
+  return [
+    ...region.ports.map((p) => p.alarmName),
+    region.monitoring.regionAlarmName,
+    ...region.monitoring.guardAlarms.map((a) => a.name),
+  ];
+}
+
+/** The waves as configured, or AWS's practice (the first region alone, then the others), with their stacks. */
+export function planRollout(config: ParsedFleetConfig): RolloutPlan {
+  const waves = config.rollout.waves ?? defaultWaves(config.regions.map((r) => r.region));
+  return {
+    waves: waves.map((regions, index) => ({
+      number: index + 1,
+      regions: [...regions],
+      stacks: regions.map((r) => regionStackName(config, r)),
+    })),
+    bakeSeconds: config.rollout.bakeSeconds,
+    ...(config.rollout.maxParallel === undefined ? {} : { maxParallel: config.rollout.maxParallel }),
   };
 }
 
@@ -430,6 +488,7 @@ export function planFleet(config: ParsedFleetConfig): FleetPlan {
     service: config.service,
     deployment: config.deployment,
     domain: config.domain,
+    rollout: planRollout(config),
     state,
     ...(config.createHostedZone ? { hostedZone: planHostedZone(config, config.domain, state) } : {}),
     tags: { Service: config.service, Deployment: config.deployment, ...config.tags },

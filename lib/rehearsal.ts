@@ -4,7 +4,7 @@ import type { Target } from "./target";
 /*
  * Pure: the local target adapts the fleet, not the user. A production fleet file names things a
  * fresh emulator does not have (an image, a hosted zone, VPCs) and asks for things moto does not
- * implement (instance refresh, a TLS-only bucket policy it cannot evaluate). Rehearsing it locally
+ * implement (a TLS-only bucket policy it cannot evaluate). Rehearsing it locally
  * substitutes each of those in the plan, after the fleet was validated as written, and says so: one
  * line per substitution, naming the field, the production value and the local one. Substitutions
  * never add, remove or rename a resource of a region stack, so the Terraform addresses stay the same
@@ -64,16 +64,6 @@ export function rehearsal(plan: FleetPlan): Adapted {
       image,
       `newest "${EMULATOR_IMAGE.namePattern}" of ${EMULATOR_IMAGE.owners[0]} for the instance type's architecture`,
       "the emulator ships no Debian image and none of your images",
-    );
-  }
-
-  const refreshing = plan.regions.filter((r) => r.autoScaling.instanceRefresh);
-  if (refreshing.length > 0) {
-    note(
-      "instanceRefresh",
-      "true",
-      "false",
-      "moto does not implement StartInstanceRefresh; the provider would retry it forever",
     );
   }
 
@@ -138,7 +128,6 @@ export function rehearsal(plan: FleetPlan): Adapted {
               architecture: region.instance.arch,
             },
           },
-          autoScaling: { ...region.autoScaling, instanceRefresh: false },
         }),
       ),
     },

@@ -122,9 +122,49 @@ function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] 
     });
   }
   problems.push(...checkRecordSettings(config, plan));
+  problems.push(...checkRollout(config));
   plan.regions.forEach((region, index) => {
     problems.push(...checkRegion(config, region, index, resolveSettings(config, index)));
   });
+  return problems;
+}
+
+/** Every region in exactly one wave, and no name that is not a region of the fleet. */
+function checkRollout(config: ParsedFleetConfig): Problem[] {
+  const waves = config.rollout.waves;
+  if (waves === undefined) return [];
+  const regions = config.regions.map((r) => r.region);
+  const problems: Problem[] = [];
+  const placed = new Map<string, number>();
+  waves.forEach((wave, w) => {
+    wave.forEach((name, i) => {
+      const path = `rollout.waves[${w}][${i}]`;
+      const earlier = placed.get(name);
+      if (!regions.includes(name)) {
+        problems.push({
+          path,
+          value: name,
+          message: `is not a region of this fleet (its regions: ${regions.join(", ")}); list only regions from regions[]`,
+        });
+      } else if (earlier !== undefined) {
+        problems.push({
+          path,
+          value: name,
+          message: `is already in rollout.waves[${earlier}]; put each region in exactly one wave`,
+        });
+      } else {
+        placed.set(name, w);
+      }
+    });
+  });
+  const missing = regions.filter((r) => !placed.has(r));
+  if (missing.length > 0) {
+    problems.push({
+      path: "rollout.waves",
+      value: waves,
+      message: `leaves out ${missing.join(", ")}: every region of the fleet must be in exactly one wave; add ${missing.length === 1 ? "it" : "them"} to a wave (the last one rolls last)`,
+    });
+  }
   return problems;
 }
 
@@ -356,20 +396,33 @@ function checkRegion(
   return problems;
 }
 
-/** What is valid but cannot work as written: scaling a group whose size is fixed. */
+/** What is valid but cannot work as written: a fixed group asked to scale, a region one failure away from an outage. */
 function warningsOf(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] {
   return plan.regions.flatMap((region, index): RegionProblem[] => {
     const { min, max } = region.autoScaling.capacity;
-    if (region.scaling === undefined || min !== max) return [];
     const { capacity } = resolveSettings(config, index);
-    return [
-      {
+    const warnings: RegionProblem[] = [];
+    if (min < 2) {
+      warnings.push({
+        path: capacity.path,
+        value: capacity.value ?? region.autoScaling.capacity,
+        message:
+          (min === 0
+            ? "has min = 0: the group may scale in to no instance, and then the region serves nothing at all"
+            : "has min = 1: when the group runs one instance, that instance failing (or its zone) is an outage of the region") +
+          ` until a replacement boots and passes its checks (grace period ${region.autoScaling.healthCheckGracePeriod} s and more); set min to 2 or more, one instance per zone`,
+        region: region.region,
+      });
+    }
+    if (region.scaling !== undefined && min === max) {
+      warnings.push({
         path: capacity.path,
         value: capacity.value ?? region.autoScaling.capacity,
         message: `has min = max = ${min}, so target tracking (CPU ${region.scaling.cpuTarget}%) cannot add or remove instances; raise capacity.max to let it scale, or set scaling: false for a fixed size`,
         region: region.region,
-      },
-    ];
+      });
+    }
+    return warnings;
   });
 }
 

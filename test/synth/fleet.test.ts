@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { baseFleet } from "../fixtures";
@@ -40,8 +40,10 @@ describe("a multi-region fleet", () => {
     ]);
   });
 
-  it("deploys the state stack before any region", () => {
-    for (const stack of stacks.regions) expect(stack.dependencies).toEqual([stacks.state]);
+  it("deploys the state stack before any region, and the first region before the others (the default waves)", () => {
+    const [first, ...others] = stacks.regions;
+    expect(first?.dependencies).toEqual([stacks.state]);
+    for (const stack of others) expect(stack.dependencies).toEqual([stacks.state, first]);
   });
 
   it("points each region's provider at its own region", () => {
@@ -178,6 +180,59 @@ describe("the state bucket stack", () => {
         Resource: ["arn:aws:s3:::cloudrim-state", "arn:aws:s3:::cloudrim-state/*"],
       }),
     ]);
+  });
+});
+
+describe("the rollout's waves", () => {
+  const regions = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"].map((region) => ({ region }));
+  const dependencies = (config: ReturnType<typeof baseFleet>) => {
+    const { stacks } = synthFleet(config);
+    return Object.fromEntries(
+      stacks.regions.map((s) => [s.node.id.replace("cloudrim-prod-", ""), s.dependencies.map((d) => d.node.id)]),
+    );
+  };
+
+  it("make every region of a wave depend on every region of the wave before, so even plain cdktf deploy follows them", () => {
+    const waves = [["eu-west-1"], ["us-east-1", "us-west-2"], ["ap-southeast-2"]];
+    expect(dependencies(baseFleet({ regions, rollout: { waves } }))).toEqual({
+      "us-east-1": ["cloudrim-prod-state", "cloudrim-prod-eu-west-1"],
+      "eu-west-1": ["cloudrim-prod-state"],
+      "ap-southeast-2": ["cloudrim-prod-state", "cloudrim-prod-us-east-1", "cloudrim-prod-us-west-2"],
+      "us-west-2": ["cloudrim-prod-state", "cloudrim-prod-eu-west-1"],
+    });
+  });
+
+  it("put every region in one wave when asked: all of them at once, after the state bucket only", () => {
+    const all = [["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"]];
+    for (const deps of Object.values(dependencies(baseFleet({ regions, rollout: { waves: all } })))) {
+      expect(deps).toEqual(["cloudrim-prod-state"]);
+    }
+  });
+
+  it("are written into the manifest cdktf reads to order a deploy", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cloudrim-waves-"));
+    try {
+      const file = join(dir, "fleet.json");
+      writeFileSync(
+        file,
+        JSON.stringify(
+          baseFleet({ regions, rollout: { waves: [["us-west-2"], ["us-east-1", "eu-west-1", "ap-southeast-2"]] } }),
+        ),
+      );
+      execFileSync(join(PROJECT, "node_modules", ".bin", "tsx"), [join(PROJECT, "main.ts")], {
+        env: { ...process.env, CLOUDRIM_CONFIG: file, CDKTF_OUTDIR: join(dir, "out") },
+        encoding: "utf8",
+      });
+      const manifest = JSON.parse(readFileSync(join(dir, "out", "manifest.json"), "utf8")) as {
+        stacks: Record<string, { dependencies: string[] }>;
+      };
+      expect(manifest.stacks["cloudrim-prod-eu-west-1"]?.dependencies).toEqual([
+        "cloudrim-prod-state",
+        "cloudrim-prod-us-west-2",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -549,14 +549,53 @@ describe("stable Terraform addresses", () => {
 });
 
 describe("instance refresh", () => {
-  it("can be turned off, e.g. for an emulator that does not implement it", () => {
-    const json = regionJson(baseFleet({ instanceRefresh: false }));
-    expect(onlyResource(json, "aws_autoscaling_group").instance_refresh).toBeUndefined();
+  const group = (config: FleetConfig) => onlyResource(regionJson(config), "aws_autoscaling_group");
+
+  it("launches before it terminates, warms each instance up for the grace period, skips instances already on the template", () => {
+    const asg = group(baseFleet({ healthCheckGracePeriod: 120 }));
+    expect(asg.instance_refresh).toEqual({
+      strategy: "Rolling",
+      preferences: {
+        min_healthy_percentage: 100,
+        max_healthy_percentage: 200,
+        instance_warmup: "120",
+        skip_matching: true,
+        auto_rollback: false,
+        alarm_specification: {
+          alarms: [
+            expect.stringMatching(/^\$\{aws_cloudwatch_metric_alarm\.alarms_guard-9000_[0-9A-F]{8}\.alarm_name\}$/),
+          ],
+        },
+      },
+    });
+  });
+
+  it("replaces an unhealthy instance by launching its successor first, as a refresh does", () => {
+    expect(group(baseFleet()).instance_maintenance_policy).toEqual({
+      min_healthy_percentage: 100,
+      max_healthy_percentage: 200,
+    });
+  });
+
+  it("stops on one guard alarm per ten ports, which the group waits for", () => {
+    const asg = group(baseFleet({ processes: 17 }));
+    const alarms = (asg.instance_refresh as { preferences: { alarm_specification: { alarms: string[] } } }).preferences
+      .alarm_specification.alarms;
+    expect(
+      alarms.map((a) => a.replace(/_[0-9A-F]{8}\.alarm_name\}$/, "").replace("${aws_cloudwatch_metric_alarm.", "")),
+    ).toEqual(["alarms_guard-9000", "alarms_guard-9010"]);
+  });
+
+  it("can be turned off: then only instances launched later use a new template", () => {
+    expect(group(baseFleet({ instanceRefresh: false })).instance_refresh).toBeUndefined();
   });
 });
 
 describe("scaling, alarms and the dashboard", () => {
   const short = (name: string) => name.replace(/_[0-9A-F]{8}$/, "");
+  /** The per-port "no healthy instance" alarms, in port order. */
+  const portAlarmsOf = (json: StackJson) =>
+    resourcesOf(json, "aws_cloudwatch_metric_alarm").filter(([name]) => name.startsWith("alarms_port-"));
   /** The `type.name` addresses a dashboard body references with `attribute`, e.g. every `aws_elb.….name`. */
   const referenced = (dashboardBody: unknown, type: string, attribute: string) =>
     [
@@ -606,7 +645,7 @@ describe("scaling, alarms and the dashboard", () => {
     for (const processes of [3, 5, 2]) {
       const json = regionJson(baseFleet({ processes }));
       const ports = Array.from({ length: processes }, (_, i) => 9000 + i);
-      const alarms = resourcesOf(json, "aws_cloudwatch_metric_alarm");
+      const alarms = portAlarmsOf(json);
       expect(alarms.map(([name]) => short(name))).toEqual(ports.map((p) => `alarms_port-${p}`));
       const elbs = new Map(resourcesOf(json, "aws_elb").map(([name, elb]) => [elb.name, name]));
       for (const [[, alarm], port] of alarms.map((a, i) => [a, ports[i]] as const)) {
@@ -630,7 +669,7 @@ describe("scaling, alarms and the dashboard", () => {
 
   it("watches each network load balancer's target group by both ARN suffixes", () => {
     const json = regionJson(baseFleet({ loadBalancerType: "network", processes: 2 }));
-    const [first] = resourcesOf(json, "aws_cloudwatch_metric_alarm");
+    const [first] = portAlarmsOf(json);
     expect(first?.[1]).toMatchObject({ namespace: "AWS/NetworkELB", metric_name: "HealthyHostCount" });
     const dims = first?.[1].dimensions as Record<string, string>;
     expect(short(referencedAddress(dims.TargetGroup, "arn_suffix"))).toBe("aws_lb_target_group.balancers_targets-9000");
@@ -640,7 +679,7 @@ describe("scaling, alarms and the dashboard", () => {
   it("has one composite alarm for the region, in ALARM when every port's alarm is", () => {
     const json = regionJson(baseFleet({ processes: 3, alarms: { minutes: 5 } }));
     const region = onlyResource(json, "aws_cloudwatch_composite_alarm");
-    const portAlarms = resourcesOf(json, "aws_cloudwatch_metric_alarm").map(([name]) => name);
+    const portAlarms = portAlarmsOf(json).map(([name]) => name);
     expect(region.alarm_name).toBe("cloudrim-prod-us-east-1-all-ports-down");
     expect(region.alarm_rule).toBe(
       portAlarms.map((name) => `ALARM("\${aws_cloudwatch_metric_alarm.${name}.alarm_name}")`).join(" AND "),
@@ -648,7 +687,7 @@ describe("scaling, alarms and the dashboard", () => {
     expect(region.alarm_description).toBe(
       "No port of the region has had a healthy instance for 5 minutes: cloudrim.us-east-1.example.com answers nothing, and cloudrim.example.com sends this region's clients elsewhere.",
     );
-    expect(resourcesOf(json, "aws_cloudwatch_metric_alarm")[0]?.[1].evaluation_periods).toBe(5);
+    expect(portAlarmsOf(json)[0]?.[1].evaluation_periods).toBe(5);
   });
 
   it("notifies the topic of ALARM and OK from every alarm, when there is one", () => {
@@ -658,8 +697,47 @@ describe("scaling, alarms and the dashboard", () => {
       ...resourcesOf(json, "aws_cloudwatch_metric_alarm"),
       ...resourcesOf(json, "aws_cloudwatch_composite_alarm"),
     ];
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(5);
     for (const [, alarm] of alarms) expect(alarm).toMatchObject({ alarm_actions: [topic], ok_actions: [topic] });
+  });
+
+  it("guards each group of ten ports with one alarm on the highest count of unhealthy instances among them", () => {
+    const json = regionJson(baseFleet({ processes: 12, healthCheckGracePeriod: 240 }));
+    const guards = resourcesOf(json, "aws_cloudwatch_metric_alarm").filter(([name]) =>
+      name.startsWith("alarms_guard-"),
+    );
+    expect(guards.map(([name, alarm]) => [short(name), alarm.alarm_name])).toEqual([
+      ["alarms_guard-9000", "cloudrim-prod-us-east-1-unhealthy-hosts-9000"],
+      ["alarms_guard-9010", "cloudrim-prod-us-east-1-unhealthy-hosts-9010"],
+    ]);
+    const [, first] = defined(guards[0], "the first guard");
+    // (240 s grace + 3 healthy checks x 20 s) / 60 = 5 minutes, and one more: a good new instance never trips it.
+    expect(first).toMatchObject({
+      comparison_operator: "GreaterThanThreshold",
+      threshold: 0,
+      evaluation_periods: 6,
+      datapoints_to_alarm: 6,
+      treat_missing_data: "notBreaching",
+    });
+    const queries = first.metric_query as {
+      id: string;
+      expression?: string;
+      metric?: { dimensions: Record<string, string> };
+    }[];
+    expect(queries[0]).toMatchObject({
+      id: "unhealthy",
+      expression: "MAX([p9000, p9001, p9002, p9003, p9004, p9005, p9006, p9007, p9008, p9009])",
+      return_data: true,
+    });
+    expect(queries.slice(1).map((q) => q.id)).toEqual(Array.from({ length: 10 }, (_, i) => `p${9000 + i}`));
+    expect(queries[1]?.metric).toMatchObject({
+      namespace: "AWS/ELB",
+      metric_name: "UnHealthyHostCount",
+      stat: "Maximum",
+      period: 60,
+    });
+    const [, second] = defined(guards[1], "the second guard");
+    expect((second.metric_query as { id: string }[]).map((q) => q.id)).toEqual(["unhealthy", "p9010", "p9011"]);
   });
 
   it("has a dashboard named after the stack that draws every port's load balancer and nothing else", () => {

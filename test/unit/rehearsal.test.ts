@@ -14,7 +14,6 @@ describe("the local target's substitutions", () => {
   it("print one line each, naming the field, the production value and the local one", () => {
     expect(linesOf(baseFleet())).toEqual([
       'local target: ami (us-east-1, us-west-2): newest "debian-12-amd64-*" of 136693071363 → newest "al2022-ami-2022.0.*-kernel-5.15-*" of 137112412989 for the instance type\'s architecture (the emulator ships no Debian image and none of your images)',
-      "local target: instanceRefresh: true → false (moto does not implement StartInstanceRefresh; the provider would retry it forever)",
       "local target: createHostedZone: false → true (a fresh emulator has no zone example.com; the rehearsal creates it in stack cloudrim-prod-dns)",
       "local target: state bucket policy: deny requests without TLS → none (moto ignores aws:SecureTransport and would deny every request, Terraform's own included)",
       "local target: state bucket protection: prevent_destroy → none (make teardown deletes the rehearsal's bucket with everything else)",
@@ -71,8 +70,10 @@ describe("the local target's substitutions", () => {
     expect(creating.plan.hostedZone?.state.key).toBe("cloudrim/cloudrim/prod/dns.tfstate");
   });
 
-  it("say nothing about instance refresh when the fleet has it off already", () => {
-    expect(linesOf(baseFleet({ instanceRefresh: false })).some((l) => l.includes("instanceRefresh"))).toBe(false);
+  it("leave the instance refresh as it is, which the local AWS emulates", () => {
+    const plan = planOrThrow(baseFleet());
+    expect(rehearsal(plan).plan.regions.map((r) => r.autoScaling)).toEqual(plan.regions.map((r) => r.autoScaling));
+    expect(linesOf(baseFleet()).some((l) => l.includes("instanceRefresh"))).toBe(false);
   });
 
   it("never touch what is the user's choice: names, ports, weights, capacity, state keys", () => {

@@ -496,11 +496,25 @@ describe("scaling and alarms", () => {
       warningsOf(
         withRegions([{ region: "us-east-1", capacity: { min: 1, desired: 1, max: 1 } }, { region: "us-west-2" }]),
       ),
-    ).toEqual([
+    ).toContain(
       'warning: regions[0].capacity: got {"min":1,"desired":1,"max":1}; in us-east-1: has min = max = 1, so target tracking (CPU 60%) cannot add or remove instances; raise capacity.max to let it scale, or set scaling: false for a fixed size',
-    ]);
+    );
     expect(warningsOf(baseFleet({ capacity: { min: 2, desired: 2, max: 2 }, scaling: false }))).toEqual([]);
     expect(warningsOf(baseFleet())).toEqual([]);
+  });
+
+  it("keeps two instances by default, one per zone, and warns that a min below two allows an outage, naming it", () => {
+    expect(planOrThrow(baseFleet()).regions[0]?.autoScaling.capacity).toEqual({ min: 2, desired: 2, max: 4 });
+    expect(warningsOf(baseFleet({ capacity: { min: 1, desired: 1, max: 3 }, healthCheckGracePeriod: 120 }))).toEqual([
+      'warning: capacity: got {"min":1,"desired":1,"max":3}; in us-east-1, us-west-2: has min = 1: when the group runs one instance, that instance failing (or its zone) is an outage of the region until a replacement boots and passes its checks (grace period 120 s and more); set min to 2 or more, one instance per zone',
+    ]);
+    expect(
+      warningsOf(
+        withRegions([{ region: "us-east-1", capacity: { min: 0, desired: 0, max: 2 } }, { region: "us-west-2" }]),
+      ),
+    ).toEqual([
+      'warning: regions[0].capacity: got {"min":0,"desired":0,"max":2}; in us-east-1: has min = 0: the group may scale in to no instance, and then the region serves nothing at all until a replacement boots and passes its checks (grace period 300 s and more); set min to 2 or more, one instance per zone',
+    ]);
   });
 
   it("lays a region's alarm settings over the fleet's, field by field", () => {
@@ -510,18 +524,26 @@ describe("scaling and alarms", () => {
         alarms: { minutes: 5, topicArn: topic("us-east-1") },
       }),
     ).regions;
+    const guard = { name: "cloudrim-prod-us-east-1-unhealthy-hosts-9000", ports: [9000, 9001, 9002] };
     expect(east?.monitoring).toEqual({
       minutes: 5,
       topicArn: topic("us-east-1"),
       regionAlarmName: "cloudrim-prod-us-east-1-all-ports-down",
+      guardAlarms: [guard],
+      // Longer than a new instance takes to pass its checks: (300 s grace + 3 x 20 s) / 60, and one more.
+      guardMinutes: 7,
       dashboardName: "cloudrim-prod-us-east-1",
     });
     expect(west?.monitoring).toMatchObject({ minutes: 5, topicArn: topic("us-west-2") });
     expect(planOrThrow(baseFleet()).regions[0]?.monitoring).toEqual({
       minutes: 3,
       regionAlarmName: "cloudrim-prod-us-east-1-all-ports-down",
+      guardAlarms: [guard],
+      guardMinutes: 7,
       dashboardName: "cloudrim-prod-us-east-1",
     });
+    // A fleet that alarms later than its instances settle keeps its own minutes for the guards too.
+    expect(planOrThrow(baseFleet({ alarms: { minutes: 10 } })).regions[0]?.monitoring.guardMinutes).toBe(10);
   });
 
   it("refuses a topic in another region than its alarms, naming the region entry to set, and a malformed ARN", () => {
@@ -539,5 +561,84 @@ describe("scaling and alarms", () => {
       message: 'must be an SNS topic ARN such as "arn:aws:sns:us-east-1:123456789012:on-call"',
     });
     expect(theProblem(baseFleet({ alarms: { minutes: 0 } }))).toMatchObject({ path: "alarms.minutes" });
+  });
+});
+
+describe("the rollout", () => {
+  const regions = [{ region: "us-east-1" }, { region: "eu-west-1" }, { region: "ap-southeast-2" }];
+
+  it("rolls the first listed region alone, then all the others, baking each wave ten minutes, by default", () => {
+    expect(planOrThrow(baseFleet({ regions })).rollout).toEqual({
+      waves: [
+        { number: 1, regions: ["us-east-1"], stacks: ["cloudrim-prod-us-east-1"] },
+        {
+          number: 2,
+          regions: ["eu-west-1", "ap-southeast-2"],
+          stacks: ["cloudrim-prod-eu-west-1", "cloudrim-prod-ap-southeast-2"],
+        },
+      ],
+      bakeSeconds: 600,
+    });
+    expect(planOrThrow(baseFleet({ regions: [{ region: "us-east-1" }] })).rollout.waves).toHaveLength(1);
+  });
+
+  it("takes waves, a bake (0 allowed) and a bound on regions at once as written", () => {
+    const rollout = planOrThrow(
+      baseFleet({
+        regions,
+        rollout: { waves: [["eu-west-1", "ap-southeast-2"], ["us-east-1"]], bakeSeconds: 0, maxParallel: 2 },
+      }),
+    ).rollout;
+    expect(rollout.waves.map((w) => w.regions)).toEqual([["eu-west-1", "ap-southeast-2"], ["us-east-1"]]);
+    expect(rollout.bakeSeconds).toBe(0);
+    expect(rollout.maxParallel).toBe(2);
+  });
+
+  it("refuses a region in no wave, in two waves, or not in the fleet, naming each and the fix, all at once", () => {
+    expect(problemsOf(baseFleet({ regions, rollout: { waves: [["us-east-1", "eu-west-9"], ["us-east-1"]] } }))).toEqual(
+      [
+        {
+          path: "rollout.waves[0][1]",
+          value: "eu-west-9",
+          message:
+            "is not a region of this fleet (its regions: us-east-1, eu-west-1, ap-southeast-2); list only regions from regions[]",
+        },
+        {
+          path: "rollout.waves[1][0]",
+          value: "us-east-1",
+          message: "is already in rollout.waves[0]; put each region in exactly one wave",
+        },
+        {
+          path: "rollout.waves",
+          value: [["us-east-1", "eu-west-9"], ["us-east-1"]],
+          message:
+            "leaves out eu-west-1, ap-southeast-2: every region of the fleet must be in exactly one wave; add them to a wave (the last one rolls last)",
+        },
+      ],
+    );
+  });
+
+  it("refuses empty waves, a negative or day-long bake and a bound below one, in the style of the other fields", () => {
+    expect(theProblem(baseFleet({ rollout: { waves: [] } }))).toMatchObject({
+      path: "rollout.waves",
+      message: "must list at least one wave, or be left out for the default waves",
+    });
+    expect(theProblem(baseFleet({ rollout: { waves: [["us-east-1", "us-west-2"], []] } }))).toMatchObject({
+      path: "rollout.waves[1]",
+      message: "must name at least one region; drop the empty wave",
+    });
+    expect(theProblem(baseFleet({ rollout: { bakeSeconds: -1 } }))).toMatchObject({
+      path: "rollout.bakeSeconds",
+      value: -1,
+      message: "must be at least 0 (seconds, 0-86400)",
+    });
+    expect(theProblem(baseFleet({ rollout: { bakeSeconds: 90000 } }))).toMatchObject({
+      message: "must be at most 86400 seconds (a day)",
+    });
+    expect(theProblem(baseFleet({ rollout: { maxParallel: 0 } }))).toMatchObject({ path: "rollout.maxParallel" });
+    expect(theProblem(baseFleet({ rollout: { order: "sequential" } as never }))).toMatchObject({
+      path: "rollout",
+      message: "unknown field; check the spelling against docs/configuration.md",
+    });
   });
 });
