@@ -13,7 +13,7 @@ import { HostError, HostSandbox, launchTemplateUserData } from "./sandbox";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { region: { type: "string" } } });
-  const fleet = resolveFleet(process.env, process.cwd());
+  const fleet = resolveFleet(process.env, process.cwd(), { images: "as-written" });
   if (!fleet.ok) throw new HostError(fleet.message);
   const region =
     values.region === undefined ? fleet.plan.regions[0] : fleet.plan.regions.find((r) => r.region === values.region);

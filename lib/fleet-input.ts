@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
+import { applyImageLock, EMPTY_LOCK, lockFileFor, parseImageLock, type ImageLock } from "./image-lock";
 import { loadFleetInput } from "./load-config";
 import type { FleetPlan } from "./plan";
 import { adaptToTarget, formatSubstitution, type Substitution } from "./rehearsal";
@@ -10,27 +13,73 @@ export type ResolvedFleet =
       readonly target: Target;
       /** What the target deploys: the production plan, or its local rehearsal. */
       readonly plan: FleetPlan;
+      /** The plan as the fleet file says it, before the image lock and the local target's substitutions. */
+      readonly written: FleetPlan;
       /** What the local target changed to make the fleet apply on the emulator (none on AWS). */
       readonly substitutions: readonly Substitution[];
       /** Valid settings that will not do what they suggest. */
       readonly warnings: readonly Problem[];
       readonly source: string;
+      /** The image lock file of this fleet file (`prod.json` → `prod.lock.json`), whether or not it exists. */
+      readonly lockFile: string;
     }
   | { readonly ok: false; readonly message: string };
 
+/** The project's root: built-in fleets (`regions/default.ts`) are named relative to it. */
+const PROJECT = join(__dirname, "..");
+
+export interface ResolveOptions {
+  /**
+   * `locked` (plans, deploys, synth): on AWS every looked-up image comes from the lock file, and a region it
+   * does not answer is an error. `as-written`: the lookups stay (commands that launch nothing: releases,
+   * the lock's own update). @default "locked"
+   */
+  readonly images?: "locked" | "as-written";
+}
+
 /**
- * The edge: target and fleet definition from the environment, validated as written, then adapted to
- * the target; or every problem as text.
+ * The edge: target and fleet definition from the environment, validated as written, its images locked
+ * (on AWS), then adapted to the target; or every problem as text.
  */
-export function resolveFleet(env: NodeJS.ProcessEnv, cwd: string): ResolvedFleet {
+export function resolveFleet(env: NodeJS.ProcessEnv, cwd: string, options: ResolveOptions = {}): ResolvedFleet {
   const target = targetFromEnv(env);
   if (!target.ok) return { ok: false, message: formatProblems(target.problems, "the environment") };
   const loaded = loadFleetInput(env, cwd, target.target);
   if (!loaded.ok) return { ok: false, message: `${loaded.source}: ${formatProblems(loaded.problems)}` };
   const validation = validateFleet(loaded.input);
   if (!validation.ok) return { ok: false, message: `${loaded.source}: ${formatProblems(validation.problems)}` };
-  const adapted = adaptToTarget(validation.plan, target.target);
-  return { ok: true, target: target.target, source: loaded.source, warnings: validation.warnings, ...adapted };
+  const lockFile = lockFileFor(isAbsolute(loaded.source) ? loaded.source : join(PROJECT, loaded.source));
+  let plan = validation.plan;
+  // The local target replaces every image with the emulator's, so only AWS reads the lock.
+  if (target.target.kind === "aws" && (options.images ?? "locked") === "locked") {
+    const lock = readImageLock(lockFile);
+    if (!lock.ok) return { ok: false, message: `${shown(lockFile, cwd)}: ${lock.message}` };
+    const locked = applyImageLock(plan, lock.lock, shown(lockFile, cwd));
+    if (!locked.ok) return { ok: false, message: `${loaded.source}: ${formatProblems([locked.problem])}` };
+    plan = locked.plan;
+  }
+  const adapted = adaptToTarget(plan, target.target);
+  return {
+    ok: true,
+    target: target.target,
+    source: loaded.source,
+    lockFile,
+    written: validation.plan,
+    warnings: validation.warnings,
+    ...adapted,
+  };
+}
+
+/** The lock file's contents; a missing file is an empty lock (every lookup then unanswered). */
+export function readImageLock(file: string): { ok: true; lock: ImageLock } | { ok: false; message: string } {
+  if (!existsSync(file)) return { ok: true, lock: EMPTY_LOCK };
+  return parseImageLock(readFileSync(file, "utf8"));
+}
+
+/** A path as a person reads it: relative to where they run the command, when that is shorter. */
+function shown(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel.startsWith("..") ? file : rel;
 }
 
 /** What a command prints once before it starts: the fleet's warnings, then the local target's substitutions. */

@@ -2,25 +2,12 @@
  * Pure: turns `terraform show -json` plans of several stacks into one Markdown report for a pull
  * request. Sorted and free of timestamps and absolute paths, so the same plans give the same bytes.
  */
+import type { RolloutPlan } from "./rollout";
+import { stagingOf } from "./stages";
+import { changesOf, classify, first, record, type Action, type Change, type TerraformPlanJson } from "./terraform-plan";
 
-/** The parts of Terraform's JSON plan format (format_version 1.x) the report reads. */
-export interface TerraformPlanJson {
-  readonly resource_changes?: readonly TerraformResourceChange[];
-}
-
-export interface TerraformResourceChange {
-  readonly address: string;
-  readonly mode: "managed" | "data";
-  readonly type: string;
-  readonly change: {
-    readonly actions: readonly string[];
-    readonly before: unknown;
-    readonly after: unknown;
-    /** Which parts of `after` are known only after apply (true leaves). */
-    readonly after_unknown?: unknown;
-    readonly replace_paths?: readonly (readonly (string | number)[])[];
-  };
-}
+export type { TerraformPlanJson, TerraformResourceChange, Action, Change } from "./terraform-plan";
+export { changesOf, classify } from "./terraform-plan";
 
 export type StackPlan =
   | { readonly stack: string; readonly status: "planned"; readonly plan: TerraformPlanJson }
@@ -31,18 +18,6 @@ export type StackPlan =
       /** What to change in the fleet config, when that is the fix. */
       readonly hint?: string;
     };
-
-export type Action = "create" | "update" | "replace" | "delete";
-
-export interface Change {
-  readonly address: string;
-  readonly type: string;
-  readonly action: Action;
-  /** The AWS name of the object, when it has one (load balancer name, record name). */
-  readonly label?: string;
-  /** Attributes that force a replacement. */
-  readonly forcedBy: readonly string[];
-}
 
 export interface Topology {
   readonly instancePorts: readonly number[];
@@ -57,8 +32,8 @@ export interface Topology {
   readonly loadBalancerTypes: readonly string[];
   /** `CPU 60%`: the group's target-tracking policies. */
   readonly scaling: readonly string[];
-  /** Per-port and per-region alarms. */
-  readonly alarms: { readonly ports: number; readonly regions: number };
+  /** Per-port and per-region alarms, and the guards a rollout stops on. */
+  readonly alarms: { readonly ports: number; readonly regions: number; readonly guards: number };
   readonly dashboards: readonly string[];
 }
 
@@ -88,55 +63,6 @@ const DANGEROUS_TYPES: Readonly<Record<string, string>> = {
 
 const SYMBOL: Readonly<Record<Action, string>> = { create: "+", update: "~", replace: "-/+", delete: "-" };
 
-/** Terraform's action lists, as one word: `["delete","create"]` is a replacement. */
-export function classify(actions: readonly string[]): Action | undefined {
-  const key = [...actions].sort().join(",");
-  switch (key) {
-    case "create":
-      return "create";
-    case "update":
-      return "update";
-    case "delete":
-    case "forget":
-      return "delete";
-    case "create,delete":
-      return "replace";
-    default:
-      return undefined; // no-op, read
-  }
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function first(value: unknown): Record<string, unknown> | undefined {
-  return Array.isArray(value) ? record(value[0]) : undefined;
-}
-
-/** The configured AWS name; none for generated names (`name_prefix`), which carry a creation timestamp. */
-function labelOf(change: TerraformResourceChange): string | undefined {
-  const state = record(change.change.after) ?? record(change.change.before);
-  const name = state?.name;
-  const generated = typeof state?.name_prefix === "string" && state.name_prefix !== "";
-  return typeof name === "string" && !generated ? name : undefined;
-}
-
-export function changesOf(plan: TerraformPlanJson): Change[] {
-  return (plan.resource_changes ?? [])
-    .filter((rc) => rc.mode === "managed")
-    .flatMap((rc): Change[] => {
-      const action = classify(rc.change.actions);
-      if (action === undefined) return [];
-      const label = labelOf(rc);
-      const forcedBy = (rc.change.replace_paths ?? []).map((path) => path.join("."));
-      return [{ address: rc.address, type: rc.type, action, forcedBy, ...(label === undefined ? {} : { label }) }];
-    })
-    .sort((a, b) => a.address.localeCompare(b.address));
-}
-
 /** What the fleet looks like on one side of the plan, read from the load balancers and weighted records. */
 export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): Topology {
   const ports: number[] = [];
@@ -146,7 +72,7 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
   const globalNames: string[] = [];
   const types = new Set<string>();
   const scaling: string[] = [];
-  const alarms = { ports: 0, regions: 0 };
+  const alarms = { ports: 0, regions: 0, guards: 0 };
   const dashboards: string[] = [];
   for (const rc of plan.resource_changes ?? []) {
     if (rc.mode !== "managed") continue;
@@ -167,7 +93,10 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
       const target = first(state.target_tracking_configuration)?.target_value;
       scaling.push(typeof target === "number" ? `CPU ${target}%` : String(state.policy_type));
     }
-    if (rc.type === "aws_cloudwatch_metric_alarm") alarms.ports += 1;
+    if (rc.type === "aws_cloudwatch_metric_alarm") {
+      if (/\.alarms_guard-\d+/.test(rc.address)) alarms.guards += 1;
+      else alarms.ports += 1;
+    }
     if (rc.type === "aws_cloudwatch_composite_alarm") alarms.regions += 1;
     if (rc.type === "aws_cloudwatch_dashboard" && typeof state.dashboard_name === "string") {
       dashboards.push(state.dashboard_name);
@@ -269,7 +198,7 @@ function topologyTable(summary: StackSummary): string[] {
     Object.keys(t.weights).length === 0 &&
     t.globalNames.length === 0 &&
     t.scaling.length === 0 &&
-    t.alarms.ports + t.alarms.regions === 0 &&
+    t.alarms.ports + t.alarms.regions + t.alarms.guards === 0 &&
     t.dashboards.length === 0;
   if (empty(before) && empty(after)) return [];
   const row = (what: string, b: string, a: string) => `| ${what} | ${b} | ${a} | ${b === a ? "" : "yes"} |`;
@@ -289,10 +218,13 @@ function topologyTable(summary: StackSummary): string[] {
   ];
 }
 
-/** `6 (5 per port, 1 all-ports)`. */
+/** `7 (5 per port, 1 all-ports, 1 guard)`. */
 function alarmCount(topology: Topology): string {
-  const { ports, regions } = topology.alarms;
-  return ports + regions === 0 ? "none" : `${ports + regions} (${ports} per port, ${regions} all-ports)`;
+  const { ports, regions, guards } = topology.alarms;
+  const total = ports + regions + guards;
+  return total === 0
+    ? "none"
+    : `${total} (${ports} per port, ${regions} all-ports${guards === 0 ? "" : `, ${guards} guard${guards === 1 ? "" : "s"}`})`;
 }
 
 /** `3`, or `3 (CNAME)` / `3 (alias A)` once the kind of member is known. */
@@ -367,8 +299,9 @@ export function rolloutsOf(stack: string, plan: TerraformPlanJson): Rollout[] {
       if (oldRelease !== newRelease) causes.push(`new release ${short(oldRelease)} → ${short(newRelease)}`);
       else if (before.user_data !== after.user_data) causes.push("new user data");
       if (before.image_id !== after.image_id) {
+        // With the image lock, an image changes only when the lock file does.
         const next = typeof after.image_id === "string" ? after.image_id : "(known after apply)";
-        causes.push(`new image ${String(before.image_id)} → ${next}`);
+        causes.push(`new image ${String(before.image_id)} → ${next} (the image lock changed)`);
       }
       const others = Object.keys(after)
         .filter((key) => !["user_data", "image_id", "latest_version", "default_version", "tags_all"].includes(key))
@@ -376,7 +309,36 @@ export function rolloutsOf(stack: string, plan: TerraformPlanJson): Rollout[] {
         .sort();
       if (others.length > 0) causes.push(`other settings: ${others.join(", ")}`);
       return causes.length === 0 ? [] : [{ stack, causes, refresh: refreshes(plan) }];
-    });
+    })
+    .concat(rerolls(stack, plan));
+}
+
+/**
+ * A group moving to a launch template version the template already has: the version a deploy rolled
+ * back from (or a refresh that did not finish) is rolled out again.
+ */
+function rerolls(stack: string, plan: TerraformPlanJson): Rollout[] {
+  const templateChanges = (plan.resource_changes ?? []).some(
+    (rc) => rc.type === "aws_launch_template" && classify(rc.change.actions) !== undefined,
+  );
+  if (templateChanges) return [];
+  return (plan.resource_changes ?? []).flatMap((rc): Rollout[] => {
+    if (rc.type !== "aws_autoscaling_group" || classify(rc.change.actions) !== "update") return [];
+    const [before, after] = [
+      first(record(rc.change.before)?.launch_template),
+      first(record(rc.change.after)?.launch_template),
+    ];
+    if (before === undefined || after === undefined || before.version === after.version) return [];
+    return [
+      {
+        stack,
+        causes: [
+          `launch template version ${String(before.version)} → ${typeof after.version === "string" ? after.version : "(known after apply)"} again (the last rollout of it was rolled back, or did not finish)`,
+        ],
+        refresh: refreshes(plan),
+      },
+    ];
+  });
 }
 
 /** Whether the stack's Auto Scaling group has an instance refresh configured after the plan. */
@@ -389,7 +351,44 @@ function refreshes(plan: TerraformPlanJson): boolean {
   );
 }
 
-export function renderReport(plans: readonly StackPlan[]): string {
+/**
+ * The rollout as this plan would run it: each wave's regions, which of them change, which replace their
+ * instances (and in two stages, when new judges wait for the refresh), and the bake each wave gets.
+ */
+function rolloutTable(plans: readonly StackPlan[], rollout: RolloutPlan): string[] {
+  const byStack = new Map(plans.map((p) => [p.stack, p]));
+  const rows = rollout.waves.map((wave) => {
+    const status = (predicate: (plan: TerraformPlanJson) => boolean) => {
+      const regions = wave.stacks.flatMap((stack, i) => {
+        const p = byStack.get(stack);
+        return p?.status === "planned" && predicate(p.plan) ? [wave.regions[i] ?? stack] : [];
+      });
+      return regions.length === 0 ? "none" : regions.join(", ");
+    };
+    const unplanned = wave.stacks.filter((stack) => !byStack.has(stack)).length;
+    const changing = status((plan) => changesOf(plan).length > 0);
+    const replacing = status((plan) => rolloutsOf("", plan).some((r) => r.refresh));
+    const staged = status((plan) => stagingOf(plan) !== undefined);
+    return (
+      `| ${wave.number} | ${wave.regions.join(", ")}${unplanned > 0 ? ` (${unplanned} not planned here)` : ""} | ${changing} | ` +
+      `${replacing}${staged === "none" ? "" : ` (in two stages: ${staged})`} | ${rollout.bakeSeconds} s |`
+    );
+  });
+  return [
+    "### Rollout",
+    "",
+    "| wave | regions | changes | instances replaced | bake |",
+    "| ---: | --- | --- | --- | ---: |",
+    ...rows,
+    "",
+    "A wave starts once every region of the wave before has a successful instance refresh, new instances in service " +
+      "on every port, and a bake with no alarm in ALARM; a region that fails stops the rollout and goes back to its " +
+      "previous launch template version.",
+    "",
+  ];
+}
+
+export function renderReport(plans: readonly StackPlan[], rollout?: RolloutPlan): string {
   const sorted = [...plans].sort((a, b) => a.stack.localeCompare(b.stack));
   const summaries = sorted.flatMap((p) => (p.status === "planned" ? [summarize(p.stack, p.plan)] : []));
   const failed = sorted.filter((p): p is Extract<StackPlan, { status: "failed" }> => p.status === "failed");
@@ -413,11 +412,11 @@ export function renderReport(plans: readonly StackPlan[]): string {
   if (rollouts.length > 0) {
     lines.push(
       "> [!IMPORTANT]",
-      `> **The launch template changes in ${rollouts.length} region${rollouts.length === 1 ? "" : "s"}**`,
+      `> **Instances are replaced in ${rollouts.length} region${rollouts.length === 1 ? "" : "s"}**`,
       ">",
       ...rollouts.map(
         (r) =>
-          `> - \`${r.stack}\`: ${r.causes.join("; ")}: ${r.refresh ? "the instance refresh replaces every instance, half at a time" : "new instances only (instance refresh is off)"}`,
+          `> - \`${r.stack}\`: ${r.causes.join("; ")}: ${r.refresh ? "the instance refresh replaces every instance, each replacement launched before the old one goes" : "new instances only (instance refresh is off)"}`,
       ),
       "",
     );
@@ -436,6 +435,7 @@ export function renderReport(plans: readonly StackPlan[]): string {
     }
   }
   lines.push("");
+  if (rollout !== undefined && rollout.waves.length > 0) lines.push(...rolloutTable(sorted, rollout));
 
   for (const p of sorted) {
     if (p.status === "failed") {

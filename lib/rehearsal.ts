@@ -38,6 +38,8 @@ export function formatSubstitution(s: Substitution): string {
 }
 
 export function describeAmi(ami: AmiPlan): string {
+  if (ami.locked !== undefined && ami.id !== undefined)
+    return `${ami.id} (${ami.locked.name}, locked in ${ami.locked.lockFile})`;
   if (ami.id !== undefined) return ami.id;
   return `newest "${ami.namePattern ?? "*"}" of ${ami.owners.join(", ")}`;
 }

@@ -13,6 +13,7 @@ import { synthesizeSelected, type FleetContext, type StackOutcome } from "./flee
 import { hasFleetFixes, plainMotoMessage, probeEndpoint } from "./local-aws";
 import { planStacks } from "./plan-stacks";
 import { loadPlanSet, planMap, selectedPlans } from "./plan-sets";
+import { parallelismOf } from "./rollout";
 import { applySavedPlans, deployStacks } from "./stack-runs";
 import { forbiddenBucketMessage, stateBucketStatus } from "./state-stack";
 
@@ -87,17 +88,65 @@ export async function deployReviewed(
       `state.bucket: "${ctx.plan.state.bucket}" does not exist yet; a reviewed deploy only applies saved plans, so bootstrap it once with npm run deploy -- ${ctx.plan.state.stackName}`,
     );
   }
-  const plans = await planStacks(ctx, names, 3);
+  const plans = await planStacks(ctx, names, parallelismOf(ctx));
   const comparisons = compareSets(selectedPlans(reviewed, globs), planMap(plans));
-  const report = [renderComparison(comparisons, reviewed.origin), renderReport(plans)].join("\n");
+  const report = [renderComparison(comparisons, reviewed.origin), renderReport(plans, ctx.plan.rollout)].join("\n");
   if (plans.some((p) => p.status === "failed")) return { report, verdict: "unplanned", outcomes: [] };
   if (!matchesReview(comparisons)) return { report, verdict: "stale", outcomes: [] };
   const changing = new Set(
     plans.flatMap((p) => (p.status === "planned" && changesOf(p.plan).length > 0 ? [p.stack] : [])),
   );
   ctx.progress(`every stack matches ${reviewed.origin}; applying the fresh plans of ${changing.size} stack(s)`);
-  const outcomes = await applySavedPlans(ctx, stacks, changing);
+  const outcomes = await applySavedPlans(
+    ctx,
+    stacks,
+    { fresh: planMap(plans), reviewed: selectedPlans(reviewed, globs) },
+    changing,
+  );
   return { report, verdict: "applied", outcomes };
+}
+
+/** Exit code of a deploy whose rollout stopped at a region that failed its judgement. */
+export const ROLLOUT_STOPPED = 4;
+
+/**
+ * How a deploy ends, from its outcomes: 1 when a stack failed to apply (Terraform's error), 4 when the
+ * rollout stopped at a region its judgement failed (later waves untouched), 0 when everything deployed.
+ */
+export function deployExit(
+  outcomes: readonly StackOutcome[],
+  logDir: string,
+): { readonly code: 0 | 1 | 4; readonly message?: string } {
+  const failed = outcomes.filter((o) => !o.ok && o.stopped !== true);
+  const stoppedAt = outcomes.filter((o) => o.stopped === true && o.summary.startsWith("stopped:")).map((o) => o.stack);
+  const notStarted = outcomes
+    .filter((o) => o.stopped === true && !o.summary.startsWith("stopped:"))
+    .map((o) => o.stack);
+  if (failed.length > 0) {
+    return {
+      code: 1,
+      message: `${failed.length} stack(s) failed; the others are deployed. Fix and run again (logs: ${logDir}).`,
+    };
+  }
+  if (stoppedAt.length > 0) {
+    return {
+      code: ROLLOUT_STOPPED,
+      message:
+        `the rollout stopped at ${stoppedAt.join(", ")}` +
+        (notStarted.length === 0 ? "" : `; not started: ${notStarted.join(", ")}`) +
+        `. What to do: docs/operations.md, "A rollout stopped" (logs: ${logDir})`,
+    };
+  }
+  return { code: 0 };
+}
+
+/** `--parallelism 2`: a whole number, at least 1. */
+export function parseCount(option: string, value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new UserFacingError(`${option}: got "${value}"; must be a whole number of at least 1`);
+  }
+  return count;
 }
 
 /** `--stall-after 300`: whole seconds, at least 1. */

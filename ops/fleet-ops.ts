@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../lib/legacy-records";
 import type { FleetPlan } from "../lib/plan";
-import { selectStacks, stackWaves, type StackNode } from "../lib/stack-selection";
+import { mapWithLimit, selectStacks, stackWaves, type StackNode } from "../lib/stack-selection";
 import { explainTerraformError, firstError, formatTerraformError } from "../lib/terraform-errors";
 import { reconfiguresBackends, type Target } from "../lib/target";
 import { UserFacingError } from "./console";
@@ -43,6 +43,10 @@ export interface FleetContext {
   readonly stallSeconds?: number;
   /** How long plan and apply wait for another run's state lock. @default 60 */
   readonly lockTimeoutSeconds?: number;
+  /** Seconds between two looks at a refresh or a bake. @default 15 on AWS, 1 on the local AWS */
+  readonly pollSeconds?: number;
+  /** Stacks of a wave applied at once (`--parallelism`). @default rollout.maxParallel, else what free memory holds */
+  readonly parallelism?: number;
 }
 
 /** The context a command builds once: a fresh log directory for this run, the target's reconfigure rule. */
@@ -56,6 +60,8 @@ export function fleetContext(options: {
   readonly logDir?: string;
   readonly stallSeconds?: number;
   readonly lockTimeoutSeconds?: number;
+  readonly pollSeconds?: number;
+  readonly parallelism?: number;
 }): FleetContext {
   return {
     ...options,
@@ -84,8 +90,15 @@ export function runLogDir(
 export interface StackOutcome {
   readonly stack: string;
   readonly ok: boolean;
+  /**
+   * The region's rollout stopped it: its change applied, but its refresh, its new instances or its bake
+   * failed the judgement (`summary` says why and what was rolled back). Later waves are not started.
+   */
+  readonly stopped?: boolean;
   /** `Apply complete! Resources: 18 added, 0 changed, 0 destroyed.` or the error. */
   readonly summary: string;
+  /** What the rollout saw after the apply: the refresh, the new instances, the bake. */
+  readonly rollout?: string;
   /** For a failure the user can fix in the fleet config: which field, and what to change. */
   readonly hint?: string;
   readonly log: string;
@@ -260,29 +273,47 @@ export function finish(
   return { stack, ok, summary: line.summary, ...(line.hint === undefined ? {} : { hint: line.hint }), log, seconds };
 }
 
+/**
+ * Init, then the checks every apply or destroy of a stack makes first: a working copy that remembers another
+ * backend stops at init (Terraform's own guard); a fresh one is checked for state under another key; a
+ * deploy replaces the first releases' CNAME members. Returns the failed outcome, or the extra flags.
+ */
+export async function prepareStack(
+  ctx: FleetContext,
+  action: Action,
+  stack: string,
+  log: string,
+  started: number,
+): Promise<{ readonly ok: false; readonly outcome: StackOutcome } | { readonly ok: true; readonly flags: string[] }> {
+  const initialised = await init(ctx, stack, log);
+  if (initialised.code !== 0) return { ok: false, outcome: finish(ctx, stack, started, log, initialised) };
+  // A fresh working copy does not remember its backend: its new, empty key must not hide the stack's state.
+  const elsewhere = await stateElsewhere(ctx.target, ctx.plan, stack);
+  if (elsewhere.length > 0) {
+    const summary = `failed: ${stateElsewhereLine(ctx.plan, stack, elsewhere).replace(`${stack}: `, "")}`;
+    ctx.progress(`${stack}: ${summary}`);
+    return {
+      ok: false,
+      outcome: { stack, ok: false, summary, log, seconds: Math.round((Date.now() - started) / 1000) },
+    };
+  }
+  return { ok: true, flags: action === "deploy" ? await legacyReplacements(ctx, stack) : [] };
+}
+
 /** Init, then apply or destroy one (non-bootstrap) stack. */
 export async function applyStack(ctx: FleetContext, action: Action, stack: string): Promise<StackOutcome> {
   const started = Date.now();
   ctx.progress(`${stack}: ${action === "deploy" ? "deploying" : "destroying"}`);
   const log = join(ctx.logDir, `${stack}.${action}.log`);
-  // A working copy that remembers another backend stops here, with Terraform's own guard.
-  const initialised = await init(ctx, stack, log);
-  if (initialised.code !== 0) return finish(ctx, stack, started, log, initialised);
-  // A fresh one does not: its new, empty key must not hide the stack's state under another key.
-  const elsewhere = await stateElsewhere(ctx.target, ctx.plan, stack);
-  if (elsewhere.length > 0) {
-    const summary = `failed: ${stateElsewhereLine(ctx.plan, stack, elsewhere).replace(`${stack}: `, "")}`;
-    ctx.progress(`${stack}: ${summary}`);
-    return { stack, ok: false, summary, log, seconds: Math.round((Date.now() - started) / 1000) };
-  }
-  const replace = action === "deploy" ? await legacyReplacements(ctx, stack) : [];
+  const prepared = await prepareStack(ctx, action, stack, log, started);
+  if (!prepared.ok) return prepared.outcome;
   const applied = await terraform(ctx, stack, log, [
     action === "deploy" ? "apply" : "destroy",
     "-auto-approve",
     "-input=false",
     "-no-color",
     lockTimeoutFlag(ctx),
-    ...replace,
+    ...prepared.flags,
   ]);
   return finish(ctx, stack, started, log, applied);
 }
@@ -305,26 +336,28 @@ export async function applySavedPlan(ctx: FleetContext, stack: string): Promise<
   return finish(ctx, stack, started, log, applied);
 }
 
-/** `  cloudrim-prod-us-east-1: failed: … (log: …)` and its hint: lines for a final report. */
+/** `  cloudrim-prod-us-east-1: failed: … (log: …)`, its hint and what the rollout saw: lines for a final report. */
 export function outcomeReport(outcome: StackOutcome): string {
   const log = outcome.ok || outcome.log === "" ? "" : ` (log: ${relative(process.cwd(), outcome.log)})`;
   const hint = outcome.hint === undefined ? "" : `\n    fix: ${outcome.hint}`;
-  return `  ${outcome.stack}: ${outcome.summary}${log}${hint}`;
+  const rollout = outcome.rollout === undefined ? "" : `\n    rollout: ${outcome.rollout}`;
+  return `  ${outcome.stack}: ${outcome.summary}${log}${hint}${rollout}`;
 }
 
 export type StackTask = (stack: string) => Promise<StackOutcome>;
 
 /**
- * Runs `task` wave by wave, the stacks of a wave in parallel. Deploying, waves go in dependency order and
- * a stack whose dependency failed is skipped; destroying, waves go in reverse and a stack is skipped
- * while something that depends on it is still there (never the state bucket under a region's state).
- * `beforeWave` hears only the stacks that will run.
+ * Runs `task` wave by wave, at most `limit` stacks of a wave at once. Deploying, waves go in dependency
+ * order and a stack whose dependency failed (or stopped the rollout) is not started; destroying, waves
+ * go in reverse and a stack is skipped while something that depends on it is still there (never the
+ * state bucket under a region's state). `beforeWave` hears only the stacks that will run.
  */
 export async function runInWaves(
   stacks: readonly StackNode[],
   action: Action,
   task: StackTask,
   beforeWave: (wave: readonly string[]) => Promise<void> = () => Promise.resolve(),
+  limit = Number.POSITIVE_INFINITY,
 ): Promise<StackOutcome[]> {
   const waves = action === "deploy" ? stackWaves(stacks) : stackWaves(stacks).reverse();
   const blockersOf = (name: string): string[] =>
@@ -333,24 +366,34 @@ export async function runInWaves(
       : stacks.filter((s) => s.dependencies.includes(name)).map((s) => s.name);
   const outcomes: StackOutcome[] = [];
   const failed = new Set<string>();
+  const stopped = new Set<string>();
   for (const wave of waves) {
     const runnable = wave.filter((name) => {
       const blockedBy = blockersOf(name).filter((b) => failed.has(b));
       if (blockedBy.length === 0) return true;
+      const stoppers = blockedBy.filter((b) => stopped.has(b));
       outcomes.push({
         stack: name,
         ok: false,
-        summary: `skipped: ${blockedBy.join(", ")} failed`,
+        summary:
+          stoppers.length > 0
+            ? `not started: the rollout stopped at ${stoppers.join(", ")}`
+            : `skipped: ${blockedBy.join(", ")} failed`,
         log: "",
         seconds: 0,
+        ...(stoppers.length > 0 ? { stopped: true } : {}),
       });
       failed.add(name);
+      if (stoppers.length > 0) stopped.add(name);
       return false;
     });
     if (runnable.length === 0) continue;
     await beforeWave(runnable);
-    const results = await Promise.all(runnable.map(task));
-    for (const r of results) if (!r.ok) failed.add(r.stack);
+    const results = await mapWithLimit(runnable, Number.isFinite(limit) ? limit : runnable.length, task);
+    for (const r of results) {
+      if (!r.ok) failed.add(r.stack);
+      if (r.stopped === true) stopped.add(r.stack);
+    }
     outcomes.push(...results);
   }
   return outcomes;

@@ -53,7 +53,7 @@ export async function probeEndpoint(endpoint: string): Promise<EndpointState> {
 }
 
 /** moto with the fixes our stacks need (scripts/moto_server.py), run by the Python that has moto. */
-const MOTO_LAUNCHER = join(__dirname, "moto_server.py");
+const MOTO_LAUNCHER = join(__dirname, "..", "scripts", "moto_server.py");
 
 const PROBE_ALARM = "cloudrim-local-aws-probe";
 

@@ -12,6 +12,7 @@ import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "../ops/local-setup";
 import { outcomeReport, synthesize } from "../ops/fleet-ops";
 import { hasFleetFixes, LocalAwsError, plainMotoMessage, probeEndpoint, startMoto } from "../ops/local-aws";
 import { planStacks } from "../ops/plan-stacks";
+import { parallelismOf } from "../ops/rollout";
 import { deployStacks } from "../ops/stack-runs";
 import { formatRegion, observeRegion } from "../ops/summary";
 
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
   const plans = await planStacks(
     { ...ctx, progress: () => undefined },
     stacks.map((s) => s.name),
-    3,
+    parallelismOf(ctx),
   );
   let clean = true;
   for (const plan of plans) {

@@ -1,9 +1,11 @@
 /*
- * npm run deploy -- [--reviewed DIR [--report FILE]] [--outdir DIR] [--stall-after SECONDS] [stack globs...]
+ * npm run deploy -- [--reviewed DIR [--report FILE]] [--parallelism N] [--outdir DIR] [--stall-after SECONDS]
+ *                   [stack globs...]
  *
  * Deploys the selected stacks (all by default) to the configured target (real AWS, or the local AWS
- * with CLOUDRIM_TARGET=local), wave by wave: the state bucket, the hosted zone, then every region in
- * parallel. This is the one-command bootstrap: on a fresh account the state stack creates its bucket
+ * with CLOUDRIM_TARGET=local), wave by wave: the state bucket, the hosted zone, then the regions in the
+ * rollout's waves, each region's refresh watched, its new instances judged and its alarms baked before
+ * the next wave starts (ops/rollout.ts); at most N regions of a wave at once. This is the one-command bootstrap: on a fresh account the state stack creates its bucket
  * and moves its own state into it before any other stack initialises its backend there. A region
  * selected without the state stack is checked for its bucket first, so the user reads which stack to
  * deploy instead of Terraform's backend error.
@@ -13,6 +15,9 @@
  * changes with the reviewed ones, and applies the fresh saved plans only if every stack is identical.
  * Otherwise it applies nothing, writes which stacks differ and how (to stdout and `--report FILE`), and
  * exits 3.
+ *
+ * Exit code: 0 deployed; 1 a stack failed; 3 a stale review; 4 the rollout stopped at a region (rolled
+ * back, later waves untouched).
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -20,7 +25,7 @@ import { parseArgs } from "node:util";
 import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import { terraformEnv } from "../lib/terraform-env";
 import { progressPrinter, runMain, UserFacingError } from "../ops/console";
-import { deployFleet, deployReviewed, parseSeconds, STALE_REVIEW } from "../ops/deploy";
+import { deployExit, deployFleet, deployReviewed, parseCount, parseSeconds, STALE_REVIEW } from "../ops/deploy";
 import { fleetContext, outcomeReport, PROJECT, type StackOutcome } from "../ops/fleet-ops";
 import { terraformProblem } from "../ops/terraform-check";
 
@@ -32,6 +37,7 @@ async function main(): Promise<number> {
       "stall-after": { type: "string", default: "300" },
       reviewed: { type: "string" },
       report: { type: "string" },
+      parallelism: { type: "string" },
     },
   });
   const problem = terraformProblem();
@@ -49,6 +55,7 @@ async function main(): Promise<number> {
     target: fleet.target,
     workDir: process.cwd(),
     stallSeconds: parseSeconds("--stall-after", values["stall-after"]),
+    ...(values.parallelism === undefined ? {} : { parallelism: parseCount("--parallelism", values.parallelism) }),
   });
   if (values.report !== undefined && values.reviewed === undefined) {
     throw new UserFacingError("--report: only a reviewed deploy (--reviewed DIR) writes a report");
@@ -71,13 +78,9 @@ async function main(): Promise<number> {
     outcomes = reviewed.outcomes;
   }
   for (const o of outcomes) process.stdout.write(`${outcomeReport(o)}\n`);
-  const failed = outcomes.filter((o) => !o.ok).length;
-  if (failed > 0) {
-    throw new UserFacingError(
-      `${failed} stack(s) failed; the others are deployed. Fix and run again (logs: ${ctx.logDir}).`,
-    );
-  }
-  return 0;
+  const exit = deployExit(outcomes, ctx.logDir);
+  if (exit.message !== undefined) process.stderr.write(`deploy: ${exit.message}\n`);
+  return exit.code;
 }
 
 if (require.main === module) runMain(main, "deploy");

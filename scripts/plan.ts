@@ -1,5 +1,5 @@
 /*
- * npm run plan -- [--report FILE] [--save DIR] [--expect DIR] [--concurrency N] [--lock-timeout SECONDS]
+ * npm run plan -- [--report FILE] [--save DIR] [--expect DIR] [--parallelism N] [--lock-timeout SECONDS]
  *                 [--outdir DIR] [stack globs...]
  *
  * Synthesizes the fleet, plans every selected stack in parallel (bounded), saves each plan and its JSON
@@ -18,7 +18,8 @@ import { exitCodeOf, renderReport } from "../lib/plan-report";
 import { terraformEnv } from "../lib/terraform-env";
 import { UserFacingError, runMain } from "../ops/console";
 import { fleetContext, PROJECT, synthesizeSelected } from "../ops/fleet-ops";
-import { parseSeconds } from "../ops/deploy";
+import { parseCount, parseSeconds } from "../ops/deploy";
+import { parallelismOf } from "../ops/rollout";
 import { planStacks } from "../ops/plan-stacks";
 import { loadPlanSet, planMap, savePlanSet, selectedPlans } from "../ops/plan-sets";
 import { terraformProblem } from "../ops/terraform-check";
@@ -31,20 +32,16 @@ function parseOptions(argv: readonly string[]) {
       report: { type: "string" },
       save: { type: "string" },
       expect: { type: "string" },
-      concurrency: { type: "string", default: "3" },
+      parallelism: { type: "string" },
       "lock-timeout": { type: "string", default: "60" },
       outdir: { type: "string", default: process.env.CDKTF_OUTDIR ?? "cdktf.out" },
     },
   });
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new UserFacingError(`--concurrency: got "${values.concurrency}"; must be a whole number of at least 1`);
-  }
   return {
     report: values.report,
     save: values.save === undefined ? undefined : resolve(values.save),
     expect: values.expect === undefined ? undefined : resolve(values.expect),
-    concurrency,
+    ...(values.parallelism === undefined ? {} : { parallelism: parseCount("--parallelism", values.parallelism) }),
     lockTimeoutSeconds: parseSeconds("--lock-timeout", values["lock-timeout"]),
     outdir: resolve(values.outdir),
     globs: positionals,
@@ -68,19 +65,20 @@ async function main(): Promise<number> {
     target: fleet.target,
     workDir: process.cwd(),
     lockTimeoutSeconds: options.lockTimeoutSeconds,
+    ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }),
   });
   const stacks = await synthesizeSelected(ctx, options.globs);
   const expected = options.expect === undefined ? undefined : loadPlanSet(options.expect);
   const plans = await planStacks(
     ctx,
     stacks.map((s) => s.name),
-    options.concurrency,
+    parallelismOf(ctx),
   );
   const comparisons =
     expected === undefined ? undefined : compareSets(selectedPlans(expected, options.globs), planMap(plans));
   const report = [
     ...(comparisons === undefined || expected === undefined ? [] : [renderComparison(comparisons, expected.origin)]),
-    renderReport(plans),
+    renderReport(plans, ctx.plan.rollout),
   ].join("\n");
   if (options.save !== undefined) savePlanSet(options.save, ctx, plans, report);
   if (options.report !== undefined) writeFileSync(options.report, report);

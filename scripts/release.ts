@@ -40,7 +40,7 @@ async function main(): Promise<number> {
   if (appDir === undefined || extra.length > 0) {
     throw new UserFacingError("usage: npm run release -- <app directory> [--bucket B] [--key K] [--node 24]");
   }
-  const fleet = resolveFleet(process.env, process.cwd());
+  const fleet = resolveFleet(process.env, process.cwd(), { images: "as-written" });
   if (!fleet.ok) throw new UserFacingError(fleet.message);
   const { plan, target } = fleet;
   const bucket = values.bucket ?? plan.state.releaseBucket ?? plan.regions[0]?.instance.release?.bucket;

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { baseFleet } from "../fixtures";
+import { baseFleet, imageLockFor, writeFleetFile } from "../fixtures";
 import {
   addresses,
   body,
@@ -212,12 +212,9 @@ describe("the rollout's waves", () => {
   it("are written into the manifest cdktf reads to order a deploy", () => {
     const dir = mkdtempSync(join(tmpdir(), "cloudrim-waves-"));
     try {
-      const file = join(dir, "fleet.json");
-      writeFileSync(
-        file,
-        JSON.stringify(
-          baseFleet({ regions, rollout: { waves: [["us-west-2"], ["us-east-1", "eu-west-1", "ap-southeast-2"]] } }),
-        ),
+      const file = writeFleetFile(
+        dir,
+        baseFleet({ regions, rollout: { waves: [["us-west-2"], ["us-east-1", "eu-west-1", "ap-southeast-2"]] } }),
       );
       execFileSync(join(PROJECT, "node_modules", ".bin", "tsx"), [join(PROJECT, "main.ts")], {
         env: { ...process.env, CLOUDRIM_CONFIG: file, CDKTF_OUTDIR: join(dir, "out") },
@@ -261,8 +258,7 @@ describe("main.ts (what `cdktf synth` runs)", () => {
   }
 
   it("prints each warning once and synthesizes anyway", () => {
-    const file = join(dir, "fleet.json");
-    writeFileSync(file, JSON.stringify(baseFleet({ capacity: { min: 2, desired: 2, max: 2 } })));
+    const file = writeFleetFile(dir, baseFleet({ capacity: { min: 2, desired: 2, max: 2 } }));
     const { status, stdout } = runMain({ CLOUDRIM_CONFIG: file });
     expect(status).toBe(0);
     expect(stdout.split("\n").filter((line) => line.startsWith("warning: "))).toEqual([
@@ -272,8 +268,7 @@ describe("main.ts (what `cdktf synth` runs)", () => {
   });
 
   it("synthesizes the fleet in the JSON file named by CLOUDRIM_CONFIG", () => {
-    const file = join(dir, "fleet.json");
-    writeFileSync(file, JSON.stringify(baseFleet({ deployment: "staging", regions: [{ region: "eu-north-1" }] })));
+    const file = writeFleetFile(dir, baseFleet({ deployment: "staging", regions: [{ region: "eu-north-1" }] }));
     expect(runMain({ CLOUDRIM_CONFIG: file }).status).toBe(0);
     expect(readdirSync(join(dir, "cdktf.out", "stacks")).sort()).toEqual([
       "cloudrim-staging-eu-north-1",
@@ -281,13 +276,42 @@ describe("main.ts (what `cdktf synth` runs)", () => {
     ]);
   });
 
-  it("synthesizes the default fleet when CLOUDRIM_CONFIG is unset", () => {
-    expect(runMain({ CLOUDRIM_CONFIG: "" }).status).toBe(0);
-    expect(readdirSync(join(dir, "cdktf.out", "stacks")).sort()).toEqual([
-      "cloudrim-prod-state",
-      "cloudrim-prod-us-east-1",
-      "cloudrim-prod-us-west-2",
-    ]);
+  it("launches the images of the lock file next to the fleet file, checked at plan time", () => {
+    const config = baseFleet();
+    const file = writeFleetFile(dir, config);
+    expect(runMain({ CLOUDRIM_CONFIG: file }).status).toBe(0);
+    const locked = imageLockFor(config).images;
+    for (const region of ["us-east-1", "us-west-2"]) {
+      const stack = JSON.parse(
+        readFileSync(join(dir, "cdktf.out", "stacks", `cloudrim-prod-${region}`, "cdk.tf.json"), "utf8"),
+      ) as StackJson;
+      const [image] = Object.values(stack.data.aws_ami ?? {});
+      expect(image).toMatchObject({
+        most_recent: false,
+        filter: [
+          { name: "image-id", values: [locked[region]?.id] },
+          { name: "architecture", values: ["x86_64"] },
+        ],
+      });
+      const [template] = resourcesOf(stack, "aws_launch_template");
+      expect(template?.[1].image_id).toMatch(/^\$\{data\.aws_ami\.service_image_[0-9A-F]{8}\.id\}$/);
+    }
+  });
+
+  it("refuses a fleet whose looked-up images are not locked (the default fleet included), naming the command", () => {
+    const file = join(dir, "fleet.json");
+    writeFileSync(file, JSON.stringify(baseFleet()));
+    const unlocked = runMain({ CLOUDRIM_CONFIG: file });
+    expect(unlocked.status).toBe(1);
+    expect(unlocked.stderr).toContain(
+      'ami: got ["us-east-1","us-west-2"]; has no locked image for us-east-1, us-west-2 in fleet.lock.json (or one locked for another lookup): images change only when you say so; run `npm run images -- --update` with AWS credentials',
+    );
+    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
+    expect(runMain({ CLOUDRIM_CONFIG: "" }).stderr).toMatch(
+      /regions\/default\.ts: .*ami: got \["us-east-1","us-west-2"\]; has no locked image/s,
+    );
+    // The local target replaces every image with the emulator's: no lock needed there.
+    expect(runMain({ CLOUDRIM_CONFIG: file, CLOUDRIM_TARGET: "local" }).status).toBe(0);
   });
 
   it("reports every problem of a bad config, exits 1 and writes nothing", () => {

@@ -1,4 +1,5 @@
-import { missingBucketMessage, requiredStateBucket } from "../../ops/deploy";
+import { deployExit, missingBucketMessage, parseCount, requiredStateBucket, ROLLOUT_STOPPED } from "../../ops/deploy";
+import type { StackOutcome } from "../../ops/fleet-ops";
 import { planOrThrow } from "../../lib/validate";
 import { baseFleet } from "../fixtures";
 
@@ -28,6 +29,55 @@ describe("the state bucket a deploy needs (npm run deploy)", () => {
     expect(missingBucketMessage(bucket)).toBe(
       'state.bucket: "cloudrim-state" does not exist in us-east-1, and the selected stacks keep their state there; ' +
         "deploy the state stack first (npm run deploy -- cloudrim-prod-state) or add it to the selection",
+    );
+  });
+});
+
+describe("how a deploy ends", () => {
+  const outcome = (stack: string, summary: string, extra: Partial<StackOutcome> = {}): StackOutcome => ({
+    stack,
+    ok: !/^(failed|stopped|not started|skipped)/.test(summary),
+    summary,
+    log: "",
+    seconds: 1,
+    ...extra,
+  });
+
+  it("exits 0 when every stack deployed", () => {
+    expect(deployExit([outcome("a", "Apply complete! Resources: 0 added, 0 changed, 0 destroyed.")], "logs")).toEqual({
+      code: 0,
+    });
+  });
+
+  it("exits 4 when the rollout stopped at a region, naming it, the regions not started, and where to read on", () => {
+    expect(
+      deployExit(
+        [
+          outcome("api-prod-us-east-1", "stopped: alarm x is in ALARM; rolled back: …", { stopped: true }),
+          outcome("api-prod-eu-west-1", "not started: the rollout stopped at api-prod-us-east-1", { stopped: true }),
+        ],
+        ".local/logs/1",
+      ),
+    ).toEqual({
+      code: ROLLOUT_STOPPED,
+      message:
+        'the rollout stopped at api-prod-us-east-1; not started: api-prod-eu-west-1. What to do: docs/operations.md, "A rollout stopped" (logs: .local/logs/1)',
+    });
+  });
+
+  it("exits 1 when a stack failed to apply, whatever else happened", () => {
+    expect(
+      deployExit([outcome("a", "failed: boom"), outcome("b", "stopped: x", { stopped: true })], "logs"),
+    ).toMatchObject({
+      code: 1,
+      message: "1 stack(s) failed; the others are deployed. Fix and run again (logs: logs).",
+    });
+  });
+
+  it("takes --parallelism as a whole number of at least 1", () => {
+    expect(parseCount("--parallelism", "3")).toBe(3);
+    expect(() => parseCount("--parallelism", "0")).toThrow(
+      '--parallelism: got "0"; must be a whole number of at least 1',
     );
   });
 });

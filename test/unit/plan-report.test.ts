@@ -1,4 +1,6 @@
 import { renderReport, topologyOf, type TerraformResourceChange } from "../../lib/plan-report";
+import { planOrThrow } from "../../lib/validate";
+import { baseFleet } from "../fixtures";
 import { legacyWeightedRecords, replaceFlags } from "../../lib/legacy-records";
 
 /** A weighted member of us-east-1's set, in the CNAME form of the first releases or as an alias A record. */
@@ -110,9 +112,9 @@ describe("launch template changes in the plan report", () => {
       template({ user_data: userData(SHA_A), image_id: "ami-1" }, { user_data: userData(SHA_B), image_id: "ami-1" }),
       group(true),
     );
-    expect(text).toContain("> **The launch template changes in 1 region**");
+    expect(text).toContain("> **Instances are replaced in 1 region**");
     expect(text).toContain(
-      "> - `api-prod-us-east-1`: new release aaaaaaa → bbbbbbb: the instance refresh replaces every instance, half at a time",
+      "> - `api-prod-us-east-1`: new release aaaaaaa → bbbbbbb: the instance refresh replaces every instance, each replacement launched before the old one goes",
     );
   });
 
@@ -125,12 +127,28 @@ describe("launch template changes in the plan report", () => {
       group(false),
     );
     expect(text).toContain(
-      "> - `api-prod-us-east-1`: new user data; new image ami-0old → ami-0new: new instances only (instance refresh is off)",
+      "> - `api-prod-us-east-1`: new user data; new image ami-0old → ami-0new (the image lock changed): new instances only (instance refresh is off)",
     );
   });
 
   it("says nothing when the template does not change", () => {
-    expect(report(group(true))).not.toContain("launch template changes");
+    expect(report(group(true))).not.toContain("Instances are replaced");
+  });
+
+  it("names a group going back to a version its last rollout rolled back from", () => {
+    const regroup: TerraformResourceChange = {
+      address: "aws_autoscaling_group.service_group_X",
+      mode: "managed",
+      type: "aws_autoscaling_group",
+      change: {
+        actions: ["update"],
+        before: { launch_template: [{ version: "3" }], instance_refresh: [{ strategy: "Rolling" }] },
+        after: { launch_template: [{ version: "4" }], instance_refresh: [{ strategy: "Rolling" }] },
+      },
+    };
+    expect(report(regroup)).toContain(
+      "> - `api-prod-us-east-1`: launch template version 3 → 4 again (the last rollout of it was rolled back, or did not finish): the instance refresh replaces every instance",
+    );
   });
 });
 
@@ -214,5 +232,74 @@ describe("the topology of what an operator watches", () => {
     expect(report).toContain("| scaling | none | CPU 60% | yes |");
     expect(report).toContain("| alarms | 4 (3 per port, 1 all-ports) | 5 (4 per port, 1 all-ports) | yes |");
     expect(report).toContain("| dashboard | api-prod-us-east-1 | api-prod-us-east-1 |  |");
+  });
+});
+
+describe("the rollout in the plan report", () => {
+  const plan = planOrThrow(
+    baseFleet({
+      regions: [{ region: "us-east-1" }, { region: "eu-west-1" }, { region: "us-west-2" }],
+      rollout: { bakeSeconds: 900 },
+    }),
+  );
+  const templateChange: TerraformResourceChange = {
+    address: "aws_launch_template.service_launch-template_X",
+    mode: "managed",
+    type: "aws_launch_template",
+    change: {
+      actions: ["update"],
+      before: { user_data: "a", image_id: "ami-1" },
+      after: { user_data: "b", image_id: "ami-1" },
+    },
+  };
+  const group: TerraformResourceChange = {
+    address: "aws_autoscaling_group.service_group_X",
+    mode: "managed",
+    type: "aws_autoscaling_group",
+    change: {
+      actions: ["update"],
+      before: { launch_template: [{ version: "1" }] },
+      after: { instance_refresh: [{ strategy: "Rolling" }] },
+    },
+  };
+  const attach: TerraformResourceChange = {
+    address: "aws_autoscaling_attachment.attach_port-9003_X",
+    mode: "managed",
+    type: "aws_autoscaling_attachment",
+    change: { actions: ["create"], before: null, after: {} },
+  };
+  const alarmOnly: TerraformResourceChange = {
+    address: "aws_cloudwatch_metric_alarm.alarms_port-9000_X",
+    mode: "managed",
+    type: "aws_cloudwatch_metric_alarm",
+    change: { actions: ["update"], before: { threshold: 1 }, after: { threshold: 2 } },
+  };
+
+  it("shows each wave, which of its regions change and replace their instances (in two stages for new judges), and the bake", () => {
+    const report = renderReport(
+      [
+        {
+          stack: "cloudrim-prod-us-east-1",
+          status: "planned",
+          plan: { resource_changes: [templateChange, group, attach] },
+        },
+        { stack: "cloudrim-prod-eu-west-1", status: "planned", plan: { resource_changes: [alarmOnly] } },
+      ],
+      plan.rollout,
+    );
+    expect(report).toContain(
+      [
+        "### Rollout",
+        "",
+        "| wave | regions | changes | instances replaced | bake |",
+        "| ---: | --- | --- | --- | ---: |",
+        "| 1 | us-east-1 | us-east-1 | us-east-1 (in two stages: us-east-1) | 900 s |",
+        "| 2 | eu-west-1, us-west-2 (1 not planned here) | eu-west-1 | none | 900 s |",
+      ].join("\n"),
+    );
+  });
+
+  it("leaves the section out when the caller has no rollout to show", () => {
+    expect(renderReport([{ stack: "s", status: "planned", plan: {} }])).not.toContain("### Rollout");
   });
 });

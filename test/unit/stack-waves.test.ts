@@ -83,6 +83,63 @@ describe("deploying and destroying in waves", () => {
   });
 });
 
+describe("rolling out in waves", () => {
+  const ROLLOUT = [
+    { name: "cloudrim-prod-state", dependencies: [] },
+    { name: "cloudrim-prod-us-east-1", dependencies: ["cloudrim-prod-state"] },
+    ...["eu-west-1", "us-west-2", "ap-southeast-2"].map((r) => ({
+      name: `cloudrim-prod-${r}`,
+      dependencies: ["cloudrim-prod-state", "cloudrim-prod-us-east-1"],
+    })),
+  ];
+
+  it("starts no later wave when a region stops the rollout, and says so for each", async () => {
+    const calls: string[] = [];
+    const outcomes = await runInWaves(ROLLOUT, "deploy", (stack) => {
+      calls.push(stack);
+      const stopped = stack === "cloudrim-prod-us-east-1";
+      return Promise.resolve({
+        stack,
+        ok: !stopped,
+        ...(stopped ? { stopped: true } : {}),
+        summary: stopped ? "stopped: alarm x is in ALARM" : "done",
+        log: "",
+        seconds: 0,
+      });
+    });
+    expect(calls).toEqual(["cloudrim-prod-state", "cloudrim-prod-us-east-1"]);
+    expect(outcomes.filter((o) => o.stack.endsWith("west-1") || o.stack.endsWith("west-2"))).toEqual(
+      ["cloudrim-prod-eu-west-1", "cloudrim-prod-us-west-2"].map((stack) => ({
+        stack,
+        ok: false,
+        stopped: true,
+        summary: "not started: the rollout stopped at cloudrim-prod-us-east-1",
+        log: "",
+        seconds: 0,
+      })),
+    );
+  });
+
+  it("runs at most `limit` regions of a wave at once", async () => {
+    let running = 0;
+    let most = 0;
+    await runInWaves(
+      ROLLOUT,
+      "deploy",
+      async (stack) => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        running -= 1;
+        return { stack, ok: true, summary: "done", log: "", seconds: 0 };
+      },
+      () => Promise.resolve(),
+      2,
+    );
+    expect(most).toBe(2);
+  });
+});
+
 describe("the one-line outcome of a stack's terraform run", () => {
   const output = (name: string) => readFileSync(join(__dirname, "..", "terraform-output", `${name}.txt`), "utf8");
   const plan = planOrThrow(baseFleet());

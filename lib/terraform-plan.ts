@@ -1,0 +1,85 @@
+/*
+ * Pure: the parts of Terraform's JSON plan (`terraform show -json`, format 1.x) this project reads, and
+ * its resource changes as one word each. Shared by the plan report, the review comparison and the
+ * staging of a region's apply.
+ */
+
+/** The parts of Terraform's JSON plan format (format_version 1.x) the report reads. */
+export interface TerraformPlanJson {
+  readonly resource_changes?: readonly TerraformResourceChange[];
+}
+
+export interface TerraformResourceChange {
+  readonly address: string;
+  readonly mode: "managed" | "data";
+  readonly type: string;
+  readonly change: {
+    readonly actions: readonly string[];
+    readonly before: unknown;
+    readonly after: unknown;
+    /** Which parts of `after` are known only after apply (true leaves). */
+    readonly after_unknown?: unknown;
+    readonly replace_paths?: readonly (readonly (string | number)[])[];
+  };
+}
+
+export type Action = "create" | "update" | "replace" | "delete";
+
+export interface Change {
+  readonly address: string;
+  readonly type: string;
+  readonly action: Action;
+  /** The AWS name of the object, when it has one (load balancer name, record name). */
+  readonly label?: string;
+  /** Attributes that force a replacement. */
+  readonly forcedBy: readonly string[];
+}
+
+/** Terraform's action lists, as one word: `["delete","create"]` is a replacement. */
+export function classify(actions: readonly string[]): Action | undefined {
+  const key = [...actions].sort().join(",");
+  switch (key) {
+    case "create":
+      return "create";
+    case "update":
+      return "update";
+    case "delete":
+    case "forget":
+      return "delete";
+    case "create,delete":
+      return "replace";
+    default:
+      return undefined; // no-op, read
+  }
+}
+
+export function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+export function first(value: unknown): Record<string, unknown> | undefined {
+  return Array.isArray(value) ? record(value[0]) : undefined;
+}
+
+/** The configured AWS name; none for generated names (`name_prefix`), which carry a creation timestamp. */
+function labelOf(change: TerraformResourceChange): string | undefined {
+  const state = record(change.change.after) ?? record(change.change.before);
+  const name = state?.name;
+  const generated = typeof state?.name_prefix === "string" && state.name_prefix !== "";
+  return typeof name === "string" && !generated ? name : undefined;
+}
+
+export function changesOf(plan: TerraformPlanJson): Change[] {
+  return (plan.resource_changes ?? [])
+    .filter((rc) => rc.mode === "managed")
+    .flatMap((rc): Change[] => {
+      const action = classify(rc.change.actions);
+      if (action === undefined) return [];
+      const label = labelOf(rc);
+      const forcedBy = (rc.change.replace_paths ?? []).map((path) => path.join("."));
+      return [{ address: rc.address, type: rc.type, action, forcedBy, ...(label === undefined ? {} : { label }) }];
+    })
+    .sort((a, b) => a.address.localeCompare(b.address));
+}
