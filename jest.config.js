@@ -12,6 +12,9 @@ const project = (displayName, testMatch, extra = {}) => ({
 });
 
 module.exports = {
+  // The end-to-end suite spends most of its time waiting on Terraform and the local AWS: the other suites run
+  // beside it (jest's default on a 2-core machine is one worker, which runs them after it).
+  maxWorkers: 2,
   projects: [
     project("unit", ["<rootDir>/test/unit/**/*.test.ts"]),
     project("synth", ["<rootDir>/test/synth/**/*.test.ts"]),

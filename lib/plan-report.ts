@@ -7,7 +7,7 @@ import { stagingOf } from "./stages";
 import { changesOf, classify, first, record, type Action, type Change, type TerraformPlanJson } from "./terraform-plan";
 
 export type { TerraformPlanJson, TerraformResourceChange, Action, Change } from "./terraform-plan";
-export { changesOf, classify } from "./terraform-plan";
+export { changesOf, changesOutputs, classify } from "./terraform-plan";
 
 export type StackPlan =
   | { readonly stack: string; readonly status: "planned"; readonly plan: TerraformPlanJson }

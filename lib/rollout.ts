@@ -159,8 +159,11 @@ export interface PortHealthObservation {
 }
 
 const HEALTHY_LB_STATES = new Set(["InService", "healthy"]);
-/** States a target passes through while it starts or leaves: not a verdict yet. */
-const TRANSIENT_LB_STATES = new Set(["initial", "draining", "unused"]);
+/**
+ * States that are not a verdict yet: a target starting or leaving (network), a classic load balancer that
+ * cannot tell yet (`Unknown`, e.g. while an instance is being registered).
+ */
+const TRANSIENT_LB_STATES = new Set(["initial", "draining", "unused", "Unknown"]);
 
 export type InstancesVerdict =
   | { readonly kind: "healthy"; readonly instances: number; readonly ports: number }
@@ -169,7 +172,7 @@ export type InstancesVerdict =
 
 /**
  * The instances that run `version`, judged on their own: in service, healthy for the group, and in
- * service on every port's load balancer. A fleet-wide alarm ("no healthy instance at all") stays OK
+ * service on the load balancer of every port in `ports` (those attached to the group). A fleet-wide alarm ("no healthy instance at all") stays OK
  * while any old instance is healthy; this looks at the new ones. With `version` undefined, every
  * in-service instance is judged.
  */

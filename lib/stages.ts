@@ -1,4 +1,11 @@
-import { changesOf, record, type Change, type TerraformPlanJson, type TerraformResourceChange } from "./terraform-plan";
+import {
+  changesOf,
+  first,
+  record,
+  type Change,
+  type TerraformPlanJson,
+  type TerraformResourceChange,
+} from "./terraform-plan";
 
 /*
  * Pure: when one apply of a region must become two. A load balancer judges every instance attached to its
@@ -19,21 +26,19 @@ export interface Staging {
 
 const RULE_TYPES = new Set(["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"]);
 
-/** The group is updated (not created) and its launch template changes: the instance refresh replaces instances. */
+/**
+ * The group is updated (not created) and moves to another launch template version: a new one (the template
+ * changes), or one it was rolled back from. Either starts an instance refresh that replaces instances.
+ */
 function replacesInstances(plan: TerraformPlanJson): boolean {
-  const group = (plan.resource_changes ?? []).find(
-    (rc) => rc.mode === "managed" && rc.type === "aws_autoscaling_group",
-  );
-  const template = (plan.resource_changes ?? []).find(
-    (rc) => rc.mode === "managed" && rc.type === "aws_launch_template",
-  );
-  return (
-    group !== undefined &&
-    template !== undefined &&
-    group.change.before !== null &&
-    group.change.before !== undefined &&
-    template.change.actions.includes("update")
-  );
+  const managed = (type: string) =>
+    (plan.resource_changes ?? []).find((rc) => rc.mode === "managed" && rc.type === type);
+  const group = managed("aws_autoscaling_group");
+  const template = managed("aws_launch_template");
+  if (group === undefined || group.change.before === null || group.change.before === undefined) return false;
+  if (template?.change.actions.includes("update") === true) return true;
+  const version = (side: unknown) => JSON.stringify(first(record(side)?.launch_template)?.version);
+  return group.change.actions.includes("update") && version(group.change.before) !== version(group.change.after);
 }
 
 /** A load balancer or target group whose health check changes: instances must answer the new one. */
@@ -82,4 +87,20 @@ export function targetFlags(staging: Staging): string[] {
 export function outsideReview(stage: TerraformPlanJson, reviewed: TerraformPlanJson): Change[] {
   const allowed = new Set(changesOf(reviewed).map((c) => `${c.address} ${c.action}`));
   return changesOf(stage).filter((c) => !allowed.has(`${c.address} ${c.action}`));
+}
+
+/** The port a per-port resource's address names (`…attach_port-9003_…`, `…balancers_targets-9001_…`). */
+function portOf(address: string): string | undefined {
+  return /_(?:port|targets)-(\d+)_/.exec(address)?.[1];
+}
+
+/** `port 9003's new load balancer attachment, port 9000's new health check`: what waits for stage 2, in words. */
+export function describeJudges(judges: readonly Change[]): string {
+  return judges
+    .map((change) => {
+      const port = portOf(change.address);
+      const what = change.type === "aws_autoscaling_attachment" ? "load balancer" : "health check";
+      return port === undefined ? change.address : `port ${port}'s new ${what}`;
+    })
+    .join(", ");
 }

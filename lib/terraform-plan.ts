@@ -7,6 +7,8 @@
 /** The parts of Terraform's JSON plan format (format_version 1.x) the report reads. */
 export interface TerraformPlanJson {
   readonly resource_changes?: readonly TerraformResourceChange[];
+  /** The stack's outputs, by name, with the same actions as a resource change. */
+  readonly output_changes?: Readonly<Record<string, { readonly actions: readonly string[] }>>;
 }
 
 export interface TerraformResourceChange {
@@ -82,4 +84,9 @@ export function changesOf(plan: TerraformPlanJson): Change[] {
       return [{ address: rc.address, type: rc.type, action, forcedBy, ...(label === undefined ? {} : { label }) }];
     })
     .sort((a, b) => a.address.localeCompare(b.address));
+}
+
+/** Whether applying the plan would change an output (a first apply, a new output, a changed value). */
+export function changesOutputs(plan: TerraformPlanJson): boolean {
+  return Object.values(plan.output_changes ?? {}).some((change) => classify(change.actions) !== undefined);
 }

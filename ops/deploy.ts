@@ -9,7 +9,7 @@ import { compareSets, matchesReview, renderComparison } from "../lib/plan-compar
 import { changesOf, renderReport } from "../lib/plan-report";
 import { LOCAL_AWS_COMMAND } from "../lib/target";
 import { UserFacingError } from "./console";
-import { synthesizeSelected, type FleetContext, type StackOutcome } from "./fleet-ops";
+import { outcomeReport, synthesizeSelected, type FleetContext, type StackOutcome } from "./fleet-ops";
 import { hasFleetFixes, plainMotoMessage, probeEndpoint } from "./local-aws";
 import { planStacks } from "./plan-stacks";
 import { loadPlanSet, planMap, selectedPlans } from "./plan-sets";
@@ -138,6 +138,20 @@ export function deployExit(
     };
   }
   return { code: 0 };
+}
+
+/** The outcome of every stack as Markdown, under the deploy's verdict: what a pull request reads after a merge. */
+export function outcomesMarkdown(outcomes: readonly StackOutcome[], verdict: string): string {
+  return [
+    "## Deploy: what happened",
+    "",
+    `> [!WARNING]\n> ${verdict}`,
+    "",
+    "```",
+    ...outcomes.map((o) => outcomeReport(o)),
+    "```",
+    "",
+  ].join("\n");
 }
 
 /** `--parallelism 2`: a whole number, at least 1. */

@@ -53,6 +53,8 @@ export interface GroupObservation {
   /** The launch template version the group launches from. */
   readonly version?: string;
   readonly instances: readonly InstanceObservation[];
+  /** The classic load balancers and target groups attached to it: the judges of its instances. */
+  readonly attached: ReadonlySet<string>;
 }
 
 /** One region's group, refreshes, load balancers and alarms, as the SDK answers. */
@@ -76,9 +78,10 @@ export class RegionObserver {
       new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [this.groupName] }),
     );
     const group = answer.AutoScalingGroups?.[0];
-    if (group === undefined) return { exists: false, instances: [] };
+    if (group === undefined) return { exists: false, instances: [], attached: new Set() };
     return {
       exists: true,
+      attached: new Set([...(group.LoadBalancerNames ?? []), ...(group.TargetGroupARNs ?? [])]),
       ...(group.LaunchTemplate?.LaunchTemplateId === undefined
         ? {}
         : { templateId: group.LaunchTemplate.LaunchTemplateId }),
@@ -184,17 +187,25 @@ export class RegionObserver {
     return found;
   }
 
-  /** Judges the instances on `version` (all in service when undefined) on their own health. */
+  /**
+   * Judges the instances on `version` (all in service when undefined) on their own health, on the load
+   * balancer of every port attached to the group (a port whose attachment waits for a later stage does
+   * not judge them yet).
+   */
   async judge(version: string | undefined): Promise<InstancesVerdict> {
     const group = await this.group();
     const judged = group.instances.filter((i) => version === undefined || i.launchTemplateVersion === version);
     const health = await this.portHealth(judged.filter((i) => i.lifecycleState === "InService").map((i) => i.id));
-    return judgeInstances(
-      version,
-      group.instances,
-      health,
-      this.region.ports.map((p) => p.port),
-    );
+    return judgeInstances(version, group.instances, health, await this.attachedPorts(group));
+  }
+
+  /** The ports whose load balancer (classic) or target group (network) is attached to the group. */
+  private async attachedPorts(group: GroupObservation): Promise<number[]> {
+    if (this.region.loadBalancerType === "classic") {
+      return this.region.ports.filter((p) => group.attached.has(p.loadBalancerName)).map((p) => p.port);
+    }
+    const arns = await this.targetGroups();
+    return this.region.ports.filter((p) => group.attached.has(arns.get(p.port) ?? "")).map((p) => p.port);
   }
 
   async cancelRefresh(): Promise<void> {

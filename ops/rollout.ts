@@ -9,10 +9,10 @@
 import { freemem } from "node:os";
 import { join } from "node:path";
 import type { RegionPlan } from "../lib/plan";
-import { changesOf, type TerraformPlanJson } from "../lib/plan-report";
+import { changesOf, changesOutputs, type TerraformPlanJson } from "../lib/plan-report";
 import { parallelism, rollbackAction, shortId, startedRefresh, waveLine, waveOf } from "../lib/rollout";
 import type { StackNode } from "../lib/stack-selection";
-import { outsideReview, stagingOf, targetFlags } from "../lib/stages";
+import { describeJudges, outsideReview, stagingOf, targetFlags } from "../lib/stages";
 import {
   finish,
   lockTimeoutFlag,
@@ -141,7 +141,8 @@ export async function deployRegion(
   const observer = new RegionObserver(ctx.target, region);
   const clock = clockOf(ctx);
   const before = await observer.group();
-  const knownRefreshes = await observer.refreshes();
+  // Refreshes seen so far: a later stage must not take an earlier stage's refresh for its own.
+  let knownRefreshes = await observer.refreshes();
   const applied: string[] = [];
   const seen: string[] = [];
 
@@ -153,7 +154,9 @@ export async function deployRegion(
     const result = await terraform(ctx, stack, log, ["apply", "-input=false", "-no-color", lockTimeoutFlag(ctx), file]);
     if (result.code !== 0) return { ok: false, outcome: finish(ctx, stack, started, log, result) };
     applied.push(appliedLine(result.output));
-    const refresh = startedRefresh(knownRefreshes, await observer.refreshes(), at);
+    const now = await observer.refreshes();
+    const refresh = startedRefresh(knownRefreshes, now, at);
+    knownRefreshes = now;
     return refresh === undefined ? { ok: true } : { ok: true, refresh };
   };
 
@@ -202,6 +205,11 @@ export async function deployRegion(
   };
 
   const staging = stagingOf(planned);
+  if (!changed && !changesOutputs(planned)) {
+    // Nothing to apply: no refresh to wait for, nothing new to judge or bake.
+    ctx.progress(`${stack}: No changes. (${seconds()}s)`);
+    return { stack, ok: true, summary: "No changes.", log, seconds: seconds() };
+  }
   if (staging === undefined) {
     const result = await apply("plan.tfplan");
     if (!result.ok) return result.outcome;
@@ -210,9 +218,8 @@ export async function deployRegion(
       if (why !== undefined) return stop(why);
     }
   } else {
-    const judges = staging.judges.map((c) => c.label ?? c.address.replace(/_[0-9A-F]{8}$/, "")).join(", ");
     say(
-      `two stages: first the launch template and the group, so every instance runs what ${judges} will check; then the rest`,
+      `two stages: first the launch template and the group, so every instance runs what ${describeJudges(staging.judges)} will check; then the rest`,
     );
     for (const [file, flags] of [
       ["stage1.tfplan", targetFlags(staging)],

@@ -9,7 +9,7 @@ import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balan
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { metricLineDimensions } from "../lib/monitoring";
-import { healthCheckTarget, type RegionPlan } from "../lib/plan";
+import { healthCheckTarget, regionAlarmNames, type RegionPlan } from "../lib/plan";
 import type { Target } from "../lib/target";
 import {
   DescribeListenersCommand,
@@ -158,7 +158,7 @@ async function observeMonitoring(clients: RegionClients, plan: RegionPlan): Prom
   const policies = await clients.autoScaling.send(
     new DescribePoliciesCommand({ AutoScalingGroupName: plan.autoScaling.name }),
   );
-  const names = [...plan.ports.map((p) => p.alarmName), plan.monitoring.regionAlarmName];
+  const names = regionAlarmNames(plan);
   const described = await clients.cloudWatch.send(
     new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
   );
@@ -335,9 +335,10 @@ export function formatRegion(plan: RegionPlan, observed: ObservedRegion): string
   lines.push(
     `  scaling: ${plan.scaling === undefined ? "none (fixed size)" : scaling === undefined ? `${plan.scaling.policyName} missing!` : `target tracking, average CPU ${scaling.cpuTarget ?? "?"}%, warm-up ${scaling.warmup ?? "?"}s`}`,
   );
-  const expected = plan.ports.length + 1;
+  const expected = regionAlarmNames(plan).length;
+  const guards = plan.monitoring.guardAlarms.length;
   lines.push(
-    `  alarms: ${alarms.length} of ${expected} (one per port, ${plan.monitoring.regionAlarmName})` +
+    `  alarms: ${alarms.length} of ${expected} (one per port, ${plan.monitoring.regionAlarmName}, ${guards} rollout guard${guards === 1 ? "" : "s"})` +
       (plan.monitoring.topicArn === undefined ? ", no topic" : `, to ${plan.monitoring.topicArn}`) +
       `; dashboard ${dashboard === undefined ? `${plan.monitoring.dashboardName} missing!` : `${dashboard.name}, ${dashboard.widgets.length} widgets`}`,
   );

@@ -19,13 +19,21 @@
  * Exit code: 0 deployed; 1 a stack failed; 3 a stale review; 4 the rollout stopped at a region (rolled
  * back, later waves untouched).
  */
-import { writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import { terraformEnv } from "../lib/terraform-env";
 import { progressPrinter, runMain, UserFacingError } from "../ops/console";
-import { deployExit, deployFleet, deployReviewed, parseCount, parseSeconds, STALE_REVIEW } from "../ops/deploy";
+import {
+  deployExit,
+  deployFleet,
+  deployReviewed,
+  outcomesMarkdown,
+  parseCount,
+  parseSeconds,
+  STALE_REVIEW,
+} from "../ops/deploy";
 import { fleetContext, outcomeReport, PROJECT, type StackOutcome } from "../ops/fleet-ops";
 import { terraformProblem } from "../ops/terraform-check";
 
@@ -80,6 +88,10 @@ async function main(): Promise<number> {
   for (const o of outcomes) process.stdout.write(`${outcomeReport(o)}\n`);
   const exit = deployExit(outcomes, ctx.logDir);
   if (exit.message !== undefined) process.stderr.write(`deploy: ${exit.message}\n`);
+  // A reviewed deploy that did not finish says so in its report too (CI posts it on the pull request).
+  if (values.report !== undefined && exit.code !== 0) {
+    appendFileSync(values.report, `\n${outcomesMarkdown(outcomes, exit.message ?? "")}`);
+  }
   return exit.code;
 }
 

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { DescribeAutoScalingGroupsCommand, DescribePoliciesCommand } from "@aws-sdk/client-auto-scaling";
-import { DescribeAlarmsCommand, ListDashboardsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeAlarmsCommand, ListDashboardsCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import {
   GetInstanceProfileCommand,
   GetRoleCommand,
@@ -82,6 +82,10 @@ const fleetConfig = (overrides: Partial<FleetConfig> = {}): FleetConfig => ({
   // The operator's settings: scale at 50% CPU; a port with no healthy instance for 2 minutes alarms.
   scaling: { cpuTarget: 50 },
   alarms: { minutes: 2 },
+  // A new instance counts 5 s after launch (its refresh warm-up), and a wave bakes 3 s: the rollout runs in
+  // seconds on the emulator, which has no boot to wait for.
+  healthCheckGracePeriod: 5,
+  rollout: { bakeSeconds: 3 },
   app: { release: { bucket: RELEASES, key: defaultReleaseKey("shop", releaseSha256), sha256: releaseSha256 } },
   regions: [
     { region: "us-east-1", weights: [2, 1, 1] },
@@ -100,6 +104,17 @@ let releaseSha256 = "";
 const STATE = "shop-e2e-state";
 const REGIONS = ["shop-e2e-ap-southeast-2", "shop-e2e-eu-west-1", "shop-e2e-us-east-1"];
 const stateKey = (stack: string) => `cloudrim/shop/e2e/${stack}.tfstate`;
+/**
+ * The release after the rollout below: the same code started with another command line, so every region's
+ * launch template gets new user data and its instances are replaced.
+ */
+const rolledOut = (): Partial<FleetConfig> => ({
+  app: {
+    command: "node server.js --rollout",
+    release: { bucket: RELEASES, key: defaultReleaseKey("shop", releaseSha256), sha256: releaseSha256 },
+  },
+});
+
 /** The three regions without per-region settings, for fleet-wide changes. */
 const PLAIN_REGIONS: FleetConfig["regions"] = [
   { region: "us-east-1" },
@@ -190,6 +205,13 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     return (sets.ResourceRecordSets ?? []).filter((r) => r.Type !== "NS" && r.Type !== "SOA");
   }
 
+  /** The log a command run as a subprocess wrote last under this name. */
+  function latestCommandLog(name: string): string {
+    const logs = join(local.dir, "command-logs");
+    const runs = readdirSync(logs).filter((d) => existsSync(join(logs, d, name)));
+    return readFileSync(join(logs, runs.sort().at(-1) ?? "", name), "utf8");
+  }
+
   /** `npm run deploy`, as a user runs it, in the working copy. */
   const deployCommand = (...globs: string[]) =>
     run(
@@ -208,19 +230,19 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     expect(buckets).toEqual([]);
   });
 
-  it("bootstraps a fresh account with npm run deploy's code path; a region that cannot deploy fails alone, says why, and publishes no name", async () => {
-    // A load balancer squatting on one of us-east-1's names: that region fails at apply.
-    await regionClients(target, "us-east-1").elb.send(
+  it("bootstraps a fresh account with npm run deploy's code path, wave by wave; a region that cannot deploy fails alone, says why, and publishes no name", async () => {
+    // A load balancer squatting on one of eu-west-1's names: that region (of the second wave) fails at apply.
+    await regionClients(target, "eu-west-1").elb.send(
       new CreateLoadBalancerCommand({
         LoadBalancerName: "shop-e2e-9001",
         Listeners: [{ Protocol: "TCP", LoadBalancerPort: 9000, InstancePort: 9001 }],
-        AvailabilityZones: ["us-east-1a"],
+        AvailabilityZones: ["eu-west-1a"],
       }),
     );
-    // eu-west-1 goes out the way the first releases wrote its DNS (CNAME members): the upgrade test below.
-    const euWest = join(local.stackDir("shop-e2e-eu-west-1"), "cdk.tf.json");
-    const synthesized = readFileSync(euWest, "utf8");
-    writeFileSync(euWest, firstReleaseRecords(synthesized, region(plan, "eu-west-1")));
+    // us-east-1 goes out the way the first releases wrote its DNS (CNAME members): the upgrade test below.
+    const usEast = join(local.stackDir("shop-e2e-us-east-1"), "cdk.tf.json");
+    const synthesized = readFileSync(usEast, "utf8");
+    writeFileSync(usEast, firstReleaseRecords(synthesized, region(plan, "us-east-1")));
     let outcomes: StackOutcome[];
     try {
       const ctx = local.context((line) => progress.push(line));
@@ -230,21 +252,26 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       );
       outcomes = await deployStacks(ctx, synthesized0);
     } finally {
-      writeFileSync(euWest, synthesized);
+      writeFileSync(usEast, synthesized);
     }
     expect(Object.fromEntries(outcomes.map((o) => [o.stack, o.ok]))).toEqual({
       "shop-e2e-state": true,
       "shop-e2e-dns": true,
-      "shop-e2e-us-east-1": false,
-      "shop-e2e-eu-west-1": true,
+      "shop-e2e-us-east-1": true,
+      "shop-e2e-eu-west-1": false,
       "shop-e2e-ap-southeast-2": true,
     });
-    const broken = outcomes.find((o) => o.stack === "shop-e2e-us-east-1");
+    // The first wave (us-east-1 alone) was judged and baked before the second started.
+    const baked = progress.findIndex((l) => l.startsWith("shop-e2e-us-east-1: baked 3 s: no alarm in ALARM"));
+    const wave2 = progress.findIndex((l) => l.startsWith("wave 2 of 2: eu-west-1, ap-southeast-2 (bake 3 s)"));
+    expect(baked).toBeGreaterThan(0);
+    expect(wave2).toBeGreaterThan(baked);
+    const broken = outcomes.find((o) => o.stack === "shop-e2e-eu-west-1");
     expect(broken?.summary).toMatch(
       /^failed: creating ELB Classic Load Balancer \(shop-e2e-9001\): HTTP 400: DuplicateLoadBalancerName: .* \(aws_elb\.balancers_port-9001_[0-9A-F]{8}\)$/,
     );
     expect(broken?.hint).toBe(
-      "deployment: a load balancer named shop-e2e-9001 already exists in us-east-1 outside this stack (a leftover, " +
+      "deployment: a load balancer named shop-e2e-9001 already exists in eu-west-1 outside this stack (a leftover, " +
         "or another fleet with the same service and deployment names); delete it, or change service or deployment",
     );
     // The log was written as the run went, and holds Terraform's own error.
@@ -254,15 +281,15 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     );
     // Its other load balancers and its group exist, but no name points anywhere: not the port aliases, not
     // the regional set, not its latency record in the global name.
-    const east = region(plan, "us-east-1");
-    const observed = await observeRegion(target, east);
-    expect(observed.loadBalancers.map((lb) => lb.name)).toEqual(east.ports.map((p) => p.loadBalancerName));
+    const west = region(plan, "eu-west-1");
+    const observed = await observeRegion(target, west);
+    expect(observed.loadBalancers.map((lb) => lb.name)).toEqual(west.ports.map((p) => p.loadBalancerName));
     expect(observed.records).toEqual([]);
-    expect((await zoneRecords()).filter((r) => r.SetIdentifier === "us-east-1")).toEqual([]);
+    expect((await zoneRecords()).filter((r) => r.SetIdentifier === "eu-west-1")).toEqual([]);
   });
 
   it("upgrades a region deployed with the first releases' CNAME records, in one deploy that deletes them before it creates", async () => {
-    const east = region(plan, "eu-west-1");
+    const east = region(plan, "us-east-1");
     const before = await observeRegion(target, east);
     expect(before.records.filter((r) => r.setIdentifier !== undefined).map((r) => r.type)).toEqual([
       "CNAME",
@@ -270,19 +297,19 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       "CNAME",
     ]);
 
-    const [reviewed] = await planStacks(local.context(), ["shop-e2e-eu-west-1"], 1);
+    const [reviewed] = await planStacks(local.context(), ["shop-e2e-us-east-1"], 1);
     const report = renderReport(reviewed === undefined ? [] : [reviewed]);
     expect(report).toContain("| weighted records | 3 (CNAME) | 3 (alias A) | yes |");
-    expect(report).toContain("| global name | none | shop.shop.test (latency, eu-west-1) | yes |");
+    expect(report).toContain("| global name | none | shop.shop.test (latency, us-east-1) | yes |");
     for (const port of [9000, 9001, 9002]) {
       expect(report).toMatch(
         new RegExp(
-          `\`aws_route53_record\\.dns_weighted-${port}_[0-9A-F]{8}\` \\(shop\\.eu-west-1\\.shop\\.test\\) replaces a DNS record`,
+          `\`aws_route53_record\\.dns_weighted-${port}_[0-9A-F]{8}\` \\(shop\\.us-east-1\\.shop\\.test\\) replaces a DNS record`,
         ),
       );
     }
 
-    const [upgraded] = await deployFleet(local.context(), ["shop-e2e-eu-west-1"]);
+    const [upgraded] = await deployFleet(local.context(), ["shop-e2e-us-east-1"]);
     expect(upgraded?.summary).toBe("Apply complete! Resources: 4 added, 0 changed, 3 destroyed.");
     const log = readFileSync(upgraded?.log ?? "", "utf8");
     const thisRun = log.slice(log.lastIndexOf("$ terraform apply"));
@@ -302,7 +329,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
 
   it("keeps the state stack's own state in its bucket, and none in the working copy", async () => {
     const s3 = regionClients(target, "us-east-1").s3;
-    for (const stack of ["state", "dns", "eu-west-1", "ap-southeast-2"]) {
+    for (const stack of ["state", "dns", "us-east-1", "ap-southeast-2"]) {
       await expect(s3.send(new HeadObjectCommand({ Bucket: STATE, Key: stateKey(stack) }))).resolves.toBeDefined();
     }
     expect(localStateFiles(local.dir)).toEqual([]);
@@ -334,13 +361,52 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     expect(createHash("sha256").update(body).digest("hex")).toBe(releaseSha256);
   });
 
+  it("locks each region's image with npm run images, printing the old and new image, and changes it only when told", async () => {
+    // A lookup the local AWS can answer (it has no Debian images): Amazon Linux 2022, as the rehearsal uses.
+    const dir = join(local.dir, "images");
+    mkdirSync(dir);
+    const file = join(dir, "fleet.json");
+    writeFileSync(
+      file,
+      JSON.stringify(fleetConfig({ ami: { owners: ["137112412989"], name: "al2022-ami-2022.0.*" } })),
+    );
+    const images = (...args: string[]) =>
+      run(join(PROJECT, "node_modules", ".bin", "tsx"), [join(PROJECT, "scripts", "images.ts"), ...args], {
+        cwd: dir,
+        env: { ...local.env, CLOUDRIM_CONFIG: file },
+      });
+    const regions = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+    expect((await images()).stdout).toBe(
+      regions.map((r) => `${r}: not locked; lookup newest "al2022-ami-2022.0.*" of 137112412989\n`).join(""),
+    );
+    const first = await images("--update");
+    expect({ code: first.code, stderr: first.stderr }).toMatchObject({ code: 0 });
+    expect(first.stderr).toContain("images: wrote fleet.lock.json; commit it with the change that needs it");
+    const locked = first.stdout.trimEnd().split("\n");
+    regions.forEach((r, i) => {
+      expect(locked[i]).toMatch(new RegExp(`^${r}: locked ami-[0-9a-f]+ \\(al2022-ami-2022\\.0\\.`));
+    });
+    const lock = JSON.parse(readFileSync(join(dir, "fleet.lock.json"), "utf8")) as {
+      images: Record<string, { id: string; architecture: string }>;
+    };
+    expect(Object.keys(lock.images)).toEqual([...regions].sort());
+    expect(Object.values(lock.images).every((image) => image.architecture === "x86_64")).toBe(true);
+    // Asked again for one region, it looks again and says nothing changed; the others keep their entries.
+    const again = await images("--update", "eu-west-1");
+    expect(again.stdout).toBe(
+      `eu-west-1: unchanged ${lock.images["eu-west-1"]?.id ?? "?"} (${/\(([^)]+)\)/.exec(first.stdout.split("\n")[1] ?? "")?.[1] ?? "?"})\n`,
+    );
+    expect(JSON.parse(readFileSync(join(dir, "fleet.lock.json"), "utf8"))).toEqual(lock);
+    expect((await images("mars-1")).stderr).toContain("images: no region mars-1 in the fleet");
+  });
+
   it("converges with plain `cdktf deploy '*'` from a fresh clone once the squatter is gone", async () => {
-    const virginia = regionClients(target, "us-east-1");
-    await virginia.elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: "shop-e2e-9001" }));
+    const ireland = regionClients(target, "eu-west-1");
+    await ireland.elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: "shop-e2e-9001" }));
     // moto gave the squatter (made without security groups) a default group of its own: remove it too.
-    const { SecurityGroups: groups = [] } = await virginia.ec2.send(new DescribeSecurityGroupsCommand({}));
+    const { SecurityGroups: groups = [] } = await ireland.ec2.send(new DescribeSecurityGroupsCommand({}));
     for (const group of groups.filter((g) => g.GroupName?.startsWith("default_elb_") === true)) {
-      await virginia.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
+      await ireland.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
     }
     rmSync(local.outdir, { recursive: true, force: true });
     const result = await run(
@@ -353,8 +419,8 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     // Every substitution is printed once, as the app synthesizes.
     expect(output.match(/^local target: ami \(us-east-1, eu-west-1, ap-southeast-2\): /gm)).toHaveLength(1);
     expect(output.match(/^local target: createHostedZone: false → true /gm)).toHaveLength(1);
-    expect(output).toMatch(/shop-e2e-us-east-1\s+Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
-    for (const stack of ["shop-e2e-state", "shop-e2e-dns", "shop-e2e-eu-west-1", "shop-e2e-ap-southeast-2"]) {
+    expect(output).toMatch(/shop-e2e-eu-west-1\s+Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
+    for (const stack of ["shop-e2e-state", "shop-e2e-dns", "shop-e2e-us-east-1", "shop-e2e-ap-southeast-2"]) {
       expect(output).toMatch(new RegExp(`${stack}\\s+No changes\\.`));
     }
   });
@@ -364,12 +430,20 @@ describe("a production fleet file rehearsed on a local AWS", () => {
     const result = await deployCommand();
     expect({ code: result.code, stderr: result.stderr.split("\n").slice(-20) }).toMatchObject({ code: 0 });
     expect(result.stdout.trimEnd().split("\n").sort()).toEqual(
-      ["shop-e2e-state", "shop-e2e-dns", ...REGIONS]
-        .map((stack) => `  ${stack}: Apply complete! Resources: 0 added, 0 changed, 0 destroyed.`)
-        .sort(),
+      [
+        ...["shop-e2e-state", "shop-e2e-dns"].map(
+          (stack) => `  ${stack}: Apply complete! Resources: 0 added, 0 changed, 0 destroyed.`,
+        ),
+        // A region whose plan changes nothing is not applied: no refresh to wait for, nothing to judge or bake.
+        ...REGIONS.map((stack) => `  ${stack}: No changes.`),
+      ].sort(),
     );
     // Substitutions are printed once per command, at its start; no Node.js support warning in between.
-    expect(result.stderr.match(/deploy: local target: instanceRefresh: true → false/g)).toHaveLength(1);
+    expect(result.stderr.match(/deploy: local target: createHostedZone: false → true/g)).toHaveLength(1);
+    // The fleet keeps one instance per region: the warning names the outage that allows.
+    expect(
+      result.stderr.match(/deploy: warning: capacity: got .*has min = 1: .* is an outage of the region/g),
+    ).toHaveLength(1);
     expect(result.stderr).not.toMatch(/NodeVersionSupportWarning/);
     expect(localStateFiles(local.dir)).toEqual([]);
   });
@@ -426,6 +500,8 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       }
       expect(groups[0]?.HealthCheckType).toBe("ELB");
       expect(groups[0]?.Instances?.length).toBe(1);
+      // An unhealthy instance's successor is launched before it goes, as in a refresh.
+      expect(groups[0]?.InstanceMaintenancePolicy).toEqual({ MinHealthyPercentage: 100, MaxHealthyPercentage: 200 });
     });
 
     it("admits only the listener port to the load balancers and only the load balancers to the instances", async () => {
@@ -498,12 +574,28 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       const r = region(plan, regionName);
       const { monitoring } = await observeRegion(target, r);
       expect(monitoring.policies).toEqual([
-        { name: `${r.stackName}-cpu`, type: "TargetTrackingScaling", cpuTarget: 50, warmup: 300 },
+        { name: `${r.stackName}-cpu`, type: "TargetTrackingScaling", cpuTarget: 50, warmup: 5 },
       ]);
       expect(monitoring.alarms.map((a) => a.name)).toEqual([
         ...r.ports.map((p) => `${r.stackName}-${p.port}-no-healthy-instances`),
         `${r.stackName}-all-ports-down`,
+        `${r.stackName}-unhealthy-hosts-9000`,
       ]);
+      // The guard watches the highest count of unhealthy instances among the ports, one metric each.
+      const { MetricAlarms: [guard] = [] } = await regionClients(target, regionName).cloudWatch.send(
+        new DescribeAlarmsCommand({ AlarmNames: [`${r.stackName}-unhealthy-hosts-9000`] }),
+      );
+      const queries = guard?.Metrics ?? [];
+      expect(queries.find((q) => q.Id === "unhealthy")?.Expression).toBe(
+        `MAX([${r.ports.map((p) => `p${p.port}`).join(", ")}])`,
+      );
+      for (const port of r.ports) {
+        expect(queries.find((q) => q.Id === `p${port.port}`)?.MetricStat).toMatchObject({
+          Metric: { MetricName: "UnHealthyHostCount" },
+          Stat: "Maximum",
+          Period: 60,
+        });
+      }
       r.ports.forEach((port, i) => {
         const alarm = monitoring.alarms[i];
         expect(alarm).toMatchObject({ minutes: 2, actions: [] });
@@ -521,7 +613,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
           expect(alarm?.dimensions?.LoadBalancer).toMatch(new RegExp(`^(net|app)/${port.loadBalancerName}/[0-9a-f]+$`));
         }
       });
-      expect(monitoring.alarms.at(-1)?.rule).toBe(allPortsDownRule(r.ports.map((p) => p.alarmName)));
+      expect(monitoring.alarms.at(-2)?.rule).toBe(allPortsDownRule(r.ports.map((p) => p.alarmName)));
       const perPort =
         r.loadBalancerType === "classic"
           ? ["requests", "healthy instances", "latency (s)"]
@@ -771,6 +863,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         ["update", "aws_autoscaling_group.service_group"],
         ["update", "aws_cloudwatch_composite_alarm.alarms_all-ports"],
         ["update", "aws_cloudwatch_dashboard.monitoring_dashboard"],
+        ["update", "aws_cloudwatch_metric_alarm.alarms_guard-9000"],
         ["create", "aws_cloudwatch_metric_alarm.alarms_port-9003"],
         ["create", "aws_cloudwatch_metric_alarm.alarms_port-9004"],
         ["create", "aws_elb.balancers_port-9003"],
@@ -824,30 +917,61 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect(lbs).toHaveLength(3);
     });
 
-    it("applies the reviewed change when every fresh plan matches it, reporting the plans in the reviewed bytes", async () => {
+    it("applies the reviewed change wave by wave when every fresh plan matches it, reporting the plans in the reviewed bytes", async () => {
       writeFileSync(local.configFile, JSON.stringify(change()));
       const reportFile = join(local.dir, "deploy-report.md");
       const result = await deployCommand("--reviewed", review(), "--report", reportFile, REGION_STACKS);
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-15) }).toMatchObject({ code: 0 });
+      // us-east-1 in two stages (its new ports' load balancers wait for the refresh), adding up to the reviewed change.
+      const east =
+        /shop-e2e-us-east-1: stage 1: Apply complete! Resources: (\d+) added, (\d+) changed, 0 destroyed\. stage 2: Apply complete! Resources: (\d+) added, (\d+) changed, 0 destroyed\./.exec(
+          result.stdout,
+        );
+      const [added1, changed1, added2, changed2] = (east ?? []).slice(1).map(Number);
+      expect([(added1 ?? 0) + (added2 ?? 0), (changed1 ?? 0) + (changed2 ?? 0)]).toEqual([10, 8]);
       expect(result.stdout).toContain(
-        "shop-e2e-us-east-1: Apply complete! Resources: 10 added, 7 changed, 0 destroyed.",
-      );
-      expect(result.stdout).toContain(
-        "shop-e2e-ap-southeast-2: Apply complete! Resources: 0 added, 6 changed, 14 destroyed.",
+        "shop-e2e-ap-southeast-2: Apply complete! Resources: 0 added, 7 changed, 14 destroyed.",
       );
       expect(result.stdout).toContain("shop-e2e-eu-west-1: no changes, as reviewed");
+      expect(result.stdout).toMatch(
+        /shop-e2e-us-east-1: .*\n {4}rollout: refresh \w+ Successful; 1 instance on launch template version \d+ in service on all 3 ports; 1 instance on launch template version \d+ in service on all 5 ports; baked 3 s, no alarm/,
+      );
       // The same plans give the same report: no timestamps, no machine paths.
       const [comparison, planReport] = readFileSync(reportFile, "utf8").split("\n## Terraform plan:");
       expect(comparison).toMatch(/^## Reviewed plans: all 3 stacks match\n/);
       expect(`## Terraform plan:${planReport ?? ""}`).toBe(readFileSync(join(review(), "report.md"), "utf8"));
       expect(planReport).not.toContain(local.dir);
       expect(planReport).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+      expect(planReport).toContain("| 1 | us-east-1 | us-east-1 | us-east-1 (in two stages: us-east-1) | 3 s |");
+
+      // The order, from the progress lines: the refresh brings ports 9003 and 9004 to every instance; only then
+      // do their load balancers judge the instances; the first wave bakes before the second starts.
+      const lines = result.stderr.split("\n");
+      const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+      const order = [
+        at(/shop-e2e-us-east-1: two stages: .*port 9003's new load balancer, port 9004's new load balancer will check/),
+        at(/shop-e2e-us-east-1: refresh \w+: Successful/),
+        at(/shop-e2e-us-east-1: 1 instance on launch template version \d+ in service on all 3 ports/),
+        at(/shop-e2e-us-east-1: 1 instance on launch template version \d+ in service on all 5 ports/),
+        at(/shop-e2e-us-east-1: baked 3 s/),
+        at(/wave 2 of 2: eu-west-1, ap-southeast-2/),
+        at(/shop-e2e-ap-southeast-2: deploying/),
+      ];
+      expect(order[0]).toBeGreaterThan(0);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      // In the log: the first stage's apply attaches nothing; the second attaches both new ports.
+      const log = latestCommandLog("shop-e2e-us-east-1.deploy.log");
+      const stage1 = log.slice(log.indexOf("stage1.tfplan\n"), log.indexOf("-out=stage2.tfplan"));
+      expect(stage1).toContain("Apply complete!");
+      expect(stage1).not.toMatch(/aws_autoscaling_attachment/);
+      const stage2 = log.slice(log.lastIndexOf("stage2.tfplan\n"));
+      for (const port of [9003, 9004]) {
+        expect(stage2).toMatch(new RegExp(`attach_port-${port}_[0-9A-F]{8}: Creation complete`));
+      }
     });
 
     it("applied fewer ports (5 → 3) in ap-southeast-2: each port detached before its target group went, nothing left to plan", async () => {
-      const logs = join(local.dir, "command-logs");
-      const runs = readdirSync(logs).filter((d) => existsSync(join(logs, d, "shop-e2e-ap-southeast-2.apply.log")));
-      const log = readFileSync(join(logs, runs.sort().at(-1) ?? "", "shop-e2e-ap-southeast-2.apply.log"), "utf8");
+      const log = latestCommandLog("shop-e2e-ap-southeast-2.deploy.log");
       for (const port of [9003, 9004]) {
         const detached = log.search(
           new RegExp(`aws_autoscaling_attachment\\.attach_port-${port}_[0-9A-F]{8}: Destruction complete`),
@@ -868,6 +992,116 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         new DescribeLoadBalancersV2Command({}),
       );
       expect(nlbs.map((lb) => lb.LoadBalancerName).sort()).toEqual(["shop-e2e-9000", "shop-e2e-9001", "shop-e2e-9002"]);
+    });
+  });
+
+  describe("a bad release, stopped in the first wave by an alarm during its bake", () => {
+    const REGION_STACKS = "shop-e2e-??-*";
+    const config = (bakeSeconds: number) =>
+      fleetConfig({ regions: REVIEWED_REGIONS, ...rolledOut(), rollout: { bakeSeconds } });
+    const ALARM = "shop-e2e-us-east-1-9000-no-healthy-instances";
+    const alarmState = (StateValue: "ALARM" | "OK") =>
+      regionClients(target, "us-east-1").cloudWatch.send(
+        new SetAlarmStateCommand({
+          AlarmName: ALARM,
+          StateValue,
+          StateReason:
+            StateValue === "ALARM" ? "Threshold Crossed: 2 datapoints were less than the threshold (1.0)." : "cleared",
+        }),
+      );
+
+    /** What a region runs: its group's launch template version and instances, its template's newest version. */
+    async function running(regionName: string) {
+      const { autoScaling, ec2 } = regionClients(target, regionName);
+      const { AutoScalingGroups: [group] = [] } = await autoScaling.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`shop-e2e-${regionName}`] }),
+      );
+      const { LaunchTemplates: [template] = [] } = await ec2.send(
+        new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [group?.LaunchTemplate?.LaunchTemplateId ?? ""] }),
+      );
+      return {
+        groupVersion: group?.LaunchTemplate?.Version,
+        instances: (group?.Instances ?? []).map((i) => [i.InstanceId, i.LaunchTemplate?.Version]).sort(),
+        latestVersion: template?.LatestVersionNumber,
+      };
+    }
+
+    /** `npm run deploy` as a subprocess, calling `onLine` with each progress line as it is printed. */
+    function deployWatching(onLine: (line: string) => void, ...args: string[]) {
+      return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(
+          join(PROJECT, "node_modules", ".bin", "tsx"),
+          [join(PROJECT, "scripts", "deploy.ts"), "--outdir", local.outdir, ...args],
+          { cwd: local.dir, env: local.env, stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let [stdout, stderr, partial] = ["", "", ""];
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const lines = (partial + chunk.toString()).split("\n");
+          partial = lines.pop() ?? "";
+          lines.forEach(onLine);
+        });
+        child.on("error", reject);
+        child.on("close", (code) => {
+          resolve({ code: code ?? 1, stdout, stderr });
+        });
+      });
+    }
+
+    it("stops the rollout in us-east-1, names the region and the alarm, rolls it back, and leaves the second wave untouched", async () => {
+      const before = {
+        east: await running("us-east-1"),
+        west: await running("eu-west-1"),
+        sydney: await running("ap-southeast-2"),
+      };
+      writeFileSync(local.configFile, JSON.stringify(config(60)));
+      let alarmed: Promise<unknown> = Promise.resolve();
+      const result = await deployWatching((line) => {
+        if (/shop-e2e-us-east-1: baking 60 s/.test(line)) alarmed = alarmState("ALARM");
+      }, REGION_STACKS);
+      await alarmed;
+      expect({ code: result.code, stderr: result.stderr.split("\n").slice(-6) }).toMatchObject({ code: 4 });
+      expect(result.stderr).toContain(
+        "deploy: the rollout stopped at shop-e2e-us-east-1; not started: shop-e2e-ap-southeast-2, shop-e2e-eu-west-1. " +
+          'What to do: docs/operations.md, "A rollout stopped"',
+      );
+      expect(result.stdout).toMatch(
+        new RegExp(
+          `shop-e2e-us-east-1: stopped: alarm ${ALARM} is in ALARM \\(Threshold Crossed: 2 datapoints were less than the threshold \\(1\\.0\\)\\.\\), \\d+ s into the bake; ` +
+            `rolled back: instances back on launch template version ${before.east.groupVersion ?? "?"} \\(refresh \\w+ Successful\\)`,
+        ),
+      );
+      expect(result.stdout).toContain("shop-e2e-eu-west-1: not started: the rollout stopped at shop-e2e-us-east-1");
+      // us-east-1 runs what it ran before (its template keeps the new version, for the next try); wave 2 is as it was.
+      const after = await running("us-east-1");
+      expect(after.groupVersion).toBe(before.east.groupVersion);
+      expect(after.instances.map(([, version]) => version)).toEqual(
+        before.east.instances.map(([, version]) => version),
+      );
+      expect(after.latestVersion).toBe((before.east.latestVersion ?? 0) + 1);
+      expect(await running("eu-west-1")).toEqual(before.west);
+      expect(await running("ap-southeast-2")).toEqual(before.sydney);
+    });
+
+    it("finishes the rollout, wave by wave, once the alarm has cleared", async () => {
+      await alarmState("OK");
+      writeFileSync(local.configFile, JSON.stringify(config(3)));
+      const lines: string[] = [];
+      const result = await deployWatching((line) => lines.push(line), REGION_STACKS);
+      expect({ code: result.code, stderr: result.stderr.split("\n").slice(-10) }).toMatchObject({ code: 0 });
+      for (const regionName of ["us-east-1", "eu-west-1", "ap-southeast-2"]) {
+        const now = await running(regionName);
+        expect(now.groupVersion).toBe(String(now.latestVersion));
+        expect(now.instances.every(([, version]) => version === String(now.latestVersion))).toBe(true);
+        expect(result.stdout).toMatch(
+          new RegExp(`shop-e2e-${regionName}: .*\\n {4}rollout: refresh \\w+ Successful; .*; baked 3 s, no alarm`),
+        );
+      }
+      const bakedEast = lines.findIndex((l) => /shop-e2e-us-east-1: baked 3 s/.test(l));
+      const wave2 = lines.findIndex((l) => /wave 2 of 2/.test(l));
+      expect(bakedEast).toBeGreaterThan(0);
+      expect(wave2).toBeGreaterThan(bakedEast);
     });
   });
 
@@ -914,7 +1148,9 @@ describe("a production fleet file rehearsed on a local AWS", () => {
 
   it("destroys one region's weighted and latency records and no other region's", async () => {
     // The fleet as deployed (the reviewed change), so the regions that stay are planned as they are.
-    const { stacks, plan: deployed } = await local.configure(fleetConfig({ regions: REVIEWED_REGIONS }));
+    const { stacks, plan: deployed } = await local.configure(
+      fleetConfig({ regions: REVIEWED_REGIONS, ...rolledOut() }),
+    );
     const sydney = stacks.filter((s) => s.name === "shop-e2e-ap-southeast-2");
     expect(failures(await destroyStacks(local.context(), sydney))).toEqual([]);
     for (const name of ["us-east-1", "eu-west-1"]) {
@@ -943,6 +1179,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
           { region: "eu-west-1" },
           { region: "ap-southeast-2", loadBalancerType: "network" },
         ],
+        ...rolledOut(),
       }),
     );
     const dir = local.stackDir("shop-e2e-us-east-1");

@@ -1,4 +1,11 @@
-import { deployExit, missingBucketMessage, parseCount, requiredStateBucket, ROLLOUT_STOPPED } from "../../ops/deploy";
+import {
+  deployExit,
+  missingBucketMessage,
+  outcomesMarkdown,
+  parseCount,
+  requiredStateBucket,
+  ROLLOUT_STOPPED,
+} from "../../ops/deploy";
 import type { StackOutcome } from "../../ops/fleet-ops";
 import { planOrThrow } from "../../lib/validate";
 import { baseFleet } from "../fixtures";
@@ -72,6 +79,26 @@ describe("how a deploy ends", () => {
       code: 1,
       message: "1 stack(s) failed; the others are deployed. Fix and run again (logs: logs).",
     });
+  });
+
+  it("puts every stack's outcome under the verdict for the pull request, when the deploy did not finish", () => {
+    const text = outcomesMarkdown(
+      [outcome("api-prod-us-east-1", "stopped: alarm x is in ALARM; rolled back: …", { stopped: true })],
+      "the rollout stopped at api-prod-us-east-1",
+    );
+    expect(text).toBe(
+      [
+        "## Deploy: what happened",
+        "",
+        "> [!WARNING]",
+        "> the rollout stopped at api-prod-us-east-1",
+        "",
+        "```",
+        "  api-prod-us-east-1: stopped: alarm x is in ALARM; rolled back: …",
+        "```",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("takes --parallelism as a whole number of at least 1", () => {

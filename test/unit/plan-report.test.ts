@@ -1,4 +1,4 @@
-import { renderReport, topologyOf, type TerraformResourceChange } from "../../lib/plan-report";
+import { changesOutputs, renderReport, topologyOf, type TerraformResourceChange } from "../../lib/plan-report";
 import { planOrThrow } from "../../lib/validate";
 import { baseFleet } from "../fixtures";
 import { legacyWeightedRecords, replaceFlags } from "../../lib/legacy-records";
@@ -301,5 +301,14 @@ describe("the rollout in the plan report", () => {
 
   it("leaves the section out when the caller has no rollout to show", () => {
     expect(renderReport([{ stack: "s", status: "planned", plan: {} }])).not.toContain("### Rollout");
+  });
+});
+
+describe("whether a plan changes an output", () => {
+  it("is true for a new or changed output, false when every output stays", () => {
+    expect(changesOutputs({ output_changes: { a: { actions: ["no-op"] } } })).toBe(false);
+    expect(changesOutputs({})).toBe(false);
+    expect(changesOutputs({ output_changes: { a: { actions: ["no-op"] }, b: { actions: ["create"] } } })).toBe(true);
+    expect(changesOutputs({ output_changes: { a: { actions: ["update"] } } })).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import type { TerraformResourceChange } from "../../lib/plan-report";
-import { outsideReview, stagingOf, targetFlags } from "../../lib/stages";
+import { describeJudges, outsideReview, stagingOf, targetFlags } from "../../lib/stages";
 
 const rc = (
   address: string,
@@ -40,6 +40,7 @@ describe("staging a region's apply", () => {
     expect(staging?.first).toEqual([GROUP, INGRESS]);
     expect(staging?.judges.map((c) => c.address)).toEqual(["aws_autoscaling_attachment.attach_port-9003_A1B2C3D4"]);
     expect(staging === undefined ? [] : targetFlags(staging)).toEqual([`-target=${GROUP}`, `-target=${INGRESS}`]);
+    expect(describeJudges(staging?.judges ?? [])).toBe("port 9003's new load balancer");
   });
 
   it("does the same when a health check starts asking for an HTTP path the old instances do not answer", () => {
@@ -61,12 +62,26 @@ describe("staging a region's apply", () => {
         ),
       ],
     };
-    expect(stagingOf(plan)?.judges.map((c) => c.type)).toEqual(["aws_elb", "aws_lb_target_group"]);
+    const judges = stagingOf(plan)?.judges ?? [];
+    expect(judges.map((c) => c.type)).toEqual(["aws_elb", "aws_lb_target_group"]);
+    expect(describeJudges(judges)).toBe("port 9000's new health check, port 9001's new health check");
+  });
+
+  it("is two stages too when the group goes back to a version it was rolled back from (no template change)", () => {
+    const attach = rc("aws_autoscaling_attachment.attach_port-9003_A1B2C3D4", ["create"], null, {});
+    expect(stagingOf({ resource_changes: [groupUpdate, attach] })?.first).toEqual([GROUP]);
   });
 
   it("is one stage when nothing replaces the instances, when nothing new judges them, or for a new group", () => {
     const attach = rc("aws_autoscaling_attachment.attach_port-9003_A1B2C3D4", ["create"], null, {});
     expect(stagingOf({ resource_changes: [attach] })).toBeUndefined();
+    const capacity = rc(
+      GROUP,
+      ["update"],
+      { launch_template: [{ version: "4" }], max_size: 4 },
+      { launch_template: [{ version: "4" }], max_size: 6 },
+    );
+    expect(stagingOf({ resource_changes: [capacity, attach] })).toBeUndefined();
     expect(stagingOf({ resource_changes: [groupUpdate, newTemplate] })).toBeUndefined();
     // An update of a load balancer that leaves its health check alone judges nothing new.
     const tags = rc(

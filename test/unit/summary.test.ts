@@ -22,20 +22,21 @@ describe("the demo's read-back of a region", () => {
           { name: "cloudrim-prod-us-east-1-9000-no-healthy-instances", state: "OK", actions: [] },
           { name: "cloudrim-prod-us-east-1-9001-no-healthy-instances", state: "OK", actions: [] },
           { name: "cloudrim-prod-us-east-1-all-ports-down", state: "OK", rule: "…", actions: [] },
+          { name: "cloudrim-prod-us-east-1-unhealthy-hosts-9000", state: "OK", actions: [] },
         ],
         dashboard: { name: "cloudrim-prod-us-east-1", widgets: Array(10).fill({ title: "", dimensions: [] }) },
       }),
     );
     expect(text).toContain("  scaling: target tracking, average CPU 60%, warm-up 300s");
     expect(text).toContain(
-      "  alarms: 3 of 3 (one per port, cloudrim-prod-us-east-1-all-ports-down), no topic; dashboard cloudrim-prod-us-east-1, 10 widgets",
+      "  alarms: 4 of 4 (one per port, cloudrim-prod-us-east-1-all-ports-down, 1 rollout guard), no topic; dashboard cloudrim-prod-us-east-1, 10 widgets",
     );
   });
 
   it("says what is missing", () => {
     const text = formatRegion(plan, observed({ policies: [], alarms: [] }));
     expect(text).toContain("  scaling: cloudrim-prod-us-east-1-cpu missing!");
-    expect(text).toContain("alarms: 0 of 3");
+    expect(text).toContain("alarms: 0 of 4");
     expect(text).toContain("dashboard cloudrim-prod-us-east-1 missing!");
   });
 });
