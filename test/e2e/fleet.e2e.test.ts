@@ -672,6 +672,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       const config = fleetConfig({
         deployment: "vpc",
         regions: [{ region: "eu-west-1", vpcId, ...(subnetTags === undefined ? {} : { subnetTags }) }],
+        rollout: { bakeSeconds: 3 },
         instanceRefresh: false,
         ami: { owners: ["137112412989"], name: "al2022-ami-2022.0.*-kernel-5.15-*" },
       });
