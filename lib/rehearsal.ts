@@ -22,6 +22,9 @@ export interface Substitution {
 /** An image moto ships for both architectures (Amazon Linux 2022); the lookup's architecture filter picks one. */
 export const EMULATOR_IMAGE = { owners: ["137112412989"], namePattern: "al2022-ami-2022.0.*-kernel-5.15-*" } as const;
 
+/** The longest bake a rehearsal keeps: long enough for a test to set an alarm by hand, and no longer. */
+export const LOCAL_BAKE_SECONDS = 30;
+
 export interface Adapted {
   readonly plan: FleetPlan;
   readonly substitutions: readonly Substitution[];
@@ -95,6 +98,15 @@ export function rehearsal(plan: FleetPlan): Adapted {
     );
   }
 
+  if (plan.rollout.bakeSeconds > LOCAL_BAKE_SECONDS) {
+    note(
+      "rollout.bakeSeconds",
+      String(plan.rollout.bakeSeconds),
+      String(LOCAL_BAKE_SECONDS),
+      "the emulator never evaluates an alarm: a longer bake there only waits for alarms set by hand",
+    );
+  }
+
   if (plan.state.tlsOnlyPolicy) {
     note(
       "state bucket policy",
@@ -115,6 +127,7 @@ export function rehearsal(plan: FleetPlan): Adapted {
   return {
     plan: {
       ...plan,
+      rollout: { ...plan.rollout, bakeSeconds: Math.min(plan.rollout.bakeSeconds, LOCAL_BAKE_SECONDS) },
       hostedZone,
       state: { ...plan.state, tlsOnlyPolicy: false, preventDestroy: false },
       regions: plan.regions.map(

@@ -1058,10 +1058,10 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         west: await running("eu-west-1"),
         sydney: await running("ap-southeast-2"),
       };
-      writeFileSync(local.configFile, JSON.stringify(config(60)));
+      writeFileSync(local.configFile, JSON.stringify(config(30)));
       let alarmed: Promise<unknown> = Promise.resolve();
       const result = await deployWatching((line) => {
-        if (/shop-e2e-us-east-1: baking 60 s/.test(line)) alarmed = alarmState("ALARM");
+        if (/shop-e2e-us-east-1: baking 30 s/.test(line)) alarmed = alarmState("ALARM");
       }, REGION_STACKS);
       await alarmed;
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-6) }).toMatchObject({ code: 4 });

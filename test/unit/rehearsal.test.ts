@@ -15,6 +15,7 @@ describe("the local target's substitutions", () => {
     expect(linesOf(baseFleet())).toEqual([
       'local target: ami (us-east-1, us-west-2): newest "debian-12-amd64-*" of 136693071363 → newest "al2022-ami-2022.0.*-kernel-5.15-*" of 137112412989 for the instance type\'s architecture (the emulator ships no Debian image and none of your images)',
       "local target: createHostedZone: false → true (a fresh emulator has no zone example.com; the rehearsal creates it in stack cloudrim-prod-dns)",
+      "local target: rollout.bakeSeconds: 600 → 30 (the emulator never evaluates an alarm: a longer bake there only waits for alarms set by hand)",
       "local target: state bucket policy: deny requests without TLS → none (moto ignores aws:SecureTransport and would deny every request, Terraform's own included)",
       "local target: state bucket protection: prevent_destroy → none (make teardown deletes the rehearsal's bucket with everything else)",
     ]);
@@ -68,6 +69,12 @@ describe("the local target's substitutions", () => {
     const creating = rehearsal(planOrThrow(baseFleet({ createHostedZone: true })));
     expect(creating.substitutions.map((s) => s.field)).not.toContain("createHostedZone");
     expect(creating.plan.hostedZone?.state.key).toBe("cloudrim/cloudrim/prod/dns.tfstate");
+  });
+
+  it("keep a bake of 30 s or less as it is", () => {
+    const plan = planOrThrow(baseFleet({ rollout: { bakeSeconds: 30 } }));
+    expect(rehearsal(plan).plan.rollout).toEqual(plan.rollout);
+    expect(linesOf(baseFleet({ rollout: { bakeSeconds: 5 } })).some((l) => l.includes("bakeSeconds"))).toBe(false);
   });
 
   it("leave the instance refresh as it is, which the local AWS emulates", () => {
