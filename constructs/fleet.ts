@@ -19,9 +19,16 @@ export interface FleetStacks {
  * before it deploys any, and a region's S3 backend cannot initialise before the bucket exists.
  */
 export function addFleet(scope: Construct, plan: FleetPlan, target: Target = { kind: "aws" }): FleetStacks {
-  const state = new StateBucketStack(scope, { state: plan.state, tags: plan.tags, target });
+  const state = new StateBucketStack(scope, {
+    state: plan.state,
+    tags: plan.tags,
+    target,
+    ...(plan.accountId === undefined ? {} : { accountId: plan.accountId }),
+  });
   const hostedZone =
-    plan.hostedZone === undefined ? undefined : new HostedZoneStack(scope, plan.hostedZone, plan.tags, target);
+    plan.hostedZone === undefined
+      ? undefined
+      : new HostedZoneStack(scope, plan.hostedZone, plan.tags, target, plan.accountId);
   hostedZone?.addDependency(state);
   const regions = plan.regions.map((regionPlan) => {
     const stack = new RegionStack(scope, regionPlan, target);

@@ -19,9 +19,10 @@ export class HostedZoneStack extends TerraformStack {
     plan: HostedZonePlan,
     tags: Readonly<Record<string, string>>,
     target: Target = { kind: "aws" },
+    accountId?: string,
   ) {
     super(scope, plan.stackName);
-    new AwsProvider(this, "aws", awsProviderConfig(target, plan.region, tags));
+    new AwsProvider(this, "aws", awsProviderConfig(target, plan.region, tags, accountId));
     useS3StateBackend(this, plan.state, s3BackendOverrides(target));
     this.zone = new Route53Zone(this, "zone", { name: plan.domain, comment: "cloudrim-fleet" });
     new TerraformOutput(this, "zone_id", { value: this.zone.zoneId });

@@ -38,7 +38,7 @@ export class RegionStack extends TerraformStack {
 
   constructor(scope: Construct, plan: RegionPlan, target: Target = { kind: "aws" }) {
     super(scope, plan.stackName);
-    new AwsProvider(this, "aws", awsProviderConfig(target, plan.region, plan.tags));
+    new AwsProvider(this, "aws", awsProviderConfig(target, plan.region, plan.tags, plan.accountId));
     useS3StateBackend(this, plan.state, s3BackendOverrides(target));
 
     const network = new FleetNetwork(this, "network", plan.network);

@@ -13,6 +13,8 @@ import { useS3StateBackend } from "./s3-state-backend";
 export interface StateBucketStackProps {
   readonly state: StatePlan;
   readonly tags?: Readonly<Record<string, string>>;
+  /** The only account the provider accepts credentials of. @default any */
+  readonly accountId?: string;
   /** @default real AWS */
   readonly target?: Target;
 }
@@ -33,7 +35,7 @@ export class StateBucketStack extends TerraformStack {
     const { state } = props;
     super(scope, state.stackName);
     const target = props.target ?? { kind: "aws" };
-    new AwsProvider(this, "aws", awsProviderConfig(target, state.region, props.tags ?? {}));
+    new AwsProvider(this, "aws", awsProviderConfig(target, state.region, props.tags ?? {}, props.accountId));
     useS3StateBackend(this, state, s3BackendOverrides(target));
     this.bucket = new S3Bucket(this, "bucket", {
       bucket: state.bucket,

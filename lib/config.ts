@@ -334,6 +334,14 @@ export const FleetSchema = z.strictObject({
       maxParallel: positiveInt("regions at once").optional(),
     })
     .default({ bakeSeconds: DEFAULTS.rollout.bakeSeconds }),
+  /**
+   * The AWS account every stack deploys to: every provider refuses credentials of another account
+   * (`allowed_account_ids`), at plan time. A string, so leading zeros survive. @default any account
+   */
+  accountId: z
+    .string({ error: 'must be a string of 12 digits, e.g. "123456789012" (quoted: JSON numbers lose leading zeros)' })
+    .regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id, e.g. "123456789012"' })
+    .optional(),
   /** Extra tags on every resource. */
   tags: userTags.default({}),
   regions: z.array(RegionSchema).min(1, { error: "must list at least one region" }),

@@ -129,6 +129,8 @@ export interface RegionPlan {
   readonly monitoring: MonitoringPlan;
   readonly state: { readonly bucket: string; readonly region: string; readonly key: string };
   readonly tags: Readonly<Record<string, string>>;
+  /** The only account the region's provider accepts credentials of; none: any. */
+  readonly accountId?: string;
 }
 
 export interface ScalingPlan {
@@ -195,6 +197,8 @@ export interface StatePlan {
 
 export interface FleetPlan {
   readonly service: string;
+  /** The only account the stacks may deploy to; none: any. */
+  readonly accountId?: string;
   /** How a deploy rolls a change across the regions: waves, bake, parallelism. */
   readonly rollout: RolloutPlan;
   readonly deployment: string;
@@ -378,6 +382,7 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
       key: stateKey(config.state.keyPrefix, config, entry.region),
     },
     tags: { Service: config.service, Deployment: config.deployment, ...config.tags },
+    ...(config.accountId === undefined ? {} : { accountId: config.accountId }),
   };
 }
 
@@ -489,6 +494,7 @@ export function planFleet(config: ParsedFleetConfig): FleetPlan {
     deployment: config.deployment,
     domain: config.domain,
     rollout: planRollout(config),
+    ...(config.accountId === undefined ? {} : { accountId: config.accountId }),
     state,
     ...(config.createHostedZone ? { hostedZone: planHostedZone(config, config.domain, state) } : {}),
     tags: { Service: config.service, Deployment: config.deployment, ...config.tags },

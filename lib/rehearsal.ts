@@ -22,6 +22,9 @@ export interface Substitution {
 /** An image moto ships for both architectures (Amazon Linux 2022); the lookup's architecture filter picks one. */
 export const EMULATOR_IMAGE = { owners: ["137112412989"], namePattern: "al2022-ami-2022.0.*-kernel-5.15-*" } as const;
 
+/** The account moto answers as, whatever the credentials. */
+export const EMULATOR_ACCOUNT = "123456789012";
+
 /** The longest bake a rehearsal keeps: long enough for a test to set an alarm by hand, and no longer. */
 export const LOCAL_BAKE_SECONDS = 30;
 
@@ -98,6 +101,10 @@ export function rehearsal(plan: FleetPlan): Adapted {
     );
   }
 
+  if (plan.accountId !== undefined && plan.accountId !== EMULATOR_ACCOUNT) {
+    note("accountId", plan.accountId, EMULATOR_ACCOUNT, "the emulator answers every request as its own account");
+  }
+
   if (plan.rollout.bakeSeconds > LOCAL_BAKE_SECONDS) {
     note(
       "rollout.bakeSeconds",
@@ -127,12 +134,14 @@ export function rehearsal(plan: FleetPlan): Adapted {
   return {
     plan: {
       ...plan,
+      ...(plan.accountId === undefined ? {} : { accountId: EMULATOR_ACCOUNT }),
       rollout: { ...plan.rollout, bakeSeconds: Math.min(plan.rollout.bakeSeconds, LOCAL_BAKE_SECONDS) },
       hostedZone,
       state: { ...plan.state, tlsOnlyPolicy: false, preventDestroy: false },
       regions: plan.regions.map(
         (region): RegionPlan => ({
           ...region,
+          ...(region.accountId === undefined ? {} : { accountId: EMULATOR_ACCOUNT }),
           network: {},
           dns: { ...region.dns, privateZone: false },
           instance: {

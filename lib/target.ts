@@ -92,13 +92,21 @@ export function endpointPort(endpoint: string): number {
 /** How make demo starts the local AWS (ops/local-aws.ts), for a user who starts their own. */
 export const LOCAL_AWS_COMMAND = `MOTO_IAM_LOAD_MANAGED_POLICIES=true python3 scripts/moto_server.py -H 127.0.0.1 -p ${endpointPort(DEFAULT_LOCAL_ENDPOINT)}`;
 
-/** The AWS provider for one region of a target. */
+/**
+ * The AWS provider for one region of a target; with `accountId`, it refuses credentials of any other
+ * account before it plans anything.
+ */
 export function awsProviderConfig(
   target: Target,
   region: string,
   tags: Readonly<Record<string, string>>,
+  accountId?: string,
 ): AwsProviderConfig {
-  const base: AwsProviderConfig = { region, defaultTags: [{ tags: { ...tags } }] };
+  const base: AwsProviderConfig = {
+    region,
+    defaultTags: [{ tags: { ...tags } }],
+    ...(accountId === undefined ? {} : { allowedAccountIds: [accountId] }),
+  };
   if (target.kind === "aws") return base;
   return {
     ...base,

@@ -130,6 +130,14 @@ export function explainTerraformError(error: TerraformError, plan: FleetPlan, st
   if (/AmazonSSMManagedInstanceCore does not exist or is not attachable/.test(summary)) {
     return `ssm: the local AWS was started without AWS's managed policies; start it as make demo does (${LOCAL_AWS_COMMAND}), or set ssm: false`;
   }
+  const account = /AWS account ID not allowed: (\d+)/.exec(summary);
+  if (account !== null) {
+    const allowed = plan.accountId === undefined ? "" : ` ${plan.accountId}`;
+    return (
+      `accountId: these credentials belong to account ${account[1]}, not the fleet's${allowed}; ` +
+      "use credentials (a profile or role) for the fleet's account, or correct accountId if the fleet moved"
+    );
+  }
   if (/Error acquiring the state lock/.test(summary)) {
     return "another run holds this stack's state lock: wait for it to finish, or, if it died, `terraform force-unlock <ID>` in the stack's directory (the ID is in the log)";
   }

@@ -183,6 +183,19 @@ describe("the state bucket stack", () => {
   });
 });
 
+describe("a fleet bound to one account", () => {
+  it("has every provider refuse credentials of another account, at plan time", () => {
+    const { stacks } = synthFleet(baseFleet({ accountId: "012345678901", createHostedZone: true }));
+    const all = [stacks.state, ...(stacks.hostedZone === undefined ? [] : [stacks.hostedZone]), ...stacks.regions];
+    expect(all).toHaveLength(4);
+    for (const stack of all) {
+      expect(stackJson(stack).provider.aws[0]).toMatchObject({ allowed_account_ids: ["012345678901"] });
+    }
+    const { stacks: anyAccount } = synthFleet(baseFleet());
+    expect(stackJson(anyAccount.state).provider.aws[0]).not.toHaveProperty("allowed_account_ids");
+  });
+});
+
 describe("the rollout's waves", () => {
   const regions = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"].map((region) => ({ region }));
   const dependencies = (config: ReturnType<typeof baseFleet>) => {

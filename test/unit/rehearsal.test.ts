@@ -71,6 +71,15 @@ describe("the local target's substitutions", () => {
     expect(creating.plan.hostedZone?.state.key).toBe("cloudrim/cloudrim/prod/dns.tfstate");
   });
 
+  it("answer as the emulator's account, which is the only one it has", () => {
+    const adapted = rehearsal(planOrThrow(baseFleet({ accountId: "210987654321" })));
+    expect(adapted.plan.accountId).toBe("123456789012");
+    expect(adapted.plan.regions.map((r) => r.accountId)).toEqual(["123456789012", "123456789012"]);
+    expect(adapted.substitutions.map(formatSubstitution)).toContain(
+      "local target: accountId: 210987654321 → 123456789012 (the emulator answers every request as its own account)",
+    );
+  });
+
   it("keep a bake of 30 s or less as it is", () => {
     const plan = planOrThrow(baseFleet({ rollout: { bakeSeconds: 30 } }));
     expect(rehearsal(plan).plan.rollout).toEqual(plan.rollout);

@@ -90,6 +90,19 @@ describe("what to change in the fleet config", () => {
     );
   });
 
+  it("names accountId when the credentials belong to another account", () => {
+    const error = firstError(output("account-not-allowed"));
+    if (error === undefined) throw new Error("no error in account-not-allowed");
+    const pinned = planOrThrow(baseFleet({ accountId: "111111111111" }));
+    expect(formatTerraformError(error)).toBe(
+      'AWS account ID not allowed: 123456789012 (provider["registry.terraform.io/hashicorp/aws"])',
+    );
+    expect(explainTerraformError(error, pinned, "cloudrim-prod-us-east-1")).toBe(
+      "accountId: these credentials belong to account 123456789012, not the fleet's 111111111111; " +
+        "use credentials (a profile or role) for the fleet's account, or correct accountId if the fleet moved",
+    );
+  });
+
   it("leaves errors the config cannot fix to Terraform's own words", () => {
     expect(explain("two-subnets-per-zone", "cloudrim-prod-eu-west-1")).toBeUndefined();
     expect(explainTerraformError({ summary: "something else" }, plan, "cloudrim-prod-us-east-1")).toBeUndefined();

@@ -642,3 +642,20 @@ describe("the rollout", () => {
     });
   });
 });
+
+describe("the account", () => {
+  it("is a 12-digit id given as a string, so its leading zeros survive", () => {
+    expect(planOrThrow(baseFleet({ accountId: "012345678901" })).accountId).toBe("012345678901");
+    expect(planOrThrow(baseFleet({ accountId: "012345678901" })).regions[0]?.accountId).toBe("012345678901");
+    expect(planOrThrow(baseFleet()).accountId).toBeUndefined();
+    expect(theProblem(baseFleet({ accountId: 12345678901 as unknown as string }))).toMatchObject({
+      path: "accountId",
+      message: 'must be a string of 12 digits, e.g. "123456789012" (quoted: JSON numbers lose leading zeros)',
+    });
+    expect(theProblem(baseFleet({ accountId: "1234" }))).toMatchObject({
+      path: "accountId",
+      value: "1234",
+      message: 'must be a 12-digit AWS account id, e.g. "123456789012"',
+    });
+  });
+});
