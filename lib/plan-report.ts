@@ -2,6 +2,7 @@
  * Pure: turns `terraform show -json` plans of several stacks into one Markdown report for a pull
  * request. Sorted and free of timestamps and absolute paths, so the same plans give the same bytes.
  */
+import { retiredLine, type RetiredRegion } from "./retired";
 import type { RolloutPlan } from "./rollout";
 import { stagingOf } from "./stages";
 import { changesOf, classify, first, record, type Action, type Change, type TerraformPlanJson } from "./terraform-plan";
@@ -388,7 +389,18 @@ function rolloutTable(plans: readonly StackPlan[], rollout: RolloutPlan): string
   ];
 }
 
-export function renderReport(plans: readonly StackPlan[], rollout?: RolloutPlan): string {
+/** What a report shows beside the plans: the rollout they would follow, and regions the fleet no longer lists. */
+export interface ReportContext {
+  readonly rollout?: RolloutPlan;
+  readonly retired?: readonly RetiredRegion[];
+}
+
+/** The report in its parts: what every reader needs first (verdicts, dangers, tables), then one section per stack. */
+function reportParts(
+  plans: readonly StackPlan[],
+  context: ReportContext = {},
+): { readonly head: string; readonly sections: readonly string[] } {
+  const { rollout, retired = [] } = context;
   const sorted = [...plans].sort((a, b) => a.stack.localeCompare(b.stack));
   const summaries = sorted.flatMap((p) => (p.status === "planned" ? [summarize(p.stack, p.plan)] : []));
   const failed = sorted.filter((p): p is Extract<StackPlan, { status: "failed" }> => p.status === "failed");
@@ -399,13 +411,15 @@ export function renderReport(plans: readonly StackPlan[], rollout?: RolloutPlan)
     `## Terraform plan: ${changing.length} of ${sorted.length} stack${sorted.length === 1 ? "" : "s"} change${failed.length > 0 ? `, ${failed.length} failed` : ""}`,
     "",
   ];
-  if (dangers.length > 0) {
-    lines.push("> [!CAUTION]", `> **${dangers.length} dangerous change${dangers.length === 1 ? "" : "s"}**`, ">");
+  const total = dangers.length + retired.length;
+  if (total > 0) {
+    lines.push("> [!CAUTION]", `> **${total} dangerous change${total === 1 ? "" : "s"}**`, ">");
     for (const d of dangers) {
       const label = d.change.label === undefined ? "" : ` (${d.change.label})`;
       const address = d.change.address === "" ? "" : ` \`${d.change.address}\`${label}`;
       lines.push(`> - \`${d.stack}\`:${address} ${d.why}`);
     }
+    for (const r of retired) lines.push(`> - \`${r.stack}\`: ${retiredLine(r).slice(r.stack.length + 2)}`);
     lines.push("");
   }
   const rollouts = sorted.flatMap((p) => (p.status === "planned" ? rolloutsOf(p.stack, p.plan) : []));
@@ -437,34 +451,74 @@ export function renderReport(plans: readonly StackPlan[], rollout?: RolloutPlan)
   lines.push("");
   if (rollout !== undefined && rollout.waves.length > 0) lines.push(...rolloutTable(sorted, rollout));
 
-  for (const p of sorted) {
+  const sections = sorted.flatMap((p): string[] => {
     if (p.status === "failed") {
-      lines.push(
-        `### ${p.stack}: failed`,
-        "",
-        ...(p.hint === undefined ? [] : [`**Fix:** ${p.hint}`, ""]),
-        "```",
-        p.error,
-        "```",
-        "",
-      );
-      continue;
+      return [
+        [
+          `### ${p.stack}: failed`,
+          "",
+          ...(p.hint === undefined ? [] : [`**Fix:** ${p.hint}`, ""]),
+          "```",
+          p.error,
+          "```",
+          "",
+        ].join("\n"),
+      ];
     }
     const summary = summarize(p.stack, p.plan);
-    if (summary.changes.length === 0) continue;
+    if (summary.changes.length === 0) return [];
     const c = counts(summary.changes);
-    lines.push(
-      `### ${p.stack}`,
-      "",
-      ...topologyTable(summary),
-      ...byTypeTable(summary.changes),
-      `<details><summary>${c.create} to add, ${c.update} to change, ${c.replace} to replace, ${c.delete} to destroy</summary>`,
-      "",
-      ...summary.changes.map(describeChange),
-      "",
-      "</details>",
-      "",
-    );
+    return [
+      [
+        `### ${p.stack}`,
+        "",
+        ...topologyTable(summary),
+        `<details><summary>${c.create} to add, ${c.update} to change, ${c.replace} to replace, ${c.delete} to destroy</summary>`,
+        "",
+        ...byTypeTable(summary.changes),
+        ...summary.changes.map(describeChange),
+        "",
+        "</details>",
+        "",
+      ].join("\n"),
+    ];
+  });
+  return { head: lines.join("\n"), sections };
+}
+
+export function renderReport(plans: readonly StackPlan[], context: ReportContext = {}): string {
+  const { head, sections } = reportParts(plans, context);
+  return `${[head, ...sections].join("\n").trimEnd()}\n`;
+}
+
+/** GitHub refuses a pull request comment longer than this. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+
+/**
+ * The report as a pull request comment: whole when it fits in `limit` characters; otherwise the part every
+ * reviewer needs (verdicts, dangers, the tables) and as many stack sections as fit, then a line that says how
+ * many were left out and where the whole report is.
+ */
+export function commentFor(
+  plans: readonly StackPlan[],
+  context: ReportContext,
+  options: { readonly limit?: number; readonly wholeReportAt: string },
+): string {
+  const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
+  const whole = renderReport(plans, context);
+  if (whole.length <= limit) return whole;
+  const { head, sections } = reportParts(plans, context);
+  const footer = (left: number) =>
+    `\n> [!NOTE]\n> ${left} of ${sections.length} stack section${sections.length === 1 ? "" : "s"} left out to fit GitHub's ` +
+    `${limit.toLocaleString("en")}-character limit for a comment: the whole report is ${options.wholeReportAt}.\n`;
+  // A head longer than the whole comment (thousands of dangerous changes) is cut at a line.
+  const room = limit - footer(sections.length).length - 2;
+  let text = head.length <= room ? head : `${head.slice(0, head.lastIndexOf("\n", room - 2))}\n…`;
+  let kept = 0;
+  for (const section of sections) {
+    if (text.length + 1 + section.length + footer(sections.length - kept - 1).length > limit) break;
+    text = `${text}\n${section}`;
+    kept += 1;
   }
-  return `${lines.join("\n").trimEnd()}\n`;
+  return `${text.trimEnd()}\n${footer(sections.length - kept)}`;
 }

@@ -80,15 +80,6 @@ export function targetFlags(staging: Staging): string[] {
   return staging.first.map((address) => `-target=${address}`);
 }
 
-/**
- * The changes of a stage's plan that the reviewed plan does not have (by address and action): a stage of a
- * reviewed deploy may apply part of what was reviewed, never anything else.
- */
-export function outsideReview(stage: TerraformPlanJson, reviewed: TerraformPlanJson): Change[] {
-  const allowed = new Set(changesOf(reviewed).map((c) => `${c.address} ${c.action}`));
-  return changesOf(stage).filter((c) => !allowed.has(`${c.address} ${c.action}`));
-}
-
 /** The port a per-port resource's address names (`…attach_port-9003_…`, `…balancers_targets-9001_…`). */
 function portOf(address: string): string | undefined {
   return /_(?:port|targets)-(\d+)_/.exec(address)?.[1];

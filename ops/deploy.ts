@@ -7,12 +7,14 @@
 import type { FleetPlan, StatePlan } from "../lib/plan";
 import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
 import { changesOf, renderReport } from "../lib/plan-report";
+import { retiredLine } from "../lib/retired";
 import { LOCAL_AWS_COMMAND } from "../lib/target";
 import { UserFacingError } from "./console";
 import { outcomeReport, synthesizeSelected, type FleetContext, type StackOutcome } from "./fleet-ops";
 import { hasFleetFixes, plainMotoMessage, probeEndpoint } from "./local-aws";
 import { planStacks } from "./plan-stacks";
-import { loadPlanSet, planMap, selectedPlans } from "./plan-sets";
+import { describeOrigins, loadPlanSet, planMap, selectedPlans } from "./plan-sets";
+import { findRetiredRegions } from "./retired";
 import { parallelismOf } from "./rollout";
 import { applySavedPlans, deployStacks } from "./stack-runs";
 import { forbiddenBucketMessage, stateBucketStatus } from "./state-stack";
@@ -65,6 +67,7 @@ export async function deployFleet(ctx: FleetContext, globs: readonly string[]): 
     ctx,
     stacks.map((s) => s.name),
   );
+  for (const region of await findRetiredRegions(ctx.target, ctx.plan)) ctx.progress(`warning: ${retiredLine(region)}`);
   return deployStacks(ctx, stacks);
 }
 
@@ -72,15 +75,18 @@ export async function deployFleet(ctx: FleetContext, globs: readonly string[]): 
 export const STALE_REVIEW = 3;
 
 /**
- * The reviewed deploy: fresh plans, compared with the plan set, applied only when identical. Returns the
- * report and, when the review was stale or a stack failed to plan, no outcomes (nothing was applied).
+ * The reviewed deploy: fresh plans, compared with the plan sets (one per merged pull request the deploy
+ * includes), applied only when every change is a reviewed one. Returns the report and, when the review was
+ * stale or a stack failed to plan, no outcomes (nothing was applied).
  */
 export async function deployReviewed(
   ctx: FleetContext,
-  reviewedDir: string,
+  reviewedDirs: readonly string[],
   globs: readonly string[],
 ): Promise<{ report: string; verdict: "applied" | "stale" | "unplanned"; outcomes: StackOutcome[] }> {
-  const reviewed = loadPlanSet(reviewedDir);
+  const sets = reviewedDirs.map(loadPlanSet);
+  const origin = describeOrigins(sets);
+  const reviewed = sets.map((set) => selectedPlans(set, globs));
   const stacks = await synthesizeSelected(ctx, globs);
   const names = stacks.map((s) => s.name);
   if ((await checkBeforeDeploy(ctx, names)).kind === "missing") {
@@ -89,20 +95,19 @@ export async function deployReviewed(
     );
   }
   const plans = await planStacks(ctx, names, parallelismOf(ctx));
-  const comparisons = compareSets(selectedPlans(reviewed, globs), planMap(plans));
-  const report = [renderComparison(comparisons, reviewed.origin), renderReport(plans, ctx.plan.rollout)].join("\n");
+  const comparisons = compareSets(reviewed, planMap(plans));
+  const retired = await findRetiredRegions(ctx.target, ctx.plan);
+  const report = [
+    renderComparison(comparisons, origin),
+    renderReport(plans, { rollout: ctx.plan.rollout, retired }),
+  ].join("\n");
   if (plans.some((p) => p.status === "failed")) return { report, verdict: "unplanned", outcomes: [] };
   if (!matchesReview(comparisons)) return { report, verdict: "stale", outcomes: [] };
   const changing = new Set(
     plans.flatMap((p) => (p.status === "planned" && changesOf(p.plan).length > 0 ? [p.stack] : [])),
   );
-  ctx.progress(`every stack matches ${reviewed.origin}; applying the fresh plans of ${changing.size} stack(s)`);
-  const outcomes = await applySavedPlans(
-    ctx,
-    stacks,
-    { fresh: planMap(plans), reviewed: selectedPlans(reviewed, globs) },
-    changing,
-  );
+  ctx.progress(`every change is one reviewed in ${origin}; applying the fresh plans of ${changing.size} stack(s)`);
+  const outcomes = await applySavedPlans(ctx, stacks, { fresh: planMap(plans), reviewed }, changing);
   return { report, verdict: "applied", outcomes };
 }
 

@@ -88,6 +88,13 @@ export function selectedPlans(set: PlanSet, globs: readonly string[]): Map<strin
   );
 }
 
+/** `the reviewed commit 1a2b3c4`, or `the reviewed commits 1a2b3c4, 5d6e7f8` when a deploy includes several. */
+export function describeOrigins(sets: readonly PlanSet[]): string {
+  const commits = sets.flatMap((set) => /^the reviewed commit (\w+)$/.exec(set.origin)?.[1] ?? []);
+  if (sets.length > 1 && commits.length === sets.length) return `the reviewed commits ${commits.join(", ")}`;
+  return sets.map((set) => set.origin).join(" and ");
+}
+
 /** The fresh plans of this run, as a map for comparison (failed stacks have none). */
 export function planMap(plans: readonly StackPlan[]): Map<string, TerraformPlanJson> {
   return new Map(plans.flatMap((p) => (p.status === "planned" ? [[p.stack, p.plan] as const] : [])));

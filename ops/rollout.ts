@@ -12,7 +12,8 @@ import type { RegionPlan } from "../lib/plan";
 import { changesOf, changesOutputs, type TerraformPlanJson } from "../lib/plan-report";
 import { parallelism, rollbackAction, shortId, startedRefresh, waveLine, waveOf } from "../lib/rollout";
 import type { StackNode } from "../lib/stack-selection";
-import { describeJudges, outsideReview, stagingOf, targetFlags } from "../lib/stages";
+import { compareStack, matchesReview } from "../lib/plan-compare";
+import { describeJudges, stagingOf, targetFlags } from "../lib/stages";
 import {
   finish,
   lockTimeoutFlag,
@@ -110,8 +111,8 @@ async function planTo(
 export interface RegionDeployOptions {
   /** The plan already saved as plan.tfplan in the stack's directory (a reviewed deploy planned it); else planned here. */
   readonly planned?: TerraformPlanJson;
-  /** The reviewed plan every stage must stay within. */
-  readonly reviewed?: TerraformPlanJson;
+  /** The reviewed plans every stage must stay within (any of them may have reviewed a change). @default the plan */
+  readonly reviewed?: readonly TerraformPlanJson[];
 }
 
 /** Deploys one region stack and judges it (see the file's comment). */
@@ -227,10 +228,11 @@ export async function deployRegion(
     ] as const) {
       const stage = await planTo(ctx, stack, log, file, flags);
       if (!stage.ok) return finish(ctx, stack, started, log, stage);
-      const extra = outsideReview(stage.plan, options.reviewed ?? planned);
-      if (extra.length > 0) {
-        const list = extra.map((c) => `${c.address} (${c.action})`).join(", ");
-        return stop(`${file.replace(".tfplan", "")} would change what the plan did not: ${list}`);
+      const within = compareStack(stack, options.reviewed ?? [planned], stage.plan);
+      if (!matchesReview([within])) {
+        return stop(
+          `${file.replace(".tfplan", "")} would change what was not reviewed: ${within.differences.join("; ")}`,
+        );
       }
       const result = await apply(file);
       if (!result.ok) return result.outcome;

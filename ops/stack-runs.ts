@@ -38,7 +38,7 @@ export function applySavedPlans(
   stacks: readonly StackNode[],
   plans: {
     readonly fresh: ReadonlyMap<string, TerraformPlanJson>;
-    readonly reviewed: ReadonlyMap<string, TerraformPlanJson>;
+    readonly reviewed: readonly ReadonlyMap<string, TerraformPlanJson>[];
   },
   changing: ReadonlySet<string>,
 ): Promise<StackOutcome[]> {
@@ -47,9 +47,10 @@ export function applySavedPlans(
       return Promise.resolve({ stack: name, ok: true, summary: "no changes, as reviewed", log: "", seconds: 0 });
     }
     const region = regionOf(ctx, name);
-    const [planned, reviewed] = [plans.fresh.get(name), plans.reviewed.get(name)];
+    const planned = plans.fresh.get(name);
+    const reviewed = plans.reviewed.flatMap((set) => set.get(name) ?? []);
     return region === undefined || planned === undefined
       ? applySavedPlan(ctx, name)
-      : deployRegion(ctx, region, { planned, ...(reviewed === undefined ? {} : { reviewed }) });
+      : deployRegion(ctx, region, { planned, reviewed });
   });
 }

@@ -1,5 +1,5 @@
 /*
- * npm run deploy -- [--reviewed DIR [--report FILE]] [--parallelism N] [--outdir DIR] [--stall-after SECONDS]
+ * npm run deploy -- [--reviewed DIR... [--report FILE]] [--parallelism N] [--outdir DIR] [--stall-after SECONDS]
  *                   [stack globs...]
  *
  * Deploys the selected stacks (all by default) to the configured target (real AWS, or the local AWS
@@ -12,7 +12,9 @@
  *
  * With `--reviewed DIR` (the plan set a pull request's review saw, from `npm run plan -- --save DIR`) it
  * applies only what was reviewed: it plans every selected stack afresh, compares each stack's resource
- * changes with the reviewed ones, and applies the fresh saved plans only if every stack is identical.
+ * changes with the reviewed ones, and applies the fresh saved plans only if every change is a reviewed one.
+ * `--reviewed` may be given once per merged pull request the deploy includes (a merge whose own deploy was
+ * superseded): a change is reviewed if any of them reviewed it.
  * Otherwise it applies nothing, writes which stacks differ and how (to stdout and `--report FILE`), and
  * exits 3.
  *
@@ -43,7 +45,7 @@ async function main(): Promise<number> {
     options: {
       outdir: { type: "string", default: process.env.CDKTF_OUTDIR ?? "cdktf.out" },
       "stall-after": { type: "string", default: "300" },
-      reviewed: { type: "string" },
+      reviewed: { type: "string", multiple: true },
       report: { type: "string" },
       parallelism: { type: "string" },
     },
@@ -72,7 +74,11 @@ async function main(): Promise<number> {
   if (values.reviewed === undefined) {
     outcomes = await deployFleet(ctx, positionals);
   } else {
-    const reviewed = await deployReviewed(ctx, resolve(values.reviewed), positionals);
+    const reviewed = await deployReviewed(
+      ctx,
+      values.reviewed.map((dir) => resolve(dir)),
+      positionals,
+    );
     if (values.report !== undefined) writeFileSync(values.report, reviewed.report);
     if (reviewed.verdict === "stale") {
       process.stdout.write(reviewed.report);

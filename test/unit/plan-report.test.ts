@@ -1,4 +1,12 @@
-import { changesOutputs, renderReport, topologyOf, type TerraformResourceChange } from "../../lib/plan-report";
+import {
+  changesOutputs,
+  commentFor,
+  GITHUB_COMMENT_LIMIT,
+  renderReport,
+  topologyOf,
+  type StackPlan,
+  type TerraformResourceChange,
+} from "../../lib/plan-report";
 import { planOrThrow } from "../../lib/validate";
 import { baseFleet } from "../fixtures";
 import { legacyWeightedRecords, replaceFlags } from "../../lib/legacy-records";
@@ -285,7 +293,7 @@ describe("the rollout in the plan report", () => {
         },
         { stack: "cloudrim-prod-eu-west-1", status: "planned", plan: { resource_changes: [alarmOnly] } },
       ],
-      plan.rollout,
+      { rollout: plan.rollout },
     );
     expect(report).toContain(
       [
@@ -310,5 +318,67 @@ describe("whether a plan changes an output", () => {
     expect(changesOutputs({})).toBe(false);
     expect(changesOutputs({ output_changes: { a: { actions: ["no-op"] }, b: { actions: ["create"] } } })).toBe(true);
     expect(changesOutputs({ output_changes: { a: { actions: ["update"] } } })).toBe(true);
+  });
+});
+
+describe("the report as a pull request comment", () => {
+  /** A stack that adds `ports` load balancers with long names: a large section. */
+  const bigStack = (stack: string, ports: number): StackPlan => ({
+    stack,
+    status: "planned",
+    plan: {
+      resource_changes: Array.from({ length: ports }, (_, i) => ({
+        address: `aws_elb.balancers_port-${9000 + i}_${"X".repeat(8)}`,
+        mode: "managed" as const,
+        type: "aws_elb",
+        change: {
+          actions: ["create"],
+          before: null,
+          after: { name: `a-very-long-service-name-prod-${9000 + i}`, listener: [{ instance_port: 9000 + i }] },
+        },
+      })),
+    },
+  });
+  const plans = ["eu-west-1", "us-east-1", "ap-southeast-2"].map((r) => bigStack(`api-prod-${r}`, 37));
+
+  it("is the whole report when it fits", () => {
+    expect(commentFor(plans, {}, { wholeReportAt: "x" })).toBe(renderReport(plans));
+  });
+
+  it("keeps under GitHub's limit: the head whole, as many stacks as fit, and where the whole report is", () => {
+    const limit = Math.floor(renderReport(plans).length * 0.6);
+    const comment = commentFor(plans, {}, { limit, wholeReportAt: "report.md in the artifact reviewed-plans-abc" });
+    expect(comment.length).toBeLessThanOrEqual(limit);
+    expect(comment).toContain("| api-prod-us-east-1 | 37 | 0 | 0 | 0 |");
+    expect(comment).toMatch(
+      /> \[!NOTE\]\n> [12] of 3 stack sections left out to fit GitHub's [\d,]+-character limit for a comment: the whole report is report\.md in the artifact reviewed-plans-abc\.\n$/,
+    );
+    expect(GITHUB_COMMENT_LIMIT).toBe(65_536);
+  });
+
+  it("folds each stack's details, keeping its topology in sight", () => {
+    const report = renderReport([bigStack("api-prod-us-east-1", 2)]);
+    expect(report).toMatch(
+      /### api-prod-us-east-1\n\n\| topology \|[^]*<details><summary>2 to add, 0 to change, 0 to replace, 0 to destroy<\/summary>\n\n\| resource type \|/,
+    );
+  });
+});
+
+describe("retired regions in the report", () => {
+  it("are dangerous changes, each with the command that destroys what it still runs", () => {
+    const report = renderReport([], {
+      retired: [
+        {
+          region: "us-west-2",
+          stack: "api-prod-us-west-2",
+          state: "s3://b/cloudrim/api/prod/us-west-2.tfstate",
+          resources: 31,
+        },
+      ],
+    });
+    expect(report).toContain(
+      "> - `api-prod-us-west-2`: its region is no longer in the fleet file, but its state (s3://b/cloudrim/api/prod/us-west-2.tfstate) still holds 31 resources, which keep running (instances, load balancers, its latency record in the global name); destroy them with `npm run retire -- us-west-2`",
+    );
+    expect(report).toContain("> **1 dangerous change**");
   });
 });

@@ -1,5 +1,5 @@
 import type { TerraformResourceChange } from "../../lib/plan-report";
-import { describeJudges, outsideReview, stagingOf, targetFlags } from "../../lib/stages";
+import { describeJudges, stagingOf, targetFlags } from "../../lib/stages";
 
 const rc = (
   address: string,
@@ -94,26 +94,5 @@ describe("staging a region's apply", () => {
     // A region's first deploy: the group is created with every attachment, and no instance predates it.
     const created = { resource_changes: [rc(GROUP, ["create"], null, {}), rc(TEMPLATE, ["create"], null, {}), attach] };
     expect(stagingOf(created)).toBeUndefined();
-  });
-});
-
-describe("a stage of a reviewed deploy", () => {
-  const reviewed = {
-    resource_changes: [groupUpdate, newTemplate, rc("aws_elb.balancers_port-9003_A", ["create"], null, {})],
-  };
-
-  it("may apply part of the reviewed changes", () => {
-    expect(outsideReview({ resource_changes: [groupUpdate, newTemplate] }, reviewed)).toEqual([]);
-  });
-
-  it("names any change the review did not have, or a reviewed resource changed another way", () => {
-    const extra = rc("aws_elb.balancers_port-9004_A", ["create"], null, {});
-    const otherwise = rc(TEMPLATE, ["delete", "create"], {}, {});
-    expect(outsideReview({ resource_changes: [extra, otherwise] }, reviewed).map((c) => [c.address, c.action])).toEqual(
-      [
-        ["aws_elb.balancers_port-9004_A", "create"],
-        [TEMPLATE, "replace"],
-      ],
-    );
   });
 });

@@ -1,0 +1,98 @@
+/*
+ * Retired regions (lib/retired.ts) as the state bucket shows them, and their retirement: a stack of that
+ * region with its provider and backend and no resource, applied, destroys everything its state holds; then the
+ * empty state goes.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { App } from "cdktf";
+import { RetiredRegionStack } from "../constructs/retired-region-stack";
+import type { FleetPlan } from "../lib/plan";
+import { fleetStatePrefix, retiredRegions, type RetiredRegion } from "../lib/retired";
+import type { Target } from "../lib/target";
+import { regionClients } from "./aws-clients";
+import { UserFacingError } from "./console";
+import { finish, init, terraform, type FleetContext, type StackOutcome } from "./fleet-ops";
+import { stateHasResources } from "./state-stack";
+
+/** Every state key of the fleet in the bucket, with the number of resources each holds; none without a bucket. */
+export async function fleetStates(target: Target, plan: FleetPlan): Promise<Map<string, number>> {
+  const { s3 } = regionClients(target, plan.state.region);
+  const states = new Map<string, number>();
+  let token: string | undefined;
+  try {
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: plan.state.bucket,
+          Prefix: fleetStatePrefix(plan),
+          ContinuationToken: token,
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        const key = object.Key ?? "";
+        if (!key.endsWith(".tfstate")) continue;
+        const body = await s3.send(new GetObjectCommand({ Bucket: plan.state.bucket, Key: key }));
+        const text = await (body.Body?.transformToString() ?? "{}");
+        const resources = stateHasResources(text)
+          ? ((JSON.parse(text) as { resources?: { mode?: string }[] }).resources ?? []).filter(
+              (r) => r.mode === "managed",
+            ).length
+          : 0;
+        states.set(key, resources);
+      }
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  } catch (error) {
+    const code = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (code === 404) return states; // no bucket yet: nothing retired
+    throw error;
+  }
+  return states;
+}
+
+export async function findRetiredRegions(target: Target, plan: FleetPlan): Promise<RetiredRegion[]> {
+  return retiredRegions(plan, await fleetStates(target, plan));
+}
+
+/**
+ * Destroys what a retired region's state still holds: a stack of that region with no resource, at the same
+ * state key, is applied (Terraform destroys everything not in its configuration, in dependency order), and
+ * the emptied state is deleted.
+ */
+export async function retireRegion(ctx: FleetContext, region: string): Promise<StackOutcome> {
+  const { plan } = ctx;
+  if (plan.regions.some((r) => r.region === region)) {
+    throw new UserFacingError(
+      `${region} is in the fleet file: a region retires when you remove it from regions[] (and from rollout.waves), then run this`,
+    );
+  }
+  const retired = (await findRetiredRegions(ctx.target, plan)).find((r) => r.region === region);
+  if (retired === undefined) {
+    throw new UserFacingError(
+      `no state of a retired region ${region} in s3://${plan.state.bucket}/${fleetStatePrefix(plan)}*: nothing to retire`,
+    );
+  }
+  const app = new App({ outdir: ctx.outdir });
+  new RetiredRegionStack(app, { plan, region, target: ctx.target });
+  app.synth();
+  const stack = retired.stack;
+  const started = Date.now();
+  const log = join(ctx.logDir, `${stack}.retire.log`);
+  mkdirSync(ctx.logDir, { recursive: true });
+  ctx.progress(`${stack}: destroying the ${retired.resources} resources its state still holds`);
+  const initialised = await init(ctx, stack, log);
+  if (initialised.code !== 0) return finish(ctx, stack, started, log, initialised);
+  const applied = await terraform(ctx, stack, log, ["apply", "-auto-approve", "-input=false", "-no-color"]);
+  const outcome = finish(ctx, stack, started, log, applied);
+  if (!outcome.ok) return outcome;
+  const key = retired.state.replace(`s3://${plan.state.bucket}/`, "");
+  await regionClients(ctx.target, plan.state.region).s3.send(
+    new DeleteObjectCommand({ Bucket: plan.state.bucket, Key: key }),
+  );
+  ctx.progress(`${stack}: retired; its empty state ${retired.state} is deleted`);
+  writeFileSync(join(ctx.logDir, `${stack}.retired`), `${retired.state}\n`);
+  rmSync(join(ctx.outdir, "stacks", stack), { recursive: true, force: true });
+  return outcome;
+}
