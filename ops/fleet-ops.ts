@@ -43,6 +43,11 @@ export interface FleetContext {
   readonly stallSeconds?: number;
   /** How long plan and apply wait for another run's state lock. @default 60 */
   readonly lockTimeoutSeconds?: number;
+  /**
+   * Whether plans take the state lock. A plan that is never applied (a pull request's) need not: it only
+   * reads the state, and a lock it held would make a deploy wait or fail. Applies always lock. @default true
+   */
+  readonly lockPlans?: boolean;
   /** Seconds between two looks at a refresh or a bake. @default 15 on AWS, 1 on the local AWS */
   readonly pollSeconds?: number;
   /** Stacks of a wave applied at once (`--parallelism`). @default rollout.maxParallel, else what free memory holds */
@@ -62,6 +67,7 @@ export function fleetContext(options: {
   readonly lockTimeoutSeconds?: number;
   readonly pollSeconds?: number;
   readonly parallelism?: number;
+  readonly lockPlans?: boolean;
 }): FleetContext {
   return {
     ...options,
@@ -139,6 +145,11 @@ export async function synthesizeSelected(
 /** `-lock-timeout=60s`: how long plan and apply wait for another run's state lock. */
 export function lockTimeoutFlag(ctx: Pick<FleetContext, "lockTimeoutSeconds">): string {
   return `-lock-timeout=${ctx.lockTimeoutSeconds ?? 60}s`;
+}
+
+/** How a plan treats the state lock: waits for it, or (a plan never applied) takes none at all. */
+export function planLockFlag(ctx: Pick<FleetContext, "lockTimeoutSeconds" | "lockPlans">): string {
+  return (ctx.lockPlans ?? true) ? lockTimeoutFlag(ctx) : "-lock=false";
 }
 
 export function stackDir(ctx: Pick<FleetContext, "outdir">, stack: string): string {
