@@ -4,7 +4,7 @@ export CHECKPOINT_DISABLE := 1
 # Offline provider mirror when the machine has one, the public registry otherwise.
 export TF_CLI_CONFIG_FILE := $(CURDIR)/tf/$(if $(wildcard /opt/tf-plugins/registry.terraform.io),mirror,registry).tfrc
 
-.PHONY: setup synth test check demo teardown plan
+.PHONY: setup synth test check demo teardown test-fast test-host test-e2e
 
 setup:
 	@scripts/setup.sh
@@ -29,6 +29,23 @@ check: setup
 
 ## Everything: static checks, then every jest suite, closing with one "N passed, N failed" line.
 test: check
+	$(call jest,)
+
+## What needs no root and no local AWS: static checks, unit and synth tests (terraform validate included).
+test-fast: check
+	$(call jest,--selectProjects unit synth)
+
+## The host suite: real runit and haproxy; it creates the service user, so it needs root (sudo make test-host).
+test-host: setup
+	$(call jest,--selectProjects host)
+
+## The end-to-end suite on a private local AWS (python3 must see moto).
+test-e2e: setup
+	$(call jest,--selectProjects e2e)
+
+# Runs jest with the given arguments and closes with one line; a skipped test fails the run.
+define jest
 	@mkdir -p .local
-	npx jest --ci --json --outputFile=.local/jest-results.json
+	npx jest --ci $(1) --json --outputFile=.local/jest-results.json
 	@node -e 'const r = require("./.local/jest-results.json"); console.log(`jest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`); if (r.numPendingTests > 0) { console.error("a skipped test is a failing test that hides"); process.exit(1); }'
+endef

@@ -1,5 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 
@@ -11,16 +21,28 @@ interface Step {
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
+  env?: Record<string, string>;
   if?: string;
+}
+interface Job {
+  steps: Step[];
+  needs?: string | string[];
+  if?: string;
+  environment?: string;
+  permissions?: Record<string, string>;
+  outputs?: Record<string, string>;
+  "timeout-minutes"?: number;
 }
 interface Workflow {
   on: Record<string, { paths?: string[]; branches?: string[] }>;
   env: Record<string, string>;
   permissions: Record<string, string>;
-  jobs: Record<string, { steps: Step[]; environment?: string; "timeout-minutes"?: number }>;
+  concurrency: { group: string; "cancel-in-progress": boolean };
+  jobs: Record<string, Job>;
 }
 
-const workflow = (file: string) => parse(readFileSync(join(WORKFLOWS, file), "utf8")) as Workflow;
+const text = (file: string) => readFileSync(join(WORKFLOWS, file), "utf8");
+const workflow = (file: string) => parse(text(file)) as Workflow;
 const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
   .scripts;
 const makeTargets = readFileSync(join(ROOT, "Makefile"), "utf8")
@@ -30,6 +52,9 @@ const makeTargets = readFileSync(join(ROOT, "Makefile"), "utf8")
 function runCommands(wf: Workflow): string[] {
   return Object.values(wf.jobs).flatMap((job) => job.steps.flatMap((step) => step.run ?? []));
 }
+const stepIndex = (job: Job, match: (step: Step) => boolean) => job.steps.findIndex(match);
+const uses = (prefix: string) => (step: Step) => step.uses?.startsWith(prefix) === true;
+const runs = (fragment: string) => (step: Step) => step.run?.includes(fragment) === true;
 
 describe("GitHub Actions workflows", () => {
   const files = readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
@@ -38,46 +63,70 @@ describe("GitHub Actions workflows", () => {
     expect(files.sort()).toEqual(["deploy.yml", "plan.yml"]);
   });
 
-  it.each(files)("%s only runs npm scripts and make targets that exist", (file) => {
+  it.each(files)("%s pins every action by commit, with its tag beside it", (file) => {
+    const lines = text(file)
+      .split("\n")
+      .filter((line) => /^\s*(- )?uses:/.test(line));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  it.each(files)("%s only runs npm scripts, make targets and repository scripts that exist", (file) => {
     const commands = runCommands(workflow(file)).join("\n");
     const npmScripts = [...commands.matchAll(/npm run (?:--silent )?([a-z:-]+)/g)].map((m) => m[1] ?? "");
     const repoScripts = [...commands.matchAll(/(?:^|\s)(scripts\/[\w.-]+)/g)].map((m) => m[1] ?? "");
     for (const script of repoScripts) expect(existsSync(join(ROOT, script))).toBe(true);
-    const targets = [...commands.matchAll(/\bmake ([a-z-]+)/g)].map((m) => m[1] ?? "");
+    const targets = [...commands.matchAll(/\bmake ([a-z0-9-]+)/g)].map((m) => m[1] ?? "");
     expect(npmScripts.length + targets.length).toBeGreaterThan(0);
     for (const script of npmScripts) expect(Object.keys(scripts)).toContain(script);
     for (const target of targets) expect(makeTargets).toContain(target);
   });
 
-  it.each(files)("%s assumes its AWS role through OIDC, from a repository variable", (file) => {
-    const wf = workflow(file);
-    expect(wf.permissions["id-token"]).toBe("write");
-    const steps = Object.values(wf.jobs).flatMap((job) => job.steps);
-    const credentials = steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true);
-    expect(String(credentials?.with?.["role-to-assume"])).toMatch(/^\$\{\{ vars\.AWS_[A-Z_]+_ROLE_ARN \}\}$/);
-    expect(JSON.stringify(wf)).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY/);
+  it.each(files)(
+    "%s grants nothing by default, and lets exactly one job mint AWS tokens, from a repository variable",
+    (file) => {
+      const wf = workflow(file);
+      expect(wf.permissions).toEqual({});
+      const minting = Object.entries(wf.jobs).filter(([, job]) => job.permissions?.["id-token"] === "write");
+      expect(minting).toHaveLength(1);
+      const [, job] = minting[0] ?? ["", { steps: [] }];
+      const credentials = job.steps.find(uses("aws-actions/configure-aws-credentials@"));
+      expect(String(credentials?.with?.["role-to-assume"])).toMatch(/^\$\{\{ vars\.AWS_[A-Z_]+_ROLE_ARN \}\}$/);
+      expect(JSON.stringify(wf)).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY/);
+      // In that job no package's install script runs, and the token is asked for after the packages are in.
+      const install = stepIndex(job, runs("npm ci"));
+      expect(job.steps[install]?.run).toBe("npm ci --ignore-scripts");
+      expect(stepIndex(job, uses("aws-actions/configure-aws-credentials@"))).toBeGreaterThan(install);
+      expect(JSON.stringify(job.steps)).not.toMatch(/make test|jest/);
+    },
+  );
+
+  it.each(files)("%s checks out without keeping the token, and checks the fleet file first", (file) => {
+    for (const job of Object.values(workflow(file).jobs)) {
+      const checkout = job.steps.find(uses("actions/checkout@"));
+      if (checkout === undefined) continue;
+      expect(checkout.with?.["persist-credentials"]).toBe(false);
+      expect(job.steps[1]?.run).toBe("scripts/check-fleet-file.sh");
+    }
   });
 
   it.each(files)(
-    "%s runs when the fleet file changes, and passes CLOUDRIM_CONFIG from a repository variable",
+    "%s runs when the fleet file or the code changes, and passes CLOUDRIM_CONFIG from a repository variable",
     (file) => {
       const wf = workflow(file);
       const paths = wf.on.pull_request?.paths ?? wf.on.push?.paths ?? [];
-      expect(paths).toEqual(expect.arrayContaining(["regions/**", "constructs/**", "lib/**", "main.ts"]));
+      expect(paths).toEqual(
+        expect.arrayContaining(["regions/**", "constructs/**", "lib/**", "ops/**", "scripts/**", "main.ts"]),
+      );
       expect(wf.env.CLOUDRIM_CONFIG).toBe("${{ vars.CLOUDRIM_CONFIG }}");
-      // A fleet file outside regions/ would change without running the workflow: the first step refuses it.
-      const [job] = Object.values(wf.jobs);
-      expect(job?.steps.slice(0, 2).map((s) => s.run ?? s.uses)).toEqual([
-        "actions/checkout@v4",
-        "scripts/check-fleet-file.sh",
-      ]);
     },
   );
 
   it.each(files)("%s runs a Node.js the AWS SDK supports without warnings, and npm without its banner", (file) => {
     const steps = Object.values(workflow(file).jobs).flatMap((job) => job.steps);
-    const node = steps.find((s) => s.uses?.startsWith("actions/setup-node@") === true);
-    expect(Number(node?.with?.["node-version"])).toBeGreaterThanOrEqual(22);
+    for (const node of steps.filter(uses("actions/setup-node@"))) {
+      expect(Number(node.with?.["node-version"])).toBeGreaterThanOrEqual(22);
+    }
     for (const command of runCommands(workflow(file)).filter((c) => c.includes("npm run"))) {
       expect(command).toMatch(/npm run --silent /);
     }
@@ -85,31 +134,55 @@ describe("GitHub Actions workflows", () => {
 
   describe("plan.yml", () => {
     const wf = workflow("plan.yml");
-    const steps = Object.values(wf.jobs).flatMap((job) => job.steps);
+    const { checks, suites, plan, comment } = wf.jobs;
 
-    it("tests, plans with a report, saves the plans as an artifact of the reviewed commit, and keeps one sticky comment", () => {
-      const order = steps.map((s) => s.run ?? s.uses ?? "");
-      const test = order.findIndex((s) => s.includes("make test"));
-      const plan = order.findIndex((s) =>
-        s.includes('npm run --silent plan -- --report plan-report.md --save reviewed-plans "$PLAN_STACKS"'),
-      );
-      const upload = order.findIndex((s) => s.startsWith("actions/upload-artifact@"));
-      const comment = order.findIndex((s) => s.startsWith("marocchino/sticky-pull-request-comment@"));
-      expect(test).toBeGreaterThanOrEqual(0);
-      expect(plan).toBeGreaterThan(test);
-      expect(upload).toBeGreaterThan(plan);
-      expect(steps[upload]?.with).toMatchObject({
-        name: "reviewed-plans-${{ github.event.pull_request.head.sha }}",
-        path: "reviewed-plans/",
-      });
-      expect(comment).toBeGreaterThan(plan);
-      expect(steps[comment]?.with).toEqual({ header: "terraform-plan", path: "plan-report.md" });
-      expect(steps[comment]?.if).toContain("always()");
+    it("tests without root where root is not needed, and with the runner's sudo only for the host suite", () => {
+      expect(checks?.steps.at(-1)?.run).toBe("make test-fast");
+      const e2e = stepIndex(suites ?? { steps: [] }, runs("make test-e2e"));
+      const host = stepIndex(suites ?? { steps: [] }, runs("make test-host"));
+      expect(suites?.steps[e2e]?.run).toBe("make test-e2e");
+      expect(suites?.steps[host]?.run).toMatch(/^sudo --preserve-env=PATH[^ ]* env "PATH=\$PATH" make test-host$/);
+      expect(JSON.stringify(wf.jobs)).not.toMatch(/make test"|"make test$/);
     });
 
-    it("treats plan exit code 2 (changes) as success and 1 (failure) as failure", () => {
-      const plan = steps.find((s) => s.run?.includes("npm run --silent plan") === true)?.run ?? "";
-      expect(plan).toContain('test "$code" -ne 1');
+    it("installs the local AWS into an environment whose python3 comes first on PATH, not with pipx", () => {
+      const install = suites?.steps.find(runs("moto[server]"))?.run ?? "";
+      expect(install).toMatch(/python3 -m venv "\$RUNNER_TEMP\/local-aws"/);
+      expect(install).toContain('echo "$RUNNER_TEMP/local-aws/bin" >> "$GITHUB_PATH"');
+      expect(install).not.toContain("pipx");
+      expect(stepIndex(suites ?? { steps: [] }, runs("moto[server]"))).toBeLessThan(
+        stepIndex(suites ?? { steps: [] }, runs("make test-e2e")),
+      );
+    });
+
+    it("plans only after both test jobs passed, without the state lock, saving the plans under the reviewed head", () => {
+      expect(plan?.needs).toEqual(["checks", "suites"]);
+      const run = plan?.steps.find(runs("npm run --silent plan"));
+      expect(run?.run).toContain("--no-lock");
+      expect(run?.run).toContain('--commit "$HEAD"');
+      expect(run?.env?.HEAD).toBe("${{ github.event.pull_request.head.sha }}");
+      expect(run?.run).toContain('test "$code" -ne 1');
+      const upload = plan?.steps.find((s) => s.with?.path === "reviewed-plans/");
+      expect(upload?.with).toMatchObject({ name: "reviewed-plans-${{ github.event.pull_request.head.sha }}" });
+    });
+
+    it("comments a report cut to GitHub's limit, from a job that runs no pull request code and may only comment", () => {
+      const run = plan?.steps.find(runs("npm run --silent plan"))?.run ?? "";
+      expect(run).toContain("--comment plan-comment.md");
+      expect(run).toContain('--whole-report-at "report.md in the artifact reviewed-plans-$HEAD"');
+      expect(comment?.permissions).toEqual({ "pull-requests": "write" });
+      expect(comment?.needs).toBe("plan");
+      expect(comment?.steps.some(uses("actions/checkout@"))).toBe(false);
+      expect(comment?.steps.some((s) => s.run !== undefined)).toBe(false);
+      expect(comment?.steps.find(uses("marocchino/sticky-pull-request-comment@"))?.with).toEqual({
+        header: "terraform-plan",
+        path: "plan-comment.md",
+      });
+    });
+
+    it("cancels a superseded run, which is safe because its plans hold no lock", () => {
+      expect(wf.concurrency["cancel-in-progress"]).toBe(true);
+      expect(plan?.steps.find(runs("npm run --silent plan"))?.run).toContain("--no-lock");
     });
   });
 
@@ -118,40 +191,136 @@ describe("GitHub Actions workflows", () => {
     const [job] = Object.values(wf.jobs);
     const steps = job?.steps ?? [];
 
-    it("deploys pushes to main, gated by the production environment", () => {
+    it("deploys pushes to main, gated by the production environment, one at a time and never cancelled", () => {
       expect(wf.on.push?.branches).toEqual(["main"]);
       expect(job?.environment).toBe("production");
+      expect(wf.concurrency).toEqual({ group: "deploy-production", "cancel-in-progress": false });
     });
 
-    it("fetches the merged pull request's reviewed plans, then deploys only if a fresh plan matches them", () => {
-      const order = steps.map((s) => s.run ?? s.uses ?? "");
-      const find = order.findIndex((s) => s.includes("gh run list --workflow plan.yml --commit"));
-      const download = order.findIndex((s) => s.startsWith("actions/download-artifact@"));
-      const deploy = order.findIndex((s) =>
-        s.includes('npm run --silent deploy -- --reviewed reviewed-plans --report deploy-report.md "$DEPLOY_STACKS"'),
+    it("finds every merge since the last deploy and its reviewed plans, then deploys only what they reviewed", () => {
+      const checkout = steps.find(uses("actions/checkout@"));
+      expect(checkout?.with?.["fetch-depth"]).toBe(0);
+      const find = stepIndex(job ?? { steps: [] }, runs("scripts/reviewed-merges.sh reviewed"));
+      const deploy = stepIndex(job ?? { steps: [] }, runs("npm run --silent deploy"));
+      expect(find).toBeGreaterThan(0);
+      expect(deploy).toBeGreaterThan(find);
+      expect(steps[deploy]?.run).toContain("mapfile -t reviewed < reviewed/flags");
+      expect(steps[deploy]?.run).toContain(
+        'npm run --silent deploy -- "${reviewed[@]}" --report deploy-report.md "$DEPLOY_STACKS"',
       );
-      expect(find).toBeGreaterThanOrEqual(0);
-      expect(download).toBeGreaterThan(find);
-      expect(steps[download]?.with).toMatchObject({
-        name: "reviewed-plans-${{ steps.review.outputs.head }}",
-        "run-id": "${{ steps.review.outputs.run }}",
-      });
-      expect(deploy).toBeGreaterThan(download);
-      expect(wf.permissions.actions).toBe("read");
+      expect(job?.permissions?.actions).toBe("read");
     });
 
-    it("refuses a push that came from no pull request: nothing reviewed, nothing applied", () => {
-      expect(steps.find((s) => s.run?.includes("came from no pull request") === true)?.run).toMatch(/exit 1/);
-    });
-
-    it("posts the comparison to the pull request when the review is stale", () => {
-      const post = steps.find((s) => s.run?.includes("gh pr comment") === true);
+    it("posts what stopped it on every pull request it includes", () => {
+      const post = steps.find(runs("gh pr comment"));
       expect(post?.if).toBe("failure() && hashFiles('deploy-report.md') != ''");
-      expect(post?.run).toContain("--body-file deploy-report.md");
+      expect(post?.run).toContain('gh pr comment "$pr" --body-file deploy-report.md');
+      expect(post?.run).toContain("reviewed/prs");
     });
   });
 
-  describe("the fleet file check both workflows run first", () => {
+  describe("the merges a deploy includes (scripts/reviewed-merges.sh)", () => {
+    let dir: string;
+    let repo: string;
+    const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" }).stdout.trim();
+    /** A stand-in for GitHub's CLI: answers from a table, records the downloads. */
+    function fakeGh(answers: Record<string, string>) {
+      const bin = join(dir, "bin");
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(join(dir, "answers.json"), JSON.stringify(answers));
+      writeFileSync(
+        join(bin, "gh"),
+        `#!/usr/bin/env node
+const answers = require(${JSON.stringify(join(dir, "answers.json"))});
+const args = process.argv.slice(2);
+if (args[0] === "run" && args[1] === "download") {
+  const fs = require("fs"); const out = args[args.indexOf("--dir") + 1]; fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(out + "/manifest.json", JSON.stringify({ run: args[2], name: args[args.indexOf("--name") + 1] }));
+  process.exit(0);
+}
+const key = args.join(" ");
+const found = Object.keys(answers).find((k) => key.includes(k));
+if (found === undefined) { process.stderr.write("gh stand-in: no answer for " + key + "\\n"); process.exit(2); }
+process.stdout.write(answers[found] + "\\n");
+`,
+      );
+      chmodSync(join(bin, "gh"), 0o755);
+      return bin;
+    }
+    function reviewedMerges(bin: string, sha: string) {
+      return spawnSync(join(ROOT, "scripts", "reviewed-merges.sh"), [join(dir, "reviewed")], {
+        cwd: repo,
+        encoding: "utf8",
+        env: { PATH: `${bin}:${process.env.PATH ?? ""}`, GITHUB_REPOSITORY: "acme/fleet", GITHUB_SHA: sha },
+      });
+    }
+
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), "cloudrim-merges-"));
+      repo = join(dir, "repo");
+      mkdirSync(repo);
+      git("init", "-q", "-b", "main");
+      for (const n of [1, 2, 3]) {
+        writeFileSync(join(repo, "f"), String(n));
+        git("add", "f");
+        git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", `merge ${n}`);
+      }
+    });
+    afterEach(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("includes every merge since the last successful deploy, each with its own reviewed plans", () => {
+      const [third, second, first] = git("log", "--format=%H").split("\n");
+      const bin = fakeGh({
+        "run list --workflow deploy.yml": first ?? "",
+        [`commits/${second ?? ""}/pulls`]: "12",
+        [`commits/${third ?? ""}/pulls`]: "13",
+        "pulls/12": "aaaa12",
+        "pulls/13": "bbbb13",
+        "--commit aaaa12": "901",
+        "--commit bbbb13": "902",
+      });
+      const result = reviewedMerges(bin, third ?? "");
+      expect({ status: result.status, stderr: result.stderr }).toMatchObject({ status: 0 });
+      expect(result.stdout.trim().split("\n")).toEqual([
+        `#12 (head aaaa12, plan run 901): merged as ${(second ?? "").slice(0, 7)}; its own deploy was superseded, so this one applies it`,
+        "#13 (head bbbb13, plan run 902): this merge",
+      ]);
+      expect(
+        readFileSync(join(dir, "reviewed", "flags"), "utf8")
+          .trim()
+          .split("\n"),
+      ).toEqual(["--reviewed", join(dir, "reviewed", "12"), "--reviewed", join(dir, "reviewed", "13")]);
+      expect(readFileSync(join(dir, "reviewed", "prs"), "utf8")).toBe("12\n13\n");
+      expect(JSON.parse(readFileSync(join(dir, "reviewed", "13", "manifest.json"), "utf8"))).toEqual({
+        run: "902",
+        name: "reviewed-plans-bbbb13",
+      });
+    });
+
+    it("stops when a merge came from no pull request, or its head has no successful plan: nothing reviewed", () => {
+      const [third] = git("log", "--format=%H").split("\n");
+      const none = reviewedMerges(fakeGh({ "run list --workflow deploy.yml": "", "/pulls": "" }), third ?? "");
+      expect(none.status).toBe(1);
+      expect(none.stderr).toContain("came from no pull request: nothing was reviewed, so nothing is applied");
+      const unplanned = reviewedMerges(
+        fakeGh({
+          "run list --workflow deploy.yml": "",
+          [`commits/${third ?? ""}/pulls`]: "13",
+          "pulls/13": "bbbb13",
+          "--commit bbbb13": "",
+        }),
+        third ?? "",
+      );
+      expect(unplanned.status).toBe(1);
+      expect(unplanned.stderr).toContain(
+        "no successful plan run for bbbb13, the reviewed head of #13: nothing is applied",
+      );
+    });
+  });
+
+  describe("the fleet file check every job runs first", () => {
     const check = (config?: string) =>
       spawnSync(join(ROOT, "scripts", "check-fleet-file.sh"), {
         cwd: ROOT,
