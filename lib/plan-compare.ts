@@ -247,7 +247,12 @@ export function renderComparison(comparisons: readonly StackComparison[], review
           "| --- | --- |",
           ...comparisons.map((c) => `| ${c.stack} | ${c.verdict} |`),
           "",
-          ...differing.flatMap((c) => [`### ${c.stack}: ${c.verdict}`, "", ...c.differences.map((d) => `- ${d}`), ""]),
+          ...differing.flatMap((c) => [
+            `### ${c.stack}: ${c.verdict}`,
+            "",
+            ...[...c.differences, ...c.done].map((d) => `- ${d}`),
+            "",
+          ]),
         ];
   return `${lines.join("\n").trimEnd()}\n`;
 }
