@@ -62,7 +62,7 @@ export function setIdentifier(region: string, port: number): string {
 }
 
 /** `cloudrim-9001`: the runit service directory name under /etc/sv. */
-export function runitServiceName(service: string, port: number): string {
+export function runitServiceName(service: string, port: number | string): string {
   return `${service}-${port}`;
 }
 
