@@ -16,7 +16,6 @@ import {
 import { stateKey } from "../lib/names";
 import type { FleetPlan } from "../lib/plan";
 import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/target";
-import { SSM_MANAGED_POLICY } from "./instance-role";
 import { useS3StateBackend } from "./s3-state-backend";
 
 export interface CiRolesStackProps {
@@ -74,7 +73,7 @@ export class CiRolesStack extends TerraformStack {
     new IamRolePolicy(this, "deploy-fleet-roles", {
       name: "fleet-roles",
       role: this.deployRole.id,
-      policy: deployIamPolicy(account.accountId, roles, [SSM_MANAGED_POLICY]),
+      policy: deployIamPolicy(account.accountId, roles),
     });
 
     new TerraformOutput(this, "plan_role_arn", {

@@ -1,8 +1,10 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { Construct } from "constructs";
 
 export interface InstanceRoleProps {
@@ -10,18 +12,29 @@ export interface InstanceRoleProps {
   readonly name: string;
   /** `arn:aws:s3:::bucket/key`: the one object the instances may read. @default none: no S3 permission */
   readonly releaseObjectArn?: string;
-  /** Attach AmazonSSMManagedInstanceCore, so operators reach instances with Session Manager. @default true */
-  readonly ssm?: boolean;
+  /** The region's log group the instances (and Session Manager's sessions) write to. */
+  readonly logGroupArn: string;
+  /** The instances' own Auto Scaling group, by name: each may complete its boot and hand itself over. */
+  readonly autoScalingGroupName: string;
+  /** The region the group is in. */
+  readonly region: string;
+  /**
+   * Session Manager: its messages, nothing else of SSM, and a session document that logs every session to
+   * `sessionLogGroupName`. @default none: no SSM permission
+   */
+  readonly ssm?: { readonly sessionDocumentName: string; readonly sessionLogGroupName: string };
 }
 
 /**
- * The role every instance of a region runs with, and its instance profile. Least privilege: the only
- * S3 permission is `s3:GetObject` on the release object (none without a release); Session Manager when
- * asked, never SSH.
+ * The role every instance of a region runs with, and its instance profile. Least privilege, each statement
+ * on its own resource: `s3:GetObject` on the release object (none without a release); writing its own
+ * streams in the region's log group; completing its launch hook and marking itself unhealthy, on its own
+ * group only; and, when asked, Session Manager's messages (never Parameter Store, never SSH).
  */
 export class InstanceRole extends Construct {
   readonly role: IamRole;
   readonly profile: IamInstanceProfile;
+  readonly sessionDocument?: SsmDocument;
 
   constructor(scope: Construct, id: string, props: InstanceRoleProps) {
     super(scope, id);
@@ -36,7 +49,7 @@ export class InstanceRole extends Construct {
     });
     this.role = new IamRole(this, "role", {
       name: props.name,
-      description: "cloudrim-fleet instances: read the release, and Session Manager when enabled",
+      description: "cloudrim-fleet instances: read the release, ship logs, report their own boot and health",
       assumeRolePolicy: trust.json,
     });
     if (props.releaseObjectArn !== undefined) {
@@ -46,20 +59,120 @@ export class InstanceRole extends Construct {
         policy: releasePolicy(props.releaseObjectArn),
       });
     }
-    if (props.ssm ?? true) {
-      new IamRolePolicyAttachment(this, "ssm", { role: this.role.name, policyArn: SSM_MANAGED_POLICY });
+    new IamRolePolicy(this, "logs", { name: "ship-logs", role: this.role.id, policy: logsPolicy(props.logGroupArn) });
+    const account = new DataAwsCallerIdentity(this, "account");
+    const partition = new DataAwsPartition(this, "partition");
+    new IamRolePolicy(this, "own-group", {
+      name: "own-group",
+      role: this.role.id,
+      policy: ownGroupPolicy(
+        `arn:${partition.partition}:autoscaling:${props.region}:${account.accountId}:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`,
+      ),
+    });
+    if (props.ssm !== undefined) {
+      new IamRolePolicy(this, "session-manager", {
+        name: "session-manager",
+        role: this.role.id,
+        policy: sessionManagerPolicy(),
+      });
+      this.sessionDocument = new SsmDocument(this, "session", {
+        name: props.ssm.sessionDocumentName,
+        documentType: "Session",
+        documentFormat: "JSON",
+        content: sessionDocument(props.ssm.sessionLogGroupName),
+      });
     }
     this.profile = new IamInstanceProfile(this, "profile", { name: props.name, role: this.role.name });
   }
 }
-
-/** Session Manager's managed policy (the fleet's regions are all in the commercial `aws` partition). */
-export const SSM_MANAGED_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 
 /** Allows `s3:GetObject` on exactly one object, and nothing else. */
 export function releasePolicy(objectArn: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [{ Sid: "ReadTheRelease", Effect: "Allow", Action: "s3:GetObject", Resource: objectArn }],
+  });
+}
+
+/** The CloudWatch agent's writes, to the region's log group and nowhere else. */
+export function logsPolicy(logGroupArn: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ShipToTheRegionsLogGroup",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        Resource: [logGroupArn, `${logGroupArn}:*`],
+      },
+    ],
+  });
+}
+
+/** What an instance may do to its own group: end its launch hook, and hand itself over as unhealthy. */
+export function ownGroupPolicy(groupArn: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReportOwnBootAndHealth",
+        Effect: "Allow",
+        Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceHealth"],
+        Resource: groupArn,
+      },
+    ],
+  });
+}
+
+/**
+ * Session Manager's channels and the SSM agent's registration and messages (AWS's documented minimal
+ * policy for Session Manager): not AmazonSSMManagedInstanceCore, which also reads every Parameter Store
+ * parameter of the account. These actions have no resource-level permissions. Session logs reach the log
+ * group through the logs policy; the agent checks the group exists first.
+ */
+export function sessionManagerPolicy(): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "SessionManager",
+        Effect: "Allow",
+        Action: [
+          "ssm:UpdateInstanceInformation",
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+          "ec2messages:AcknowledgeMessage",
+          "ec2messages:DeleteMessage",
+          "ec2messages:FailMessage",
+          "ec2messages:GetEndpoint",
+          "ec2messages:GetMessages",
+          "ec2messages:SendReply",
+          "logs:DescribeLogGroups",
+        ],
+        Resource: "*",
+      },
+    ],
+  });
+}
+
+/**
+ * A Session Manager preferences document: start a session with it (`aws ssm start-session --document-name
+ * …`) and everything typed and printed goes to the region's log group, streamed as it happens.
+ */
+export function sessionDocument(logGroupName: string): string {
+  return JSON.stringify({
+    schemaVersion: "1.0",
+    description: "cloudrim-fleet: sessions logged to the region's log group",
+    sessionType: "Standard_Stream",
+    inputs: {
+      cloudWatchLogGroupName: logGroupName,
+      cloudWatchEncryptionEnabled: false,
+      cloudWatchStreamingEnabled: true,
+      s3BucketName: "",
+      runAsEnabled: false,
+      idleSessionTimeout: "20",
+    },
   });
 }

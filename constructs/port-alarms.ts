@@ -2,11 +2,26 @@ import { CloudwatchCompositeAlarm } from "@cdktf/provider-aws/lib/cloudwatch-com
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
 import { DEFAULTS } from "../lib/defaults";
-import { allPortsDownRule, guardAlarmSpec, portAlarmSpec, type PortMetricSource } from "../lib/monitoring";
+import {
+  allPortsDownRule,
+  guardAlarmSpec,
+  portAlarmSpec,
+  portUnhealthyAlarmSpec,
+  trafficShareAlarmSpec,
+  type MathAlarmSpec,
+  type MetricAlarmSpec,
+  type PortMetricSource,
+} from "../lib/monitoring";
 
 export interface AlarmedPort {
   readonly source: PortMetricSource;
   readonly alarmName: string;
+  /** The alarm on instances failing this port's check. */
+  readonly unhealthyAlarmName: string;
+  /** The alarm on this port's share of traffic; none for a port alone or weighted 0. */
+  readonly shareAlarmName?: string;
+  /** The port's DNS weight: its expected share of its ports' traffic. */
+  readonly weight: number;
   /** The per-port name clients resolve, for the alarm's description. */
   readonly aliasName: string;
 }
@@ -28,7 +43,7 @@ export interface PortAlarmsProps {
    * @default none
    */
   readonly guards?: readonly { readonly alarmName: string; readonly ports: readonly PortMetricSource[] }[];
-  /** Minutes of unhealthy instances before a guard fires. @default 3 */
+  /** Minutes of unhealthy instances before a guard, or a port's unhealthy-instances alarm, fires. @default 3 */
   readonly guardMinutes?: number;
 }
 
@@ -40,6 +55,8 @@ export interface PortAlarmsProps {
  */
 export class PortAlarms extends Construct {
   readonly portAlarms: readonly CloudwatchMetricAlarm[];
+  readonly unhealthyAlarms: readonly CloudwatchMetricAlarm[];
+  readonly shareAlarms: readonly CloudwatchMetricAlarm[];
   readonly regionAlarm: CloudwatchCompositeAlarm;
   readonly guardAlarms: readonly CloudwatchMetricAlarm[];
 
@@ -47,24 +64,26 @@ export class PortAlarms extends Construct {
     super(scope, id);
     const minutes = props.minutes ?? DEFAULTS.alarms.minutes;
     const actions = props.topicArn === undefined ? {} : { alarmActions: [props.topicArn], okActions: [props.topicArn] };
-    this.portAlarms = props.ports.map(({ source, alarmName, aliasName }) => {
-      const spec = portAlarmSpec(source, minutes, aliasName);
-      // Keyed by port: adding a port adds its alarm and never re-addresses the others.
-      return new CloudwatchMetricAlarm(this, `port-${source.port}`, {
-        alarmName,
-        alarmDescription: spec.description,
-        namespace: spec.metric.namespace,
-        metricName: spec.metric.metricName,
-        dimensions: { ...spec.metric.dimensions },
-        statistic: spec.statistic,
-        period: spec.period,
-        evaluationPeriods: spec.evaluationPeriods,
-        datapointsToAlarm: spec.datapointsToAlarm,
-        threshold: spec.threshold,
-        comparisonOperator: spec.comparisonOperator,
-        treatMissingData: spec.treatMissingData,
-        ...actions,
-      });
+    // Keyed by port: adding a port adds its alarms and never re-addresses the others.
+    this.portAlarms = props.ports.map(({ source, alarmName, aliasName }) =>
+      metricAlarm(this, `port-${source.port}`, alarmName, portAlarmSpec(source, minutes, aliasName), actions),
+    );
+    const guardMinutes = props.guardMinutes ?? minutes;
+    this.unhealthyAlarms = props.ports.map(({ source, unhealthyAlarmName }) =>
+      metricAlarm(
+        this,
+        `unhealthy-${source.port}`,
+        unhealthyAlarmName,
+        portUnhealthyAlarmSpec(source, guardMinutes),
+        actions,
+      ),
+    );
+    const sources = new Map(props.ports.map((p) => [p.source.port, p.source]));
+    const weights = new Map(props.ports.map((p) => [p.source.port, p.weight]));
+    this.shareAlarms = props.ports.flatMap(({ source, shareAlarmName }) => {
+      const spec = trafficShareAlarmSpec(source.port, sources, weights, minutes);
+      if (shareAlarmName === undefined || spec === undefined) return [];
+      return [mathAlarm(this, `share-${source.port}`, shareAlarmName, spec, actions)];
     });
     this.regionAlarm = new CloudwatchCompositeAlarm(this, "all-ports", {
       alarmName: props.regionAlarmName,
@@ -76,34 +95,72 @@ export class PortAlarms extends Construct {
       alarmRule: allPortsDownRule(this.portAlarms.map((alarm) => alarm.alarmName)),
       ...actions,
     });
-    this.guardAlarms = (props.guards ?? []).map(({ alarmName, ports }) => {
-      const spec = guardAlarmSpec(ports, props.guardMinutes ?? minutes);
-      // Keyed by the group's first port, which never moves when ports are added.
-      return new CloudwatchMetricAlarm(this, `guard-${ports[0]?.port ?? 0}`, {
-        alarmName,
-        alarmDescription: spec.description,
-        metricQuery: spec.queries.map((query) =>
-          "expression" in query
-            ? { id: query.id, expression: query.expression, label: query.label, returnData: true }
-            : {
-                id: query.id,
-                returnData: false,
-                metric: {
-                  namespace: query.metric.namespace,
-                  metricName: query.metric.metricName,
-                  dimensions: { ...query.metric.dimensions },
-                  stat: query.stat,
-                  period: query.period,
-                },
-              },
-        ),
-        evaluationPeriods: spec.evaluationPeriods,
-        datapointsToAlarm: spec.datapointsToAlarm,
-        threshold: spec.threshold,
-        comparisonOperator: spec.comparisonOperator,
-        treatMissingData: spec.treatMissingData,
-        ...actions,
-      });
-    });
+    // Keyed by the group's first port, which never moves when ports are added.
+    this.guardAlarms = (props.guards ?? []).map(({ alarmName, ports }) =>
+      mathAlarm(this, `guard-${ports[0]?.port ?? 0}`, alarmName, guardAlarmSpec(ports, guardMinutes), actions),
+    );
   }
+}
+
+/** The topic an alarm tells of ALARM and OK, if any. */
+export type AlarmActions = { readonly alarmActions?: string[]; readonly okActions?: string[] };
+
+/** A CloudWatch alarm on one metric, from its spec. */
+export function metricAlarm(
+  scope: Construct,
+  id: string,
+  alarmName: string,
+  spec: MetricAlarmSpec,
+  actions: AlarmActions,
+): CloudwatchMetricAlarm {
+  return new CloudwatchMetricAlarm(scope, id, {
+    alarmName,
+    alarmDescription: spec.description,
+    namespace: spec.metric.namespace,
+    metricName: spec.metric.metricName,
+    ...(Object.keys(spec.metric.dimensions).length === 0 ? {} : { dimensions: { ...spec.metric.dimensions } }),
+    statistic: spec.statistic,
+    period: spec.period,
+    evaluationPeriods: spec.evaluationPeriods,
+    datapointsToAlarm: spec.datapointsToAlarm,
+    threshold: spec.threshold,
+    comparisonOperator: spec.comparisonOperator,
+    treatMissingData: spec.treatMissingData,
+    ...actions,
+  });
+}
+
+/** A CloudWatch alarm on metric math, from its spec: the expression returns the data, its metrics do not. */
+export function mathAlarm(
+  scope: Construct,
+  id: string,
+  alarmName: string,
+  spec: MathAlarmSpec,
+  actions: AlarmActions,
+): CloudwatchMetricAlarm {
+  return new CloudwatchMetricAlarm(scope, id, {
+    alarmName,
+    alarmDescription: spec.description,
+    metricQuery: spec.queries.map((query) =>
+      "expression" in query
+        ? { id: query.id, expression: query.expression, label: query.label, returnData: true }
+        : {
+            id: query.id,
+            returnData: false,
+            metric: {
+              namespace: query.metric.namespace,
+              metricName: query.metric.metricName,
+              dimensions: { ...query.metric.dimensions },
+              stat: query.stat,
+              period: query.period,
+            },
+          },
+    ),
+    evaluationPeriods: spec.evaluationPeriods,
+    datapointsToAlarm: spec.datapointsToAlarm,
+    threshold: spec.threshold,
+    comparisonOperator: spec.comparisonOperator,
+    treatMissingData: spec.treatMissingData,
+    ...actions,
+  });
 }

@@ -7,6 +7,8 @@ import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/targe
 import { GROUP_METRICS, dashboardUrl, type PortMetricSource } from "../lib/monitoring";
 import { CpuScaling } from "./cpu-scaling";
 import { FleetDnsRecords } from "./dns-records";
+import { FleetLogs } from "./fleet-logs";
+import { HostAlarms } from "./host-alarms";
 import { FleetNetwork } from "./network";
 import { InstanceRole } from "./instance-role";
 import { PortAlarms } from "./port-alarms";
@@ -34,6 +36,8 @@ export class RegionStack extends TerraformStack {
   readonly role: InstanceRole;
   readonly scaling?: CpuScaling;
   readonly alarms: PortAlarms;
+  readonly hostAlarms: HostAlarms;
+  readonly logs: FleetLogs;
   readonly dashboard: RegionDashboard;
 
   constructor(scope: Construct, plan: RegionPlan, target: Target = { kind: "aws" }) {
@@ -83,11 +87,23 @@ export class RegionStack extends TerraformStack {
       }));
       this.loadBalancers = classic;
     }
+    this.logs = new FleetLogs(this, "logs", {
+      groupName: plan.logs.group,
+      eventGroupName: plan.logs.eventGroup,
+      retentionDays: plan.logs.retentionDays,
+      autoScalingGroupName: plan.autoScaling.name,
+      name: plan.stackName,
+      metricsNamespace: plan.logs.metricsNamespace,
+    });
     // Before the group: its instance refresh stops on the guard alarms, so they must exist first.
+    const shareAlarmNames = new Map(plan.monitoring.shareAlarms.map((a) => [a.port, a.name]));
     this.alarms = new PortAlarms(this, "alarms", {
       ports: fronts.map(({ port, metrics }) => ({
         source: metrics,
         alarmName: port.alarmName,
+        unhealthyAlarmName: port.unhealthyAlarmName,
+        ...(shareAlarmNames.has(port.port) ? { shareAlarmName: shareAlarmNames.get(port.port) ?? "" } : {}),
+        weight: port.weight,
         aliasName: port.aliasName,
       })),
       regionAlarmName: plan.monitoring.regionAlarmName,
@@ -101,12 +117,24 @@ export class RegionStack extends TerraformStack {
       })),
       guardMinutes: plan.monitoring.guardMinutes,
     });
+    this.hostAlarms = new HostAlarms(this, "host-alarms", {
+      names: plan.monitoring.host,
+      groupName: plan.autoScaling.name,
+      belowDesiredMinutes: plan.monitoring.belowDesiredMinutes,
+      metricsNamespace: plan.logs.metricsNamespace,
+      ...(plan.monitoring.topicArn === undefined ? {} : { topicArn: plan.monitoring.topicArn }),
+    });
     this.role = new InstanceRole(this, "instance", {
       name: plan.instance.role.name,
       ...(plan.instance.role.releaseObjectArn === undefined
         ? {}
         : { releaseObjectArn: plan.instance.role.releaseObjectArn }),
-      ssm: plan.instance.role.ssm,
+      logGroupArn: this.logs.group.arn,
+      autoScalingGroupName: plan.autoScaling.name,
+      region: plan.region,
+      ...(plan.instance.role.ssm
+        ? { ssm: { sessionDocumentName: `${plan.stackName}-session`, sessionLogGroupName: plan.logs.group } }
+        : {}),
     });
     this.service = new ServiceGroup(this, "service", {
       name: plan.autoScaling.name,
@@ -126,6 +154,7 @@ export class RegionStack extends TerraformStack {
       subnetChecks: network.subnetChecks,
       groupMetrics: GROUP_METRICS,
       scaledByPolicy: plan.scaling !== undefined,
+      bootHook: { name: plan.boot.hookName, timeoutSeconds: plan.boot.timeoutSeconds },
     });
     if (plan.scaling !== undefined) {
       this.scaling = new CpuScaling(this, "scaling", {
@@ -160,7 +189,11 @@ export class RegionStack extends TerraformStack {
       groupName: this.service.group.name,
       ...(plan.scaling === undefined ? {} : { cpuTarget: plan.scaling.cpuTarget }),
       ports: fronts.map(({ metrics }) => metrics),
-      alarmArns: [...this.alarms.portAlarms.map((alarm) => alarm.arn), this.alarms.regionAlarm.arn],
+      alarmArns: [
+        ...this.alarms.portAlarms.map((alarm) => alarm.arn),
+        this.alarms.regionAlarm.arn,
+        ...this.hostAlarms.alarms.map((alarm) => alarm.arn),
+      ],
     });
 
     new TerraformOutput(this, "regional_name", { value: plan.regionalName });
@@ -171,5 +204,9 @@ export class RegionStack extends TerraformStack {
     });
     new TerraformOutput(this, "asg_name", { value: this.service.group.name });
     new TerraformOutput(this, "dashboard_url", { value: dashboardUrl(plan.region, plan.monitoring.dashboardName) });
+    new TerraformOutput(this, "log_group", { value: plan.logs.group });
+    if (this.role.sessionDocument !== undefined) {
+      new TerraformOutput(this, "session_document", { value: this.role.sessionDocument.name });
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import type { Precondition } from "cdktf";
@@ -48,6 +49,12 @@ export interface ServiceGroupProps {
    * FleetNetwork): a failed check stops the whole plan, so one resource carries them. @default none
    */
   readonly subnetChecks?: readonly Precondition[];
+  /**
+   * The launch lifecycle hook a new instance's boot completes (CONTINUE once every port answers, ABANDON
+   * otherwise); an instance that never completes it is abandoned after `timeoutSeconds`.
+   * @default none: an instance is in service once it runs
+   */
+  readonly bootHook?: { readonly name: string; readonly timeoutSeconds: number };
 }
 
 /**
@@ -59,6 +66,7 @@ export class ServiceGroup extends Construct {
   readonly image: DataAwsAmi;
   readonly launchTemplate: LaunchTemplate;
   readonly group: AutoscalingGroup;
+  readonly bootHook?: AutoscalingLifecycleHook;
 
   constructor(scope: Construct, id: string, props: ServiceGroupProps) {
     super(scope, id);
@@ -72,6 +80,8 @@ export class ServiceGroup extends Construct {
       vpcSecurityGroupIds: props.securityGroupIds,
       ...(props.instanceProfileArn === undefined ? {} : { iamInstanceProfile: { arn: props.instanceProfileArn } }),
       updateDefaultVersion: true,
+      // One-minute EC2 metrics: target tracking and the dashboard see a change in a minute, not five.
+      monitoring: { enabled: true },
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
       blockDeviceMappings: [
         {
@@ -96,10 +106,12 @@ export class ServiceGroup extends Construct {
       desiredCapacity: capacity.desired,
       maxSize: capacity.max,
       vpcZoneIdentifier: props.subnetIds,
-      // Any load balancer calling an instance unhealthy replaces it: with runit restarting a crashed
-      // process in well under a second, only a process that stays down for a whole unhealthy
-      // threshold (5 x 20 s by default) gets there.
-      healthCheckType: "ELB",
+      // EC2, not ELB: a load balancer's check is readiness (it stops sending to that port), and one port
+      // failing it must not replace the instance and its healthy processes, nor saturation (checks timing
+      // out everywhere) replace instances under load. Liveness is judged on the host: the watchdog restarts
+      // a wedged process and hands the instance over (SetInstanceHealth) only when restarts do not help
+      // (docs/architecture.md, "Liveness and readiness").
+      healthCheckType: "EC2",
       healthCheckGracePeriod: props.healthCheckGracePeriod ?? DEFAULTS.healthCheckGracePeriod,
       launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() },
       ...(refresh === false
@@ -114,6 +126,9 @@ export class ServiceGroup extends Construct {
           }),
       // Replacing an unhealthy instance launches its successor first, as a refresh does.
       instanceMaintenancePolicy: { minHealthyPercentage: 100, maxHealthyPercentage: 200 },
+      // The hook must exist before the group's first instances launch; the separate hook below keeps it on
+      // groups created before it existed, and carries later changes.
+      ...(props.bootHook === undefined ? {} : { initialLifecycleHook: [bootHookSettings(props.bootHook)] }),
       ...((props.groupMetrics ?? []).length > 0
         ? { enabledMetrics: [...(props.groupMetrics ?? [])], metricsGranularity: "1Minute" }
         : {}),
@@ -126,12 +141,29 @@ export class ServiceGroup extends Construct {
         ignoreChanges: [
           "load_balancers",
           "target_group_arns",
+          "initial_lifecycle_hook",
           ...((props.scaledByPolicy ?? false) ? ["desired_capacity"] : []),
         ],
         ...((props.subnetChecks ?? []).length > 0 ? { precondition: [...(props.subnetChecks ?? [])] } : {}),
       },
     });
+    if (props.bootHook !== undefined) {
+      this.bootHook = new AutoscalingLifecycleHook(this, "boot-hook", {
+        ...bootHookSettings(props.bootHook),
+        autoscalingGroupName: this.group.name,
+      });
+    }
   }
+}
+
+/** A launch hook that abandons by default: an instance enters service only when its boot says so. */
+export function bootHookSettings(hook: { readonly name: string; readonly timeoutSeconds: number }) {
+  return {
+    name: hook.name,
+    lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+    heartbeatTimeout: hook.timeoutSeconds,
+    defaultResult: "ABANDON",
+  };
 }
 
 /**

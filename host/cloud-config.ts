@@ -25,6 +25,7 @@ export const PACKAGE_COMMANDS: Readonly<Record<string, readonly string[]>> = {
   "runit-run": [],
   curl: ["curl"],
   "ca-certificates": [],
+  gpg: ["gpg"],
 };
 
 /** `/etc/sv/x/run` inside a sandbox rooted at `root`. */

@@ -3,10 +3,11 @@ import { createServer, type Server } from "node:http";
 import { basename, join } from "node:path";
 
 /**
- * What an EC2 instance reaches at boot, standing in on loopback for the host sandbox: the instance
- * metadata service (IMDSv2 only: a token first, then the role's credentials) and a mirror of the Node.js
- * tarballs the boot script downloads. The boot script is pointed here by CLOUDRIM_IMDS_ENDPOINT and
- * CLOUDRIM_NODE_MIRROR, which are unset on an instance.
+ * What an EC2 instance reaches, standing in on loopback for the host sandbox: the instance metadata
+ * service (IMDSv2 only: a token first, then the role's credentials and the instance id), a mirror of the
+ * Node.js tarballs the boot script downloads, and the Auto Scaling API the boot and the watchdog call,
+ * which records each call. The scripts are pointed here by CLOUDRIM_IMDS_ENDPOINT, CLOUDRIM_NODE_MIRROR and
+ * CLOUDRIM_AUTOSCALING_ENDPOINT, which are unset on an instance.
  */
 export interface MachineOptions {
   /** The instance profile's role name the metadata service reports. */
@@ -14,16 +15,31 @@ export interface MachineOptions {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly token: string };
   /** Directory of `node-linux-<arch>-<version>.tgz` files served at the npm registry's paths. */
   readonly nodeTarballs: string;
+  /** The instance id the metadata service reports. @default "i-0sandbox0000000000" */
+  readonly instanceId?: string;
 }
+
+/** One call to the Auto Scaling stand-in: its query parameters, and whether it came signed with the role's session. */
+export interface AutoScalingCall {
+  readonly params: Readonly<Record<string, string>>;
+  readonly signed: boolean;
+}
+
+/** The path under the stand-in's endpoint where the Auto Scaling API answers. */
+export const AUTOSCALING_PATH = "/autoscaling";
 
 export class MachineServices {
   private constructor(
     private readonly server: Server,
     readonly endpoint: string,
+    /** Every Auto Scaling call so far, in order. */
+    readonly autoScalingCalls: AutoScalingCall[],
   ) {}
 
   static start(options: MachineOptions): Promise<MachineServices> {
     const tokens = new Set<string>();
+    const calls: AutoScalingCall[] = [];
+    const instanceId = options.instanceId ?? "i-0sandbox0000000000";
     const server = createServer((req, res) => {
       const url = req.url ?? "/";
       const reply = (status: number, body: string) => {
@@ -47,7 +63,8 @@ export class MachineServices {
           return;
         }
         const prefix = "/latest/meta-data/iam/security-credentials/";
-        if (url === prefix) reply(200, options.role);
+        if (url === "/latest/meta-data/instance-id") reply(200, instanceId);
+        else if (url === prefix) reply(200, options.role);
         else if (url === `${prefix}${options.role}`) {
           reply(
             200,
@@ -67,6 +84,18 @@ export class MachineServices {
         } else reply(404, "");
         return;
       }
+      if (url.startsWith(`${AUTOSCALING_PATH}/?`)) {
+        const params = Object.fromEntries(new URL(url, "http://stand-in").searchParams);
+        const authorization = req.headers.authorization ?? "";
+        const signed =
+          authorization.startsWith("AWS4-HMAC-SHA256 Credential=" + options.credentials.accessKeyId + "/") &&
+          authorization.includes("/autoscaling/aws4_request") &&
+          req.headers["x-amz-security-token"] === options.credentials.token;
+        calls.push({ params, signed });
+        res.writeHead(signed ? 200 : 403, { "content-type": "text/xml" });
+        res.end(`<${params.Action ?? "Unknown"}Response xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"/>`);
+        return;
+      }
       const tarball = /^\/(node-linux-[a-z0-9]+)\/-\/(node-linux-[a-z0-9]+-[\d.]+\.tgz)$/.exec(url);
       const file = tarball === null ? undefined : join(options.nodeTarballs, basename(tarball[2] ?? ""));
       if (file !== undefined && existsSync(file)) {
@@ -81,7 +110,7 @@ export class MachineServices {
       server.listen(0, "127.0.0.1", () => {
         const address = server.address();
         const port = typeof address === "object" && address !== null ? address.port : 0;
-        resolve(new MachineServices(server, `http://127.0.0.1:${port}`));
+        resolve(new MachineServices(server, `http://127.0.0.1:${port}`, calls));
       });
     });
   }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -9,6 +9,7 @@ import { UserFacingError } from "../ops/console";
 import { run } from "../ops/run";
 import type { FleetPlan, RegionPlan } from "../lib/plan";
 import { decodeUserData } from "../lib/user-data";
+import { watchdogService } from "../lib/watchdog";
 import {
   inRoot,
   PACKAGE_COMMANDS,
@@ -18,7 +19,7 @@ import {
   type CloudConfig,
 } from "./cloud-config";
 import { PINNED_NODE, type NodeArch } from "../lib/release";
-import { MachineServices } from "./machine";
+import { AUTOSCALING_PATH, MachineServices, type AutoScalingCall } from "./machine";
 import { cacheDir, nodeTarball } from "../ops/node-cache";
 import { haproxyConfig, standInLayout, type StandInLayout } from "./stand-in";
 
@@ -98,6 +99,8 @@ export interface BootOptions {
   readonly s3Endpoint?: string;
   /** Keep the sandbox when the boot script fails (a release that does not verify), to inspect it. @default false */
   readonly tolerateBootFailure?: boolean;
+  /** Seconds the boot waits for every port to answer (CLOUDRIM_READY_SECONDS). @default the plan's */
+  readonly readySeconds?: number;
 }
 
 /** What the boot step printed, and how it ended. */
@@ -122,6 +125,11 @@ export class HostSandbox {
     private readonly haproxy: ChildProcess,
     private readonly machine: MachineServices,
   ) {}
+
+  /** Every call the instance made to the Auto Scaling API (its launch hook, its health), in order. */
+  get autoScalingCalls(): readonly AutoScalingCall[] {
+    return this.machine.autoScalingCalls;
+  }
 
   static async start(options: BootOptions): Promise<HostSandbox> {
     if (process.getuid?.() !== 0) {
@@ -169,12 +177,23 @@ export class HostSandbox {
       const env = {
         ...process.env,
         CLOUDRIM_ROOT: root,
-        // The endpoints an instance reaches at boot, here on loopback; unset on an instance.
+        // The endpoints an instance reaches, here on loopback; unset on an instance.
         CLOUDRIM_IMDS_ENDPOINT: machine.endpoint,
         CLOUDRIM_NODE_MIRROR: machine.endpoint,
+        CLOUDRIM_AUTOSCALING_ENDPOINT: `${machine.endpoint}${AUTOSCALING_PATH}`,
         ...(options.s3Endpoint === undefined ? {} : { CLOUDRIM_S3_ENDPOINT: options.s3Endpoint }),
+        ...(options.readySeconds === undefined ? {} : { CLOUDRIM_READY_SECONDS: String(options.readySeconds) }),
         CLOUDRIM_RETRY_SECONDS: "0",
       };
+      // runsvdir runs before the boot, as runit-run starts it at boot on an instance: the boot enables the
+      // services, then waits for every port to answer. The app binds loopback only here (HOST); on an
+      // instance HOST is unset and it binds every interface.
+      mkdirSync(inRoot(root, "/etc/service"), { recursive: true });
+      runsvdir = spawn("runsvdir", [inRoot(root, "/etc/service")], {
+        env: { ...env, HOST: "127.0.0.1" },
+        detached: true,
+        stdio: "ignore",
+      });
       const written = new Set(config.write_files.map((f) => f.path));
       let boot: BootResult = { status: 0, output: "" };
       for (const entry of config.runcmd) {
@@ -188,13 +207,6 @@ export class HostSandbox {
         }
         if (result.code !== 0) break;
       }
-      mkdirSync(inRoot(root, "/etc/service"), { recursive: true });
-      // The app binds loopback only here (HOST); on an instance HOST is unset and it binds every interface.
-      runsvdir = spawn("runsvdir", [inRoot(root, "/etc/service")], {
-        env: { ...env, HOST: "127.0.0.1" },
-        detached: true,
-        stdio: "ignore",
-      });
       const haproxyFile = join(root, "haproxy.cfg");
       writeFileSync(haproxyFile, haproxyConfig(layout, options.region.healthCheck));
       const haproxy = spawn("haproxy", ["-db", "-f", haproxyFile], { stdio: ["ignore", "ignore", "pipe"] });
@@ -228,7 +240,12 @@ export class HostSandbox {
 
   /** `sv status` of one service: `run: <dir>: (pid 123) 4s; run: log: (pid 122) 4s`. */
   svStatus(port: number): string {
-    return spawnSync("sv", ["status", this.serviceDir(port)], { encoding: "utf8" }).stdout.trim();
+    return this.svStatusOf(this.serviceName(port));
+  }
+
+  /** `sv status` of the service linked as `/etc/service/{name}` (a port's, or the watchdog). */
+  svStatusOf(name: string): string {
+    return spawnSync("sv", ["status", inRoot(this.root, `/etc/service/${name}`)], { encoding: "utf8" }).stdout.trim();
   }
 
   /**
@@ -290,10 +307,13 @@ export class HostSandbox {
     const pgid = this.runsvdir.pid;
     const running = () => this.runsvdir.exitCode === null && this.runsvdir.signalCode === null;
     if (pgid !== undefined && running()) {
-      for (const port of this.region.ports) {
-        const service = inRoot(this.root, `/etc/sv/${port.runitService}`);
-        rmSync(inRoot(this.root, `/etc/service/${port.runitService}`), { force: true });
-        spawnSync("sv", ["exit", service, `${service}/log`], { stdio: "ignore", timeout: 5000 });
+      // Every service the instance runs: the ports' and the watchdog's (the watchdog first, so it restarts nothing).
+      const services = [watchdogService(this.region.service).name, ...this.region.ports.map((p) => p.runitService)];
+      for (const name of services) {
+        const service = inRoot(this.root, `/etc/sv/${name}`);
+        rmSync(inRoot(this.root, `/etc/service/${name}`), { force: true });
+        if (existsSync(service))
+          spawnSync("sv", ["exit", service, `${service}/log`], { stdio: "ignore", timeout: 5000 });
       }
       await sleep(300);
       this.runsvdir.kill("SIGTERM");

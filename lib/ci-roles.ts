@@ -64,7 +64,6 @@ export function githubTrustPolicy(providerArn: string, subject: string): string 
 /** The IAM actions Terraform needs on the fleet's instance roles and profiles (create, read, change, delete). */
 export const FLEET_ROLE_ACTIONS = [
   "iam:AddRoleToInstanceProfile",
-  "iam:AttachRolePolicy",
   "iam:CreateInstanceProfile",
   "iam:CreateRole",
   "iam:DeleteInstanceProfile",
@@ -89,10 +88,10 @@ export const FLEET_ROLE_ACTIONS = [
 
 /**
  * What the deploy role may do in IAM beyond PowerUserAccess (which allows everything but IAM): manage the
- * fleet's own roles and instance profiles, pass them to EC2 only, read the managed policy it attaches, and
- * never touch the CI roles themselves (their names share the fleet's prefix).
+ * fleet's own roles and instance profiles (inline policies only), pass them to EC2 only, and never touch
+ * the CI roles themselves (their names share the fleet's prefix).
  */
-export function deployIamPolicy(accountId: string, plan: CiRolesPlan, managedPolicyArns: readonly string[]): string {
+export function deployIamPolicy(accountId: string, plan: CiRolesPlan): string {
   const role = `arn:aws:iam::${accountId}:role/${plan.fleetPrefix}*`;
   const profile = `arn:aws:iam::${accountId}:instance-profile/${plan.fleetPrefix}*`;
   return JSON.stringify({
@@ -105,12 +104,6 @@ export function deployIamPolicy(accountId: string, plan: CiRolesPlan, managedPol
         Action: "iam:PassRole",
         Resource: role,
         Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
-      },
-      {
-        Sid: "ReadAttachedPolicies",
-        Effect: "Allow",
-        Action: ["iam:GetPolicy", "iam:GetPolicyVersion"],
-        Resource: [...managedPolicyArns],
       },
       {
         Sid: "NeverTheCiRoles",

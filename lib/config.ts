@@ -51,6 +51,20 @@ const ami = z.union(
   { error: 'must be an AMI id ("ami-0123456789abcdef0") or a lookup {"owners": [...], "name": "pattern-{arch}-*"}' },
 );
 
+const httpPath = z
+  .string({ error: 'must be a string such as "/healthz"' })
+  .regex(/^\/[\x21-\x7e]{0,1023}$/, {
+    error: 'must be an HTTP path: starting with "/", printable characters, no spaces, e.g. "/healthz"',
+  })
+  .refine((path) => !/['"\\`$]/.test(path), {
+    error: "must not contain quotes, backslashes, backticks or $ (the instance's scripts probe it as written)",
+  });
+
+/** The retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
 const capacity = z.strictObject({
   min: positiveInt("instances", 0),
   desired: positiveInt("instances", 0),
@@ -125,12 +139,20 @@ const overridable = {
     .strictObject({
       /** Minutes without a healthy instance before a port's alarm fires. @default 3 */
       minutes: positiveInt("minutes, 1-60").max(60, { error: "must be at most 60 minutes" }).optional(),
-      /** An existing SNS topic in the region the alarms are in: it receives ALARM and OK. @default none */
+      /**
+       * An existing SNS topic in the region the alarms are in: it receives ALARM and OK; false runs without
+       * one on purpose (no warning). @default none, with a warning outside the local fleet
+       */
       topicArn: z
-        .string({ error: "must be a string" })
-        .regex(SNS_TOPIC_ARN, {
-          error: 'must be an SNS topic ARN such as "arn:aws:sns:us-east-1:123456789012:on-call"',
-        })
+        .union(
+          [
+            z.literal(false),
+            z.string().regex(SNS_TOPIC_ARN, {
+              error: 'must be an SNS topic ARN such as "arn:aws:sns:us-east-1:123456789012:on-call"',
+            }),
+          ],
+          { error: 'must be an SNS topic ARN such as "arn:aws:sns:us-east-1:123456789012:on-call", or false' },
+        )
         .optional(),
     })
     .optional(),
@@ -221,12 +243,12 @@ export const FleetSchema = z.strictObject({
         .max(10, { error: "must be at most 10" })
         .default(DEFAULTS.healthCheck.unhealthyThreshold),
       /** HTTP path each process answers with 200 while it is healthy, e.g. "/healthz". @default none: TCP checks */
-      path: z
-        .string({ error: 'must be a string such as "/healthz"' })
-        .regex(/^\/[\x21-\x7e]{0,1023}$/, {
-          error: 'must be an HTTP path: starting with "/", printable characters, no spaces, e.g. "/healthz"',
-        })
-        .optional(),
+      path: httpPath.optional(),
+      /**
+       * HTTP path each process answers with 2xx while it is alive, ready or not, e.g. "/livez": what the
+       * watchdog on the instance probes. @default none: any HTTP answer on `path` (or "/") counts as alive
+       */
+      livenessPath: httpPath.optional(),
     })
     .default({ ...DEFAULTS.healthCheck }),
   /**
@@ -241,6 +263,55 @@ export const FleetSchema = z.strictObject({
   instanceRefresh: z.boolean({ error: "must be true or false" }).default(DEFAULTS.instanceRefresh),
   /** Seconds a new instance has before failing health checks replaces it. @default 300 */
   healthCheckGracePeriod: positiveInt("seconds", 0).default(DEFAULTS.healthCheckGracePeriod),
+  /**
+   * Seconds a new instance has, from launch, to boot and answer its health check on every port; then its
+   * launch is abandoned and it never enters service (the launch lifecycle hook). @default 600
+   */
+  bootTimeoutSeconds: positiveInt("seconds, 120-7200", 120)
+    .max(7200, { error: "must be at most 7200 seconds (the lifecycle hook's limit)" })
+    .default(DEFAULTS.bootTimeoutSeconds),
+  /**
+   * The liveness watchdog on each instance: a process that answers no probe for `failAfterSeconds` is
+   * restarted, one at a time; `maxRestarts` restarts of one port within `windowMinutes` hand the instance
+   * to its group to replace. false: no watchdog. @default failAfterSeconds 30, probeTimeoutSeconds 3,
+   * maxRestarts 3, windowMinutes 15
+   */
+  watchdog: z
+    .union(
+      [
+        z.literal(false),
+        z.strictObject({
+          failAfterSeconds: positiveInt("seconds, 10-600", 10)
+            .max(600, { error: "must be at most 600 seconds" })
+            .default(DEFAULTS.watchdog.failAfterSeconds),
+          probeTimeoutSeconds: positiveInt("seconds, 1-30")
+            .max(30, { error: "must be at most 30 seconds" })
+            .default(DEFAULTS.watchdog.probeTimeoutSeconds),
+          maxRestarts: positiveInt("restarts, 1-20")
+            .max(20, { error: "must be at most 20" })
+            .default(DEFAULTS.watchdog.maxRestarts),
+          windowMinutes: positiveInt("minutes, 1-120")
+            .max(120, { error: "must be at most 120 minutes" })
+            .default(DEFAULTS.watchdog.windowMinutes),
+        }),
+      ],
+      {
+        error:
+          'must be {"failAfterSeconds", "probeTimeoutSeconds", "maxRestarts", "windowMinutes"} (each optional), or false for no watchdog',
+      },
+    )
+    .default({ ...DEFAULTS.watchdog }),
+  /** Where the instances' logs go: the region's CloudWatch Logs group, kept `retentionDays`. @default 30 days */
+  logs: z
+    .strictObject({
+      retentionDays: z
+        .number({ error: "must be a number of days" })
+        .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+          error: `must be one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+        })
+        .default(DEFAULTS.logs.retentionDays),
+    })
+    .default({ ...DEFAULTS.logs }),
   app: z
     .strictObject({
       /**
@@ -284,7 +355,10 @@ export const FleetSchema = z.strictObject({
         .optional(),
     })
     .default({}),
-  /** Attach AmazonSSMManagedInstanceCore to the instance role, for Session Manager (there is no SSH). @default true */
+  /**
+   * Session Manager (there is no SSH): the instance role may talk to Session Manager and the SSM agent's
+   * message service, nothing else of SSM, and sessions are logged to the region's log group. @default true
+   */
   ssm: z.boolean({ error: "must be true or false" }).default(DEFAULTS.ssm),
   /**
    * A bucket for releases that the state stack creates and hardens like the state bucket (in state.region),

@@ -28,6 +28,24 @@ export const DEFAULTS = {
   scaling: { cpuTarget: 60 },
   /** Minutes a port may have no healthy instance before its alarm fires. */
   alarms: { minutes: 3 },
+  /**
+   * Liveness on the host: a process that answers no probe (3 s each) for 30 s is restarted; the third
+   * restart of one port within 15 minutes hands the instance to its group.
+   */
+  watchdog: { failAfterSeconds: 30, probeTimeoutSeconds: 3, maxRestarts: 3, windowMinutes: 15 },
+  /** Days CloudWatch Logs keeps the instances' logs. */
+  logs: { retentionDays: 30 },
+  /**
+   * Seconds a new instance has, from launch, to boot and answer on every port before its launch is
+   * abandoned (the launch lifecycle hook's heartbeat).
+   */
+  bootTimeoutSeconds: 600,
   /** AWS's practice: a region proves a change for ten minutes before the next wave starts. */
   rollout: { bakeSeconds: 600 },
 } as const;
+
+/**
+ * The local fleet's deployment name (regions/local.ts): a fleet by any other name is one somebody is paged
+ * for, and is warned when its alarms notify nobody.
+ */
+export const LOCAL_DEPLOYMENT = "local";

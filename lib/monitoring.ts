@@ -105,7 +105,12 @@ export function guardMinutes(
 
 /** One metric of a metric-math alarm, `p9000`, or the expression over them. */
 export type GuardQuery =
-  | { readonly id: string; readonly metric: MetricRef; readonly stat: "Maximum"; readonly period: 60 }
+  | {
+      readonly id: string;
+      readonly metric: MetricRef;
+      readonly stat: "Maximum" | "Minimum" | "Sum";
+      readonly period: 60;
+    }
   | { readonly id: string; readonly expression: string; readonly label: string };
 
 /**
@@ -150,6 +155,177 @@ export function guardAlarmSpec(sources: readonly PortMetricSource[], minutes: nu
     description:
       `An instance has failed a health check of ${range} for ${minutes} minutes, longer than a new instance takes ` +
       "to pass them: a bad release or a sick instance. An instance refresh watching it stops, and a deploy baking the region stops its rollout.",
+  };
+}
+
+/**
+ * An instance has failed this port's check for `minutes`: the port still serves (others are healthy), but
+ * one instance lost it; the load balancer has taken it out, and nothing replaces that instance for a
+ * readiness failure alone (the group's health type is EC2; the watchdog judges liveness).
+ */
+export function portUnhealthyAlarmSpec(source: PortMetricSource, minutes: number): MetricAlarmSpec {
+  return {
+    metric: healthMetric(source, "UnHealthyHostCount"),
+    statistic: "Maximum",
+    period: 60,
+    evaluationPeriods: minutes,
+    datapointsToAlarm: minutes,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    description:
+      `An instance has failed port ${source.port}'s health check for ${minutes} minutes (longer than a new instance takes ` +
+      "to pass): its load balancer sends it nothing. Its log stream {instance}/" +
+      `${source.port} says why (docs/operations.md, "On call").`,
+  };
+}
+
+/** A single-metric alarm: what the constructs need to create it. */
+export interface MetricAlarmSpec {
+  readonly metric: MetricRef;
+  readonly statistic: "Maximum" | "Sum" | "Minimum";
+  readonly period: 60;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly threshold: number;
+  readonly comparisonOperator: "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold";
+  readonly treatMissingData: "breaching" | "notBreaching";
+  readonly description: string;
+}
+
+/** A metric-math alarm: its queries (the one returning data first) and its rule. */
+export interface MathAlarmSpec {
+  readonly queries: readonly GuardQuery[];
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly threshold: number;
+  readonly comparisonOperator: "GreaterThanThreshold";
+  readonly treatMissingData: "notBreaching";
+  readonly description: string;
+}
+
+/** Requests (classic) or new flows (network) a port's load balancer took each minute. */
+export function portTrafficMetric(source: PortMetricSource): MetricRef {
+  return source.kind === "classic"
+    ? { namespace: "AWS/ELB", metricName: "RequestCount", dimensions: { LoadBalancerName: source.loadBalancerName } }
+    : { namespace: "AWS/NetworkELB", metricName: "NewFlowCount", dimensions: { LoadBalancer: source.loadBalancer } };
+}
+
+/** A port's share is judged only once its group of ports takes this many requests (or flows) a minute. */
+export const SHARE_MIN_PER_MINUTE = 60;
+/** How far from its weight's share a port's traffic may drift: half of it either way. */
+export const SHARE_TOLERANCE = 0.5;
+
+/**
+ * The ports a port's traffic share is judged against: its group of ten (a metric-math alarm takes ten
+ * metrics), or the last ten ports when its own group would leave it alone. Weight-0 ports take no share.
+ */
+export function shareGroup(port: number, weights: ReadonlyMap<number, number>): number[] {
+  const weighted = [...weights.entries()].filter(([, w]) => w > 0).map(([p]) => p);
+  const groups = guardGroups(weighted);
+  const own = groups.find((group) => group.includes(port)) ?? [];
+  return own.length > 1 || weighted.length <= 1 ? own : weighted.slice(-PORTS_PER_GUARD_ALARM);
+}
+
+/**
+ * A port whose share of its group's traffic is far from its weight's share for `minutes`: DNS answers are
+ * cached per resolver, so clients behind one resolver can pin one port (too much), and a port nobody
+ * resolves gets too little. Judged only above SHARE_MIN_PER_MINUTE; none for a port alone or weighted 0.
+ */
+export function trafficShareAlarmSpec(
+  port: number,
+  sources: ReadonlyMap<number, PortMetricSource>,
+  weights: ReadonlyMap<number, number>,
+  minutes: number,
+): MathAlarmSpec | undefined {
+  const group = shareGroup(port, weights);
+  if (group.length < 2 || !group.includes(port)) return undefined;
+  const total = group.reduce((sum, p) => sum + (weights.get(p) ?? 0), 0);
+  const expected = (weights.get(port) ?? 0) / total;
+  const metrics = group.map((p): GuardQuery => {
+    const source = sources.get(p);
+    if (source === undefined) throw new RangeError(`no load balancer for port ${p}`);
+    return { id: `r${p}`, metric: portTrafficMetric(source), stat: "Sum", period: 60 };
+  });
+  const all = `SUM([${metrics.map((m) => m.id).join(", ")}])`;
+  const share = expected.toFixed(4);
+  return {
+    queries: [
+      {
+        id: "drift",
+        expression: `IF(${all} >= ${SHARE_MIN_PER_MINUTE}, ABS(r${port} / ${all} - ${share}) / ${share}, 0)`,
+        label: `port ${port}: drift from its ${(expected * 100).toFixed(1)}% share`,
+      },
+      ...metrics,
+    ],
+    evaluationPeriods: minutes,
+    datapointsToAlarm: minutes,
+    threshold: SHARE_TOLERANCE,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    description:
+      `Port ${port} has taken a share of its ports' traffic more than ${SHARE_TOLERANCE * 100}% away from its weight's ` +
+      `${(expected * 100).toFixed(1)}% for ${minutes} minutes: clients pinned to it by a resolver's cached answer, or ` +
+      "a port nobody resolves. Compare the ports' request graphs on the dashboard.",
+  };
+}
+
+/**
+ * Fewer instances in service than desired for `minutes`, longer than a launch takes to boot and enter
+ * service: launches failing (a bad release abandoned at boot, capacity, quotas), or instances lost.
+ */
+export function belowDesiredAlarmSpec(groupName: string, minutes: number): MathAlarmSpec {
+  const dimensions = { AutoScalingGroupName: groupName };
+  return {
+    queries: [
+      { id: "missing", expression: "desired - inService", label: "instances missing from service" },
+      {
+        id: "desired",
+        metric: { namespace: "AWS/AutoScaling", metricName: "GroupDesiredCapacity", dimensions },
+        stat: "Minimum",
+        period: 60,
+      },
+      {
+        id: "inService",
+        metric: { namespace: "AWS/AutoScaling", metricName: "GroupInServiceInstances", dimensions },
+        stat: "Maximum",
+        period: 60,
+      },
+    ],
+    evaluationPeriods: minutes,
+    datapointsToAlarm: minutes,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    description:
+      `The group has had fewer instances in service than desired for ${minutes} minutes, longer than an instance takes ` +
+      "to boot: launches fail (a release abandoned at boot, capacity, a quota) or instances are lost. See the group's activity history.",
+  };
+}
+
+/** What the fleet's log filters count, each an alarm when it happens at all. */
+export interface LogCountSpec {
+  readonly metricName: string;
+  readonly description: string;
+}
+
+/** Minutes a region's in-service count may stay below desired: a boot, then its checks. */
+export function belowDesiredMinutes(bootTimeoutSeconds: number, alarmMinutes: number): number {
+  return Math.max(alarmMinutes, Math.ceil(bootTimeoutSeconds / 60) + 1);
+}
+
+/** A count from the logs that alarms as soon as it is above zero in a minute. */
+export function logCountAlarmSpec(namespace: string, count: LogCountSpec): MetricAlarmSpec {
+  return {
+    metric: { namespace, metricName: count.metricName, dimensions: {} },
+    statistic: "Sum",
+    period: 60,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    threshold: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    treatMissingData: "notBreaching",
+    description: count.description,
   };
 }
 

@@ -90,6 +90,31 @@ export function unhealthyHostsAlarmName(regionStack: string, firstPort: number):
   return `${regionStack}-unhealthy-hosts-${firstPort}`;
 }
 
+/** `cloudrim-prod-us-east-1-9001-unhealthy-instances`: an instance has failed port 9001's check for a while. */
+export function portUnhealthyAlarmName(regionStack: string, port: number): string {
+  return `${regionStack}-${port}-unhealthy-instances`;
+}
+
+/** `cloudrim-prod-us-east-1-9001-traffic-share`: port 9001 gets far more, or less, than its weight's share. */
+export function portShareAlarmName(regionStack: string, port: number): string {
+  return `${regionStack}-${port}-traffic-share`;
+}
+
+/** The region's alarms on its group and its instances' hosts, by role. */
+export function hostAlarmNames(regionStack: string) {
+  return {
+    belowDesired: `${regionStack}-in-service-below-desired`,
+    refreshFailed: `${regionStack}-instance-refresh-failed`,
+    bootAbandoned: `${regionStack}-boot-abandoned`,
+    handedOver: `${regionStack}-instance-handed-over`,
+  } as const;
+}
+
+/** `api/prod`: the namespace of the metrics the fleet's log filters count. */
+export function fleetMetricsNamespace(fleet: FleetIdentity): string {
+  return `${fleet.service}/${fleet.deployment}`;
+}
+
 /** `cloudrim-prod-us-east-1-cpu`: the group's target tracking policy (the target can change in place). */
 export function scalingPolicyName(regionStack: string): string {
   return `${regionStack}-cpu`;

@@ -6,6 +6,7 @@ import { retiredLine, type RetiredRegion } from "./retired";
 import type { RolloutPlan } from "./rollout";
 import { stagingOf } from "./stages";
 import { changesOf, classify, first, record, type Action, type Change, type TerraformPlanJson } from "./terraform-plan";
+import { decodeUserData } from "./user-data";
 
 export type { TerraformPlanJson, TerraformResourceChange, Action, Change } from "./terraform-plan";
 export { changesOf, changesOutputs, classify } from "./terraform-plan";
@@ -33,8 +34,13 @@ export interface Topology {
   readonly loadBalancerTypes: readonly string[];
   /** `CPU 60%`: the group's target-tracking policies. */
   readonly scaling: readonly string[];
-  /** Per-port and per-region alarms, and the guards a rollout stops on. */
-  readonly alarms: { readonly ports: number; readonly regions: number; readonly guards: number };
+  /** Per-port and per-region alarms, the guards a rollout stops on, and the alarms on the group and its hosts. */
+  readonly alarms: {
+    readonly ports: number;
+    readonly regions: number;
+    readonly guards: number;
+    readonly hosts: number;
+  };
   readonly dashboards: readonly string[];
 }
 
@@ -73,7 +79,7 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
   const globalNames: string[] = [];
   const types = new Set<string>();
   const scaling: string[] = [];
-  const alarms = { ports: 0, regions: 0, guards: 0 };
+  const alarms = { ports: 0, regions: 0, guards: 0, hosts: 0 };
   const dashboards: string[] = [];
   for (const rc of plan.resource_changes ?? []) {
     if (rc.mode !== "managed") continue;
@@ -96,6 +102,7 @@ export function topologyOf(plan: TerraformPlanJson, side: "before" | "after"): T
     }
     if (rc.type === "aws_cloudwatch_metric_alarm") {
       if (/\.alarms_guard-\d+/.test(rc.address)) alarms.guards += 1;
+      else if (/^aws_cloudwatch_metric_alarm\.host-alarms_/.test(rc.address)) alarms.hosts += 1;
       else alarms.ports += 1;
     }
     if (rc.type === "aws_cloudwatch_composite_alarm") alarms.regions += 1;
@@ -199,7 +206,7 @@ function topologyTable(summary: StackSummary): string[] {
     Object.keys(t.weights).length === 0 &&
     t.globalNames.length === 0 &&
     t.scaling.length === 0 &&
-    t.alarms.ports + t.alarms.regions + t.alarms.guards === 0 &&
+    t.alarms.ports + t.alarms.regions + t.alarms.guards + t.alarms.hosts === 0 &&
     t.dashboards.length === 0;
   if (empty(before) && empty(after)) return [];
   const row = (what: string, b: string, a: string) => `| ${what} | ${b} | ${a} | ${b === a ? "" : "yes"} |`;
@@ -219,13 +226,14 @@ function topologyTable(summary: StackSummary): string[] {
   ];
 }
 
-/** `7 (5 per port, 1 all-ports, 1 guard)`. */
+/** `20 (15 per port, 1 all-ports, 1 guard, 4 on the group and hosts)`. */
 function alarmCount(topology: Topology): string {
-  const { ports, regions, guards } = topology.alarms;
-  const total = ports + regions + guards;
+  const { ports, regions, guards, hosts } = topology.alarms;
+  const total = ports + regions + guards + hosts;
   return total === 0
     ? "none"
-    : `${total} (${ports} per port, ${regions} all-ports${guards === 0 ? "" : `, ${guards} guard${guards === 1 ? "" : "s"}`})`;
+    : `${total} (${ports} per port, ${regions} all-ports${guards === 0 ? "" : `, ${guards} guard${guards === 1 ? "" : "s"}`}` +
+        `${hosts === 0 ? "" : `, ${hosts} on the group and hosts`})`;
 }
 
 /** `3`, or `3 (CNAME)` / `3 (alias A)` once the kind of member is known. */
@@ -277,7 +285,7 @@ export interface Rollout {
 /** The release a boot script fetches (`want=<sha256>` in release mode), from base64 user data. */
 function releaseDigest(userData: unknown): string | undefined {
   if (typeof userData !== "string") return undefined;
-  return /\n *want=([0-9a-f]{64})\n/.exec(Buffer.from(userData, "base64").toString("utf8"))?.[1];
+  return /\n *want=([0-9a-f]{64})\n/.exec(decodeUserData(userData))?.[1];
 }
 
 const short = (digest: string | undefined) => (digest === undefined ? "none" : digest.slice(0, 7));

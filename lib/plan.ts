@@ -24,6 +24,10 @@ import {
   dnsStackName,
   globalRecordName,
   portAlarmName,
+  portShareAlarmName,
+  portUnhealthyAlarmName,
+  hostAlarmNames,
+  fleetMetricsNamespace,
   regionAlarmName,
   scalingPolicyName,
   unhealthyHostsAlarmName,
@@ -34,10 +38,13 @@ import {
   stateKey,
   stateStackName,
 } from "./names";
-import { guardGroups, guardMinutes } from "./monitoring";
+import { BOOT_HOOK_NAME } from "./instance-api";
+import { eventLogGroupName, logGroupName } from "./log-shipping";
+import { belowDesiredMinutes, guardGroups, guardMinutes, shareGroup } from "./monitoring";
 import { PINNED_NODE, releaseObjectArn, type ReleaseLocation } from "./release";
 import { defaultWaves, type RolloutPlan } from "./rollout";
-import { defaultAppFiles, renderUserData } from "./user-data";
+import { defaultAppFiles, readySeconds, renderUserData } from "./user-data";
+import type { WatchdogSpec } from "./watchdog";
 
 /*
  * The plan: everything the constructs create, computed up front as plain data from the parsed config.
@@ -58,6 +65,8 @@ export interface PortPlan {
   readonly runitService: string;
   /** The CloudWatch alarm that fires when this port's load balancer has no healthy instance. */
   readonly alarmName: string;
+  /** The alarm that fires when an instance has failed this port's check for a while. */
+  readonly unhealthyAlarmName: string;
 }
 
 export interface PortRange {
@@ -127,10 +136,35 @@ export interface RegionPlan {
   /** Target tracking on the group's average CPU; none for a fixed-size group (`scaling: false`). */
   readonly scaling?: ScalingPlan;
   readonly monitoring: MonitoringPlan;
+  /** How a new instance enters service: only once its boot completes the launch lifecycle hook. */
+  readonly boot: BootPlan;
+  /** Where the instances' logs go. */
+  readonly logs: LogsPlan;
+  /** The liveness watchdog on each instance; none with `watchdog: false`. */
+  readonly watchdog?: Omit<WatchdogSpec, "service" | "ports">;
   readonly state: { readonly bucket: string; readonly region: string; readonly key: string };
   readonly tags: Readonly<Record<string, string>>;
   /** The only account the region's provider accepts credentials of; none: any. */
   readonly accountId?: string;
+}
+
+export interface BootPlan {
+  /** The launch lifecycle hook's name. */
+  readonly hookName: string;
+  /** Seconds from launch before an instance that did not complete the hook is abandoned. */
+  readonly timeoutSeconds: number;
+  /** Seconds the boot script waits for every port to answer before it abandons the launch itself. */
+  readonly readySeconds: number;
+}
+
+export interface LogsPlan {
+  /** The region's log group: every instance's logs, and Session Manager's sessions. */
+  readonly group: string;
+  /** The group that keeps the Auto Scaling group's events (EventBridge writes only under /aws/events/). */
+  readonly eventGroup: string;
+  readonly retentionDays: number;
+  /** The namespace of the metrics the log filters count (restarts, hand-overs, abandoned boots, failed refreshes). */
+  readonly metricsNamespace: string;
 }
 
 export interface ScalingPlan {
@@ -150,7 +184,15 @@ export interface MonitoringPlan {
   readonly minutes: number;
   /** The SNS topic that receives ALARM and OK; none: the alarms only show in the console. */
   readonly topicArn?: string;
+  /** `alarms.topicArn: false`: no topic, on purpose (no warning). */
+  readonly silenced: boolean;
   readonly regionAlarmName: string;
+  /** One per weighted port with at least one other weighted port to compare with. */
+  readonly shareAlarms: readonly { readonly name: string; readonly port: number }[];
+  /** The region's alarms on its group and its hosts. */
+  readonly host: ReturnType<typeof hostAlarmNames>;
+  /** Minutes the group may have fewer instances in service than desired: longer than a boot. */
+  readonly belowDesiredMinutes: number;
   /** Unhealthy instances on any port of a group of ten: what an instance refresh and a bake stop on. */
   readonly guardAlarms: readonly { readonly name: string; readonly ports: readonly number[] }[];
   /** Minutes of unhealthy instances before a guard alarm fires: longer than a good new instance takes to pass. */
@@ -165,7 +207,7 @@ export interface InstanceRolePlan {
   readonly name: string;
   /** The one object the role may read (s3:GetObject); none without a release. */
   readonly releaseObjectArn?: string;
-  /** Attach AmazonSSMManagedInstanceCore (Session Manager instead of SSH). */
+  /** Session Manager (instead of SSH): its messages only, sessions logged to the region's log group. */
   readonly ssm: boolean;
 }
 
@@ -294,6 +336,7 @@ export function planPorts(
     weight: weights[index] ?? DEFAULTS.weight,
     runitService: runitServiceName(identity.service, port),
     alarmName: portAlarmName(stack, port),
+    unhealthyAlarmName: portUnhealthyAlarmName(stack, port),
   }));
 }
 
@@ -316,19 +359,37 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
     config.globalName === false ? undefined : (config.globalName ?? globalRecordName(config.service, config.domain));
   const release = planRelease(config);
   const loadBalancerType = settings.loadBalancerType.value ?? DEFAULTS.loadBalancerType;
+  const stackName = regionStackName(config, entry.region);
+  const groupName = autoScalingGroupName(config, entry.region);
+  const logs: LogsPlan = {
+    group: logGroupName(stackName),
+    eventGroup: eventLogGroupName(stackName),
+    retentionDays: config.logs.retentionDays,
+    metricsNamespace: fleetMetricsNamespace(config),
+  };
+  const boot: BootPlan = {
+    hookName: BOOT_HOOK_NAME,
+    timeoutSeconds: config.bootTimeoutSeconds,
+    readySeconds: readySeconds(config.bootTimeoutSeconds),
+  };
+  const watchdog = planWatchdog(config);
   const userData = renderUserData({
     service: config.service,
     user,
     command,
     ports: ports.map((p) => p.port),
     ...(config.healthCheck.path === undefined ? {} : { healthPath: config.healthCheck.path }),
+    region: entry.region,
+    groupName,
+    logGroup: logs.group,
+    readySeconds: boot.readySeconds,
+    ...(watchdog === undefined ? {} : { watchdog }),
     runtime:
       release === undefined
         ? { kind: "pinned", version: PINNED_NODE.version, sha256: PINNED_NODE.sha256 }
         : { kind: "release", release },
     ...(release === undefined && config.app.command === undefined ? { appFiles: defaultAppFiles() } : {}),
   });
-  const stackName = regionStackName(config, entry.region);
   return {
     region: entry.region,
     service: config.service,
@@ -363,19 +424,20 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
       },
     },
     autoScaling: {
-      name: autoScalingGroupName(config, entry.region),
+      name: groupName,
       capacity: settings.capacity.value ?? { ...DEFAULTS.capacity },
       healthCheckGracePeriod: config.healthCheckGracePeriod,
       instanceRefresh: config.instanceRefresh,
     },
     ...planScaling(settings.scaling.value, stackName, config.healthCheckGracePeriod),
-    monitoring: planMonitoring(
-      config.alarms,
-      entry.alarms,
-      stackName,
-      ports.map((p) => p.port),
-      { gracePeriod: config.healthCheckGracePeriod, healthCheck: config.healthCheck },
-    ),
+    monitoring: planMonitoring(config.alarms, entry.alarms, stackName, ports, {
+      gracePeriod: config.healthCheckGracePeriod,
+      healthCheck: config.healthCheck,
+      bootTimeoutSeconds: config.bootTimeoutSeconds,
+    }),
+    boot,
+    logs,
+    ...(watchdog === undefined ? {} : { watchdog }),
     state: {
       bucket: config.state.bucket,
       region: config.state.region,
@@ -410,31 +472,61 @@ export function planMonitoring(
   fleet: AlarmsConfig,
   region: AlarmsConfig,
   regionStack: string,
-  ports: readonly number[],
-  settling: { readonly gracePeriod: number; readonly healthCheck: HealthCheck },
+  ports: readonly Pick<PortPlan, "port" | "weight">[],
+  settling: { readonly gracePeriod: number; readonly healthCheck: HealthCheck; readonly bootTimeoutSeconds: number },
 ): MonitoringPlan {
   const topicArn = region?.topicArn ?? fleet?.topicArn;
   const minutes = region?.minutes ?? fleet?.minutes ?? DEFAULTS.alarms.minutes;
+  const weights = new Map(ports.map((p) => [p.port, p.weight]));
   return {
     minutes,
-    ...(topicArn === undefined ? {} : { topicArn }),
+    ...(topicArn === undefined || topicArn === false ? {} : { topicArn }),
+    silenced: topicArn === false,
     regionAlarmName: regionAlarmName(regionStack),
-    guardAlarms: guardGroups(ports).map((group) => ({
+    guardAlarms: guardGroups(ports.map((p) => p.port)).map((group) => ({
       name: unhealthyHostsAlarmName(regionStack, group[0] ?? 0),
       ports: group,
     })),
     guardMinutes: guardMinutes(settling.gracePeriod, settling.healthCheck, minutes),
+    shareAlarms: ports
+      .filter((p) => p.weight > 0 && shareGroup(p.port, weights).length > 1)
+      .map((p) => ({ name: portShareAlarmName(regionStack, p.port), port: p.port })),
+    host: hostAlarmNames(regionStack),
+    belowDesiredMinutes: belowDesiredMinutes(settling.bootTimeoutSeconds, minutes),
     dashboardName: regionStack,
   };
 }
 
-/** Every alarm of a region, by name: what a rollout's bake watches. */
+/** The watchdog's settings, with the path it probes: the liveness path, else the health path, else "/". */
+export function planWatchdog(config: ParsedFleetConfig): Omit<WatchdogSpec, "service" | "ports"> | undefined {
+  if (config.watchdog === false) return undefined;
+  const { livenessPath, path } = config.healthCheck;
+  return {
+    probePath: livenessPath ?? path ?? "/",
+    requireSuccess: livenessPath !== undefined,
+    ...config.watchdog,
+  };
+}
+
+/** Every alarm of a region, by name. */
 export function regionAlarmNames(region: RegionPlan): string[] {
+  const { monitoring } = region;
   return [
-    ...region.ports.map((p) => p.alarmName),
-    region.monitoring.regionAlarmName,
-    ...region.monitoring.guardAlarms.map((a) => a.name),
+    ...region.ports.flatMap((p) => [p.alarmName, p.unhealthyAlarmName]),
+    ...monitoring.shareAlarms.map((a) => a.name),
+    monitoring.regionAlarmName,
+    ...monitoring.guardAlarms.map((a) => a.name),
+    ...Object.values(monitoring.host),
   ];
+}
+
+/**
+ * The alarms a rollout's bake watches: all but the traffic shares, which follow clients' resolvers, not
+ * the change.
+ */
+export function bakeAlarmNames(region: RegionPlan): string[] {
+  const shares = new Set(region.monitoring.shareAlarms.map((a) => a.name));
+  return regionAlarmNames(region).filter((name) => !shares.has(name));
 }
 
 /** The waves as configured, or AWS's practice (the first region alone, then the others), with their stacks. */

@@ -1,6 +1,5 @@
 import type { FleetPlan } from "./plan";
 import { describeAmi } from "./rehearsal";
-import { LOCAL_AWS_COMMAND } from "./target";
 
 /*
  * Pure: Terraform's errors, read back into the fleet's own terms. A failed stack's summary line
@@ -126,9 +125,6 @@ export function explainTerraformError(error: TerraformError, plan: FleetPlan, st
   }
   if (/AccessDenied|StatusCode: 403/.test(summary) && /S3|bucket/i.test(summary)) {
     return `state.bucket: "${plan.state.bucket}" refuses these credentials (403): it belongs to another account, or your role lacks access to it`;
-  }
-  if (/AmazonSSMManagedInstanceCore does not exist or is not attachable/.test(summary)) {
-    return `ssm: the local AWS was started without AWS's managed policies; start it as make demo does (${LOCAL_AWS_COMMAND}), or set ssm: false`;
   }
   const account = /AWS account ID not allowed: (\d+)/.exec(summary);
   if (account !== null) {

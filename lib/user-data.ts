@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "fflate";
 import { stringify } from "yaml";
+import { API_CURL, instanceApiLibrary, instanceApiPath } from "./instance-api";
+import { logShippingScript, logShippingScriptPath } from "./log-shipping";
 import { runitServiceName } from "./names";
 import { appPaths, RELEASE_RUNTIME_DIR, type NodeArch, type ReleaseLocation } from "./release";
+import { watchdogScript, watchdogService, type WatchdogSpec } from "./watchdog";
 
 /**
  * What the instance must run: one runit service per port, all running the same command as the same
@@ -19,6 +23,16 @@ export interface UserDataSpec {
   readonly ports: readonly number[];
   /** The load balancers' HTTP health check path, given to each process as `HEALTH_PATH`. @default none (TCP checks) */
   readonly healthPath?: string;
+  /** The instance's region: its Auto Scaling API, its log agent's download. */
+  readonly region: string;
+  /** The instance's own Auto Scaling group: the boot completes its launch hook, the watchdog may hand it over. */
+  readonly groupName: string;
+  /** The region's log group the agent ships to. */
+  readonly logGroup: string;
+  /** Seconds the boot waits for every port to answer before it abandons the launch. */
+  readonly readySeconds: number;
+  /** The liveness watchdog's settings. @default none: no watchdog */
+  readonly watchdog?: Omit<WatchdogSpec, "service" | "ports">;
   /**
    * Where the code and its Node.js come from: a release fetched from S3 and verified (it carries its own
    * Node.js), or the pinned Node.js installed and verified at boot for the code already on the instance.
@@ -49,11 +63,22 @@ export interface RunitService {
   readonly logDirectory: string;
 }
 
-/** Debian's runit (`runit-run` starts runsvdir on /etc/service under systemd), and curl for the boot script. */
-export const DEFAULT_PACKAGES: readonly string[] = ["runit", "runit-run", "curl", "ca-certificates"];
+/**
+ * Debian's runit (`runit-run` starts runsvdir on /etc/service under systemd), curl for the boot script and
+ * the watchdog, gpg to check the log agent's signature.
+ */
+export const DEFAULT_PACKAGES: readonly string[] = ["runit", "runit-run", "curl", "ca-certificates", "gpg"];
+
+/** Seconds the boot waits for every port to answer: half the launch hook's time, at most five minutes. */
+export function readySeconds(bootTimeoutSeconds: number): number {
+  return Math.min(300, Math.floor(bootTimeoutSeconds / 2));
+}
 
 /** svlogd rotates at 1 MiB and keeps 10 files per service. */
 export const SVLOGD_CONFIG = "s1048576\nn10\n";
+
+/** The boot's messages that metric filters count (lib/log-counts.ts). */
+export const BOOT_LINES = { abandon: "abandoning the launch" } as const;
 
 /** How many times the boot script tries a download before it gives up (starting nothing). */
 export const BOOT_ATTEMPTS = 5;
@@ -149,12 +174,38 @@ export function enableScript(spec: UserDataSpec): string {
     `  printf '${svlogdConfig}' >"$log/config"`,
     '  ln -sfn "$sv" "$root/etc/service/$name"',
     "done",
+    ...(spec.watchdog === undefined ? [] : watchdogServiceLines(spec)),
     "# On an instance, make sure runsvdir is up (runit-run starts it; this is idempotent).",
     'if [ -z "$root" ] && command -v systemctl >/dev/null 2>&1; then',
     "  systemctl enable --now runit.service",
     "fi",
     "",
   ].join("\n");
+}
+
+/**
+ * The watchdog's runit service, written but not yet linked into /etc/service: the boot links it once
+ * every port has answered, so a slow first start is never taken for a wedge.
+ */
+function watchdogServiceLines(spec: UserDataSpec): string[] {
+  const watchdog = watchdogService(spec.service);
+  return [
+    `sv="$root${watchdog.directory}"`,
+    `log="$root${watchdog.logDirectory}"`,
+    'mkdir -p "$sv/log"',
+    `ln -sfn "$root${watchdog.scriptPath}" "$sv/run"`,
+    `printf '#!/bin/sh\nexec chpst -u ${spec.user} svlogd -tt "%s"\n' "$log" >"$sv/log/run"`,
+    'chmod 0755 "$sv/log/run"',
+    `install -d -o ${spec.user} -g "$group" -m 0750 "$log"`,
+    `printf '${SVLOGD_CONFIG.replaceAll("\n", "\\n")}' >"$log/config"`,
+  ];
+}
+
+/** Shell that succeeds when a process answers on "$port": its health check, as the load balancer sees it. */
+function readyProbe(spec: UserDataSpec): string {
+  return spec.healthPath === undefined
+    ? 'curl -s -o /dev/null --max-time 3 "http://127.0.0.1:$port/"'
+    : `curl -s -o /dev/null --max-time 3 -f "http://127.0.0.1:$port${spec.healthPath}"`;
 }
 
 /**
@@ -169,10 +220,20 @@ export function bootScript(spec: UserDataSpec): string {
   const paths = appPaths(spec.service);
   const common = [
     "#!/bin/sh",
-    `# Written by cloud-init (cloudrim-fleet): ${spec.runtime.kind === "release" ? "fetch and verify the release" : "install and verify Node.js"}, then enable the services.`,
+    `# Written by cloud-init (cloudrim-fleet): ${spec.runtime.kind === "release" ? "fetch and verify the release" : "install and verify Node.js"}, enable the services, and`,
+    "# enter service (the launch lifecycle hook) only once every port answers; otherwise abandon the launch.",
     "set -u",
     'root="${CLOUDRIM_ROOT:-}"',
     'say() { echo "cloudrim-boot: $*" >&2; }',
+    "# shellcheck source=/dev/null",
+    `. "$root${instanceApiPath(spec.service)}"`,
+    'instance=$(instance_id) || { instance=""; say "no instance id from the metadata service: the launch hook will time out"; }',
+    "# abandon REASON: the launch ends here and never enters service; the group launches another.",
+    "abandon() {",
+    `  say "${BOOT_LINES.abandon}: $*"`,
+    '  [ -n "$instance" ] && { complete_boot ABANDON "$instance" || say "the Auto Scaling API did not answer; the launch hook times out instead"; }',
+    "  exit 1",
+    "}",
     'case "$(uname -m)" in aarch64 | arm64) arch=arm64 ;; x86_64 | amd64) arch=x64 ;; *) say "unsupported architecture $(uname -m)"; exit 1 ;; esac',
     `mkdir -p "$root${paths.base}"`,
     `tmp="$root${paths.base}/.download"`,
@@ -189,12 +250,31 @@ export function bootScript(spec: UserDataSpec): string {
     `    say "$what: download failed (attempt $attempt of ${BOOT_ATTEMPTS})"`,
     "  fi",
     '  rm -f "$tmp"',
-    `  [ "$attempt" -ge ${BOOT_ATTEMPTS} ] && { say "giving up: nothing was started"; exit 1; }`,
+    `  [ "$attempt" -ge ${BOOT_ATTEMPTS} ] && { say "giving up: nothing was started"; abandon "$what could not be fetched and verified"; }`,
     "  sleep $((attempt * ${CLOUDRIM_RETRY_SECONDS:-5}))",
     "  attempt=$((attempt + 1))",
     "done",
   ];
-  const enable = [`exec "$root${enableScriptPath(spec.service)}"`, ""];
+  const ports = spec.ports.join(" ");
+  const enable = [
+    `"$root${logShippingScriptPath(spec.service)}"`,
+    `"$root${enableScriptPath(spec.service)}" || abandon "the runit services could not be written"`,
+    `deadline=$(($(date +%s) + \${CLOUDRIM_READY_SECONDS:-${spec.readySeconds}}))`,
+    `for port in ${ports}; do`,
+    `  until ${readyProbe(spec)}; do`,
+    `    [ "$(date +%s)" -ge "$deadline" ] && abandon "port $port did not answer ${spec.healthPath === undefined ? "http://127.0.0.1:$port/" : `http://127.0.0.1:$port${spec.healthPath}`} in \${CLOUDRIM_READY_SECONDS:-${spec.readySeconds}} s; its log: /var/log/${spec.service}/${spec.service}-$port/current"`,
+    "    sleep 1",
+    "  done",
+    "done",
+    ...(spec.watchdog === undefined
+      ? []
+      : [
+          `ln -sfn "$root${watchdogService(spec.service).directory}" "$root/etc/service/${watchdogService(spec.service).name}"`,
+        ]),
+    'say "every port answers: entering service"',
+    'if [ -n "$instance" ]; then complete_boot CONTINUE "$instance" || say "the Auto Scaling API did not answer: the launch hook times out and abandons this launch"; fi',
+    "",
+  ];
   if (spec.runtime.kind === "pinned") {
     const { version, sha256 } = spec.runtime;
     const runtime = `${paths.runtime}/node-linux-$arch`;
@@ -203,7 +283,7 @@ export function bootScript(spec: UserDataSpec): string {
       `case "$arch" in arm64) want=${sha256.arm64} ;; *) want=${sha256.x64} ;; esac`,
       `what="node-linux-$arch ${version}"`,
       `url="\${CLOUDRIM_NODE_MIRROR:-https://registry.npmjs.org}/node-linux-$arch/-/node-linux-$arch-${version}.tgz"`,
-      'fetch() { curl -fsS --retry 2 --connect-timeout 10 -o "$1" "$url"; }',
+      `fetch() { ${API_CURL.replace("--max-time 30", "--max-time 300")} -o "$1" "$url"; }`,
       ...retry,
       `mkdir -p "$root${runtime}"`,
       `tar -xzf "$tmp" -C "$root${runtime}" --strip-components=1 --no-same-owner package/bin/node || exit 1`,
@@ -219,18 +299,11 @@ export function bootScript(spec: UserDataSpec): string {
     ...common,
     `want=${sha256}`,
     `what="s3://${bucket}/${key}"`,
-    'imds="${CLOUDRIM_IMDS_ENDPOINT:-http://169.254.169.254}"',
     // Path style against the host sandbox's local S3; virtual-hosted against AWS.
     `if [ -n "\${CLOUDRIM_S3_ENDPOINT:-}" ]; then url="$CLOUDRIM_S3_ENDPOINT/${bucket}/${key}"; else url="https://${bucket}.s3.${region}.amazonaws.com/${key}"; fi`,
-    'field() { sed -n "s/.*\\"$1\\" *: *\\"\\([^\\"]*\\)\\".*/\\1/p"; }',
     "fetch() {",
-    "  token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' \"$imds/latest/api/token\") || return 1",
-    '  meta="$imds/latest/meta-data/iam/security-credentials/"',
-    '  role=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" "$meta") || return 1',
-    '  creds=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" "$meta$role") || return 1',
-    "  # The secret and the session token reach curl on stdin (-K -), never on a command line.",
-    `  printf 'user = "%s:%s"\\nheader = "x-amz-security-token: %s"\\n' "$(echo "$creds" | field AccessKeyId)" "$(echo "$creds" | field SecretAccessKey)" "$(echo "$creds" | field Token)" |`,
-    `    curl -fsS -K - --aws-sigv4 "aws:amz:${region}:s3" -H 'x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' -o "$1" "$url"`,
+    "  creds=$(role_credentials) || return 1",
+    `  echo "$creds" | ${API_CURL.replace("--max-time 30", "--max-time 300")} -K - --aws-sigv4 "aws:amz:${region}:s3" -H 'x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' -o "$1" "$url"`,
     "}",
     ...retry,
     `rm -rf "$root${release}.unpack" && mkdir -p "$root${release}.unpack" || exit 1`,
@@ -270,8 +343,27 @@ export function renderUserData(spec: UserDataSpec): string {
     ],
     write_files: [
       ...appFiles,
+      file(
+        instanceApiPath(spec.service),
+        "0644",
+        instanceApiLibrary({ region: spec.region, groupName: spec.groupName }),
+      ),
       file(sharedRunScriptPath(spec.service), "0755", runScript(spec)),
+      ...(spec.watchdog === undefined
+        ? []
+        : [
+            file(
+              watchdogService(spec.service).scriptPath,
+              "0755",
+              watchdogScript({ ...spec.watchdog, service: spec.service, ports: spec.ports }),
+            ),
+          ]),
       file(enableScriptPath(spec.service), "0755", enableScript(spec)),
+      file(
+        logShippingScriptPath(spec.service),
+        "0755",
+        logShippingScript({ service: spec.service, region: spec.region, logGroup: spec.logGroup, ports: spec.ports }),
+      ),
       file(bootScriptPath(spec.service), "0755", bootScript(spec)),
     ],
     runcmd: [[bootScriptPath(spec.service)]],
@@ -279,13 +371,27 @@ export function renderUserData(spec: UserDataSpec): string {
   return `#cloud-config\n${stringify(document, { lineWidth: 0 })}`;
 }
 
-/** EC2 wants user data base64-encoded; rendered at synth time so plans show the literal value. */
-export function encodeUserData(userData: string): string {
-  return Buffer.from(userData, "utf8").toString("base64");
+/**
+ * What EC2 gets: the document gzipped (cloud-init unpacks gzipped user data), then base64. EC2 counts
+ * its 16 KiB before base64, so the compressed size is what must fit. fflate, not node:zlib: the same text
+ * must give the same bytes on every machine (a plan made on a laptop is compared with one made in CI),
+ * and Node's zlib is built with CPU-specific code paths; fflate is plain JavaScript. No timestamp in the
+ * header, OS Unix.
+ */
+export function compressUserData(userData: string): Uint8Array {
+  return gzipSync(new TextEncoder().encode(userData), { level: 9, mtime: 0 });
 }
 
+/** Rendered at synth time, so a plan shows the value EC2 gets. */
+export function encodeUserData(userData: string): string {
+  return Buffer.from(compressUserData(userData)).toString("base64");
+}
+
+/** The document back from a launch template's `user_data`: gzipped, or plain (templates of earlier releases). */
 export function decodeUserData(base64: string): string {
-  return Buffer.from(base64, "base64").toString("utf8");
+  const bytes = Buffer.from(base64, "base64");
+  const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  return new TextDecoder().decode(gzipped ? gunzipSync(bytes) : bytes);
 }
 
 /** The default app shipped with this repository (answers with its port and pid). */

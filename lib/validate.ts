@@ -1,7 +1,16 @@
 import type { z } from "zod";
+import { compressUserData } from "./user-data";
 import { ASG_MAX_ATTACHMENTS, ELB_NAME_MAX_LENGTH, INSTANCE_TYPES, USER_DATA_MAX_BYTES } from "./aws-facts";
 import { FleetSchema, type ParsedFleetConfig } from "./config";
-import { planFleet, resolveSettings, type FleetPlan, type RegionPlan, type ResolvedSettings } from "./plan";
+import { LOCAL_DEPLOYMENT } from "./defaults";
+import {
+  planFleet,
+  regionAlarmNames,
+  resolveSettings,
+  type FleetPlan,
+  type RegionPlan,
+  type ResolvedSettings,
+} from "./plan";
 
 /** One thing wrong with the config: where, what was there, and what is allowed instead. */
 export interface Problem {
@@ -123,6 +132,8 @@ function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] 
   }
   problems.push(...checkRecordSettings(config, plan));
   problems.push(...checkRollout(config));
+  problems.push(...checkWatchdog(config));
+  problems.push(...checkUserDataSize(config, plan));
   plan.regions.forEach((region, index) => {
     problems.push(...checkRegion(config, region, index, resolveSettings(config, index)));
   });
@@ -166,6 +177,37 @@ function checkRollout(config: ParsedFleetConfig): Problem[] {
     });
   }
   return problems;
+}
+
+/**
+ * The largest region's user data must fit EC2's limit. One run script serves every port and the regions'
+ * documents differ only in names, so what can push it over is the one thing of arbitrary length, the
+ * command: one problem, not one per region.
+ */
+function checkUserDataSize(config: ParsedFleetConfig, plan: FleetPlan): Problem[] {
+  const sizes = plan.regions.map((r) => ({ region: r.region, bytes: compressUserData(r.instance.userData).length }));
+  const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a), { region: "", bytes: 0 });
+  if (largest.bytes <= USER_DATA_MAX_BYTES) return [];
+  return [
+    {
+      path: "app.command",
+      value: config.app.command,
+      message: `makes the user data ${largest.bytes} bytes gzipped (${largest.region}), over EC2's ${USER_DATA_MAX_BYTES}; shorten app.command (put a long command line in a script in the release)`,
+    },
+  ];
+}
+
+/** The watchdog sees at least three probes fail before it restarts a process. */
+function checkWatchdog(config: ParsedFleetConfig): Problem[] {
+  const { watchdog } = config;
+  if (watchdog === false || watchdog.failAfterSeconds >= 3 * watchdog.probeTimeoutSeconds) return [];
+  return [
+    {
+      path: "watchdog.failAfterSeconds",
+      value: watchdog.failAfterSeconds,
+      message: `must be at least 3 × watchdog.probeTimeoutSeconds (${3 * watchdog.probeTimeoutSeconds}), so a restart follows three failed probes, never one slow answer; raise it or lower probeTimeoutSeconds`,
+    },
+  ];
 }
 
 const TTL_GONE =
@@ -372,17 +414,6 @@ function checkRegion(
     }
   }
 
-  const userDataBytes = Buffer.byteLength(region.instance.userData, "utf8");
-  if (userDataBytes > USER_DATA_MAX_BYTES) {
-    // One run script serves every port, so the size hardly depends on the process count: what can push it
-    // over is the one thing of arbitrary length, the command.
-    add(
-      "app.command",
-      config.app.command,
-      `makes the user data ${userDataBytes} bytes, over EC2's ${USER_DATA_MAX_BYTES}; shorten app.command (put a long command line in a script in the release)`,
-    );
-  }
-
   const topicArn = region.monitoring.topicArn;
   const topicRegion = topicArn?.split(":")[3];
   if (topicArn !== undefined && topicRegion !== region.region) {
@@ -411,6 +442,22 @@ function warningsOf(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[]
             ? "has min = 0: the group may scale in to no instance, and then the region serves nothing at all"
             : "has min = 1: when the group runs one instance, that instance failing (or its zone) is an outage of the region") +
           ` until a replacement boots and passes its checks (grace period ${region.autoScaling.healthCheckGracePeriod} s and more); set min to 2 or more, one instance per zone`,
+        region: region.region,
+      });
+    }
+    if (
+      region.monitoring.topicArn === undefined &&
+      !region.monitoring.silenced &&
+      config.deployment !== LOCAL_DEPLOYMENT
+    ) {
+      const { alarms } = resolveSettings(config, index);
+      warnings.push({
+        path: alarms.path === "alarms" ? "alarms.topicArn" : `regions[${index}].alarms.topicArn`,
+        value: undefined,
+        message:
+          `tells nobody: the region's ${regionAlarmNames(region).length} alarms (ports without a healthy instance, instances failing checks, ` +
+          "boots abandoned, instances handed over, a failed refresh) only change color in the console; set alarms.topicArn to an SNS topic " +
+          "in the region that pages you, or to false to run without one on purpose",
         region: region.region,
       });
     }

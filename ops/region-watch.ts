@@ -13,7 +13,7 @@ import {
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeInstanceHealthCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { regionAlarmNames, type RegionPlan } from "../lib/plan";
+import { bakeAlarmNames, type RegionPlan } from "../lib/plan";
 import {
   bakeLine,
   judgeBakeSample,
@@ -165,9 +165,9 @@ export class RegionObserver {
     return this.targetGroupArns;
   }
 
-  /** The region's alarms (per port, the region's, the guards), in the state CloudWatch holds them. */
+  /** The alarms a bake watches (all of the region's but the traffic shares), in the state CloudWatch holds them. */
   async alarms(): Promise<AlarmObservation[]> {
-    const names = regionAlarmNames(this.region);
+    const names = bakeAlarmNames(this.region);
     const found: AlarmObservation[] = [];
     for (let i = 0; i < names.length; i += 100) {
       const answer = await this.clients.cloudWatch.send(
@@ -334,7 +334,7 @@ export async function bake(
   const started = clock.now();
   const end = started + seconds * 1000;
   let lastLine = started;
-  const alarmCount = regionAlarmNames(observer.region).length;
+  const alarmCount = bakeAlarmNames(observer.region).length;
   say(`baking ${seconds} s: watching ${alarmCount} alarms and the new instances`);
   for (;;) {
     const [alarms, instances] = [await observer.alarms(), await observer.judge(version)];

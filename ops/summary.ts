@@ -4,7 +4,12 @@
  * instance port, the health checks, the Auto Scaling group and its instances, and where the state lives.
  */
 import { DescribeAutoScalingGroupsCommand, DescribePoliciesCommand } from "@aws-sdk/client-auto-scaling";
-import { DescribeAlarmsCommand, GetDashboardCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  DescribeAlarmsCommand,
+  GetDashboardCommand,
+  type CompositeAlarm,
+  type MetricAlarm,
+} from "@aws-sdk/client-cloudwatch";
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
@@ -159,11 +164,17 @@ async function observeMonitoring(clients: RegionClients, plan: RegionPlan): Prom
     new DescribePoliciesCommand({ AutoScalingGroupName: plan.autoScaling.name }),
   );
   const names = regionAlarmNames(plan);
-  const described = await clients.cloudWatch.send(
-    new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
-  );
+  // DescribeAlarms takes at most 100 names.
+  const described = { MetricAlarms: [] as MetricAlarm[], CompositeAlarms: [] as CompositeAlarm[] };
+  for (let i = 0; i < names.length; i += 100) {
+    const page = await clients.cloudWatch.send(
+      new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
+    );
+    described.MetricAlarms.push(...(page.MetricAlarms ?? []));
+    described.CompositeAlarms.push(...(page.CompositeAlarms ?? []));
+  }
   const alarms = [
-    ...(described.MetricAlarms ?? []).map((a) => ({
+    ...described.MetricAlarms.map((a) => ({
       name: a.AlarmName ?? "",
       state: a.StateValue ?? "",
       metric: `${a.Namespace ?? ""} ${a.MetricName ?? ""}`,
@@ -171,7 +182,7 @@ async function observeMonitoring(clients: RegionClients, plan: RegionPlan): Prom
       minutes: ((a.Period ?? 0) * (a.EvaluationPeriods ?? 0)) / 60,
       actions: [...(a.AlarmActions ?? [])],
     })),
-    ...(described.CompositeAlarms ?? []).map((a) => ({
+    ...described.CompositeAlarms.map((a) => ({
       name: a.AlarmName ?? "",
       state: a.StateValue ?? "",
       rule: a.AlarmRule ?? "",
@@ -338,7 +349,7 @@ export function formatRegion(plan: RegionPlan, observed: ObservedRegion): string
   const expected = regionAlarmNames(plan).length;
   const guards = plan.monitoring.guardAlarms.length;
   lines.push(
-    `  alarms: ${alarms.length} of ${expected} (one per port, ${plan.monitoring.regionAlarmName}, ${guards} rollout guard${guards === 1 ? "" : "s"})` +
+    `  alarms: ${alarms.length} of ${expected} (${plan.ports.length * 2 + plan.monitoring.shareAlarms.length} per port, ${plan.monitoring.regionAlarmName}, ${guards} rollout guard${guards === 1 ? "" : "s"}, ${Object.keys(plan.monitoring.host).length} on the group and hosts)` +
       (plan.monitoring.topicArn === undefined ? ", no topic" : `, to ${plan.monitoring.topicArn}`) +
       `; dashboard ${dashboard === undefined ? `${plan.monitoring.dashboardName} missing!` : `${dashboard.name}, ${dashboard.widgets.length} widgets`}`,
   );

@@ -1,4 +1,5 @@
 import type { FleetConfig } from "../lib/config";
+import { LOCAL_DEPLOYMENT } from "../lib/defaults";
 
 /**
  * The fleet `CLOUDRIM_TARGET=local` deploys when CLOUDRIM_CONFIG is not set: the default fleet's two
@@ -9,7 +10,7 @@ import type { FleetConfig } from "../lib/config";
  */
 export const localFleet: FleetConfig = {
   service: "cloudrim",
-  deployment: "local",
+  deployment: LOCAL_DEPLOYMENT,
   domain: "cloudrim.test",
   instanceType: "t3.micro",
   capacity: { min: 2, desired: 2, max: 4 },

@@ -1,11 +1,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { shellScripts, parseCloudConfig } from "../../host/cloud-config";
-import { HostSandbox, httpGet, launchTemplateUserData, whoServes } from "../../host/sandbox";
+import { HostSandbox, httpGet, type BootOptions, launchTemplateUserData, whoServes } from "../../host/sandbox";
 import type { FleetConfig } from "../../lib/config";
+import { instanceApiPath } from "../../lib/instance-api";
 import type { RegionPlan } from "../../lib/plan";
 import { planOrThrow } from "../../lib/validate";
 import { baseFleet } from "../fixtures";
@@ -46,11 +47,15 @@ function fleet(basePort: number, processes: number, weights: number[]): FleetCon
   return baseFleet({ basePort, listenerPort: basePort, processes, weights, regions: [{ region: "us-east-1" }] });
 }
 
-async function boot(config: FleetConfig): Promise<{ sandbox: HostSandbox; region: RegionPlan }> {
+async function boot(
+  config: FleetConfig,
+  options: Partial<BootOptions> = {},
+): Promise<{ sandbox: HostSandbox; region: RegionPlan }> {
   const plan = planOrThrow(config);
   const region = plan.regions[0];
   if (region === undefined) throw new Error("no region");
-  return { sandbox: await HostSandbox.start({ region, userData: launchTemplateUserData(plan, region) }), region };
+  const userData = launchTemplateUserData(plan, region);
+  return { sandbox: await HostSandbox.start({ ...options, region, userData }), region };
 }
 
 /** Processes whose command line mentions the sandbox: none may outlive it. */
@@ -94,10 +99,15 @@ describe("the user data the launch template carries", () => {
     const scripts = shellScripts(parseCloudConfig(userData));
     expect(scripts.map((s) => s.path)).toEqual([
       "/usr/local/lib/cloudrim/run",
+      "/usr/local/lib/cloudrim/watchdog",
       "/usr/local/sbin/cloudrim-enable-services",
+      "/usr/local/sbin/cloudrim-ship-logs",
       "/usr/local/sbin/cloudrim-boot",
     ]);
-    for (const script of scripts) {
+    // The library the boot and the watchdog source has no #! of its own.
+    const library = parseCloudConfig(userData).write_files.find((f) => f.path === instanceApiPath("cloudrim"));
+    expect(library).toBeDefined();
+    for (const script of [...scripts, { path: library?.path ?? "", content: library?.content ?? "" }]) {
       const result = spawnSync("shellcheck", ["--shell=sh", "-"], { input: script.content, encoding: "utf8" });
       expect(result.error).toBeUndefined();
       expect({ path: script.path, findings: result.stdout }).toEqual({ path: script.path, findings: "" });
@@ -234,20 +244,26 @@ describe("the regional entry follows health, as the weighted set of alias record
   let sandbox: HostSandbox;
   let base = 0;
 
+  const marker = join(mkdtempSync(join(tmpdir(), "cloudrim-sick-")), "sick");
+
   beforeAll(async () => {
     base = await freeBase(4);
-    // Port base+3 answers 500 on the health path; base+1 is stopped in the second test.
+    // Port base+3 answers 500 on the health path once the marker exists (after a healthy boot); base+1 is
+    // stopped in the second test.
     const fixture = join(__dirname, "fixtures", "health-app.js");
+    chmodSync(dirname(marker), 0o755);
     ({ sandbox } = await boot({
       ...fleet(base, 4, [1, 1, 1, 1]),
       healthCheck: { path: "/healthz" },
-      app: { command: `env UNHEALTHY_PORT=${base + 3} node ${fixture}` },
+      app: { command: `env UNHEALTHY_PORT=${base + 3} SICK_MARKER=${marker} node ${fixture}` },
     }));
     await sandbox.waitUntilServing(sandbox.ports, 30_000, false);
+    writeFileSync(marker, "");
   });
 
   afterAll(async () => {
     await sandbox.stop();
+    rmSync(dirname(marker), { recursive: true, force: true });
   });
 
   /** The ports that answered `count` requests through the regional entry; fails if any request failed. */
@@ -293,7 +309,15 @@ describe("a service whose app exits at once", () => {
     // Something else holds the second port, so that process exits at start (EADDRINUSE).
     squatter = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => squatter.listen(base + 1, "127.0.0.1", resolve));
-    ({ sandbox } = await boot(fleet(base, 2, [1, 1])));
+    ({ sandbox } = await boot(fleet(base, 2, [1, 1]), { readySeconds: 10, tolerateBootFailure: true }));
+    // The boot waits for every port to answer; this one never does, so the launch is abandoned, with the reason.
+    expect(sandbox.boot.status).toBe(1);
+    expect(sandbox.boot.output).toContain(
+      `cloudrim-boot: abandoning the launch: port ${base + 1} did not answer http://127.0.0.1:${base + 1}/ in 10 s; its log: /var/log/cloudrim/cloudrim-${base + 1}/current`,
+    );
+    expect(sandbox.autoScalingCalls.map((c) => [c.params.Action, c.params.LifecycleActionResult, c.signed])).toEqual([
+      ["CompleteLifecycleAction", "ABANDON", true],
+    ]);
     await sandbox.waitUntilServing([base]);
     const log = sandbox.logFile(base + 1);
     const failures = () => (existsSync(log) ? (readFileSync(log, "utf8").match(/EADDRINUSE/g)?.length ?? 0) : 0);

@@ -25,11 +25,12 @@ describe("a team's own service, shipped as a release", () => {
   let endpoint: string;
   const local = () => ({ kind: "local", endpoint }) as const;
 
-  /** The fixture app at `version`, packed with the pinned Node.js and uploaded. */
-  async function release(version: string): Promise<ReleaseLocation> {
+  /** The fixture app at `version` (its server.js replaced by `server`), packed with the pinned Node.js and uploaded. */
+  async function release(version: string, server?: string): Promise<ReleaseLocation> {
     const app = join(dir, `app-${version}`);
     cpSync(join(__dirname, "fixtures", "release-app"), app, { recursive: true });
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "release-app", version, private: true }));
+    if (server !== undefined) writeFileSync(join(app, "server.js"), server);
     const file = join(dir, `${version}.tgz`);
     const sha256 = packRelease(app, ["x64"], PINNED_NODE.version, file);
     const location = { bucket: BUCKET, key: defaultReleaseKey("cloudrim", sha256), region: "us-east-1", sha256 };
@@ -37,7 +38,12 @@ describe("a team's own service, shipped as a release", () => {
     return location;
   }
 
-  async function boot(location: ReleaseLocation, sha256 = location.sha256) {
+  /** Whether the boot ended its launch hook with ABANDON, and only that, signed with the role's session. */
+  const abandoned = (sandbox: HostSandbox) =>
+    JSON.stringify(sandbox.autoScalingCalls.map((c) => [c.params.LifecycleActionResult, c.signed])) ===
+    JSON.stringify([["ABANDON", true]]);
+
+  async function boot(location: ReleaseLocation, sha256 = location.sha256, readySeconds?: number) {
     const port = 30000 + Math.floor(Math.random() * 200) * 10;
     const config: FleetConfig = {
       ...baseFleet({ basePort: port, listenerPort: port, processes: 3, regions: [{ region: "us-east-1" }] }),
@@ -51,6 +57,7 @@ describe("a team's own service, shipped as a release", () => {
       userData: launchTemplateUserData(plan, region),
       s3Endpoint: endpoint,
       tolerateBootFailure: true,
+      ...(readySeconds === undefined ? {} : { readySeconds }),
     });
   }
 
@@ -95,9 +102,33 @@ describe("a team's own service, shipped as a release", () => {
         `cloudrim-boot: s3://${BUCKET}/${first.key}: sha256 mismatch: expected ${wrong}, got ${first.sha256} (attempt 1 of 5)`,
       );
       expect(sandbox.boot.output).toContain("cloudrim-boot: giving up: nothing was started");
+      expect(sandbox.boot.output).toContain(
+        `cloudrim-boot: abandoning the launch: s3://${BUCKET}/${first.key} could not be fetched and verified`,
+      );
+      expect(abandoned(sandbox)).toBe(true);
       expect(readdirSync(join(sandbox.root, "etc/service"))).toEqual([]);
       expect(readdirSync(join(sandbox.root, "opt/cloudrim"))).not.toContain("current");
       for (const port of sandbox.ports) expect(await whoServes(port)).toBeUndefined();
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
+  it("abandons the launch, saying which port did not answer, when the release's processes never answer", async () => {
+    // Listening, then wedged: the kernel accepts connections, nothing ever answers (a blocked event loop).
+    const wedged = await release(
+      "1.0.1-wedged",
+      'require("node:net").createServer().listen(Number(process.env.PORT), process.env.HOST, () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0));\n',
+    );
+    const sandbox = await boot(wedged, wedged.sha256, 5);
+    try {
+      expect(sandbox.boot.status).toBe(1);
+      expect(sandbox.boot.output).toContain(`cloudrim-boot: s3://${BUCKET}/${wedged.key} verified: ${wedged.sha256}`);
+      expect(sandbox.boot.output).toMatch(
+        /cloudrim-boot: abandoning the launch: port \d+ did not answer http:\/\/127\.0\.0\.1:\d+\/ in 5 s; its log: \/var\/log\/cloudrim\/cloudrim-\d+\/current\n/,
+      );
+      expect(sandbox.boot.output).not.toContain("entering service");
+      expect(abandoned(sandbox)).toBe(true);
     } finally {
       await sandbox.stop();
     }

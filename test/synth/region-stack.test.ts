@@ -140,6 +140,7 @@ describe.each([
     expect((asg.lifecycle as { ignore_changes: string[] }).ignore_changes).toEqual([
       "load_balancers",
       "target_group_arns",
+      "initial_lifecycle_hook",
       "desired_capacity",
     ]);
     const groupAddress = `aws_autoscaling_group.${onlyName(json, "aws_autoscaling_group")}`;
@@ -229,16 +230,40 @@ describe("the launch template and Auto Scaling group", () => {
     expect(decodeUserData(template.user_data as string)).toMatch(/^#cloud-config\n/);
   });
 
-  it("uses ELB health checks with a grace period, and refreshes instances when the template changes", () => {
+  it("judges instances on EC2 health (load balancer checks are readiness), and refreshes them when the template changes", () => {
     expect(asg).toMatchObject({
       min_size: 2,
       desired_capacity: 3,
       max_size: 6,
-      health_check_type: "ELB",
+      health_check_type: "EC2",
       health_check_grace_period: 300,
       instance_refresh: { strategy: "Rolling" },
     });
     expect((asg.launch_template as { version: string }).version).toMatch(/\.latest_version\}$/);
+  });
+
+  it("lets a new instance into service only when its boot completes the launch hook, abandoning it after the boot timeout", () => {
+    const hook = {
+      name: "boot",
+      lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+      heartbeat_timeout: 600,
+      default_result: "ABANDON",
+    };
+    // On the group, for its first instances; as its own resource, for groups that existed before, and later changes.
+    expect(asg.initial_lifecycle_hook).toEqual([hook]);
+    expect((asg.lifecycle as { ignore_changes: string[] }).ignore_changes).toContain("initial_lifecycle_hook");
+    const [[name, separate]] = resourcesOf(json, "aws_autoscaling_lifecycle_hook") as [
+      [string, Record<string, unknown>],
+    ];
+    expect(separate).toEqual({
+      ...hook,
+      autoscaling_group_name: `\${aws_autoscaling_group.${onlyName(json, "aws_autoscaling_group")}.name}`,
+    });
+    expect(name).toMatch(/^service_boot-hook_/);
+  });
+
+  it("turns on detailed (one-minute) monitoring in the launch template", () => {
+    expect(onlyResource(json, "aws_launch_template").monitoring).toEqual({ enabled: true });
   });
 
   it("propagates the deployment tag to the instances", () => {
@@ -280,11 +305,17 @@ describe("the instance role", () => {
   });
   const [east, west] = synthFleet(releaseFleet).stacks.regions.map(stackJson) as [StackJson, StackJson];
 
+  /** Each inline policy of the role, by its name, as the JSON document it holds. */
+  const policies = (json: StackJson) =>
+    Object.fromEntries(
+      resourcesOf(json, "aws_iam_role_policy").map(([, p]) => [
+        String(p.name),
+        JSON.parse(String(p.policy)) as unknown,
+      ]),
+    );
+
   it("may read the one release object and nothing else in S3: no wildcard, ever", () => {
-    const policies = resourcesOf(east, "aws_iam_role_policy");
-    expect(policies).toHaveLength(1);
-    const policy = JSON.parse(String(defined(policies[0], "the policy")[1].policy)) as unknown;
-    expect(policy).toEqual({
+    expect(policies(east)["read-release"]).toEqual({
       Version: "2012-10-17",
       Statement: [
         {
@@ -295,20 +326,57 @@ describe("the instance role", () => {
         },
       ],
     });
-    expect(JSON.stringify(east.resource.aws_iam_role_policy)).not.toContain("*");
+    expect(JSON.stringify(east.resource.aws_iam_role_policy)).not.toMatch(/s3:\*|"Resource":"\*"[^]*s3:/);
   });
 
   it("has no S3 permission at all without a release", () => {
     const json = regionJson(baseFleet());
-    expect(resourcesOf(json, "aws_iam_role_policy")).toEqual([]);
+    expect(Object.keys(policies(json)).sort()).toEqual(["own-group", "session-manager", "ship-logs"]);
     expect(JSON.stringify(json.resource)).not.toMatch(/s3:/);
   });
 
-  it("gets Session Manager's managed policy unless ssm is false, and no SSH anywhere", () => {
-    expect(resourcesOf(east, "aws_iam_role_policy_attachment").map(([, a]) => a.policy_arn)).toEqual([
-      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-    ]);
-    expect(resourcesOf(regionJson(baseFleet({ ssm: false })), "aws_iam_role_policy_attachment")).toEqual([]);
+  it("writes to its region's log group only, and acts on its own Auto Scaling group only", () => {
+    const logGroup = onlyName(east, "aws_cloudwatch_log_group", /^logs_instances_/);
+    expect(policies(east)["ship-logs"]).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ShipToTheRegionsLogGroup",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          Resource: [`\${aws_cloudwatch_log_group.${logGroup}.arn}`, `\${aws_cloudwatch_log_group.${logGroup}.arn}:*`],
+        },
+      ],
+    });
+    expect(policies(east)["own-group"]).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ReportOwnBootAndHealth",
+          Effect: "Allow",
+          Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceHealth"],
+          Resource: expect.stringMatching(
+            /^arn:\$\{data\.aws_partition\.\S+\.partition\}:autoscaling:us-east-1:\$\{data\.aws_caller_identity\.\S+\.account_id\}:autoScalingGroup:\*:autoScalingGroupName\/cloudrim-prod-us-east-1$/,
+          ),
+        },
+      ],
+    });
+  });
+
+  it("talks to Session Manager only (no managed policy, no Parameter Store), logs every session, and has no SSH anywhere", () => {
+    expect(resourcesOf(east, "aws_iam_role_policy_attachment")).toEqual([]);
+    const ssm = JSON.stringify(policies(east)["session-manager"]);
+    expect(ssm).toContain("ssmmessages:OpenDataChannel");
+    expect(ssm).not.toMatch(/ssm:GetParameter|ssm:\*|"\*:\*"|"ssm:Get/);
+    const [[, document]] = resourcesOf(east, "aws_ssm_document") as [[string, Record<string, unknown>]];
+    expect(document).toMatchObject({ name: "cloudrim-prod-us-east-1-session", document_type: "Session" });
+    expect(JSON.parse(String(document.content))).toMatchObject({
+      sessionType: "Standard_Stream",
+      inputs: { cloudWatchLogGroupName: "/cloudrim-prod-us-east-1", cloudWatchStreamingEnabled: true },
+    });
+    const without = regionJson(baseFleet({ ssm: false }));
+    expect(Object.keys(policies(without)).sort()).toEqual(["own-group", "ship-logs"]);
+    expect(resourcesOf(without, "aws_ssm_document")).toEqual([]);
     expect(JSON.stringify(east)).not.toMatch(/"(from|to)_port": ?22\b/);
     expect(onlyResource(east, "aws_launch_template").key_name).toBeUndefined();
   });
@@ -337,6 +405,61 @@ describe("the instance role", () => {
       "cloudrim-prod-us-west-2",
       "cloudrim-prod-us-west-2",
     ]);
+  });
+});
+
+describe("the logs that leave the instances", () => {
+  const json = regionJson(baseFleet({ logs: { retentionDays: 90 } }));
+  const groups = Object.fromEntries(
+    resourcesOf(json, "aws_cloudwatch_log_group").map(([name, group]) => [name.replace(/_[0-9A-F]{8}$/, ""), group]),
+  );
+
+  it("go to one group per region named after its stack, kept for the retention asked (30 days by default)", () => {
+    expect(groups["logs_instances"]).toEqual({ name: "/cloudrim-prod-us-east-1", retention_in_days: 90 });
+    expect(groups["logs_events"]).toEqual({ name: "/aws/events/cloudrim-prod-us-east-1", retention_in_days: 90 });
+    const byDefault = resourcesOf(regionJson(baseFleet()), "aws_cloudwatch_log_group").map(
+      ([, g]) => g.retention_in_days,
+    );
+    expect(byDefault).toEqual([30, 30]);
+  });
+
+  it("keep the group's Auto Scaling events, written by EventBridge under a policy for that group only", () => {
+    const rule = onlyResource(json, "aws_cloudwatch_event_rule");
+    expect(JSON.parse(String(rule.event_pattern))).toEqual({
+      source: ["aws.autoscaling"],
+      detail: { AutoScalingGroupName: ["cloudrim-prod-us-east-1"] },
+    });
+    const events = onlyName(json, "aws_cloudwatch_log_group", /^logs_events_/);
+    expect(onlyResource(json, "aws_cloudwatch_event_target")).toMatchObject({
+      arn: `\${aws_cloudwatch_log_group.${events}.arn}`,
+    });
+    const policy = JSON.parse(String(onlyResource(json, "aws_cloudwatch_log_resource_policy").policy_document)) as {
+      Statement: { Principal: unknown; Action: string[]; Resource: string }[];
+    };
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `\${aws_cloudwatch_log_group.${events}.arn}:*`,
+      }),
+    ]);
+  });
+
+  it("are counted where they matter: restarts, hand-overs and abandoned boots in the instances' logs, failed refreshes in the events", () => {
+    const filters = resourcesOf(json, "aws_cloudwatch_log_metric_filter").map(([, f]) => [
+      f.pattern,
+      String(f.log_group_name).includes("logs_events") ? "events" : "instances",
+      (f.metric_transformation as { name: string; namespace: string }).name,
+    ]);
+    expect(filters).toEqual(
+      expect.arrayContaining([
+        ['"restarting it"', "instances", "WatchdogRestarts"],
+        ['"handing this instance to its group"', "instances", "InstancesHandedOver"],
+        ['"abandoning the launch"', "instances", "BootsAbandoned"],
+        ['{ $.detail-type = "EC2 Auto Scaling Instance Refresh Failed" }', "events", "InstanceRefreshesFailed"],
+      ]),
+    );
+    expect(filters).toHaveLength(4);
   });
 });
 
@@ -519,6 +642,8 @@ describe("stable Terraform addresses", () => {
     expect(added.map((a) => a.replace(/_[0-9A-F]{8}$/, ""))).toEqual([
       "aws_autoscaling_attachment.attach_port-9003",
       "aws_cloudwatch_metric_alarm.alarms_port-9003",
+      "aws_cloudwatch_metric_alarm.alarms_share-9003",
+      "aws_cloudwatch_metric_alarm.alarms_unhealthy-9003",
       "aws_elb.balancers_port-9003",
       "aws_route53_record.dns_alias-9003",
       "aws_route53_record.dns_weighted-9003",
@@ -697,8 +822,102 @@ describe("scaling, alarms and the dashboard", () => {
       ...resourcesOf(json, "aws_cloudwatch_metric_alarm"),
       ...resourcesOf(json, "aws_cloudwatch_composite_alarm"),
     ];
-    expect(alarms).toHaveLength(5);
+    // Per port: no healthy instance, unhealthy instances, traffic share (3 x 3); the guard; the region's
+    // composite; the group's and hosts' four.
+    expect(alarms).toHaveLength(15);
     for (const [, alarm] of alarms) expect(alarm).toMatchObject({ alarm_actions: [topic], ok_actions: [topic] });
+    const silenced = regionJson(baseFleet({ alarms: { topicArn: false } }));
+    for (const [, alarm] of resourcesOf(silenced, "aws_cloudwatch_metric_alarm")) {
+      expect(alarm.alarm_actions).toBeUndefined();
+    }
+  });
+
+  it("has, one to one with the ports, an unhealthy-instances alarm and a traffic-share alarm against the port's weight", () => {
+    const json = regionJson(baseFleet({ regions: [{ region: "us-east-1", processes: 4, weights: [2, 1, 1, 0] }] }));
+    const named = (prefix: string) =>
+      resourcesOf(json, "aws_cloudwatch_metric_alarm")
+        .filter(([name]) => name.startsWith(prefix))
+        .map(([name, alarm]) => [short(name), alarm] as const);
+    const unhealthy = named("alarms_unhealthy-");
+    expect(unhealthy.map(([name, alarm]) => [name, alarm.alarm_name])).toEqual(
+      [9000, 9001, 9002, 9003].map((p) => [
+        `alarms_unhealthy-${p}`,
+        `cloudrim-prod-us-east-1-${p}-unhealthy-instances`,
+      ]),
+    );
+    expect(unhealthy[0]?.[1]).toMatchObject({
+      namespace: "AWS/ELB",
+      metric_name: "UnHealthyHostCount",
+      statistic: "Maximum",
+      comparison_operator: "GreaterThanThreshold",
+      threshold: 0,
+      evaluation_periods: 7,
+      treat_missing_data: "notBreaching",
+    });
+    // A weight-0 port takes no share, and is not counted in the others'.
+    const shares = named("alarms_share-");
+    expect(shares.map(([name]) => name)).toEqual(["alarms_share-9000", "alarms_share-9001", "alarms_share-9002"]);
+    const queries = shares[0]?.[1].metric_query as {
+      id: string;
+      expression?: string;
+      metric?: { metric_name: string };
+    }[];
+    expect(queries[0]).toMatchObject({
+      id: "drift",
+      expression: "IF(SUM([r9000, r9001, r9002]) >= 60, ABS(r9000 / SUM([r9000, r9001, r9002]) - 0.5000) / 0.5000, 0)",
+      return_data: true,
+    });
+    expect(queries.slice(1).map((q) => [q.id, q.metric?.metric_name])).toEqual([
+      ["r9000", "RequestCount"],
+      ["r9001", "RequestCount"],
+      ["r9002", "RequestCount"],
+    ]);
+    expect(shares[0]?.[1]).toMatchObject({ threshold: 0.5, comparison_operator: "GreaterThanThreshold" });
+    const nlb = regionJson(baseFleet({ loadBalancerType: "network", processes: 2 }));
+    const nlbShare = resourcesOf(nlb, "aws_cloudwatch_metric_alarm").find(([name]) =>
+      name.startsWith("alarms_share-9000"),
+    );
+    expect((nlbShare?.[1].metric_query as { metric?: { metric_name: string } }[])[1]?.metric?.metric_name).toBe(
+      "NewFlowCount",
+    );
+  });
+
+  it("alarms on the group and its hosts: fewer in service than desired for longer than a boot, and what the logs count", () => {
+    const json = regionJson(baseFleet({ bootTimeoutSeconds: 900 }));
+    const hosts = Object.fromEntries(
+      resourcesOf(json, "aws_cloudwatch_metric_alarm")
+        .filter(([name]) => name.startsWith("host-alarms_"))
+        .map(([name, alarm]) => [short(name), alarm]),
+    );
+    expect(Object.keys(hosts).sort()).toEqual([
+      "host-alarms_abandoned-boots",
+      "host-alarms_below-desired",
+      "host-alarms_failed-refreshes",
+      "host-alarms_hand-overs",
+    ]);
+    expect(hosts["host-alarms_below-desired"]).toMatchObject({
+      alarm_name: "cloudrim-prod-us-east-1-in-service-below-desired",
+      evaluation_periods: 16,
+      threshold: 0,
+    });
+    expect((hosts["host-alarms_below-desired"]?.metric_query as { expression?: string }[])[0]?.expression).toBe(
+      "desired - inService",
+    );
+    expect(hosts["host-alarms_abandoned-boots"]).toMatchObject({
+      alarm_name: "cloudrim-prod-us-east-1-boot-abandoned",
+      namespace: "cloudrim/prod",
+      metric_name: "BootsAbandoned",
+      statistic: "Sum",
+      threshold: 1,
+      comparison_operator: "GreaterThanOrEqualToThreshold",
+      evaluation_periods: 1,
+      treat_missing_data: "notBreaching",
+    });
+    expect(hosts["host-alarms_hand-overs"]).toMatchObject({ metric_name: "InstancesHandedOver" });
+    expect(hosts["host-alarms_failed-refreshes"]).toMatchObject({
+      alarm_name: "cloudrim-prod-us-east-1-instance-refresh-failed",
+      metric_name: "InstanceRefreshesFailed",
+    });
   });
 
   it("guards each group of ten ports with one alarm on the highest count of unhealthy instances among them", () => {
@@ -740,7 +959,7 @@ describe("scaling, alarms and the dashboard", () => {
     expect((second.metric_query as { id: string }[]).map((q) => q.id)).toEqual(["unhealthy", "p9010", "p9011"]);
   });
 
-  it("has a dashboard named after the stack that draws every port's load balancer and nothing else", () => {
+  it("has a dashboard named after the stack that draws every port's load balancer, and the region's alarms", () => {
     for (const processes of [3, 5]) {
       const json = regionJson(baseFleet({ processes }));
       const dashboard = onlyResource(json, "aws_cloudwatch_dashboard");
@@ -751,7 +970,13 @@ describe("scaling, alarms and the dashboard", () => {
         ports.map((p) => `balancers_port-${p}`).sort(),
       );
       expect(referenced(dashboard.dashboard_body, "aws_cloudwatch_metric_alarm", "arn")).toEqual(
-        ports.map((p) => `alarms_port-${p}`).sort(),
+        [
+          ...ports.map((p) => `alarms_port-${p}`),
+          "host-alarms_abandoned-boots",
+          "host-alarms_below-desired",
+          "host-alarms_failed-refreshes",
+          "host-alarms_hand-overs",
+        ].sort(),
       );
       expect(referenced(dashboard.dashboard_body, "aws_cloudwatch_composite_alarm", "arn")).toEqual([
         "alarms_all-ports",

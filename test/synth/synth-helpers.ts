@@ -70,9 +70,12 @@ export function onlyResource(json: StackJson, type: string): Record<string, unkn
   return defined(all[0], type)[1];
 }
 
-/** The construct-derived name of the single resource of a type, as it appears in its address. */
-export function onlyName(json: StackJson, type: string): string {
-  const all = resourcesOf(json, type);
-  if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
+/** The construct-derived name of the single resource of a type (whose name matches `pattern`), as in its address. */
+export function onlyName(json: StackJson, type: string, pattern?: RegExp): string {
+  const all = resourcesOf(json, type).filter(([name]) => pattern === undefined || pattern.test(name));
+  if (all.length !== 1)
+    throw new Error(
+      `expected one ${type}${pattern === undefined ? "" : ` named ${String(pattern)}`}, found ${all.length}`,
+    );
   return defined(all[0], type)[0];
 }

@@ -62,6 +62,10 @@ describe("applying cloud-config to a sandbox", () => {
       command: "node server.js",
       ports: [9000, 9001],
       runtime: { kind: "pinned", version: PINNED_NODE.version, sha256: PINNED_NODE.sha256 },
+      region: "us-east-1",
+      groupName: "cloudrim-prod-us-east-1",
+      logGroup: "/cloudrim-prod-us-east-1",
+      readySeconds: 300,
     }),
   );
 
@@ -80,7 +84,12 @@ describe("applying cloud-config to a sandbox", () => {
 
   it("finds the service user and the shell scripts", () => {
     expect(serviceUsers(config)).toEqual([{ name: "cloudrim", shell: "/usr/sbin/nologin" }]);
-    expect(shellScripts(config)).toHaveLength(3);
+    expect(shellScripts(config).map((script) => script.path)).toEqual([
+      "/usr/local/lib/cloudrim/run",
+      "/usr/local/sbin/cloudrim-enable-services",
+      "/usr/local/sbin/cloudrim-ship-logs",
+      "/usr/local/sbin/cloudrim-boot",
+    ]);
   });
 
   it("rejects user data that is not cloud-config", () => {

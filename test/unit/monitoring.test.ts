@@ -1,5 +1,14 @@
 import {
   allPortsDownRule,
+  belowDesiredAlarmSpec,
+  belowDesiredMinutes,
+  logCountAlarmSpec,
+  portTrafficMetric,
+  portUnhealthyAlarmSpec,
+  shareGroup,
+  SHARE_MIN_PER_MINUTE,
+  SHARE_TOLERANCE,
+  trafficShareAlarmSpec,
   dashboardBody,
   dashboardUrl,
   metricLineDimensions,
@@ -160,5 +169,138 @@ describe("the region's dashboard", () => {
     expect(dashboardUrl("eu-west-1", "shop-prod-eu-west-1")).toBe(
       "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/shop-prod-eu-west-1",
     );
+  });
+});
+
+describe("a port's unhealthy-instance alarm", () => {
+  it("fires when any instance fails the port's check for the configured minutes; no data is no failure", () => {
+    expect(portUnhealthyAlarmSpec(classic(9002), 3)).toMatchObject({
+      metric: {
+        namespace: "AWS/ELB",
+        metricName: "UnHealthyHostCount",
+        dimensions: { LoadBalancerName: "shop-prod-9002" },
+      },
+      statistic: "Maximum",
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+    });
+    expect(portUnhealthyAlarmSpec(network(9002), 3).metric).toEqual({
+      namespace: "AWS/NetworkELB",
+      metricName: "UnHealthyHostCount",
+      dimensions: {
+        TargetGroup: "targetgroup/shop-prod-9002/73e2d6bc24d8a067",
+        LoadBalancer: "net/shop-prod-9002/50dc6c495c0c9188",
+      },
+    });
+  });
+
+  it("tells the reader which log stream says why", () => {
+    expect(portUnhealthyAlarmSpec(classic(9002), 3).description).toContain("{instance}/9002");
+  });
+});
+
+describe("a port's traffic-share alarm", () => {
+  const weights = (entries: [number, number][]) => new Map(entries);
+  const sources = (ports: number[]) => new Map(ports.map((p) => [p, classic(p)]));
+
+  it("judges a port against its group of ten weighted ports, skipping weight 0", () => {
+    const twelve = weights([...Array(12).keys()].map((i) => [9000 + i, i === 3 ? 0 : 1]));
+    expect(shareGroup(9000, twelve)).toEqual([9000, 9001, 9002, 9004, 9005, 9006, 9007, 9008, 9009, 9010]);
+    // 9011 would be alone in its group of ten: it is judged against the last ten weighted ports instead.
+    expect(shareGroup(9011, twelve)).toEqual([9001, 9002, 9004, 9005, 9006, 9007, 9008, 9009, 9010, 9011]);
+  });
+
+  it("compares the port's share of its group's requests with its weight's share, once the group is busy", () => {
+    const spec = trafficShareAlarmSpec(
+      9001,
+      sources([9000, 9001, 9002]),
+      weights([
+        [9000, 1],
+        [9001, 2],
+        [9002, 1],
+      ]),
+      10,
+    );
+    expect(spec?.queries[0]).toEqual({
+      id: "drift",
+      expression: `IF(SUM([r9000, r9001, r9002]) >= ${SHARE_MIN_PER_MINUTE}, ABS(r9001 / SUM([r9000, r9001, r9002]) - 0.5000) / 0.5000, 0)`,
+      label: "port 9001: drift from its 50.0% share",
+    });
+    expect(spec?.queries.slice(1)).toEqual(
+      [9000, 9001, 9002].map((p) => ({ id: `r${p}`, metric: portTrafficMetric(classic(p)), stat: "Sum", period: 60 })),
+    );
+    expect(spec).toMatchObject({ evaluationPeriods: 10, datapointsToAlarm: 10, threshold: SHARE_TOLERANCE });
+  });
+
+  it("counts new flows on a network load balancer", () => {
+    expect(portTrafficMetric(network(9000))).toEqual({
+      namespace: "AWS/NetworkELB",
+      metricName: "NewFlowCount",
+      dimensions: { LoadBalancer: "net/shop-prod-9000/50dc6c495c0c9188" },
+    });
+  });
+
+  it("is not made for a port weighted 0 or a port with no other weighted port to compare with", () => {
+    const all = sources([9000, 9001]);
+    expect(
+      trafficShareAlarmSpec(
+        9001,
+        all,
+        weights([
+          [9000, 1],
+          [9001, 0],
+        ]),
+        10,
+      ),
+    ).toBeUndefined();
+    expect(
+      trafficShareAlarmSpec(
+        9000,
+        all,
+        weights([
+          [9000, 1],
+          [9001, 0],
+        ]),
+        10,
+      ),
+    ).toBeUndefined();
+    expect(trafficShareAlarmSpec(9000, sources([9000]), weights([[9000, 1]]), 10)).toBeUndefined();
+  });
+});
+
+describe("the region's below-desired alarm", () => {
+  it("waits longer than a boot may take before it fires", () => {
+    expect(belowDesiredMinutes(600, 3)).toBe(11);
+    expect(belowDesiredMinutes(120, 5)).toBe(5);
+    expect(belowDesiredMinutes(121, 1)).toBe(4);
+  });
+
+  it("is desired minus in service, above zero", () => {
+    const spec = belowDesiredAlarmSpec("shop-prod-us-east-1", 11);
+    expect(spec.queries.map((q) => ("expression" in q ? q.expression : `${q.metric.metricName}/${q.stat}`))).toEqual([
+      "desired - inService",
+      "GroupDesiredCapacity/Minimum",
+      "GroupInServiceInstances/Maximum",
+    ]);
+    expect(spec).toMatchObject({ threshold: 0, comparisonOperator: "GreaterThanThreshold", evaluationPeriods: 11 });
+  });
+});
+
+describe("an alarm on a count from the logs", () => {
+  it("fires in the first minute the count is above zero", () => {
+    expect(logCountAlarmSpec("shop/prod", { metricName: "Restarts", description: "d" })).toEqual({
+      metric: { namespace: "shop/prod", metricName: "Restarts", dimensions: {} },
+      statistic: "Sum",
+      period: 60,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      description: "d",
+    });
   });
 });

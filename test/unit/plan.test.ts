@@ -87,6 +87,7 @@ describe("port plan", () => {
         weight: 1,
         runitService: `cloudrim-${9000 + i}`,
         alarmName: `cloudrim-prod-us-east-1-${9000 + i}-no-healthy-instances`,
+        unhealthyAlarmName: `cloudrim-prod-us-east-1-${9000 + i}-unhealthy-instances`,
       });
     });
   });

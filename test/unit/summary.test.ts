@@ -1,3 +1,4 @@
+import { regionAlarmNames } from "../../lib/plan";
 import { planOrThrow } from "../../lib/validate";
 import { formatRegion, type ObservedRegion } from "../../ops/summary";
 import { baseFleet } from "../fixtures";
@@ -18,25 +19,20 @@ describe("the demo's read-back of a region", () => {
       plan,
       observed({
         policies: [{ name: "cloudrim-prod-us-east-1-cpu", type: "TargetTrackingScaling", cpuTarget: 60, warmup: 300 }],
-        alarms: [
-          { name: "cloudrim-prod-us-east-1-9000-no-healthy-instances", state: "OK", actions: [] },
-          { name: "cloudrim-prod-us-east-1-9001-no-healthy-instances", state: "OK", actions: [] },
-          { name: "cloudrim-prod-us-east-1-all-ports-down", state: "OK", rule: "…", actions: [] },
-          { name: "cloudrim-prod-us-east-1-unhealthy-hosts-9000", state: "OK", actions: [] },
-        ],
+        alarms: regionAlarmNames(plan).map((name) => ({ name, state: "OK", actions: [] })),
         dashboard: { name: "cloudrim-prod-us-east-1", widgets: Array(10).fill({ title: "", dimensions: [] }) },
       }),
     );
     expect(text).toContain("  scaling: target tracking, average CPU 60%, warm-up 300s");
     expect(text).toContain(
-      "  alarms: 4 of 4 (one per port, cloudrim-prod-us-east-1-all-ports-down, 1 rollout guard), no topic; dashboard cloudrim-prod-us-east-1, 10 widgets",
+      "  alarms: 12 of 12 (6 per port, cloudrim-prod-us-east-1-all-ports-down, 1 rollout guard, 4 on the group and hosts), no topic; dashboard cloudrim-prod-us-east-1, 10 widgets",
     );
   });
 
   it("says what is missing", () => {
     const text = formatRegion(plan, observed({ policies: [], alarms: [] }));
     expect(text).toContain("  scaling: cloudrim-prod-us-east-1-cpu missing!");
-    expect(text).toContain("alarms: 0 of 4");
+    expect(text).toContain("alarms: 0 of 12");
     expect(text).toContain("dashboard cloudrim-prod-us-east-1 missing!");
   });
 });

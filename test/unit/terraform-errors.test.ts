@@ -80,16 +80,6 @@ describe("what to change in the fleet config", () => {
     );
   });
 
-  it("names ssm when the local AWS has no managed policies to attach", () => {
-    const error = {
-      summary:
-        "attaching IAM Policy (arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore) to IAM Role (x): operation error IAM: AttachRolePolicy, https response error StatusCode: 404, RequestID: X, NoSuchEntity: Policy arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore does not exist or is not attachable.",
-    };
-    expect(explainTerraformError(error, plan, "cloudrim-prod-us-east-1")).toMatch(
-      /^ssm: the local AWS was started without/,
-    );
-  });
-
   it("names accountId when the credentials belong to another account", () => {
     const error = firstError(output("account-not-allowed"));
     if (error === undefined) throw new Error("no error in account-not-allowed");

@@ -28,6 +28,18 @@ const spec: UserDataSpec = {
   ports: [9000, 9001, 9002],
   runtime: { kind: "pinned", version: PINNED_NODE.version, sha256: PINNED_NODE.sha256 },
   appFiles: defaultAppFiles(),
+  region: "eu-west-1",
+  groupName: "cloudrim-prod-eu-west-1",
+  logGroup: "/cloudrim-prod-eu-west-1",
+  readySeconds: 300,
+  watchdog: {
+    probePath: "/",
+    requireSuccess: false,
+    failAfterSeconds: 30,
+    probeTimeoutSeconds: 3,
+    maxRestarts: 3,
+    windowMinutes: 15,
+  },
 };
 const release = {
   bucket: "acme-releases",
@@ -51,8 +63,8 @@ function fileAt(config: CloudConfig, path: string): { permissions: string; conte
 describe("cloud-init user data", () => {
   const config = cloudConfig(renderUserData(spec));
 
-  it("installs runit (with the systemd unit that starts runsvdir) and curl, and never Debian's Node.js", () => {
-    expect(config.packages).toEqual(["runit", "runit-run", "curl", "ca-certificates"]);
+  it("installs runit (with the systemd unit that starts runsvdir), curl and gpg, and never Debian's Node.js", () => {
+    expect(config.packages).toEqual(["runit", "runit-run", "curl", "ca-certificates", "gpg"]);
     expect(renderUserData(spec)).not.toMatch(/nodejs/);
   });
 
@@ -70,10 +82,15 @@ describe("cloud-init user data", () => {
     const paths = config.write_files.map((f) => f.path);
     expect(paths).toEqual([
       "/opt/cloudrim/server.js",
+      "/usr/local/lib/cloudrim/instance-api.sh",
       "/usr/local/lib/cloudrim/run",
+      "/usr/local/lib/cloudrim/watchdog",
       "/usr/local/sbin/cloudrim-enable-services",
+      "/usr/local/sbin/cloudrim-ship-logs",
       "/usr/local/sbin/cloudrim-boot",
     ]);
+    const without = cloudConfig(renderUserData({ ...spec, watchdog: undefined })).write_files.map((f) => f.path);
+    expect(without).not.toContain("/usr/local/lib/cloudrim/watchdog");
   });
 
   it("runs the app as the service user, with its port from the service's envdir and the fleet's Node.js first on PATH", () => {
@@ -102,6 +119,12 @@ describe("cloud-init user data", () => {
         "cloudrim-9001",
         "cloudrim-9002",
       ]);
+      // The watchdog's service is written, and linked only by the boot, once every port answers.
+      const watchdog = join(root, "etc/sv/cloudrim-watchdog");
+      expect(readlinkSync(join(watchdog, "run"))).toBe(join(root, "usr/local/lib/cloudrim/watchdog"));
+      expect(readFileSync(join(watchdog, "log/run"), "utf8")).toBe(
+        `#!/bin/sh\nexec chpst -u ${me} svlogd -tt "${join(root, "var/log/cloudrim/cloudrim-watchdog")}"\n`,
+      );
       for (const port of [9000, 9001, 9002]) {
         const sv = join(root, "etc/sv", `cloudrim-${port}`);
         expect(readlinkSync(join(sv, "run"))).toBe(join(root, "usr/local/lib/cloudrim/run"));
@@ -129,11 +152,60 @@ describe("cloud-init user data", () => {
     expect(fileAt(config, "/usr/local/lib/cloudrim/run").content).not.toContain("HEALTH_PATH");
   });
 
-  it("boots in one step: get the runtime, verify it, and only then enable the services", () => {
+  it("boots in one step: get the runtime, verify it, ship logs, enable the services, and enter service once every port answers", () => {
     expect(config.runcmd).toEqual([["/usr/local/sbin/cloudrim-boot"]]);
     const boot = fileAt(config, "/usr/local/sbin/cloudrim-boot").content;
-    expect(boot).toMatch(/\nexec "\$root\/usr\/local\/sbin\/cloudrim-enable-services"\n$/);
-    expect(boot.indexOf('[ "$got" = "$want" ] && break')).toBeLessThan(boot.indexOf("tar -xzf"));
+    const order = [
+      '[ "$got" = "$want" ] && break',
+      "tar -xzf",
+      '"$root/usr/local/sbin/cloudrim-ship-logs"',
+      '"$root/usr/local/sbin/cloudrim-enable-services" || abandon',
+      "for port in 9000 9001 9002; do",
+      'ln -sfn "$root/etc/sv/cloudrim-watchdog" "$root/etc/service/cloudrim-watchdog"',
+      'complete_boot CONTINUE "$instance"',
+    ].map((step) => boot.indexOf(step));
+    expect(order.every((at) => at > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(boot).toContain("deadline=$(($(date +%s) + ${CLOUDRIM_READY_SECONDS:-300}))");
+    expect(boot).toContain('until curl -s -o /dev/null --max-time 3 "http://127.0.0.1:$port/"; do');
+  });
+
+  it("abandons the launch, saying why, when the runtime cannot be fetched or a port does not answer", () => {
+    const boot = fileAt(config, "/usr/local/sbin/cloudrim-boot").content;
+    expect(boot).toContain('say "giving up: nothing was started"; abandon "$what could not be fetched and verified"');
+    expect(boot).toContain('complete_boot ABANDON "$instance"');
+    expect(boot).toMatch(/abandon "port \$port did not answer http:\/\/127\.0\.0\.1:\$port\/ in/);
+    const withPath = fileAt(
+      cloudConfig(renderUserData({ ...spec, healthPath: "/healthz" })),
+      "/usr/local/sbin/cloudrim-boot",
+    );
+    expect(withPath.content).toContain(
+      'until curl -s -o /dev/null --max-time 3 -f "http://127.0.0.1:$port/healthz"; do',
+    );
+  });
+
+  it("bounds every network call of the boot: connect timeout, overall limit, retries", () => {
+    const withRelease = cloudConfig(renderUserData(releaseSpec));
+    for (const variant of [config, withRelease]) {
+      const scripts = variant.write_files.filter((f) => f.content.startsWith("#!") || f.path.endsWith(".sh"));
+      for (const file of scripts) {
+        for (const line of file.content.split("\n").filter((l) => /(^|[|(;]\s*)curl /.test(l))) {
+          // Probes of this instance's own ports only need --max-time; everything that leaves it has all three.
+          const local = line.includes("http://127.0.0.1:");
+          expect({
+            file: file.path,
+            line,
+            bounded:
+              /--max-time \d+/.test(line) &&
+              (local || (/--connect-timeout \d+/.test(line) && /--retry \d+/.test(line))),
+          }).toEqual({
+            file: file.path,
+            line,
+            bounded: true,
+          });
+        }
+      }
+    }
   });
 
   it("installs the pinned Node.js for the machine's architecture, checking each tarball's sha256", () => {
@@ -153,7 +225,10 @@ describe("cloud-init user data", () => {
     expect(boot).toContain(`want=${"a".repeat(64)}`);
     expect(boot).toContain('url="https://acme-releases.s3.eu-west-1.amazonaws.com/releases/cloudrim/0123abcd.tgz"');
     expect(boot).toContain('--aws-sigv4 "aws:amz:eu-west-1:s3"');
-    expect(boot).toContain("X-aws-ec2-metadata-token-ttl-seconds");
+    expect(boot).toContain("creds=$(role_credentials) || return 1");
+    expect(fileAt(withRelease, "/usr/local/lib/cloudrim/instance-api.sh").content).toContain(
+      "X-aws-ec2-metadata-token-ttl-seconds",
+    );
     expect(boot).toContain('ln -sfn "releases/' + "a".repeat(64) + '" "$root/opt/cloudrim/current.new"');
     expect(withRelease.write_files.map((f) => f.path)).not.toContain("/opt/cloudrim/server.js");
     const run = fileAt(withRelease, "/usr/local/lib/cloudrim/run").content;
@@ -172,9 +247,14 @@ describe("cloud-init user data", () => {
     );
   });
 
-  it("round-trips through base64", () => {
+  it("is gzipped for EC2 (cloud-init unpacks it), the same bytes every time, and reads back", () => {
     const text = renderUserData(spec);
-    expect(decodeUserData(encodeUserData(text))).toBe(text);
+    const encoded = encodeUserData(text);
+    expect(Buffer.from(encoded, "base64").subarray(0, 10).toString("hex")).toBe("1f8b0800000000000203");
+    expect(encodeUserData(text)).toBe(encoded);
+    expect(decodeUserData(encoded)).toBe(text);
+    // A launch template of an earlier release holds the document as plain base64.
+    expect(decodeUserData(Buffer.from(text).toString("base64"))).toBe(text);
   });
 
   it("describes each service's directories", () => {

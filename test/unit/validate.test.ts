@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { compressUserData } from "../../lib/user-data";
 import type { FleetConfig } from "../../lib/config";
 import { formatProblems, formatWarning, planOrThrow, validateFleet, type Problem } from "../../lib/validate";
 import { baseFleet } from "../fixtures";
@@ -224,18 +226,27 @@ describe("plan rules", () => {
     expect(problem.message).toMatch(/^in us-east-1: needs 3 classic load balancers .* but the quota is 2/);
   });
 
-  it("keeps the user data small whatever the process count: one run script serves every port", () => {
+  it("keeps the user data small whatever the process count: scripts loop over the ports, gzipped for EC2", () => {
     const bytes = (processes: number) =>
-      Buffer.byteLength(
+      compressUserData(
         planOrThrow(baseFleet({ processes, loadBalancerType: "network" })).regions[0]?.instance.userData ?? "",
-      );
+      ).length;
     expect(bytes(50) - bytes(2)).toBeLessThan(48 * 6);
+    expect(bytes(50)).toBeLessThan(16384 / 2);
   });
 
-  it("rejects a command so long that the user data exceeds EC2's 16 KiB, naming app.command", () => {
-    const problem = theProblem(baseFleet({ app: { command: `node server.js ${"x".repeat(16_000)}` } }));
+  it("rejects a command so long that the user data exceeds EC2's 16 KiB gzipped, naming app.command", () => {
+    // Text that does not compress: a chain of digests.
+    let noise = "";
+    for (let block = "seed"; noise.length < 30_000; ) {
+      block = createHash("sha256").update(block).digest("base64url");
+      noise += block;
+    }
+    const problem = theProblem(baseFleet({ app: { command: `node server.js ${noise}` } }));
     expect(problem.path).toBe("app.command");
-    expect(problem.message).toMatch(/makes the user data \d+ bytes, over EC2's 16384; shorten app.command/);
+    expect(problem.message).toMatch(
+      /makes the user data \d+ bytes gzipped \(us-(east-1|west-2)\), over EC2.s 16384; shorten app.command/,
+    );
   });
 
   it("rejects names that make a load balancer name longer than 32 characters", () => {
@@ -456,11 +467,27 @@ describe("hosted zone creation", () => {
 });
 
 describe("scaling and alarms", () => {
-  const warningsOf = (config: unknown) => {
+  const allWarningsOf = (config: unknown) => {
     const result = validateFleet(config);
     if (!result.ok) throw new Error(formatProblems(result.problems));
     return result.warnings.map(formatWarning);
   };
+  /** The warnings but the one about a missing topic, which every test fleet without a topic gets. */
+  const warningsOf = (config: unknown) => allWarningsOf(config).filter((w) => !/alarms\.topicArn: got nothing/.test(w));
+
+  it("warns that the alarms of a fleet other than the local one tell nobody without a topic, unless topicArn is false", () => {
+    expect(allWarningsOf(baseFleet())).toEqual([
+      "warning: alarms.topicArn: got nothing; in us-east-1, us-west-2: tells nobody: the region's 15 alarms (ports without a healthy instance, instances failing checks, boots abandoned, instances handed over, a failed refresh) only change color in the console; set alarms.topicArn to an SNS topic in the region that pages you, or to false to run without one on purpose",
+    ]);
+    expect(
+      allWarningsOf(withRegions([{ region: "us-east-1", alarms: { topicArn: false } }, { region: "us-west-2" }])),
+    ).toEqual([expect.stringMatching(/^warning: alarms\.topicArn: got nothing; in us-west-2: tells nobody/)]);
+    expect(allWarningsOf(baseFleet({ alarms: { topicArn: false } }))).toEqual([]);
+    expect(allWarningsOf(baseFleet({ deployment: "local" }))).toEqual([]);
+    expect(planOrThrow(baseFleet({ alarms: { topicArn: false } })).regions[0]?.monitoring).toMatchObject({
+      silenced: true,
+    });
+  });
 
   it("plans target tracking at 60% CPU by default, warming instances up for the grace period, or none with scaling: false", () => {
     const [east, west] = planOrThrow(
@@ -525,22 +552,34 @@ describe("scaling and alarms", () => {
       }),
     ).regions;
     const guard = { name: "cloudrim-prod-us-east-1-unhealthy-hosts-9000", ports: [9000, 9001, 9002] };
+    const region = {
+      regionAlarmName: "cloudrim-prod-us-east-1-all-ports-down",
+      guardAlarms: [guard],
+      shareAlarms: [9000, 9001, 9002].map((port) => ({ name: `cloudrim-prod-us-east-1-${port}-traffic-share`, port })),
+      host: {
+        belowDesired: "cloudrim-prod-us-east-1-in-service-below-desired",
+        refreshFailed: "cloudrim-prod-us-east-1-instance-refresh-failed",
+        bootAbandoned: "cloudrim-prod-us-east-1-boot-abandoned",
+        handedOver: "cloudrim-prod-us-east-1-instance-handed-over",
+      },
+      // Longer than a boot may take: the 600 s launch hook, and one more minute.
+      belowDesiredMinutes: 11,
+      dashboardName: "cloudrim-prod-us-east-1",
+    };
     expect(east?.monitoring).toEqual({
       minutes: 5,
       topicArn: topic("us-east-1"),
-      regionAlarmName: "cloudrim-prod-us-east-1-all-ports-down",
-      guardAlarms: [guard],
+      silenced: false,
+      ...region,
       // Longer than a new instance takes to pass its checks: (300 s grace + 3 x 20 s) / 60, and one more.
       guardMinutes: 7,
-      dashboardName: "cloudrim-prod-us-east-1",
     });
     expect(west?.monitoring).toMatchObject({ minutes: 5, topicArn: topic("us-west-2") });
     expect(planOrThrow(baseFleet()).regions[0]?.monitoring).toEqual({
       minutes: 3,
-      regionAlarmName: "cloudrim-prod-us-east-1-all-ports-down",
-      guardAlarms: [guard],
+      silenced: false,
+      ...region,
       guardMinutes: 7,
-      dashboardName: "cloudrim-prod-us-east-1",
     });
     // A fleet that alarms later than its instances settle keeps its own minutes for the guards too.
     expect(planOrThrow(baseFleet({ alarms: { minutes: 10 } })).regions[0]?.monitoring.guardMinutes).toBe(10);
