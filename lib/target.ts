@@ -32,9 +32,12 @@ export const LOCAL_SERVICES = [
   "ec2",
   "elb",
   "elbv2",
+  "events",
   "iam",
+  "logs",
   "route53",
   "s3",
+  "ssm",
   "sts",
 ] as const;
 

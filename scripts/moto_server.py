@@ -7,7 +7,7 @@ until it times out, or plans a change on every run. docs/local-aws.md lists them
 
 import sys
 
-from moto.autoscaling.models import FakeScalingPolicy
+from moto.autoscaling.models import FakeScalingPolicy, LifecycleHook
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.types import Base64EncodedString
@@ -88,6 +88,20 @@ AutoScalingResponse.create_auto_scaling_group = _with_instance_maintenance_polic
 AutoScalingResponse.update_auto_scaling_group = _with_instance_maintenance_policy(
     AutoScalingResponse.update_auto_scaling_group
 )
+
+_create_hook = LifecycleHook.__init__
+
+
+def _hook_as_given(self, *args, **kwargs):
+    # 7. DescribeLifecycleHooks. AWS describes a hook's role and notification target only when they were
+    #    given; moto invents both for every hook (a queue and a role of another account), which the provider
+    #    plans to remove on every run. PutLifecycleHook here takes neither, so a hook has none.
+    _create_hook(self, *args, **kwargs)
+    self.role_arn = None
+    self.notification_target_arn = None
+
+
+LifecycleHook.__init__ = _hook_as_given
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative } from "node:path";
 import {
   DescribeAutoScalingGroupsCommand,
+  DescribeLifecycleHooksCommand,
   DescribePoliciesCommand,
   SetDesiredCapacityCommand,
 } from "@aws-sdk/client-auto-scaling";
@@ -13,7 +14,10 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
+import { DescribeLogGroupsCommand, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { GetDocumentCommand } from "@aws-sdk/client-ssm";
 import {
   CreateSubnetCommand,
   DescribeLaunchTemplatesCommand,
@@ -49,6 +53,7 @@ import {
 import { App } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
 import type { FleetConfig } from "../../lib/config";
+import { LOG_COUNTS } from "../../lib/log-counts";
 import { allPortsDownRule } from "../../lib/monitoring";
 import type { FleetPlan, RegionPlan } from "../../lib/plan";
 import { defaultReleaseKey, PINNED_NODE } from "../../lib/release";
@@ -108,6 +113,8 @@ const RELEASE_APP = join(PROJECT, "test", "host", "fixtures", "release-app");
 let releaseSha256 = "";
 
 const STATE = "shop-e2e-state";
+/** The account moto answers for. */
+const ACCOUNT = "123456789012";
 const REGIONS = ["shop-e2e-ap-southeast-2", "shop-e2e-eu-west-1", "shop-e2e-us-east-1"];
 const stateKey = (stack: string) => `cloudrim/shop/e2e/${stack}.tfstate`;
 /**
@@ -504,8 +511,22 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       } else {
         expect(groups[0]?.TargetGroupARNs).toHaveLength(r.ports.length);
       }
-      expect(groups[0]?.HealthCheckType).toBe("ELB");
+      // The load balancers judge readiness and take an instance out; only EC2 status or the instance itself
+      // (its watchdog) replaces one (docs/architecture.md, "Liveness and readiness").
+      expect(groups[0]?.HealthCheckType).toBe("EC2");
       expect(groups[0]?.Instances?.length).toBe(1);
+      // A launch enters service only once its boot completes this hook; one that never does is abandoned.
+      const { LifecycleHooks: hooks = [] } = await regionClients(target, regionName).autoScaling.send(
+        new DescribeLifecycleHooksCommand({ AutoScalingGroupName: r.autoScaling.name }),
+      );
+      expect(hooks).toEqual([
+        expect.objectContaining({
+          LifecycleHookName: "boot",
+          LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+          DefaultResult: "ABANDON",
+          HeartbeatTimeout: r.boot.timeoutSeconds,
+        }),
+      ]);
       // An unhealthy instance's successor is launched before it goes, as in a refresh.
       expect(groups[0]?.InstanceMaintenancePolicy).toEqual({ MinHealthyPercentage: 100, MaxHealthyPercentage: 200 });
     });
@@ -538,9 +559,41 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       ]);
     });
 
-    it("runs its instances with a role that may read the release object and nothing else, and reach Session Manager", async () => {
+    it("runs its instances with a role that reads the release object, writes its log group, reports on its own group, and reaches Session Manager", async () => {
       const r = region(plan, regionName);
       const { iam, ec2 } = regionClients(target, regionName);
+      const policy = async (name: string) =>
+        JSON.parse(
+          decodeURIComponent(
+            String(
+              (await iam.send(new GetRolePolicyCommand({ RoleName: r.instance.role.name, PolicyName: name })))
+                .PolicyDocument,
+            ),
+          ),
+        ) as { Statement: { Action: string | string[]; Resource: string | string[] }[] };
+      const { PolicyNames: names = [] } = await iam.send(
+        new ListRolePoliciesCommand({ RoleName: r.instance.role.name }),
+      );
+      expect([...names].sort()).toEqual(["own-group", "read-release", "session-manager", "ship-logs"]);
+      const logGroupArn = `arn:aws:logs:${regionName}:${ACCOUNT}:log-group:${r.logs.group}`;
+      expect((await policy("ship-logs")).Statement).toEqual([
+        expect.objectContaining({
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          Resource: [logGroupArn, `${logGroupArn}:*`],
+        }),
+      ]);
+      expect((await policy("own-group")).Statement).toEqual([
+        expect.objectContaining({
+          Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceHealth"],
+          Resource: `arn:aws:autoscaling:${regionName}:${ACCOUNT}:autoScalingGroup:*:autoScalingGroupName/${r.autoScaling.name}`,
+        }),
+      ]);
+      // Session Manager's channels only: nothing of Parameter Store.
+      const sessionActions = [(await policy("session-manager")).Statement[0]?.Action ?? []].flat();
+      expect(sessionActions.filter((a) => !/^(ssmmessages|ec2messages):/.test(a))).toEqual([
+        "ssm:UpdateInstanceInformation",
+        "logs:DescribeLogGroups",
+      ]);
       const role = await iam.send(new GetRoleCommand({ RoleName: r.instance.role.name }));
       expect(decodeURIComponent(String(role.Role?.AssumeRolePolicyDocument))).toContain("ec2.amazonaws.com");
       const inline = await iam.send(
@@ -558,9 +611,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         ],
       });
       const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: r.instance.role.name }));
-      expect(attached.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([
-        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-      ]);
+      expect(attached.AttachedPolicies).toEqual([]);
       const profile = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: r.instance.role.name }));
       expect(profile.InstanceProfile?.Roles?.map((x) => x.RoleName)).toEqual([r.instance.role.name]);
       const { LaunchTemplates: all = [] } = await ec2.send(new DescribeLaunchTemplatesCommand({}));
@@ -571,9 +622,38 @@ describe("a production fleet file rehearsed on a local AWS", () => {
           Versions: ["$Latest"],
         }),
       );
-      expect(templates.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.IamInstanceProfile?.Arn).toBe(
-        profile.InstanceProfile?.Arn,
-      );
+      const data = templates.LaunchTemplateVersions?.[0]?.LaunchTemplateData;
+      expect(data?.IamInstanceProfile?.Arn).toBe(profile.InstanceProfile?.Arn);
+      // One-minute instance metrics: target tracking reacts in minutes, not in five.
+      expect(data?.Monitoring?.Enabled).toBe(true);
+    });
+
+    it("ships its instances' logs to one group with the fleet's retention, counts what must not be missed, and logs sessions there", async () => {
+      const r = region(plan, regionName);
+      const { logs, ssm } = regionClients(target, regionName);
+      const groups = async (prefix: string) =>
+        ((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix }))).logGroups ?? []).map((g) => [
+          g.logGroupName,
+          g.retentionInDays,
+        ]);
+      expect(await groups(r.logs.group)).toEqual([[r.logs.group, 30]]);
+      expect(await groups(r.logs.eventGroup)).toEqual([[r.logs.eventGroup, 30]]);
+      const filters = async (group: string) =>
+        ((await logs.send(new DescribeMetricFiltersCommand({ logGroupName: group }))).metricFilters ?? []).map((f) => [
+          f.filterPattern,
+          f.metricTransformations?.[0]?.metricName,
+          f.metricTransformations?.[0]?.metricNamespace,
+        ]);
+      const counted = (source: string) =>
+        LOG_COUNTS.filter((c) => c.source === source).map((c) => [c.pattern, c.metricName, r.logs.metricsNamespace]);
+      expect(await filters(r.logs.group)).toEqual(counted("instances"));
+      expect(await filters(r.logs.eventGroup)).toEqual(counted("events"));
+      const session = await ssm.send(new GetDocumentCommand({ Name: `${r.stackName}-session` }));
+      expect(session.DocumentType).toBe("Session");
+      expect(JSON.parse(session.Content ?? "{}")).toMatchObject({
+        sessionType: "Standard_Stream",
+        inputs: { cloudWatchLogGroupName: r.logs.group, cloudWatchStreamingEnabled: true },
+      });
     });
 
     it("scales on average CPU, alarms for every port and for all of them, and draws each port on its dashboard", async () => {
@@ -582,11 +662,35 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect(monitoring.policies).toEqual([
         { name: `${r.stackName}-cpu`, type: "TargetTrackingScaling", cpuTarget: 50, warmup: 5 },
       ]);
+      // Per port: none healthy, one unhealthy, traffic far from its weight; then the region's; then the group's and hosts'.
       expect(monitoring.alarms.map((a) => a.name)).toEqual([
-        ...r.ports.map((p) => `${r.stackName}-${p.port}-no-healthy-instances`),
+        ...r.ports.flatMap((p) => [
+          `${r.stackName}-${p.port}-no-healthy-instances`,
+          `${r.stackName}-${p.port}-unhealthy-instances`,
+        ]),
+        ...r.ports.map((p) => `${r.stackName}-${p.port}-traffic-share`),
         `${r.stackName}-all-ports-down`,
         `${r.stackName}-unhealthy-hosts-9000`,
+        `${r.stackName}-in-service-below-desired`,
+        `${r.stackName}-instance-refresh-failed`,
+        `${r.stackName}-boot-abandoned`,
+        `${r.stackName}-instance-handed-over`,
       ]);
+      const described = async (name: string) =>
+        (await regionClients(target, regionName).cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] })))
+          .MetricAlarms?.[0];
+      // A port's share is its requests (flows) over its ports' sum, judged against its weight's share.
+      const weights = r.ports.map((p) => p.weight);
+      const total = weights.reduce((a, b) => a + b, 0);
+      for (const port of r.ports) {
+        const share = await described(`${r.stackName}-${port.port}-traffic-share`);
+        expect(share?.Metrics?.find((m) => m.Id === "drift")?.Expression).toContain(
+          `ABS(r${port.port} / SUM([${r.ports.map((p) => `r${p.port}`).join(", ")}]) - ${(port.weight / total).toFixed(4)})`,
+        );
+      }
+      // The counts from the logs alarm in the metrics namespace the filters write.
+      const handedOver = await described(`${r.stackName}-instance-handed-over`);
+      expect(handedOver).toMatchObject({ Namespace: r.logs.metricsNamespace, MetricName: "InstancesHandedOver" });
       // The guard watches the highest count of unhealthy instances among the ports, one metric each.
       const { MetricAlarms: [guard] = [] } = await regionClients(target, regionName).cloudWatch.send(
         new DescribeAlarmsCommand({ AlarmNames: [`${r.stackName}-unhealthy-hosts-9000`] }),
@@ -602,8 +706,8 @@ describe("a production fleet file rehearsed on a local AWS", () => {
           Period: 60,
         });
       }
-      r.ports.forEach((port, i) => {
-        const alarm = monitoring.alarms[i];
+      r.ports.forEach((port) => {
+        const alarm = monitoring.alarms.find((a) => a.name === port.alarmName);
         expect(alarm).toMatchObject({ minutes: 2, actions: [] });
         if (r.loadBalancerType === "classic") {
           expect(alarm).toMatchObject({
@@ -619,7 +723,9 @@ describe("a production fleet file rehearsed on a local AWS", () => {
           expect(alarm?.dimensions?.LoadBalancer).toMatch(new RegExp(`^(net|app)/${port.loadBalancerName}/[0-9a-f]+$`));
         }
       });
-      expect(monitoring.alarms.at(-2)?.rule).toBe(allPortsDownRule(r.ports.map((p) => p.alarmName)));
+      expect(monitoring.alarms.find((a) => a.name === r.monitoring.regionAlarmName)?.rule).toBe(
+        allPortsDownRule(r.ports.map((p) => p.alarmName)),
+      );
       const perPort =
         r.loadBalancerType === "classic"
           ? ["requests", "healthy instances", "latency (s)"]
@@ -923,6 +1029,14 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         ["update", "aws_cloudwatch_metric_alarm.alarms_guard-9000"],
         ["create", "aws_cloudwatch_metric_alarm.alarms_port-9003"],
         ["create", "aws_cloudwatch_metric_alarm.alarms_port-9004"],
+        // Every port's share of the traffic moves with the new weights.
+        ["update", "aws_cloudwatch_metric_alarm.alarms_share-9000"],
+        ["update", "aws_cloudwatch_metric_alarm.alarms_share-9001"],
+        ["update", "aws_cloudwatch_metric_alarm.alarms_share-9002"],
+        ["create", "aws_cloudwatch_metric_alarm.alarms_share-9003"],
+        ["create", "aws_cloudwatch_metric_alarm.alarms_share-9004"],
+        ["create", "aws_cloudwatch_metric_alarm.alarms_unhealthy-9003"],
+        ["create", "aws_cloudwatch_metric_alarm.alarms_unhealthy-9004"],
         ["create", "aws_elb.balancers_port-9003"],
         ["create", "aws_elb.balancers_port-9004"],
         ["update", "aws_launch_template.service_launch-template"],
@@ -987,9 +1101,9 @@ describe("a production fleet file rehearsed on a local AWS", () => {
           result.stdout,
         );
       const [added1, changed1, added2, changed2] = (east ?? []).slice(1).map(Number);
-      expect([(added1 ?? 0) + (added2 ?? 0), (changed1 ?? 0) + (changed2 ?? 0)]).toEqual([10, 8]);
+      expect([(added1 ?? 0) + (added2 ?? 0), (changed1 ?? 0) + (changed2 ?? 0)]).toEqual([14, 11]);
       expect(result.stdout).toContain(
-        "shop-e2e-ap-southeast-2: Apply complete! Resources: 0 added, 7 changed, 14 destroyed.",
+        "shop-e2e-ap-southeast-2: Apply complete! Resources: 0 added, 10 changed, 18 destroyed.",
       );
       expect(result.stdout).toContain("shop-e2e-eu-west-1: no changes, as reviewed");
       expect(result.stdout).toMatch(
@@ -1386,6 +1500,11 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect(policies.ScalingPolicies ?? []).toEqual([]);
       const sgs = await clients.ec2.send(new DescribeSecurityGroupsCommand({}));
       expect((sgs.SecurityGroups ?? []).map((g) => g.GroupName).filter((n) => n !== "default")).toEqual([]);
+      const logGroups = await clients.logs.send(new DescribeLogGroupsCommand({}));
+      expect(logGroups.logGroups ?? []).toEqual([]);
+      await expect(
+        clients.ssm.send(new GetDocumentCommand({ Name: `shop-e2e-${regionName}-session` })),
+      ).rejects.toThrow(/InvalidDocument|does not exist/);
     }
     const zones = await regionClients(target, "us-east-1").route53.send(new ListHostedZonesByNameCommand({}));
     expect(zones.HostedZones ?? []).toEqual([]);

@@ -76,9 +76,12 @@ describe("provider and backend settings per target", () => {
         ec2: local.endpoint,
         elb: local.endpoint,
         elbv2: local.endpoint,
+        events: local.endpoint,
         iam: local.endpoint,
+        logs: local.endpoint,
         route53: local.endpoint,
         s3: local.endpoint,
+        ssm: local.endpoint,
         sts: local.endpoint,
       },
     ]);
