@@ -646,8 +646,11 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         ]);
       const counted = (source: string) =>
         LOG_COUNTS.filter((c) => c.source === source).map((c) => [c.pattern, c.metricName, r.logs.metricsNamespace]);
-      expect(await filters(r.logs.group)).toEqual(counted("instances"));
-      expect(await filters(r.logs.eventGroup)).toEqual(counted("events"));
+      // DescribeMetricFilters lists them by name.
+      const sorted = (rows: (string | undefined)[][]) =>
+        [...rows].sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+      expect(sorted(await filters(r.logs.group))).toEqual(sorted(counted("instances")));
+      expect(sorted(await filters(r.logs.eventGroup))).toEqual(sorted(counted("events")));
       const session = await ssm.send(new GetDocumentCommand({ Name: `${r.stackName}-session` }));
       expect(session.DocumentType).toBe("Session");
       expect(JSON.parse(session.Content ?? "{}")).toMatchObject({
@@ -1067,7 +1070,8 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect(report).toMatch(/^## Reviewed plans: 2 of 3 stacks differ; nothing was applied\n/);
       expect(report).toContain("| shop-e2e-us-east-1 | identical |");
       expect(report).toMatch(
-        /### shop-e2e-eu-west-1: differs\n\n- `aws_route53_record\.dns_weighted-9001_[0-9A-F]{8}`: update, not in the reviewed plan\n/,
+        // The new weights move every port's expected share of the traffic, and the weighted record.
+        /### shop-e2e-eu-west-1: differs\n\n(- `aws_cloudwatch_metric_alarm\.alarms_share-900[0-2]_[0-9A-F]{8}`: update, not in the reviewed plan\n){3}- `aws_route53_record\.dns_weighted-9001_[0-9A-F]{8}`: update, not in the reviewed plan\n/,
       );
       expect(report).toContain("| shop-e2e-us-west-2 | not reviewed |");
       expect(report).toMatch(
@@ -1402,7 +1406,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
   });
 
   it("refuses a second apply while the state lock is held, and loses nothing", async () => {
-    // Change only a weight: a Route 53 update that holds the lock for ~15 s.
+    // Change only a weight: a Route 53 update that holds the lock for ~15 s (and the ports' traffic shares).
     await local.configure(
       fleetConfig({
         regions: [
@@ -1465,7 +1469,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       const code = await firstDone;
       expect({ code, errors: firstErrors, output: firstOutput.split("\n").slice(-20) }).toMatchObject({ code: 0 });
     }
-    expect(firstOutput).toMatch(/Apply complete! Resources: 0 added, 1 changed, 0 destroyed/);
+    expect(firstOutput).toMatch(/Apply complete! Resources: 0 added, 6 changed, 0 destroyed/);
     const state = await s3.send(new GetObjectCommand({ Bucket: STATE, Key: stateKey("us-east-1") }));
     const resources = (
       JSON.parse(await (state.Body?.transformToString() ?? "{}")) as { resources: { mode: string }[] }
