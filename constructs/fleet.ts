@@ -1,4 +1,7 @@
+import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { checkBaseline, type BaselineResult, type StackJson } from "../lib/baseline";
+import { PROJECT_EXCEPTIONS } from "../lib/baseline-exceptions";
 import type { FleetPlan } from "../lib/plan";
 import type { Target } from "../lib/target";
 import { HostedZoneStack } from "./hosted-zone-stack";
@@ -49,4 +52,15 @@ export function addFleet(scope: Construct, plan: FleetPlan, target: Target = { k
     }
   });
   return { state, regions, ...(hostedZone === undefined ? {} : { hostedZone }) };
+}
+
+/**
+ * The security baseline over every stack under `scope`, as it will be written (lib/baseline.ts), with the
+ * project's exceptions and the fleet's. Run before `app.synth()`: a fleet that breaks a rule writes nothing.
+ */
+export function fleetBaseline(scope: Construct, plan: FleetPlan): BaselineResult {
+  const stacks = scope.node.children
+    .filter((child): child is TerraformStack => TerraformStack.isStack(child))
+    .map((stack) => ({ name: stack.node.id, json: stack.toTerraform() as StackJson }));
+  return checkBaseline(stacks, [...PROJECT_EXCEPTIONS, ...plan.baselineExceptions]);
 }

@@ -1,9 +1,12 @@
 import { DataAwsElbHostedZoneId } from "@cdktf/provider-aws/lib/data-aws-elb-hosted-zone-id";
 import { Elb } from "@cdktf/provider-aws/lib/elb";
+import { LoadBalancerListenerPolicy } from "@cdktf/provider-aws/lib/load-balancer-listener-policy";
+import { LoadBalancerPolicy } from "@cdktf/provider-aws/lib/load-balancer-policy";
+import { ProxyProtocolPolicy } from "@cdktf/provider-aws/lib/proxy-protocol-policy";
 import { Construct } from "constructs";
 import type { HealthCheck } from "../lib/config";
 import { DEFAULTS } from "../lib/defaults";
-import { healthCheckTarget } from "../lib/plan";
+import { healthCheckTarget, type AccessLogsPlan, type ListenerPlan } from "../lib/plan";
 
 export interface BalancedPort {
   /** Instance port this load balancer forwards to. */
@@ -27,6 +30,10 @@ export interface PortLoadBalancersProps<P extends BalancedPort> {
   readonly healthCheck?: HealthCheck;
   /** Seconds in-flight connections get when an instance leaves. @default 300 */
   readonly connectionDrainingTimeout?: number;
+  /** TLS on the listener (the instances still get TCP), and proxy protocol to them. @default plain TCP, no proxy protocol */
+  readonly listener?: ListenerPlan;
+  /** Where each load balancer writes its access logs. @default none */
+  readonly accessLogs?: AccessLogsPlan;
 }
 
 /**
@@ -46,20 +53,61 @@ export class PortLoadBalancers<P extends BalancedPort = BalancedPort> extends Co
     // A static per-region table in the provider: correct on AWS, and on emulators whose load balancers
     // report no canonical hosted zone.
     this.hostedZoneId = new DataAwsElbHostedZoneId(this, "zone").id;
-    this.balanced = props.ports.map((port) => ({
-      port,
+    const tls = props.listener?.tls;
+    this.balanced = props.ports.map((port) => {
       // Keyed by port: adding a port adds a load balancer and never re-addresses the others.
-      loadBalancer: new Elb(this, `port-${port.port}`, {
+      const loadBalancer = new Elb(this, `port-${port.port}`, {
         name: port.loadBalancerName,
         internal: props.internal ?? DEFAULTS.internal,
         subnets: props.subnetIds,
         securityGroups: props.securityGroupIds,
-        listener: [{ lbPort: listenerPort, lbProtocol: "TCP", instancePort: port.port, instanceProtocol: "TCP" }],
+        listener: [
+          {
+            lbPort: listenerPort,
+            // SSL, not HTTPS: TLS ends at the load balancer and the bytes go on as TCP, whatever the service speaks.
+            lbProtocol: tls === undefined ? "TCP" : "SSL",
+            instancePort: port.port,
+            instanceProtocol: "TCP",
+            ...(tls === undefined ? {} : { sslCertificateId: tls.certificateArn }),
+          },
+        ],
         healthCheck: { target: healthCheckTarget(port.port, path), ...timings },
         crossZoneLoadBalancing: true,
         connectionDraining: true,
         connectionDrainingTimeout: props.connectionDrainingTimeout ?? DEFAULTS.connectionDrainingTimeout,
-      }),
-    }));
+        ...(props.accessLogs === undefined
+          ? {}
+          : {
+              accessLogs: {
+                bucket: props.accessLogs.bucket,
+                bucketPrefix: props.accessLogs.prefix,
+                interval: 5,
+                enabled: true,
+              },
+            }),
+      });
+      if (tls !== undefined) {
+        // A classic listener negotiates with the policy it names: one of AWS's predefined ones, by reference.
+        const negotiation = new LoadBalancerPolicy(this, `tls-policy-${port.port}`, {
+          loadBalancerName: loadBalancer.name,
+          policyName: "tls",
+          policyTypeName: "SSLNegotiationPolicyType",
+          policyAttribute: [{ name: "Reference-Security-Policy", value: tls.policy }],
+        });
+        new LoadBalancerListenerPolicy(this, `tls-listener-${port.port}`, {
+          loadBalancerName: loadBalancer.name,
+          loadBalancerPort: listenerPort,
+          policyNames: [negotiation.policyName],
+          triggers: { policy: tls.policy },
+        });
+      }
+      if (props.listener?.proxyProtocol === true) {
+        new ProxyProtocolPolicy(this, `proxy-protocol-${port.port}`, {
+          loadBalancer: loadBalancer.name,
+          instancePorts: [String(port.port)],
+        });
+      }
+      return { port, loadBalancer };
+    });
   }
 }

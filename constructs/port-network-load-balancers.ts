@@ -5,6 +5,7 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Construct } from "constructs";
 import type { HealthCheck } from "../lib/config";
 import { DEFAULTS } from "../lib/defaults";
+import type { AccessLogsPlan, ListenerPlan } from "../lib/plan";
 import type { BalancedPort } from "./port-load-balancers";
 
 export interface PortNetworkLoadBalancersProps<P extends BalancedPort> {
@@ -25,6 +26,12 @@ export interface PortNetworkLoadBalancersProps<P extends BalancedPort> {
   readonly healthCheck?: HealthCheck;
   /** Seconds in-flight connections get when an instance leaves (the target group's deregistration delay). @default 300 */
   readonly deregistrationDelay?: number;
+  /** TLS on the listener (targets stay TCP), and proxy protocol v2 to the instances. @default plain TCP, no proxy protocol */
+  readonly listener?: ListenerPlan;
+  /** Where each load balancer writes its access logs (AWS writes them for TLS listeners only). @default none */
+  readonly accessLogs?: AccessLogsPlan;
+  /** Refuse deletion until turned off. @default false */
+  readonly deletionProtection?: boolean;
 }
 
 /** A port's network load balancer and what it forwards to. */
@@ -50,6 +57,7 @@ export class PortNetworkLoadBalancers<P extends BalancedPort = BalancedPort> ext
     const { path, ...timings }: HealthCheck = props.healthCheck ?? DEFAULTS.healthCheck;
     // A static per-region table in the provider: right on AWS and on emulators alike.
     this.hostedZoneId = new DataAwsLbHostedZoneId(this, "zone", { loadBalancerType: "network" }).id;
+    const tls = props.listener?.tls;
     this.balanced = props.ports.map((port) => {
       // Keyed by port: adding a port adds its resources and never re-addresses the others.
       const loadBalancer = new Lb(this, `port-${port.port}`, {
@@ -59,6 +67,10 @@ export class PortNetworkLoadBalancers<P extends BalancedPort = BalancedPort> ext
         subnets: props.subnetIds,
         securityGroups: props.securityGroupIds,
         enableCrossZoneLoadBalancing: true,
+        enableDeletionProtection: props.deletionProtection ?? false,
+        ...(props.accessLogs === undefined
+          ? {}
+          : { accessLogs: { bucket: props.accessLogs.bucket, prefix: props.accessLogs.prefix, enabled: true } }),
       });
       const targetGroup = new LbTargetGroup(this, `targets-${port.port}`, {
         name: port.loadBalancerName,
@@ -66,6 +78,7 @@ export class PortNetworkLoadBalancers<P extends BalancedPort = BalancedPort> ext
         protocol: "TCP",
         targetType: "instance",
         vpcId: props.vpcId,
+        proxyProtocolV2: props.listener?.proxyProtocol ?? false,
         deregistrationDelay: String(props.deregistrationDelay ?? DEFAULTS.connectionDrainingTimeout),
         healthCheck: {
           enabled: true,
@@ -80,7 +93,9 @@ export class PortNetworkLoadBalancers<P extends BalancedPort = BalancedPort> ext
       const listener = new LbListener(this, `listener-${port.port}`, {
         loadBalancerArn: loadBalancer.arn,
         port: props.listenerPort ?? DEFAULTS.listenerPort,
-        protocol: "TCP",
+        ...(tls === undefined
+          ? { protocol: "TCP" }
+          : { protocol: "TLS", certificateArn: tls.certificateArn, sslPolicy: tls.policy }),
         defaultAction: [{ type: "forward", targetGroupArn: targetGroup.arn }],
       });
       return { port, loadBalancer, targetGroup, listener };

@@ -17,6 +17,7 @@ import { PortLoadBalancers } from "./port-load-balancers";
 import { PortNetworkLoadBalancers } from "./port-network-load-balancers";
 import { useS3StateBackend } from "./s3-state-backend";
 import { RegionDashboard } from "./region-dashboard";
+import { AccessLogBucket } from "./access-log-bucket";
 import { FleetSecurityGroups } from "./security-groups";
 import { ServiceGroup } from "./service-group";
 
@@ -52,7 +53,18 @@ export class RegionStack extends TerraformStack {
       listenerPort: plan.listenerPort,
       instancePorts: plan.portRange,
       allowedCidrs: plan.allowedCidrs,
+      instanceEgress: plan.instanceEgress,
     });
+    if (plan.accessLogs?.create === true) {
+      new AccessLogBucket(this, "access-logs", {
+        bucketName: plan.accessLogs.bucket,
+        prefix: plan.accessLogs.prefix,
+        loadBalancerType: plan.loadBalancerType,
+        tlsOnly: plan.accessLogs.tlsOnly,
+        expireAfterDays: plan.accessLogs.expireAfterDays,
+        noncurrentVersionDays: plan.accessLogs.noncurrentVersionDays,
+      });
+    }
     const balancing = {
       ports: plan.ports,
       listenerPort: plan.listenerPort,
@@ -60,11 +72,17 @@ export class RegionStack extends TerraformStack {
       securityGroupIds: [this.securityGroups.loadBalancerGroup.id],
       internal: plan.internal,
       healthCheck: plan.healthCheck,
+      listener: plan.listener,
+      ...(plan.accessLogs === undefined ? {} : { accessLogs: plan.accessLogs }),
     };
     // Each port's front door, whatever the type: the name clients resolve, and what the group attaches.
     let fronts: { port: PortPlan; dnsName: string; attach: AttachedPort; metrics: PortMetricSource }[];
     if (plan.loadBalancerType === "network") {
-      const nlbs = new PortNetworkLoadBalancers(this, "balancers", { ...balancing, vpcId: network.vpcId });
+      const nlbs = new PortNetworkLoadBalancers(this, "balancers", {
+        ...balancing,
+        vpcId: network.vpcId,
+        deletionProtection: plan.deletionProtection,
+      });
       fronts = nlbs.balanced.map(({ port, loadBalancer, targetGroup }) => ({
         port,
         dnsName: loadBalancer.dnsName,
@@ -142,6 +160,7 @@ export class RegionStack extends TerraformStack {
       ami: plan.instance.ami,
       userData: plan.instance.userData,
       securityGroupIds: [this.securityGroups.instanceGroup.id],
+      publicIp: plan.publicIp,
       subnetIds: network.subnetIds,
       processes: plan.ports.length,
       instanceProfileArn: this.role.profile.arn,

@@ -2,7 +2,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import type { PortRange } from "../lib/plan";
+import { cidrId, type EgressRule, type PortRange } from "../lib/plan";
 
 export interface FleetSecurityGroupsProps {
   readonly vpcId: string;
@@ -14,11 +14,8 @@ export interface FleetSecurityGroupsProps {
   readonly instancePorts: PortRange;
   /** Who may reach the listener port. */
   readonly allowedCidrs: readonly string[];
-  /**
-   * Ports instances may open to anywhere, for package installs at boot (apt over HTTP and HTTPS).
-   * @default [80, 443]
-   */
-  readonly instanceEgressPorts?: readonly number[];
+  /** Where instances may connect out, one rule per destination and port (lib/plan.ts, `planEgress`). */
+  readonly instanceEgress: readonly EgressRule[];
 }
 
 /**
@@ -63,14 +60,15 @@ export class FleetSecurityGroups extends Construct {
 
     allowBetweenGroups(this, "to-instances", this.loadBalancerGroup, this.instanceGroup, props.instancePorts);
 
-    for (const port of props.instanceEgressPorts ?? [80, 443]) {
-      new VpcSecurityGroupEgressRule(this, `instances-out-${port}`, {
+    for (const rule of props.instanceEgress) {
+      const destination = rule.prefixList ?? rule.cidr ?? "";
+      new VpcSecurityGroupEgressRule(this, rule.id, {
         securityGroupId: this.instanceGroup.id,
-        description: `Package installs (port ${port})`,
+        description: `Instances out to ${destination === "0.0.0.0/0" ? "anywhere" : destination} on port ${rule.port}`,
         ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        cidrIpv4: "0.0.0.0/0",
+        fromPort: rule.port,
+        toPort: rule.port,
+        ...(rule.prefixList === undefined ? { cidrIpv4: rule.cidr } : { prefixListId: rule.prefixList }),
       });
     }
   }
@@ -87,23 +85,19 @@ export function allowBetweenGroups(
   target: SecurityGroup,
   ports: PortRange,
 ): { egress: VpcSecurityGroupEgressRule; ingress: VpcSecurityGroupIngressRule } {
-  // No rule descriptions here: the groups' own descriptions say it, and moto drops descriptions of
-  // group-to-group rules at creation, which would show as drift in every plan against the local AWS.
   const range = { ipProtocol: "tcp", fromPort: ports.from, toPort: ports.to };
+  const description = `Service ports ${ports.from}-${ports.to}, load balancers to instances`;
   const egress = new VpcSecurityGroupEgressRule(scope, `${id}-egress`, {
     ...range,
+    description,
     securityGroupId: source.id,
     referencedSecurityGroupId: target.id,
   });
   const ingress = new VpcSecurityGroupIngressRule(scope, `${id}-ingress`, {
     ...range,
+    description,
     securityGroupId: target.id,
     referencedSecurityGroupId: source.id,
   });
   return { egress, ingress };
-}
-
-/** Construct ids may not contain `/`; `10.0.0.0/8` becomes `10-0-0-0_8` (cdktf drops dots from ids). */
-export function cidrId(cidr: string): string {
-  return cidr.replace(/\//g, "_").replace(/[.:]/g, "-");
 }

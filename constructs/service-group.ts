@@ -18,6 +18,8 @@ export interface ServiceGroupProps {
   /** The `#cloud-config` document, as text; encoded to base64 here, at synth time. */
   readonly userData: string;
   readonly securityGroupIds: string[];
+  /** A public IPv4 address on each instance, whatever the subnet's default. @default false */
+  readonly publicIp?: boolean;
   readonly subnetIds: string[];
   /** Processes per instance, for the launch template's description. */
   readonly processes: number;
@@ -77,7 +79,15 @@ export class ServiceGroup extends Construct {
       imageId: this.image.id,
       instanceType: props.instanceType,
       userData: encodeUserData(props.userData),
-      vpcSecurityGroupIds: props.securityGroupIds,
+      // The interface says it, not the subnet's "auto-assign public IP" default (on in every default VPC).
+      networkInterfaces: [
+        {
+          deviceIndex: 0,
+          associatePublicIpAddress: String(props.publicIp ?? false),
+          securityGroups: props.securityGroupIds,
+          deleteOnTermination: "true",
+        },
+      ],
       ...(props.instanceProfileArn === undefined ? {} : { iamInstanceProfile: { arn: props.instanceProfileArn } }),
       updateDefaultVersion: true,
       // One-minute EC2 metrics: target tracking and the dashboard see a change in a minute, not five.

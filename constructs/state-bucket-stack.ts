@@ -1,5 +1,6 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
@@ -43,30 +44,44 @@ export class StateBucketStack extends TerraformStack {
       // says how to retire a deployment's bucket on purpose).
       ...(state.preventDestroy ? { lifecycle: { preventDestroy: true } } : {}),
     });
-    hardenBucket(this, this.bucket, state.bucket, "", state.tlsOnlyPolicy);
+    const settings = { tlsOnly: state.tlsOnlyPolicy, noncurrentVersionDays: state.noncurrentVersionDays };
+    hardenBucket(this, this.bucket, state.bucket, "", settings);
     if (state.releaseBucket !== undefined) {
       this.releaseBucket = new S3Bucket(this, "releases", {
         bucket: state.releaseBucket,
         // Instances fetch their release from it at every boot; the local teardown may delete its objects.
         ...(state.preventDestroy ? { lifecycle: { preventDestroy: true } } : { forceDestroy: true }),
       });
-      hardenBucket(this, this.releaseBucket, state.releaseBucket, "releases-", state.tlsOnlyPolicy);
+      hardenBucket(this, this.releaseBucket, state.releaseBucket, "releases-", settings);
       new TerraformOutput(this, "release_bucket", { value: this.releaseBucket.bucket });
     }
     new TerraformOutput(this, "state_bucket", { value: this.bucket.bucket });
   }
 }
 
+export interface BucketSettings {
+  /** A policy that denies every request without TLS (where the target can evaluate it). */
+  readonly tlsOnly: boolean;
+  /** Days a replaced or deleted object's old version is kept. */
+  readonly noncurrentVersionDays: number;
+  /** Days an object is kept at all (access logs). @default forever */
+  readonly expireAfterDays?: number;
+  /** More statements for the bucket's policy (one policy per bucket: a log delivery's grant, say). @default none */
+  readonly policyStatements?: readonly object[];
+}
+
 /**
- * Versioned, encrypted (AES256), public access blocked, and (where the target can evaluate it) TLS only.
- * `idPrefix` keeps each bucket's settings at addresses of their own.
+ * Versioned, encrypted (AES256), public access blocked, TLS only where the target can evaluate it, and a
+ * lifecycle: old versions expire after `noncurrentVersionDays` (every state lock leaves some behind),
+ * delete markers with nothing under them go, incomplete uploads are aborted after 7 days. `idPrefix` keeps
+ * each bucket's settings at addresses of their own.
  */
 export function hardenBucket(
   scope: Construct,
   bucket: S3Bucket,
   name: string,
   idPrefix: string,
-  tlsOnly: boolean,
+  settings: BucketSettings,
 ): void {
   new S3BucketVersioningA(scope, `${idPrefix}versioning`, {
     bucket: bucket.id,
@@ -83,29 +98,52 @@ export function hardenBucket(
     ignorePublicAcls: true,
     restrictPublicBuckets: true,
   });
-  if (tlsOnly) {
+  const statements = [...(settings.tlsOnly ? [denyInsecureTransport(name)] : []), ...(settings.policyStatements ?? [])];
+  if (statements.length > 0) {
     new S3BucketPolicy(scope, `${idPrefix}tls-only`, {
       bucket: bucket.id,
-      policy: tlsOnlyPolicy(name),
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
       // S3 rejects policy changes while the public access block is being written.
       dependsOn: [publicAccess],
     });
   }
+  new S3BucketLifecycleConfiguration(scope, `${idPrefix}lifecycle`, {
+    bucket: bucket.id,
+    rule: [
+      {
+        id: "old-versions",
+        status: "Enabled",
+        filter: [{ prefix: "" }],
+        noncurrentVersionExpiration: [{ noncurrentDays: settings.noncurrentVersionDays }],
+        expiration: [{ expiredObjectDeleteMarker: true }],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+      },
+      ...(settings.expireAfterDays === undefined
+        ? []
+        : [
+            {
+              id: "expire",
+              status: "Enabled",
+              filter: [{ prefix: "" }],
+              expiration: [{ days: settings.expireAfterDays }],
+            },
+          ]),
+    ],
+  });
 }
 
 /** Denies every request that does not use TLS. */
 export function tlsOnlyPolicy(bucket: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  });
+  return JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport(bucket)] });
+}
+
+function denyInsecureTransport(bucket: string): object {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AWS_REGIONS, ROUTE53_MAX_WEIGHT } from "./aws-facts";
 import { DEFAULTS } from "./defaults";
+import { BASELINE_RULE_IDS } from "./baseline";
 import { RELEASE_KEY } from "./release";
 
 /*
@@ -39,9 +40,27 @@ const region = z.string({ error: "must be a string such as us-east-1" }).refine(
   error: "is not a known AWS region; use one such as us-east-1 or eu-west-1 (list in lib/aws-facts.ts)",
 });
 
-const cidr = z.union([z.cidrv4(), z.cidrv6()], {
-  error: "must be an IPv4 or IPv6 CIDR block such as 10.0.0.0/8",
-});
+/**
+ * Who may reach the listener: IPv4 only. Classic load balancers have no IPv6 in a VPC, and the network
+ * load balancers here are created IPv4 (`ipv4` address type), so an IPv6 rule would admit nobody.
+ */
+const listenerCidr = z
+  .string({ error: "must be an IPv4 CIDR block such as 10.0.0.0/8" })
+  .refine((value) => !value.includes(":"), {
+    error:
+      "is an IPv6 block: the load balancers are IPv4 only (classic ones have no IPv6 in a VPC; network ones are created ipv4), so it would admit nobody; list IPv4 blocks",
+  })
+  .pipe(z.cidrv4({ error: "must be an IPv4 CIDR block such as 10.0.0.0/8" }));
+
+/** `arn:aws:acm:us-east-1:123456789012:certificate/…`: a certificate for a TLS listener. */
+export const ACM_CERTIFICATE_ARN = /^arn:aws(-cn|-us-gov)?:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
+/** A managed prefix list, `pl-0123abcd`. */
+const PREFIX_LIST = /^pl-[0-9a-f]{8,17}$/;
+/** Days an S3 noncurrent version is kept before it expires. */
+const noncurrentDays = (what: string) =>
+  positiveInt(`days, 1-3650: ${what}`)
+    .max(3650, { error: "must be at most 3650 days" })
+    .default(DEFAULTS.noncurrentVersionDays);
 
 const ami = z.union(
   [
@@ -93,7 +112,71 @@ const overridable = {
   /** Auto Scaling group size. @default {min: 2, desired: 2, max: 4} */
   capacity: capacity.optional(),
   /** Who may reach the listener port. */
-  allowedCidrs: z.array(cidr).min(1, { error: "must list at least one CIDR block" }).optional(),
+  allowedCidrs: z.array(listenerCidr).min(1, { error: "must list at least one CIDR block" }).optional(),
+  /**
+   * TLS on the listener: an ACM certificate in the region (so this is set per region entry for a
+   * multi-region fleet), an SSL listener on classic load balancers and a TLS one on network load balancers,
+   * with a current security policy; the instances still get TCP. @default none: plaintext TCP
+   */
+  tls: z
+    .strictObject({
+      certificateArn: z.string({ error: "must be a string" }).regex(ACM_CERTIFICATE_ARN, {
+        error: 'must be an ACM certificate ARN such as "arn:aws:acm:us-east-1:123456789012:certificate/<uuid>"',
+      }),
+      /** @default ELBSecurityPolicy-TLS-1-2-2017-01 (classic) or ELBSecurityPolicy-TLS13-1-2-2021-06 (network) */
+      policy: z
+        .string({ error: "must be a string" })
+        .regex(/^ELBSecurityPolicy-[A-Za-z0-9-]+$/, {
+          error: 'must be an ELB security policy name such as "ELBSecurityPolicy-TLS13-1-2-2021-06"',
+        })
+        .optional(),
+    })
+    .optional(),
+  /**
+   * Access logs of every load balancer of the region: true creates a bucket for them in the region (with
+   * the region's log delivery policy, encryption and a lifecycle), `{bucket}` names one you have, false
+   * turns them off for a region. @default none
+   */
+  accessLogs: z
+    .union(
+      [
+        z.boolean(),
+        z.strictObject({
+          bucket: z.string({ error: "must be a string" }).regex(S3_BUCKET, {
+            error: "must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",
+          }),
+          /** @default the stack's name */
+          prefix: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.-]+)*$/, {
+              error: "must be an S3 key prefix of letters, digits, _ . - and /, without leading or trailing slash",
+            })
+            .optional(),
+        }),
+      ],
+      { error: 'must be true (a bucket the region creates), {"bucket": "…"} (yours), or false' },
+    )
+    .optional(),
+  /**
+   * Where instances may connect out, each a CIDR or a managed prefix list and its TCP ports. @default
+   * HTTPS and HTTP to anywhere: what a booting instance needs (AWS's APIs, the log agent, Debian's packages)
+   */
+  instanceEgress: z
+    .array(
+      z
+        .strictObject({
+          cidr: z.cidrv4({ error: "must be an IPv4 CIDR block such as 10.0.0.0/16" }).optional(),
+          prefixList: z
+            .string()
+            .regex(PREFIX_LIST, { error: "must be a managed prefix list id such as pl-63a5400a" })
+            .optional(),
+          ports: z.array(port("TCP port")).min(1, { error: "must list at least one port" }),
+        })
+        .refine((rule) => (rule.cidr === undefined) !== (rule.prefixList === undefined), {
+          error: 'must name one destination: {"cidr": …} or {"prefixList": …}, not both or neither',
+        }),
+    )
+    .optional(),
   /**
    * No longer used: every record is an alias now, and alias records take their target's TTL (validation
    * says so when it is set).
@@ -380,6 +463,8 @@ export const FleetSchema = z.strictObject({
         error: "must be an S3 key prefix without leading or trailing slash",
       })
       .default(DEFAULTS.stateKeyPrefix),
+    /** Days a replaced version of a state file (or a release) is kept: every lock leaves versions behind. @default 90 */
+    noncurrentVersionDays: noncurrentDays("how long replaced versions of state files and releases are kept"),
   }),
   /**
    * How a deploy rolls a change out: in waves of regions, each region's instance refresh watched to its
@@ -418,6 +503,30 @@ export const FleetSchema = z.strictObject({
     .optional(),
   /** Extra tags on every resource. */
   tags: userTags.default({}),
+  /** Proxy protocol to the instances (v1 on classic, v2 on network load balancers): the service sees client addresses. @default false */
+  proxyProtocol: z.boolean({ error: "must be true or false" }).default(false),
+  /**
+   * Deletion protection on network load balancers: a removed port then needs it turned off (and deployed)
+   * first. Classic load balancers have none. @default false
+   */
+  deletionProtection: z.boolean({ error: "must be true or false" }).default(false),
+  /** A public IPv4 address on each instance (only for subnets without a NAT route). @default false */
+  publicIp: z.boolean({ error: "must be true or false" }).default(false),
+  /**
+   * Findings of the security baseline accepted on purpose (docs/security.md): the rule, the resources
+   * (`{stack}/{terraform address}`, `*` matching anything but a slash), and why. @default none
+   */
+  baselineExceptions: z
+    .array(
+      z.strictObject({
+        rule: z.enum(BASELINE_RULE_IDS, { error: `must be a baseline rule: ${BASELINE_RULE_IDS.join(", ")}` }),
+        resources: z
+          .string()
+          .regex(/^[A-Za-z0-9_*./-]+$/, { error: 'must be a pattern such as "shop-prod-*/aws_elb.*"' }),
+        reason: z.string().min(20, { error: "must say why, in a sentence (at least 20 characters)" }),
+      }),
+    )
+    .default([]),
   regions: z.array(RegionSchema).min(1, { error: "must list at least one region" }),
   ...overridable,
 });

@@ -8,6 +8,8 @@ export const DEFAULTS = {
   basePort: 9000,
   instanceType: "m5.large",
   internal: true,
+  /** Days replaced versions of state files and releases are kept. */
+  noncurrentVersionDays: 90,
   privateZone: false,
   createHostedZone: false,
   weight: 1,

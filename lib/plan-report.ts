@@ -2,6 +2,7 @@
  * Pure: turns `terraform show -json` plans of several stacks into one Markdown report for a pull
  * request. Sorted and free of timestamps and absolute paths, so the same plans give the same bytes.
  */
+import { exceptionRows, type BaselineResult } from "./baseline";
 import { retiredLine, type RetiredRegion } from "./retired";
 import type { RolloutPlan } from "./rollout";
 import { stagingOf } from "./stages";
@@ -401,6 +402,8 @@ function rolloutTable(plans: readonly StackPlan[], rollout: RolloutPlan): string
 export interface ReportContext {
   readonly rollout?: RolloutPlan;
   readonly retired?: readonly RetiredRegion[];
+  /** The security baseline's findings accepted on purpose, with their reasons (lib/baseline.ts). */
+  readonly excepted?: BaselineResult["excepted"];
 }
 
 /** The report in its parts: what every reader needs first (verdicts, dangers, tables), then one section per stack. */
@@ -458,6 +461,19 @@ function reportParts(
   }
   lines.push("");
   if (rollout !== undefined && rollout.waves.length > 0) lines.push(...rolloutTable(sorted, rollout));
+  const excepted = context.excepted ?? [];
+  if (excepted.length > 0) {
+    lines.push(
+      `<details><summary>Security baseline: ${excepted.length} finding${excepted.length === 1 ? "" : "s"} accepted on purpose</summary>`,
+      "",
+      "| rule | resources | reason |",
+      "| --- | --- | --- |",
+      ...exceptionRows(excepted),
+      "",
+      "</details>",
+      "",
+    );
+  }
 
   const sections = sorted.flatMap((p): string[] => {
     if (p.status === "failed") {

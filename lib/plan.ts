@@ -1,3 +1,4 @@
+import { exceptionFromPattern, type BaselineException } from "./baseline";
 import {
   DEBIAN_AMI_OWNER,
   INSTANCE_TYPES,
@@ -69,6 +70,31 @@ export interface PortPlan {
   readonly unhealthyAlarmName: string;
 }
 
+export interface ListenerPlan {
+  readonly tls?: { readonly certificateArn: string; readonly policy: string };
+  readonly proxyProtocol: boolean;
+}
+
+export interface AccessLogsPlan {
+  readonly bucket: string;
+  readonly prefix: string;
+  /** The region stack creates the bucket (with the load balancers' delivery policy), or it is the user's. */
+  readonly create: boolean;
+  /** The created bucket denies requests without TLS (off only where the target cannot evaluate it). */
+  readonly tlsOnly: boolean;
+  /** Days a log is kept in the created bucket: the fleet's log retention. */
+  readonly expireAfterDays: number;
+  readonly noncurrentVersionDays: number;
+}
+
+/** One egress rule of the instances: a destination and one port; `id` keys its construct. */
+export interface EgressRule {
+  readonly id: string;
+  readonly port: number;
+  readonly cidr?: string;
+  readonly prefixList?: string;
+}
+
 export interface PortRange {
   readonly from: number;
   readonly to: number;
@@ -106,6 +132,16 @@ export interface RegionPlan {
   readonly network: NetworkPlan;
   readonly allowedCidrs: readonly string[];
   readonly internal: boolean;
+  /** What the listener speaks: TLS with a certificate, or plain TCP; proxy protocol to the instances. */
+  readonly listener: ListenerPlan;
+  /** The load balancers' access logs; none when off. */
+  readonly accessLogs?: AccessLogsPlan;
+  /** Network load balancers refuse to be deleted until this is turned off. */
+  readonly deletionProtection: boolean;
+  /** Where instances may connect out, one rule per destination and port. */
+  readonly instanceEgress: readonly EgressRule[];
+  /** Whether instances get a public IPv4 address. */
+  readonly publicIp: boolean;
   readonly healthCheck: HealthCheck;
   /** Classic load balancers, or network load balancers with a target group each. */
   readonly loadBalancerType: LoadBalancerType;
@@ -235,6 +271,8 @@ export interface StatePlan {
   readonly preventDestroy: boolean;
   /** A bucket for releases the state stack creates and hardens the same way (`releaseBucket`). */
   readonly releaseBucket?: string;
+  /** Days replaced object versions are kept (every state lock leaves some). */
+  readonly noncurrentVersionDays: number;
 }
 
 export interface FleetPlan {
@@ -249,6 +287,8 @@ export interface FleetPlan {
   readonly hostedZone?: HostedZonePlan;
   readonly tags: Readonly<Record<string, string>>;
   readonly regions: readonly RegionPlan[];
+  /** Findings of the security baseline this fleet accepts (the project's own are in lib/baseline-exceptions.ts). */
+  readonly baselineExceptions: readonly BaselineException[];
 }
 
 /** A setting as it applies to one region, with the config path that decided it (for error messages). */
@@ -283,6 +323,9 @@ export function resolveSettings(config: ParsedFleetConfig, regionIndex: number):
     subnetTags: pick("subnetTags"),
     scaling: pick("scaling"),
     alarms: pick("alarms"),
+    tls: pick("tls"),
+    accessLogs: pick("accessLogs"),
+    instanceEgress: pick("instanceEgress"),
   };
 }
 
@@ -401,6 +444,11 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
     network: planNetwork(entry, settings.subnetTags.value),
     allowedCidrs: settings.allowedCidrs.value ?? [],
     internal: config.internal,
+    listener: planListener(settings.tls.value, loadBalancerType, config.proxyProtocol),
+    ...planAccessLogs(settings.accessLogs.value, stackName, config),
+    deletionProtection: config.deletionProtection,
+    instanceEgress: planEgress(settings.instanceEgress.value),
+    publicIp: config.publicIp,
     healthCheck: config.healthCheck,
     loadBalancerType,
     loadBalancerQuota: settings.loadBalancerQuota.value ?? LOAD_BALANCER_QUOTA[loadBalancerType],
@@ -446,6 +494,76 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
     tags: { Service: config.service, Deployment: config.deployment, ...config.tags },
     ...(config.accountId === undefined ? {} : { accountId: config.accountId }),
   };
+}
+
+/** AWS's current policies: TLS 1.2 and up on classic load balancers, TLS 1.3 with 1.2 on network ones. */
+export const DEFAULT_TLS_POLICY: Readonly<Record<LoadBalancerType, string>> = {
+  classic: "ELBSecurityPolicy-TLS-1-2-2017-01",
+  network: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+};
+
+function planListener(tls: ParsedFleetConfig["tls"], type: LoadBalancerType, proxyProtocol: boolean): ListenerPlan {
+  return {
+    ...(tls === undefined
+      ? {}
+      : { tls: { certificateArn: tls.certificateArn, policy: tls.policy ?? DEFAULT_TLS_POLICY[type] } }),
+    proxyProtocol,
+  };
+}
+
+/** `{stack}-lb-logs`: the bucket a region creates for its access logs. */
+export function accessLogBucketName(regionStack: string): string {
+  return `${regionStack}-lb-logs`;
+}
+
+function planAccessLogs(
+  accessLogs: ParsedFleetConfig["accessLogs"],
+  stackName: string,
+  config: ParsedFleetConfig,
+): { accessLogs?: AccessLogsPlan } {
+  if (accessLogs === undefined || accessLogs === false) return {};
+  const kept = {
+    tlsOnly: true,
+    expireAfterDays: config.logs.retentionDays,
+    noncurrentVersionDays: config.state.noncurrentVersionDays,
+  };
+  return {
+    accessLogs:
+      accessLogs === true
+        ? { bucket: accessLogBucketName(stackName), prefix: stackName, create: true, ...kept }
+        : { bucket: accessLogs.bucket, prefix: accessLogs.prefix ?? stackName, create: false, ...kept },
+  };
+}
+
+/** HTTPS and HTTP to anywhere: a booting instance reaches AWS's APIs and package servers at addresses that are not fixed. */
+export const DEFAULT_INSTANCE_EGRESS: readonly InstanceEgress[] = [{ cidr: "0.0.0.0/0", ports: [80, 443] }];
+
+type InstanceEgress = NonNullable<ParsedFleetConfig["instanceEgress"]>[number];
+
+/**
+ * One rule per destination and port, keyed by both: `instances-out-443` for anywhere (the addresses the
+ * default had from the start), `instances-out-443-to-10-0-0-0_16` or `instances-out-443-to-pl-…` otherwise,
+ * so adding a destination never re-addresses another.
+ */
+export function planEgress(egress: ParsedFleetConfig["instanceEgress"]): EgressRule[] {
+  return (egress ?? DEFAULT_INSTANCE_EGRESS).flatMap((rule) =>
+    rule.ports.map((port): EgressRule => {
+      const destination = rule.cidr ?? rule.prefixList ?? "";
+      const id =
+        rule.cidr === "0.0.0.0/0" ? `instances-out-${port}` : `instances-out-${port}-to-${cidrId(destination)}`;
+      return {
+        id,
+        port,
+        ...(rule.cidr === undefined ? {} : { cidr: rule.cidr }),
+        ...(rule.prefixList === undefined ? {} : { prefixList: rule.prefixList }),
+      };
+    }),
+  );
+}
+
+/** Construct ids may not contain `/`; `10.0.0.0/8` becomes `10-0-0-0_8` (cdktf drops dots from ids). */
+export function cidrId(cidr: string): string {
+  return cidr.replace(/\//g, "_").replace(/[.:]/g, "-");
 }
 
 /** Target tracking unless `scaling` is false; new instances warm up for the health-check grace period. */
@@ -579,6 +697,7 @@ export function planFleet(config: ParsedFleetConfig): FleetPlan {
     key: stateKey(config.state.keyPrefix, config, "state"),
     tlsOnlyPolicy: true,
     preventDestroy: true,
+    noncurrentVersionDays: config.state.noncurrentVersionDays,
     ...(config.releaseBucket === undefined ? {} : { releaseBucket: config.releaseBucket }),
   };
   return {
@@ -591,5 +710,6 @@ export function planFleet(config: ParsedFleetConfig): FleetPlan {
     ...(config.createHostedZone ? { hostedZone: planHostedZone(config, config.domain, state) } : {}),
     tags: { Service: config.service, Deployment: config.deployment, ...config.tags },
     regions: config.regions.map((_, index) => planRegion(config, index)),
+    baselineExceptions: config.baselineExceptions.map((e) => exceptionFromPattern(e.rule, e.resources, e.reason)),
   };
 }

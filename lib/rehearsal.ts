@@ -114,6 +114,14 @@ export function rehearsal(plan: FleetPlan): Adapted {
     );
   }
 
+  if (plan.regions.some((r) => r.accessLogs?.create === true)) {
+    note(
+      "access log bucket policy",
+      "deny requests without TLS",
+      "none",
+      "moto ignores aws:SecureTransport and would deny every request",
+    );
+  }
   if (plan.state.tlsOnlyPolicy) {
     note(
       "state bucket policy",
@@ -138,12 +146,23 @@ export function rehearsal(plan: FleetPlan): Adapted {
       rollout: { ...plan.rollout, bakeSeconds: Math.min(plan.rollout.bakeSeconds, LOCAL_BAKE_SECONDS) },
       hostedZone,
       state: { ...plan.state, tlsOnlyPolicy: false, preventDestroy: false },
+      // The substitution above, as the baseline sees it: recorded, with its reason, like any exception.
+      baselineExceptions: [
+        ...plan.baselineExceptions,
+        {
+          rule: "bucket-tls-only",
+          resources: /^[^/]+\/aws_s3_bucket\./,
+          reason:
+            "local target: moto ignores aws:SecureTransport and would deny every request, Terraform's own included",
+        },
+      ],
       regions: plan.regions.map(
         (region): RegionPlan => ({
           ...region,
           ...(region.accountId === undefined ? {} : { accountId: EMULATOR_ACCOUNT }),
           network: {},
           dns: { ...region.dns, privateZone: false },
+          ...(region.accessLogs === undefined ? {} : { accessLogs: { ...region.accessLogs, tlsOnly: false } }),
           instance: {
             ...region.instance,
             ami: {

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { compressUserData } from "./user-data";
 import { ASG_MAX_ATTACHMENTS, ELB_NAME_MAX_LENGTH, INSTANCE_TYPES, USER_DATA_MAX_BYTES } from "./aws-facts";
-import { FleetSchema, type ParsedFleetConfig } from "./config";
+import { ACM_CERTIFICATE_ARN, FleetSchema, type ParsedFleetConfig } from "./config";
 import { LOCAL_DEPLOYMENT } from "./defaults";
 import {
   planFleet,
@@ -134,6 +134,16 @@ function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] 
   problems.push(...checkRollout(config));
   problems.push(...checkWatchdog(config));
   problems.push(...checkUserDataSize(config, plan));
+  problems.push(...checkHealthCheckTiming(config));
+  problems.push(...checkReleaseBuckets(config));
+  const classic = plan.regions.filter((r) => r.loadBalancerType === "classic").map((r) => r.region);
+  if (config.deletionProtection && classic.length > 0) {
+    problems.push({
+      path: "deletionProtection",
+      value: true,
+      message: `protects network load balancers only, and ${classic.join(", ")} use${classic.length === 1 ? "s" : ""} classic ones, which have none; set loadBalancerType: "network" there, or leave deletionProtection out`,
+    });
+  }
   plan.regions.forEach((region, index) => {
     problems.push(...checkRegion(config, region, index, resolveSettings(config, index)));
   });
@@ -194,6 +204,49 @@ function checkUserDataSize(config: ParsedFleetConfig, plan: FleetPlan): Problem[
       value: config.app.command,
       message: `makes the user data ${largest.bytes} bytes gzipped (${largest.region}), over EC2's ${USER_DATA_MAX_BYTES}; shorten app.command (put a long command line in a script in the release)`,
     },
+  ];
+}
+
+/**
+ * AWS's rules for a check, which its schema's minimums alone do not enforce: a check ends before the next
+ * starts; and a good new instance passes its checks within the grace period, which is also the refresh's
+ * warm-up and the moment the rollout judges new instances, so a shorter one counts healthy instances as failing.
+ */
+function checkHealthCheckTiming(config: ParsedFleetConfig): Problem[] {
+  const { timeout, interval, healthyThreshold } = config.healthCheck;
+  const problems: Problem[] = [];
+  if (timeout >= interval) {
+    problems.push({
+      path: "healthCheck.timeout",
+      value: timeout,
+      message: `must be less than healthCheck.interval (${interval} s): a check must end before the next one starts, and AWS refuses it at apply in every region; lower timeout or raise interval`,
+    });
+  }
+  const passing = healthyThreshold * interval;
+  if (config.healthCheckGracePeriod < passing) {
+    problems.push({
+      path: "healthCheckGracePeriod",
+      value: config.healthCheckGracePeriod,
+      message: `is shorter than the ${passing} s a new instance needs to pass its checks (healthCheck.healthyThreshold ${healthyThreshold} × interval ${interval} s): the instance refresh's warm-up and the rollout's judgement would count healthy new instances as failing; raise it to at least ${passing}, or check more often`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * Instances fetch the release over HTTPS from `https://{bucket}.s3.{region}.amazonaws.com`, and S3's
+ * certificate (`*.s3.{region}.amazonaws.com`) covers one label only: a bucket name with dots fails every boot.
+ */
+function checkReleaseBuckets(config: ParsedFleetConfig): Problem[] {
+  const message =
+    "has dots: instances fetch the release from https://<bucket>.s3.<region>.amazonaws.com, and S3's certificate covers no name with a dot in the bucket, so every boot in every region would fail; use a bucket name without dots";
+  return [
+    ...(config.app.release?.bucket.includes(".") === true
+      ? [{ path: "app.release.bucket", value: config.app.release.bucket, message }]
+      : []),
+    ...(config.releaseBucket?.includes(".") === true
+      ? [{ path: "releaseBucket", value: config.releaseBucket, message }]
+      : []),
   ];
 }
 
@@ -414,6 +467,23 @@ function checkRegion(
     }
   }
 
+  const certificateArn = region.listener.tls?.certificateArn;
+  const certificateRegion = certificateArn === undefined ? undefined : ACM_CERTIFICATE_ARN.exec(certificateArn)?.[2];
+  if (certificateArn !== undefined && certificateRegion !== region.region) {
+    addRegional(
+      settings.tls.path === "tls" ? "tls.certificateArn" : `regions[${index}].tls.certificateArn`,
+      certificateArn,
+      `is a certificate in ${certificateRegion ?? "no region"}, and a load balancer uses certificates of its own region only; set regions[${index}].tls.certificateArn to one in ${region.region}`,
+    );
+  }
+  if (region.accessLogs?.create === true && region.accessLogs.bucket.length > 63) {
+    add(
+      "deployment",
+      config.deployment,
+      `makes the access log bucket name "${region.accessLogs.bucket}" ${region.accessLogs.bucket.length} characters long; bucket names are at most 63: shorten service or deployment, or name a bucket in accessLogs`,
+    );
+  }
+
   const topicArn = region.monitoring.topicArn;
   const topicRegion = topicArn?.split(":")[3];
   if (topicArn !== undefined && topicRegion !== region.region) {
@@ -433,6 +503,16 @@ function warningsOf(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[]
     const { min, max } = region.autoScaling.capacity;
     const { capacity } = resolveSettings(config, index);
     const warnings: RegionProblem[] = [];
+    if (region.accessLogs !== undefined && region.loadBalancerType === "network" && region.listener.tls === undefined) {
+      const { accessLogs } = resolveSettings(config, index);
+      warnings.push({
+        path: accessLogs.path,
+        value: accessLogs.value,
+        message:
+          "logs nothing on network load balancers with a plain TCP listener: AWS writes their access logs for TLS listeners only; set tls (a certificate) to get them",
+        region: region.region,
+      });
+    }
     if (min < 2) {
       warnings.push({
         path: capacity.path,

@@ -8,6 +8,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { checkBaseline, type BaselineResult, type StackJson } from "../lib/baseline";
+import { PROJECT_EXCEPTIONS } from "../lib/baseline-exceptions";
 import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../lib/legacy-records";
 import type { FleetPlan } from "../lib/plan";
 import { mapWithLimit, selectStacks, stackWaves, type StackNode } from "../lib/stack-selection";
@@ -154,6 +156,15 @@ export function planLockFlag(ctx: Pick<FleetContext, "lockTimeoutSeconds" | "loc
 
 export function stackDir(ctx: Pick<FleetContext, "outdir">, stack: string): string {
   return join(ctx.outdir, "stacks", stack);
+}
+
+/** The security baseline over the synthesized stacks (synth refused any finding; the exceptions remain to report). */
+export function baselineOf(ctx: Pick<FleetContext, "outdir" | "plan">, stacks: readonly string[]): BaselineResult {
+  const synthesized = stacks.map((name) => ({
+    name,
+    json: JSON.parse(readFileSync(join(stackDir(ctx, name), "cdk.tf.json"), "utf8")) as StackJson,
+  }));
+  return checkBaseline(synthesized, [...PROJECT_EXCEPTIONS, ...ctx.plan.baselineExceptions]);
 }
 
 /** `s3://bucket/key (region)`: a backend as a reviewer reads it. */

@@ -11,6 +11,7 @@ from moto.autoscaling.models import FakeScalingPolicy, LifecycleHook
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.types import Base64EncodedString
+from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ec2.models.launch_templates import LaunchTemplate
 from moto.ec2.utils import parse_user_data
 from moto.server import main
@@ -102,6 +103,13 @@ def _hook_as_given(self, *args, **kwargs):
 
 
 LifecycleHook.__init__ = _hook_as_given
+
+# 8. DescribeSecurityGroupRules: a rule's Description. moto keeps the description of a rule that names
+#    another security group (it is in DescribeSecurityGroups' UserIdGroupPairs) but reads a rule's
+#    description from its CIDR only, so the provider plans to set it again on every run.
+SecurityGroupRule.description = property(
+    lambda self: self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -47,3 +47,44 @@ export function writeFleetFile(dir: string, config: FleetConfig, name = "fleet")
   writeFileSync(join(dir, `${name}.lock.json`), renderImageLock(imageLockFor(config)));
   return file;
 }
+
+/** A certificate ARN in `region` (ACM's format; no such certificate exists). */
+export const certificateIn = (region: string) =>
+  `arn:aws:acm:${region}:123456789012:certificate/0f3d1c2b-4a5e-4f60-9b7a-1c2d3e4f5a6b`;
+
+/**
+ * A fleet that uses every security option: public load balancers with TLS (classic and network),
+ * proxy protocol, access logs to a bucket of its own and to one it names, deletion protection, instance
+ * egress of its own choosing, releases, and an exception accepted on purpose.
+ */
+export function securedFleet(): FleetConfig {
+  return baseFleet({
+    internal: false,
+    allowedCidrs: ["0.0.0.0/0"],
+    proxyProtocol: true,
+    deletionProtection: true,
+    loadBalancerType: "network",
+    instanceEgress: [
+      { prefixList: "pl-63a5400a", ports: [443] },
+      { cidr: "10.20.0.0/16", ports: [5432, 6379] },
+    ],
+    releaseBucket: "acme-releases",
+    app: { release: { bucket: "acme-releases", key: "releases/cloudrim/abc.tgz", sha256: "a".repeat(64) } },
+    state: { bucket: "cloudrim-state", region: "us-east-1", noncurrentVersionDays: 30 },
+    baselineExceptions: [
+      {
+        rule: "iam-no-wildcards",
+        resources: "cloudrim-prod-*/aws_iam_role_policy.instance_session-manager_*",
+        reason: "Session Manager's actions have no resource-level permissions (restated by the fleet)",
+      },
+    ],
+    regions: [
+      { region: "us-east-1", tls: { certificateArn: certificateIn("us-east-1") }, accessLogs: true },
+      {
+        region: "eu-west-1",
+        tls: { certificateArn: certificateIn("eu-west-1"), policy: "ELBSecurityPolicy-TLS13-1-3-2021-06" },
+        accessLogs: { bucket: "acme-lb-logs", prefix: "eu" },
+      },
+    ],
+  });
+}

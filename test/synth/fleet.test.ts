@@ -152,6 +152,7 @@ describe("the state bucket stack", () => {
     const added = addresses(withReleases).filter((a) => !addresses(json).includes(a));
     expect(added).toEqual([
       "aws_s3_bucket.releases",
+      "aws_s3_bucket_lifecycle_configuration.releases-lifecycle",
       "aws_s3_bucket_policy.releases-tls-only",
       "aws_s3_bucket_public_access_block.releases-public-access",
       "aws_s3_bucket_server_side_encryption_configuration.releases-encryption",

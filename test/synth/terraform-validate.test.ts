@@ -5,7 +5,7 @@ import { Testing } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
 import { planOrThrow } from "../../lib/validate";
 import { defaultFleet } from "../../regions/default";
-import { baseFleet } from "../fixtures";
+import { baseFleet, certificateIn, securedFleet } from "../fixtures";
 import { terraformValidate } from "../terraform";
 
 // Real `terraform init` + `validate` through the provider mirror (or registry): a few seconds per stack.
@@ -41,10 +41,10 @@ describe("real terraform validate", () => {
     expect(expectAllValid(defaultFleet, "default")).toHaveLength(3);
   });
 
-  it("accepts regions with explicit networks (subnets given or picked by tag), AMI, IPv6 CIDRs and 17 processes", () => {
+  it("accepts regions with explicit networks (subnets given or picked by tag), AMI, two CIDRs and 17 processes", () => {
     const config = baseFleet({
       instanceType: "c6i.4xlarge",
-      allowedCidrs: ["10.0.0.0/8", "fd00::/8"],
+      allowedCidrs: ["10.0.0.0/8", "192.168.0.0/16"],
       ami: "ami-0123456789abcdef0",
       regions: [
         { region: "eu-west-1", vpcId: "vpc-0123abcd", subnetIds: ["subnet-0123abcd"] },
@@ -65,6 +65,19 @@ describe("real terraform validate", () => {
       regions: [{ region: "us-east-1" }],
     });
     expectAllValid(config, "release");
+  });
+
+  it("accepts a fleet with every security option: TLS, proxy protocol, access logs, deletion protection, its own egress", () => {
+    expect(expectAllValid(securedFleet(), "secured")).toHaveLength(3);
+  });
+
+  it("accepts classic load balancers with TLS, proxy protocol and a log bucket of their own", () => {
+    const config = baseFleet({
+      internal: false,
+      proxyProtocol: true,
+      regions: [{ region: "us-east-1", tls: { certificateArn: certificateIn("us-east-1") }, accessLogs: true }],
+    });
+    expect(expectAllValid(config, "classic-tls")).toHaveLength(2);
   });
 
   it("rejects a stack Terraform cannot accept (so the checks above can fail)", () => {

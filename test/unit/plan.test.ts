@@ -144,6 +144,7 @@ describe("port plan", () => {
       keyPrefix: "infra",
       key: "infra/cloudrim/prod/state.tfstate",
       tlsOnlyPolicy: true,
+      noncurrentVersionDays: 90,
       preventDestroy: true,
     });
   });

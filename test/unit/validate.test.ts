@@ -81,11 +81,15 @@ describe("shape rules (each reports field path, bad value and what is allowed)",
       ["allowedCidrs[0]", "10.0.0.0/33"],
       ["allowedCidrs[2]", "everyone"],
     ]);
-    expect(problems[0]?.message).toMatch(/must be an IPv4 or IPv6 CIDR block/);
+    expect(problems[0]?.message).toMatch(/must be an IPv4 CIDR block/);
   });
 
-  it("accepts IPv6 CIDR blocks", () => {
-    expect(validateFleet(baseFleet({ allowedCidrs: ["fd00::/8"] })).ok).toBe(true);
+  it("refuses IPv6 CIDR blocks, saying why: the load balancers are IPv4 only", () => {
+    const problem = theProblem(baseFleet({ allowedCidrs: ["10.0.0.0/8", "fd00::/8"] }));
+    expect(problem).toMatchObject({ path: "allowedCidrs[1]", value: "fd00::/8" });
+    expect(problem.message).toMatch(
+      /is an IPv6 block: the load balancers are IPv4 only .* so it would admit nobody; list IPv4 blocks/,
+    );
   });
 
   it("rejects zero processes", () => {
@@ -696,5 +700,81 @@ describe("the account", () => {
       value: "1234",
       message: 'must be a 12-digit AWS account id, e.g. "123456789012"',
     });
+  });
+});
+
+describe("inputs that would break every boot or every apply", () => {
+  it("refuses release buckets with dots: S3's certificate covers no dotted bucket name", () => {
+    const problems = problemsOf(
+      baseFleet({
+        releaseBucket: "releases.example.com",
+        app: { release: { bucket: "releases.example.com", key: "releases/cloudrim/a.tgz", sha256: "a".repeat(64) } },
+      }),
+    );
+    expect(problems.map((p) => [p.path, p.value])).toEqual([
+      ["app.release.bucket", "releases.example.com"],
+      ["releaseBucket", "releases.example.com"],
+    ]);
+    expect(problems[0]?.message).toMatch(
+      /has dots: instances fetch the release from https:\/\/<bucket>\.s3\.<region>\.amazonaws\.com, and S3's certificate covers no name with a dot in the bucket, so every boot in every region would fail; use a bucket name without dots/,
+    );
+  });
+
+  it("refuses a health check timeout as long as its interval, which AWS refuses at apply", () => {
+    const problem = theProblem(baseFleet({ healthCheck: { timeout: 20, interval: 20 } }));
+    expect(problem).toMatchObject({ path: "healthCheck.timeout", value: 20 });
+    expect(problem.message).toMatch(
+      /must be less than healthCheck.interval \(20 s\): a check must end before the next one starts/,
+    );
+  });
+
+  it("refuses a grace period shorter than a good new instance takes to pass its checks", () => {
+    const problem = theProblem(
+      baseFleet({ healthCheckGracePeriod: 30, healthCheck: { interval: 20, healthyThreshold: 3 } }),
+    );
+    expect(problem).toMatchObject({ path: "healthCheckGracePeriod", value: 30 });
+    expect(problem.message).toMatch(
+      /is shorter than the 60 s a new instance needs to pass its checks \(healthCheck.healthyThreshold 3 × interval 20 s\).*raise it to at least 60, or check more often/,
+    );
+    expect(
+      validateFleet(baseFleet({ healthCheckGracePeriod: 10, healthCheck: { interval: 5, healthyThreshold: 2 } })).ok,
+    ).toBe(true);
+  });
+
+  it("refuses deletion protection for classic load balancers, which have none", () => {
+    const problem = theProblem(
+      baseFleet({
+        deletionProtection: true,
+        regions: [{ region: "us-east-1", loadBalancerType: "network" }, { region: "us-west-2" }],
+      }),
+    );
+    expect(problem).toMatchObject({ path: "deletionProtection", value: true });
+    expect(problem.message).toMatch(
+      /protects network load balancers only, and us-west-2 uses classic ones, which have none/,
+    );
+  });
+
+  it("refuses an exception for a rule the baseline does not have, and one without a reason", () => {
+    const problems = problemsOf(
+      baseFleet({
+        baselineExceptions: [
+          { rule: "no-ssh" as "imdsv2", resources: "*", reason: "we never open SSH anyway, promise" },
+          { rule: "imdsv2", resources: "*", reason: "legacy" },
+        ],
+      }),
+    );
+    expect(problems.map((p) => p.path)).toEqual(["baselineExceptions[0].rule", "baselineExceptions[1].reason"]);
+    expect(problems[0]?.message).toMatch(/must be a baseline rule: imdsv2, encrypted-root, /);
+  });
+
+  it("warns that network load balancers log nothing without a TLS listener", () => {
+    const result = validateFleet(
+      baseFleet({ loadBalancerType: "network", accessLogs: true, regions: [{ region: "us-east-1" }] }),
+    );
+    expect(result.ok && result.warnings.map(formatWarning)).toContainEqual(
+      expect.stringMatching(
+        /accessLogs: got true; in us-east-1: logs nothing on network load balancers with a plain TCP listener/,
+      ),
+    );
   });
 });
