@@ -153,12 +153,22 @@ export function dangersOf(summary: StackSummary): Danger[] {
   return typeChange.concat(
     summary.changes.flatMap((change): Danger[] => {
       const kind = DANGEROUS_TYPES[change.type];
-      if (kind !== undefined && (change.action === "replace" || change.action === "delete")) {
+      const removes = change.action === "replace" || change.action === "delete";
+      if (kind !== undefined && removes) {
         const forced = change.forcedBy.length > 0 ? ` (forced by ${change.forcedBy.join(", ")})` : "";
-        return [{ stack: summary.stack, change, why: `${change.action}s a ${kind}${forced}` }];
+        const stuck =
+          change.deletionProtected === true
+            ? ": its deletion protection is on, so this apply fails there; deploy deletionProtection: false first, then this change"
+            : "";
+        return [{ stack: summary.stack, change, why: `${change.action}s a ${kind}${forced}${stuck}` }];
       }
-      if (change.type.startsWith("aws_s3_bucket")) {
+      if (change.type.startsWith("aws_s3_bucket") && summary.stack.endsWith("-state")) {
         return [{ stack: summary.stack, change, why: `${change.action}s the state bucket's configuration` }];
+      }
+      if (change.type === "aws_s3_bucket" && removes) {
+        return [
+          { stack: summary.stack, change, why: `${change.action}s the region's access log bucket, and the logs in it` },
+        ];
       }
       return [];
     }),

@@ -35,6 +35,8 @@ export interface Change {
   readonly label?: string;
   /** Attributes that force a replacement. */
   readonly forcedBy: readonly string[];
+  /** The object is protected from deletion as it stands (a network load balancer's `enable_deletion_protection`). */
+  readonly deletionProtected?: boolean;
 }
 
 /** Terraform's action lists, as one word: `["delete","create"]` is a replacement. */
@@ -81,7 +83,17 @@ export function changesOf(plan: TerraformPlanJson): Change[] {
       if (action === undefined) return [];
       const label = labelOf(rc);
       const forcedBy = (rc.change.replace_paths ?? []).map((path) => path.join("."));
-      return [{ address: rc.address, type: rc.type, action, forcedBy, ...(label === undefined ? {} : { label }) }];
+      const deletionProtected = record(rc.change.before)?.enable_deletion_protection === true;
+      return [
+        {
+          address: rc.address,
+          type: rc.type,
+          action,
+          forcedBy,
+          ...(label === undefined ? {} : { label }),
+          ...(deletionProtected ? { deletionProtected } : {}),
+        },
+      ];
     })
     .sort((a, b) => a.address.localeCompare(b.address));
 }

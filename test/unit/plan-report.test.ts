@@ -382,3 +382,61 @@ describe("retired regions in the report", () => {
     expect(report).toContain("> **1 dangerous change**");
   });
 });
+
+describe("dangers of the security options", () => {
+  const nlb = (protectedNow: boolean): TerraformResourceChange => ({
+    address: "aws_lb.balancers_port-9003_X",
+    mode: "managed",
+    type: "aws_lb",
+    change: {
+      actions: ["delete"],
+      before: { name: "api-prod-9003", enable_deletion_protection: protectedNow },
+      after: null,
+    },
+  });
+  const report = (stack: string, ...changes: TerraformResourceChange[]) =>
+    renderReport([{ stack, status: "planned", plan: { resource_changes: changes } }]);
+
+  it("says a removed port's protected load balancer stops the apply, and what to deploy first", () => {
+    expect(report("api-prod-us-east-1", nlb(true))).toContain(
+      "> - `api-prod-us-east-1`: `aws_lb.balancers_port-9003_X` (api-prod-9003) deletes a load balancer: its deletion protection is on, so this apply fails there; deploy deletionProtection: false first, then this change",
+    );
+    expect(report("api-prod-us-east-1", nlb(false))).toContain(
+      "> - `api-prod-us-east-1`: `aws_lb.balancers_port-9003_X` (api-prod-9003) deletes a load balancer\n",
+    );
+  });
+
+  it("names a removed access log bucket as the region's, not the state bucket", () => {
+    const bucket: TerraformResourceChange = {
+      address: "aws_s3_bucket.access-logs_bucket_X",
+      mode: "managed",
+      type: "aws_s3_bucket",
+      change: { actions: ["delete"], before: { bucket: "api-prod-us-east-1-lb-logs" }, after: null },
+    };
+    expect(report("api-prod-us-east-1", bucket)).toContain(
+      "deletes the region's access log bucket, and the logs in it",
+    );
+  });
+
+  it("lists the baseline's accepted findings with their reasons", () => {
+    const text = renderReport([], {
+      excepted: [
+        {
+          finding: {
+            rule: "no-open-egress",
+            mirrors: ["CKV_AWS_382", "AWS-0104"],
+            stack: "api-prod-us-east-1",
+            address: "aws_vpc_security_group_egress_rule.security_instances-out-443_X",
+            problem: "p",
+            fix: "f",
+          },
+          reason: "HTTPS to AWS's APIs",
+        },
+      ],
+    });
+    expect(text).toContain("<details><summary>Security baseline: 1 finding accepted on purpose</summary>");
+    expect(text).toContain(
+      "| no-open-egress (CKV_AWS_382, AWS-0104) | `api-prod-us-east-1` `aws_vpc_security_group_egress_rule.security_instances-out-443_X` | HTTPS to AWS's APIs |",
+    );
+  });
+});
