@@ -4,7 +4,7 @@ export CHECKPOINT_DISABLE := 1
 # Offline provider mirror when the machine has one, the public registry otherwise.
 export TF_CLI_CONFIG_FILE := $(CURDIR)/tf/$(if $(wildcard /opt/tf-plugins/registry.terraform.io),mirror,registry).tfrc
 
-.PHONY: setup synth test check demo teardown test-fast test-host test-e2e
+.PHONY: setup synth test check static suites demo teardown test-fast test-host test-e2e
 
 setup:
 	@scripts/setup.sh
@@ -21,14 +21,27 @@ demo: setup
 teardown: setup
 	npm run --silent teardown
 
-## Static checks: types, lint, formatting.
-check: setup
+## Static checks: types, lint, formatting, Markdown structure.
+check: setup static
+
+static:
 	npx tsc --noEmit
 	npx eslint .
 	npx prettier --check .
+	npx markdownlint-cli2
 
-## Everything: static checks, then every jest suite, closing with one "N passed, N failed" line.
-test: check
+## Everything: the static checks beside every jest suite (they use the CPU while the end-to-end suite waits on
+## the local AWS), closing with one "N passed, N failed" line; either failing fails it.
+test: setup
+	@mkdir -p .local
+	@$(MAKE) --no-print-directory static > .local/static-checks.log 2>&1 & checks=$$!; \
+	  $(MAKE) --no-print-directory suites; suites=$$?; \
+	  wait $$checks; static=$$?; \
+	  cat .local/static-checks.log; \
+	  if [ $$static -ne 0 ]; then echo "static checks failed (above)" >&2; fi; \
+	  exit $$(( suites != 0 || static != 0 ))
+
+suites:
 	$(call jest,)
 
 ## What needs no root and no local AWS: static checks, unit and synth tests (terraform validate included).

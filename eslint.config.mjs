@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "*.mjs", "app/*.js", "bench/*.js"] },
+        projectService: { allowDefaultProject: ["*.js", "*.mjs", "app/*.js", "bench/*.js", "tools/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
