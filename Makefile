@@ -56,9 +56,10 @@ test-host: setup
 test-e2e: setup
 	$(call jest,--selectProjects e2e)
 
-# Runs jest with the given arguments and closes with one line; a skipped test fails the run.
+# Runs jest with the given arguments (JEST_SELECT: test files to run, all by default) and closes with one line;
+# a skipped test fails the run.
 define jest
 	@mkdir -p .local
-	npx jest --ci $(1) --json --outputFile=.local/jest-results.json
+	npx jest --ci $(JEST_SELECT) $(1) --json --outputFile=.local/jest-results.json
 	@node -e 'const r = require("./.local/jest-results.json"); console.log(`jest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`); if (r.numPendingTests > 0) { console.error("a skipped test is a failing test that hides"); process.exit(1); }'
 endef
