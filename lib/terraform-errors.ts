@@ -135,7 +135,7 @@ export function explainTerraformError(error: TerraformError, plan: FleetPlan, st
     );
   }
   if (/Error acquiring the state lock/.test(summary)) {
-    return "another run holds this stack's state lock: wait for it to finish, or, if it died, `terraform force-unlock <ID>` in the stack's directory (the ID is in the log)";
+    return `another run holds this stack's state lock: wait for it to finish; \`npm run unlock -- ${stack}\` shows who holds it and since when, and with --force releases it once that run is gone`;
   }
   return undefined;
 }

@@ -918,7 +918,14 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         ],
       });
 
-    it("reports counts, topology and dangerous replacements, and with a stack it cannot plan exits 1 and says what to fix; --no-lock plans it", async () => {
+    /** `npm run unlock`, as a user runs it, in the working copy. */
+    const unlockCommand = (...args: string[]) =>
+      run(join(PROJECT, "node_modules", ".bin", "tsx"), [join(PROJECT, "scripts", "unlock.ts"), ...args], {
+        cwd: local.dir,
+        env: local.env,
+      });
+
+    it("reports counts, topology and dangerous replacements, and with a stack it cannot plan exits 1 and says what to fix; --no-lock plans it; npm run unlock names the lock's holder and releases it with --force", async () => {
       // A stack whose state another run has locked (a lock object left behind) cannot be planned.
       const s3 = regionClients(target, "us-east-1").s3;
       const lockKey = `${stateKey("us-east-1")}.tflock`;
@@ -939,6 +946,21 @@ describe("a production fleet file rehearsed on a local AWS", () => {
         unlocked = await planCommand(publicFleet(), [], ["shop-e2e-us-east-1"], ["--no-lock"]);
         const held = await s3.send(new GetObjectCommand({ Bucket: STATE, Key: lockKey }));
         expect(JSON.parse(await (held.Body?.transformToString() ?? "{}"))).toEqual(lock);
+        // npm run unlock names the holder and breaks nothing by default (it ran on another machine)…
+        const shown = await unlockCommand("shop-e2e-us-east-1");
+        expect(shown.code).toBe(1);
+        expect(shown.stdout).toMatch(
+          /^shop-e2e-us-east-1: its state is locked by someone@elsewhere \(apply, Terraform 1\.11\.4\) since 2026-11-25T00:00:00\.000Z, \d+ d \d+ h ago; lock 5f1c2d3e-e2e0-4000-8000-000000000001\nrelease it once that run is gone: npm run unlock -- shop-e2e-us-east-1 --force/,
+        );
+        // … and releases it when told.
+        const released = await unlockCommand("shop-e2e-us-east-1", "--force");
+        expect({ code: released.code, stdout: released.stdout }).toMatchObject({
+          code: 0,
+          stdout: expect.stringContaining(
+            "shop-e2e-us-east-1: released lock 5f1c2d3e-e2e0-4000-8000-000000000001 (--force)",
+          ) as string,
+        });
+        expect((await unlockCommand("shop-e2e-us-east-1")).stdout).toMatch(/^shop-e2e-us-east-1: not locked /);
       } finally {
         await s3.send(new DeleteObjectCommand({ Bucket: STATE, Key: lockKey }));
       }
