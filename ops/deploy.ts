@@ -4,6 +4,7 @@
  * pull request's review saw (it plans every selected stack afresh, compares each stack's resource
  * changes with the reviewed ones, and applies the fresh saved plans only if every stack is identical).
  */
+import { interruption } from "./interrupt";
 import type { FleetPlan, StatePlan } from "../lib/plan";
 import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
 import { changesOf, renderReport } from "../lib/plan-report";
@@ -128,7 +129,20 @@ export const ROLLOUT_STOPPED = 4;
 export function deployExit(
   outcomes: readonly StackOutcome[],
   logDir: string,
-): { readonly code: 0 | 1 | 4; readonly message?: string } {
+): { readonly code: 0 | 1 | 4 | 130; readonly message?: string } {
+  const signal = interruption();
+  if (signal !== undefined) {
+    const stopped = outcomes.filter((o) => o.interrupted === true).map((o) => o.stack);
+    const notStarted = outcomes.filter((o) => o.summary.startsWith("not started: interrupted")).map((o) => o.stack);
+    return {
+      code: 130,
+      message:
+        `interrupted by ${signal}` +
+        (stopped.length === 0 ? "" : `; stopped: ${stopped.join(", ")} (state saved, lock released)`) +
+        (notStarted.length === 0 ? "" : `; not started: ${notStarted.join(", ")}`) +
+        `. Run the same deploy again to finish (logs: ${logDir}); a lock left behind: npm run unlock -- <stack>.`,
+    };
+  }
   const failed = outcomes.filter((o) => !o.ok && o.stopped !== true);
   const stoppedAt = outcomes.filter((o) => o.stopped === true && o.summary.startsWith("stopped:")).map((o) => o.stack);
   const notStarted = outcomes

@@ -16,6 +16,7 @@ import { mapWithLimit, selectStacks, stackWaves, type StackNode } from "../lib/s
 import { explainTerraformError, firstError, formatTerraformError } from "../lib/terraform-errors";
 import { reconfiguresBackends, type Target } from "../lib/target";
 import { UserFacingError } from "./console";
+import { interruption } from "./interrupt";
 import { run } from "./run";
 import { stateElsewhere, stateElsewhereLine } from "./state-location";
 import { runStreaming } from "./stream";
@@ -105,6 +106,8 @@ export interface StackOutcome {
   readonly stopped?: boolean;
   /** `Apply complete! Resources: 18 added, 0 changed, 0 destroyed.` or the error. */
   readonly summary: string;
+  /** An interruption (SIGINT, SIGTERM) stopped it; its state is saved, the same command finishes it. */
+  readonly interrupted?: boolean;
   /** What the rollout saw after the apply: the refresh, the new instances, the bake. */
   readonly rollout?: string;
   /** For a failure the user can fix in the fleet config: which field, and what to change. */
@@ -242,6 +245,7 @@ export function terraform(ctx: FleetContext, stack: string, log: string, args: r
     cwd: stackDir(ctx, stack),
     env: { ...ctx.env, TF_IN_AUTOMATION: "1" },
     logFile: log,
+    label: stack,
     stallSeconds,
     onStall: (silent, lastLine) => {
       ctx.progress(
@@ -289,6 +293,12 @@ export function finish(
 ): StackOutcome {
   const ok = result.code === 0;
   const seconds = Math.round((Date.now() - started) / 1000);
+  const signal = interruption();
+  if (!ok && signal !== undefined) {
+    const summary = `interrupted by ${signal}: Terraform stopped after the resource it was on and saved its state; run the command again to finish`;
+    ctx.progress(`${stack}: ${summary} (${seconds}s)`);
+    return { stack, ok, interrupted: true, summary, log, seconds };
+  }
   const line = outcomeLine(result.output, ok, stack, stackDir(ctx, stack), ctx.plan);
   ctx.progress(`${stack}: ${line.summary} (${seconds}s)`);
   if (line.hint !== undefined) ctx.progress(`${stack}: fix: ${line.hint}`);
@@ -390,6 +400,19 @@ export async function runInWaves(
   const failed = new Set<string>();
   const stopped = new Set<string>();
   for (const wave of waves) {
+    const signal = interruption();
+    if (signal !== undefined) {
+      for (const name of wave) {
+        outcomes.push({
+          stack: name,
+          ok: false,
+          summary: `not started: interrupted by ${signal}`,
+          log: "",
+          seconds: 0,
+        });
+      }
+      continue;
+    }
     const runnable = wave.filter((name) => {
       const blockedBy = blockersOf(name).filter((b) => failed.has(b));
       if (blockedBy.length === 0) return true;
@@ -411,7 +434,20 @@ export async function runInWaves(
     });
     if (runnable.length === 0) continue;
     await beforeWave(runnable);
-    const results = await mapWithLimit(runnable, Number.isFinite(limit) ? limit : runnable.length, task);
+    // A stack whose turn comes after an interruption does not start.
+    const guarded: StackTask = (name) => {
+      const interrupted = interruption();
+      return interrupted === undefined
+        ? task(name)
+        : Promise.resolve({
+            stack: name,
+            ok: false,
+            summary: `not started: interrupted by ${interrupted}`,
+            log: "",
+            seconds: 0,
+          });
+    };
+    const results = await mapWithLimit(runnable, Number.isFinite(limit) ? limit : runnable.length, guarded);
     for (const r of results) {
       if (!r.ok) failed.add(r.stack);
       if (r.stopped === true) stopped.add(r.stack);

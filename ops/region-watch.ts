@@ -3,6 +3,7 @@
  * the new instances to a verdict, the bake, the rollback. Every decision is lib/rollout.ts's; this file
  * only asks, waits and acts.
  */
+import { throwIfInterrupted } from "./interrupt";
 import {
   CancelInstanceRefreshCommand,
   DescribeAutoScalingGroupsCommand,
@@ -43,7 +44,15 @@ export function realClock(pollSeconds: number): Clock {
   return {
     pollMs: pollSeconds * 1000,
     now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: async (ms) => {
+      // In steps of at most a second: an interruption ends a rollout's wait within one.
+      const end = Date.now() + ms;
+      throwIfInterrupted();
+      while (Date.now() < end) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, end - Date.now())));
+        throwIfInterrupted();
+      }
+    },
   };
 }
 

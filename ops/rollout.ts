@@ -6,6 +6,7 @@
  * watched. A region that fails any of it stops the rollout: its instances go back to the launch template
  * version they ran before, and later waves are not started. Decisions: lib/rollout.ts; AWS: region-watch.ts.
  */
+import { Interrupted } from "./interrupt";
 import { freemem } from "node:os";
 import { join } from "node:path";
 import type { RegionPlan } from "../lib/plan";
@@ -138,7 +139,8 @@ export async function deployRegion(
     if (!fresh.ok) return finish(ctx, stack, started, log, fresh);
     planned = fresh.plan;
   }
-  const changed = changesOf(planned).length > 0;
+  const reviewedPlan: TerraformPlanJson = planned;
+  const changed = changesOf(reviewedPlan).length > 0;
   const observer = new RegionObserver(ctx.target, region);
   const clock = clockOf(ctx);
   const before = await observer.group();
@@ -205,55 +207,68 @@ export async function deployRegion(
     };
   };
 
-  const staging = stagingOf(planned);
-  if (!changed && !changesOutputs(planned)) {
-    // Nothing to apply: no refresh to wait for, nothing new to judge or bake.
-    ctx.progress(`${stack}: No changes. (${seconds()}s)`);
-    return { stack, ok: true, summary: "No changes.", log, seconds: seconds() };
-  }
-  if (staging === undefined) {
-    const result = await apply("plan.tfplan");
-    if (!result.ok) return result.outcome;
-    if (changed) {
-      const why = await judge(result.refresh);
-      if (why !== undefined) return stop(why);
-    }
-  } else {
-    say(
-      `two stages: first the launch template and the group, so every instance runs what ${describeJudges(staging.judges)} will check; then the rest`,
-    );
-    for (const [file, flags] of [
-      ["stage1.tfplan", targetFlags(staging)],
-      ["stage2.tfplan", []],
-    ] as const) {
-      const stage = await planTo(ctx, stack, log, file, flags);
-      if (!stage.ok) return finish(ctx, stack, started, log, stage);
-      const within = compareStack(stack, options.reviewed ?? [planned], stage.plan);
-      if (!matchesReview([within])) {
-        return stop(
-          `${file.replace(".tfplan", "")} would change what was not reviewed: ${within.differences.join("; ")}`,
-        );
-      }
-      const result = await apply(file);
-      if (!result.ok) return result.outcome;
-      const why = await judge(result.refresh);
-      if (why !== undefined) return stop(why);
-    }
+  try {
+    return await applyAndJudge();
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error;
+    // An interruption ended a wait of the rollout: what was applied stays, and is judged by the next deploy.
+    const summary = `interrupted by ${error.signal} while the rollout watched it${applied.length === 0 ? "" : ` (applied: ${applied.join(" ")})`}; deploy again to judge it`;
+    say(summary);
+    return { stack, ok: false, interrupted: true, summary, log, seconds: seconds() };
   }
 
-  if (changed) {
-    const baked = await bake(observer, (await observer.group()).version, ctx.plan.rollout.bakeSeconds, say, clock);
-    if (baked.kind === "failed") return stop(baked.why);
-    seen.push(`baked ${ctx.plan.rollout.bakeSeconds} s, no alarm`);
+  async function applyAndJudge(): Promise<StackOutcome> {
+    const staging = stagingOf(reviewedPlan);
+    if (!changed && !changesOutputs(reviewedPlan)) {
+      // Nothing to apply: no refresh to wait for, nothing new to judge or bake.
+      ctx.progress(`${stack}: No changes. (${seconds()}s)`);
+      return { stack, ok: true, summary: "No changes.", log, seconds: seconds() };
+    }
+    if (staging === undefined) {
+      const result = await apply("plan.tfplan");
+      if (!result.ok) return result.outcome;
+      if (changed) {
+        const why = await judge(result.refresh);
+        if (why !== undefined) return stop(why);
+      }
+    } else {
+      say(
+        `two stages: first the launch template and the group, so every instance runs what ${describeJudges(staging.judges)} will check; then the rest`,
+      );
+      for (const [file, flags] of [
+        ["stage1.tfplan", targetFlags(staging)],
+        ["stage2.tfplan", []],
+      ] as const) {
+        const stage = await planTo(ctx, stack, log, file, flags);
+        if (!stage.ok) return finish(ctx, stack, started, log, stage);
+        const within = compareStack(stack, options.reviewed ?? [reviewedPlan], stage.plan);
+        if (!matchesReview([within])) {
+          return stop(
+            `${file.replace(".tfplan", "")} would change what was not reviewed: ${within.differences.join("; ")}`,
+          );
+        }
+        const result = await apply(file);
+        if (!result.ok) return result.outcome;
+        const why = await judge(result.refresh);
+        if (why !== undefined) return stop(why);
+      }
+    }
+
+    if (changed) {
+      const baked = await bake(observer, (await observer.group()).version, ctx.plan.rollout.bakeSeconds, say, clock);
+      if (baked.kind === "failed") return stop(baked.why);
+      seen.push(`baked ${ctx.plan.rollout.bakeSeconds} s, no alarm`);
+    }
+    const summary =
+      applied.length > 1 ? applied.map((a, i) => `stage ${i + 1}: ${a}`).join(" ") : (applied[0] ?? "done");
+    ctx.progress(`${stack}: ${summary} (${seconds()}s)`);
+    return {
+      stack,
+      ok: true,
+      summary,
+      ...(seen.length === 0 ? {} : { rollout: seen.join("; ") }),
+      log,
+      seconds: seconds(),
+    };
   }
-  const summary = applied.length > 1 ? applied.map((a, i) => `stage ${i + 1}: ${a}`).join(" ") : (applied[0] ?? "done");
-  ctx.progress(`${stack}: ${summary} (${seconds()}s)`);
-  return {
-    stack,
-    ok: true,
-    summary,
-    ...(seen.length === 0 ? {} : { rollout: seen.join("; ") }),
-    log,
-    seconds: seconds(),
-  };
 }

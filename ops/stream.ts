@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
+import { track } from "./interrupt";
 
 export interface StreamedRun {
   readonly code: number;
@@ -18,6 +19,8 @@ export interface StreamOptions {
   /** Seconds without output after which `onStall` hears the last line (again after each further such period). */
   readonly stallSeconds?: number;
   readonly onStall?: (silentSeconds: number, lastLine: string) => void;
+  /** What an interruption calls this run (its stack). @default the log file's name */
+  readonly label?: string;
 }
 
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
@@ -31,7 +34,14 @@ export function runStreaming(command: string, args: readonly string[], options: 
   const log = createWriteStream(options.logFile, { flags: "a" });
   log.write(`$ ${[command, ...args].join(" ")}\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    // A process group of its own: an interruption reaches it once, forwarded (ops/interrupt.ts).
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const untrack = track(child, options.label ?? basename(options.logFile));
     let output = "";
     let lastLine = "";
     let lastOutputAt = Date.now();
@@ -61,11 +71,13 @@ export function runStreaming(command: string, args: readonly string[], options: 
           )
         : undefined;
     child.on("error", (error) => {
+      untrack();
       clearInterval(timer);
       log.end();
       reject(error);
     });
     child.on("close", (code) => {
+      untrack();
       clearInterval(timer);
       log.end(() => {
         resolve({ code: code ?? 1, output, lastLine });

@@ -4,6 +4,7 @@
  * CLI, prints what exists per region, then plans every stack to show nothing would change.
  * `make teardown` undoes all of it.
  */
+import { handleInterrupts } from "../ops/interrupt";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { counts, changesOf } from "../lib/plan-report";
@@ -18,6 +19,7 @@ import { formatRegion, observeRegion } from "../ops/summary";
 
 async function main(): Promise<number> {
   const progress = progressPrinter("demo");
+  handleInterrupts(progress);
   const fleet = localFleet(progress);
   const { context: ctx } = fleet;
   const endpoint = fleet.target.endpoint;

@@ -21,6 +21,7 @@
  * Exit code: 0 deployed; 1 a stack failed; 3 a stale review; 4 the rollout stopped at a region (rolled
  * back, later waves untouched).
  */
+import { handleInterrupts } from "../ops/interrupt";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -56,6 +57,7 @@ async function main(): Promise<number> {
   const fleet = resolveFleet(env, process.cwd());
   if (!fleet.ok) throw new UserFacingError(fleet.message);
   const progress = progressPrinter("deploy");
+  handleInterrupts(progress);
   for (const line of noticeLines(fleet)) progress(line);
   const ctx = fleetContext({
     env,

@@ -11,6 +11,7 @@
  * Exit code: 0 no changes, 2 changes, 1 a stack failed (the others are still planned and reported), 3 the
  * plans differ from the expected set.
  */
+import { handleInterrupts, interruption } from "../ops/interrupt";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -75,6 +76,7 @@ async function main(): Promise<number> {
   const fleet = resolveFleet(env, process.cwd());
   if (!fleet.ok) throw new UserFacingError(fleet.message);
   const progress = (line: string) => process.stderr.write(`plan: ${line}\n`);
+  handleInterrupts(progress);
   for (const line of noticeLines(fleet)) progress(line);
   const ctx = fleetContext({
     env,
@@ -121,6 +123,11 @@ async function main(): Promise<number> {
   }
   process.stdout.write(report);
   const code = exitCodeOf(plans);
+  const signal = interruption();
+  if (signal !== undefined) {
+    progress(`interrupted by ${signal}: the report covers what was planned before it; plan again for the rest`);
+    return 130;
+  }
   return code !== 1 && comparisons !== undefined && !matchesReview(comparisons) ? 3 : code;
 }
 

@@ -3,6 +3,7 @@
  * then the hosted zone, then the state bucket, emptied first), then stops the moto_server the demo
  * started.
  */
+import { handleInterrupts } from "../ops/interrupt";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { progressPrinter, runMain, UserFacingError } from "../ops/console";
@@ -26,6 +27,7 @@ function stopMotoWeStarted(progress: (line: string) => void): void {
 
 async function main(): Promise<number> {
   const progress = progressPrinter("teardown");
+  handleInterrupts(progress);
   const fleet = localFleet(progress);
 
   if ((await probeEndpoint(fleet.target.endpoint)) !== "moto") {
