@@ -94,3 +94,12 @@ export function lockReport(stack: string, lock: StateLock, now: Date): string[] 
     `release it once that run is gone: npm run unlock -- ${stack} --force (docs/operations.md, "A deploy was interrupted")`,
   ];
 }
+
+/** A failed run's fix line for a held lock: the holder, since when, and what to do. */
+export function lockHint(stack: string, lock: StateLock, now: Date): string {
+  return (
+    `another run holds this stack's state lock: ${lock.who === "" ? "an unknown holder" : lock.who} (${operationName(lock.operation)}) ` +
+    `since ${lock.created.toISOString()}, ${formatAge(now.getTime() - lock.created.getTime())} ago; wait for it to finish, ` +
+    `or once it is gone: npm run unlock -- ${stack} --force`
+  );
+}

@@ -12,6 +12,7 @@ import { checkBaseline, type BaselineResult, type StackJson } from "../lib/basel
 import { PROJECT_EXCEPTIONS } from "../lib/baseline-exceptions";
 import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../lib/legacy-records";
 import type { FleetPlan } from "../lib/plan";
+import { lockHint, parseLockInfo } from "../lib/state-lock";
 import { mapWithLimit, selectStacks, stackWaves, type StackNode } from "../lib/stack-selection";
 import { explainTerraformError, firstError, formatTerraformError } from "../lib/terraform-errors";
 import { reconfiguresBackends, type Target } from "../lib/target";
@@ -229,7 +230,13 @@ export function outcomeLine(
     return { summary: `failed: ${backendChangedLine(stack, dir).replace(`${stack}: `, "")}` };
   }
   const detail = error.summary === "Resource precondition failed" && error.detail !== undefined ? error.detail : "";
-  const hint = plan === undefined ? undefined : explainTerraformError(error, plan, stack);
+  const lock = /Error acquiring the state lock/.test(error.summary) ? parseLockInfo(output) : undefined;
+  const hint =
+    lock !== undefined
+      ? lockHint(stack, lock, new Date())
+      : plan === undefined
+        ? undefined
+        : explainTerraformError(error, plan, stack);
   return {
     summary: `failed: ${formatTerraformError(error)}${detail === "" ? "" : `: ${detail}`}`,
     ...(hint === undefined ? {} : { hint }),

@@ -190,6 +190,14 @@ describe("the one-line outcome of a stack's terraform run", () => {
     });
   });
 
+  it("names who holds a lock it could not take, since when, and the command that releases it", () => {
+    const { summary, hint } = outcomeLine(output("state-locked"), false, "shop-prod-us-east-1", "x", plan);
+    expect(summary).toMatch(/^failed: Error acquiring the state lock/);
+    expect(hint).toMatch(
+      /^another run holds this stack's state lock: runner@ci-host-7 \(apply\) since 2026-11-25T00:00:00\.123Z, \d+ d \d+ h ago; wait for it to finish, or once it is gone: npm run unlock -- shop-prod-us-east-1 --force$/,
+    );
+  });
+
   it("says so when the output holds no error at all", () => {
     expect(outcomeLine("Killed\n", false, "s", "x").summary).toBe(
       "failed without an error from Terraform; see the log",
