@@ -121,11 +121,7 @@ export function metricAlarm(
     ...(Object.keys(spec.metric.dimensions).length === 0 ? {} : { dimensions: { ...spec.metric.dimensions } }),
     statistic: spec.statistic,
     period: spec.period,
-    evaluationPeriods: spec.evaluationPeriods,
-    datapointsToAlarm: spec.datapointsToAlarm,
-    threshold: spec.threshold,
-    comparisonOperator: spec.comparisonOperator,
-    treatMissingData: spec.treatMissingData,
+    ...alarmRule(spec),
     ...actions,
   });
 }
@@ -156,11 +152,13 @@ export function mathAlarm(
             },
           },
     ),
-    evaluationPeriods: spec.evaluationPeriods,
-    datapointsToAlarm: spec.datapointsToAlarm,
-    threshold: spec.threshold,
-    comparisonOperator: spec.comparisonOperator,
-    treatMissingData: spec.treatMissingData,
+    ...alarmRule(spec),
     ...actions,
   });
+}
+
+/** When an alarm fires: the part metric and metric-math alarms share. */
+function alarmRule(spec: MetricAlarmSpec | MathAlarmSpec) {
+  const { evaluationPeriods, datapointsToAlarm, threshold, comparisonOperator, treatMissingData } = spec;
+  return { evaluationPeriods, datapointsToAlarm, threshold, comparisonOperator, treatMissingData };
 }

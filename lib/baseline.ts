@@ -406,13 +406,13 @@ export const BASELINE_RULES: readonly BaselineRule[] = [
   },
   {
     id: "bucket-baseline",
-    mirrors: ["CKV_AWS_21", "CKV_AWS_19", "CKV2_AWS_6", "CKV2_AWS_61", "CKV_AWS_300"],
+    mirrors: ["CKV_AWS_21", "CKV_AWS_19", "CKV2_AWS_6", "CKV2_AWS_61", "CKV_AWS_300", "AWS-0094"],
     requires: "buckets versioned, encrypted, private, with a lifecycle",
     check: bucketBaseline,
   },
   {
     id: "bucket-tls-only",
-    mirrors: ["Security Hub S3.5", "AWS-0094"],
+    mirrors: ["Security Hub S3.5"],
     requires: "buckets deny requests without TLS",
     check: bucketTlsOnly,
   },

@@ -147,11 +147,7 @@ export function guardAlarmSpec(sources: readonly PortMetricSource[], minutes: nu
       },
       ...metrics,
     ],
-    evaluationPeriods: minutes,
-    datapointsToAlarm: minutes,
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
+    ...aboveZeroFor(minutes),
     description:
       `An instance has failed a health check of ${range} for ${minutes} minutes, longer than a new instance takes ` +
       "to pass them: a bad release or a sick instance. An instance refresh watching it stops, and a deploy baking the region stops its rollout.",
@@ -168,16 +164,23 @@ export function portUnhealthyAlarmSpec(source: PortMetricSource, minutes: number
     metric: healthMetric(source, "UnHealthyHostCount"),
     statistic: "Maximum",
     period: 60,
-    evaluationPeriods: minutes,
-    datapointsToAlarm: minutes,
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
+    ...aboveZeroFor(minutes),
     description:
       `An instance has failed port ${source.port}'s health check for ${minutes} minutes (longer than a new instance takes ` +
       "to pass): its load balancer sends it nothing. Its log stream {instance}/" +
       `${source.port} says why (docs/operations.md, "On call").`,
   };
+}
+
+/** Above zero in every one of `minutes` one-minute periods; no data is nothing wrong. */
+function aboveZeroFor(minutes: number) {
+  return {
+    evaluationPeriods: minutes,
+    datapointsToAlarm: minutes,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  } as const;
 }
 
 /** A single-metric alarm: what the constructs need to create it. */
@@ -292,11 +295,7 @@ export function belowDesiredAlarmSpec(groupName: string, minutes: number): MathA
         period: 60,
       },
     ],
-    evaluationPeriods: minutes,
-    datapointsToAlarm: minutes,
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
+    ...aboveZeroFor(minutes),
     description:
       `The group has had fewer instances in service than desired for ${minutes} minutes, longer than an instance takes ` +
       "to boot: launches fail (a release abandoned at boot, capacity, a quota) or instances are lost. See the group's activity history.",

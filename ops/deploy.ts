@@ -11,7 +11,7 @@ import { changesOf, renderReport } from "../lib/plan-report";
 import { retiredLine } from "../lib/retired";
 import { LOCAL_AWS_COMMAND } from "../lib/target";
 import { UserFacingError } from "./console";
-import { baselineOf, outcomeReport, synthesizeSelected, type FleetContext, type StackOutcome } from "./fleet-ops";
+import { outcomeReport, reportContextOf, synthesizeSelected, type FleetContext, type StackOutcome } from "./fleet-ops";
 import { hasFleetFixes, plainMotoMessage, probeEndpoint } from "./local-aws";
 import { planStacks } from "./plan-stacks";
 import { describeOrigins, loadPlanSet, planMap, selectedPlans } from "./plan-sets";
@@ -100,14 +100,7 @@ export async function deployReviewed(
   const retired = await findRetiredRegions(ctx.target, ctx.plan);
   const report = [
     renderComparison(comparisons, origin),
-    renderReport(plans, {
-      rollout: ctx.plan.rollout,
-      retired,
-      excepted: baselineOf(
-        ctx,
-        stacks.map((s) => s.name),
-      ).excepted,
-    }),
+    renderReport(plans, reportContextOf(ctx, stacks, retired)),
   ].join("\n");
   if (plans.some((p) => p.status === "failed")) return { report, verdict: "unplanned", outcomes: [] };
   if (!matchesReview(comparisons)) return { report, verdict: "stale", outcomes: [] };

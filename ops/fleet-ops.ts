@@ -13,6 +13,8 @@ import { PROJECT_EXCEPTIONS } from "../lib/baseline-exceptions";
 import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../lib/legacy-records";
 import type { FleetPlan } from "../lib/plan";
 import { lockHint, parseLockInfo } from "../lib/state-lock";
+import type { ReportContext } from "../lib/plan-report";
+import type { RetiredRegion } from "../lib/retired";
 import { mapWithLimit, selectStacks, stackWaves, type StackNode } from "../lib/stack-selection";
 import { explainTerraformError, firstError, formatTerraformError } from "../lib/terraform-errors";
 import { reconfiguresBackends, type Target } from "../lib/target";
@@ -162,8 +164,28 @@ export function stackDir(ctx: Pick<FleetContext, "outdir">, stack: string): stri
   return join(ctx.outdir, "stacks", stack);
 }
 
+/**
+ * What a plan report shows beside the plans: the rollout, the retired regions, and the baseline's accepted
+ * findings. The synth already refused any finding; re-reading the written stacks (pure, milliseconds) keeps
+ * main.ts free of a side file for the report.
+ */
+export function reportContextOf(
+  ctx: Pick<FleetContext, "outdir" | "plan">,
+  stacks: readonly StackNode[],
+  retired: readonly RetiredRegion[],
+): ReportContext {
+  return {
+    rollout: ctx.plan.rollout,
+    retired,
+    excepted: baselineOf(
+      ctx,
+      stacks.map((s) => s.name),
+    ).excepted,
+  };
+}
+
 /** The security baseline over the synthesized stacks (synth refused any finding; the exceptions remain to report). */
-export function baselineOf(ctx: Pick<FleetContext, "outdir" | "plan">, stacks: readonly string[]): BaselineResult {
+function baselineOf(ctx: Pick<FleetContext, "outdir" | "plan">, stacks: readonly string[]): BaselineResult {
   const synthesized = stacks.map((name) => ({
     name,
     json: JSON.parse(readFileSync(join(stackDir(ctx, name), "cdk.tf.json"), "utf8")) as StackJson,

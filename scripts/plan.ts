@@ -22,7 +22,7 @@ import { retiredLine } from "../lib/retired";
 import { findRetiredRegions } from "../ops/retired";
 import { terraformEnv } from "../lib/terraform-env";
 import { UserFacingError, runMain } from "../ops/console";
-import { baselineOf, fleetContext, PROJECT, synthesizeSelected } from "../ops/fleet-ops";
+import { fleetContext, PROJECT, reportContextOf, synthesizeSelected } from "../ops/fleet-ops";
 import { parseCount, parseSeconds } from "../ops/deploy";
 import { parallelismOf } from "../ops/rollout";
 import { planStacks } from "../ops/plan-stacks";
@@ -102,14 +102,7 @@ async function main(): Promise<number> {
     expected === undefined ? undefined : compareSets([selectedPlans(expected, options.globs)], planMap(plans));
   const report = [
     ...(comparisons === undefined || expected === undefined ? [] : [renderComparison(comparisons, expected.origin)]),
-    renderReport(plans, {
-      rollout: ctx.plan.rollout,
-      retired,
-      excepted: baselineOf(
-        ctx,
-        stacks.map((s) => s.name),
-      ).excepted,
-    }),
+    renderReport(plans, reportContextOf(ctx, stacks, retired)),
   ].join("\n");
   if (options.save !== undefined) savePlanSet(options.save, ctx, plans, report, options.commit);
   if (options.report !== undefined) writeFileSync(options.report, report);
