@@ -64,6 +64,9 @@ export class FleetLogs extends Construct {
     });
     new CloudwatchEventTarget(this, "events-target", {
       rule: rule.name,
+      // A fixed ID, not one Terraform generates: a rerun after an interrupted apply rewrites the same target
+      // (PutTargets replaces by ID) instead of adding a second one that blocks the rule's deletion.
+      targetId: "log-group",
       arn: this.eventGroup.arn,
       dependsOn: [policy],
     });

@@ -22,6 +22,8 @@ export interface TerraformResourceChange {
     /** Which parts of `after` are known only after apply (true leaves). */
     readonly after_unknown?: unknown;
     readonly replace_paths?: readonly (readonly (string | number)[])[];
+    /** Set when the plan imports an existing object to this address (an import block). */
+    readonly importing?: { readonly id?: string };
   };
 }
 
@@ -101,4 +103,11 @@ export function changesOf(plan: TerraformPlanJson): Change[] {
 /** Whether applying the plan would change an output (a first apply, a new output, a changed value). */
 export function changesOutputs(plan: TerraformPlanJson): boolean {
   return Object.values(plan.output_changes ?? {}).some((change) => classify(change.actions) !== undefined);
+}
+
+/** The resources a plan imports (adopts), with the ID each is imported from. */
+export function importsOf(plan: TerraformPlanJson): { readonly address: string; readonly id: string }[] {
+  return (plan.resource_changes ?? []).flatMap((c) =>
+    c.change.importing === undefined ? [] : [{ address: c.address, id: c.change.importing.id ?? "" }],
+  );
 }

@@ -361,13 +361,23 @@ export async function prepareStack(
   return { ok: true, flags: action === "deploy" ? await legacyReplacements(ctx, stack) : [] };
 }
 
-/** Init, then apply or destroy one (non-bootstrap) stack. */
-export async function applyStack(ctx: FleetContext, action: Action, stack: string): Promise<StackOutcome> {
+/**
+ * Init, then apply or destroy one (non-bootstrap) stack. `beforeRun` runs between the two (a teardown's
+ * adoption of orphans); its failure is the stack's.
+ */
+export async function applyStack(
+  ctx: FleetContext,
+  action: Action,
+  stack: string,
+  beforeRun?: (log: string) => Promise<{ readonly code: number; readonly output: string } | undefined>,
+): Promise<StackOutcome> {
   const started = Date.now();
   ctx.progress(`${stack}: ${action === "deploy" ? "deploying" : "destroying"}`);
   const log = join(ctx.logDir, `${stack}.${action}.log`);
   const prepared = await prepareStack(ctx, action, stack, log, started);
   if (!prepared.ok) return prepared.outcome;
+  const failedBefore = await beforeRun?.(log);
+  if (failedBefore !== undefined) return finish(ctx, stack, started, log, failedBefore);
   const applied = await terraform(ctx, stack, log, [
     action === "deploy" ? "apply" : "destroy",
     "-auto-approve",

@@ -14,6 +14,8 @@ import {
   terraform,
   type FleetContext,
 } from "./fleet-ops";
+import { clearAdoptions, planAdopting } from "./adoption";
+import { regionOf } from "./rollout";
 import { run } from "./run";
 import { stateElsewhere, stateElsewhereLine } from "./state-location";
 import { BACKEND_OVERRIDE, stateBucketStatus } from "./state-stack";
@@ -60,20 +62,39 @@ export async function planStack(ctx: FleetContext, stack: string): Promise<Stack
     const elsewhere = bootstrap ? [] : await stateElsewhere(ctx.target, ctx.plan, stack);
     if (elsewhere.length > 0) return { stack, status: "failed", error: stateElsewhereLine(ctx.plan, stack, elsewhere) };
     const replace = bootstrap ? [] : await legacyReplacements(ctx, stack);
-    const plan = await terraform(ctx, stack, log, [
-      "plan",
-      "-input=false",
-      "-no-color",
-      planLockFlag(ctx),
-      "-detailed-exitcode",
-      "-out=plan.tfplan",
-      ...replace,
-    ]);
-    if (plan.code === 1) return fail("terraform plan", plan.output);
-    const show = await run("terraform", ["show", "-json", "-no-color", "plan.tfplan"], { cwd, env: ctx.env });
-    if (show.code !== 0) return fail("terraform show", show.stderr);
-    writeFileSync(join(cwd, "plan.json"), show.stdout);
-    return { stack, status: "planned", plan: JSON.parse(show.stdout) as TerraformPlanJson };
+    const planOnce = async (): Promise<{ ok: false; failed: StackPlan } | { ok: true; plan: TerraformPlanJson }> => {
+      const plan = await terraform(ctx, stack, log, [
+        "plan",
+        "-input=false",
+        "-no-color",
+        planLockFlag(ctx),
+        "-detailed-exitcode",
+        "-out=plan.tfplan",
+        ...replace,
+      ]);
+      if (plan.code === 1) return { ok: false, failed: fail("terraform plan", plan.output) };
+      const show = await run("terraform", ["show", "-json", "-no-color", "plan.tfplan"], { cwd, env: ctx.env });
+      if (show.code !== 0) return { ok: false, failed: fail("terraform show", show.stderr) };
+      writeFileSync(join(cwd, "plan.json"), show.stdout);
+      return { ok: true, plan: JSON.parse(show.stdout) as TerraformPlanJson };
+    };
+    // A region's plan adopts what an interrupted apply left behind (its imports are in the saved plan).
+    const region = regionOf(ctx, stack);
+    clearAdoptions(cwd);
+    const planned =
+      region === undefined
+        ? await planOnce()
+        : await planAdopting(
+            ctx.target,
+            region,
+            cwd,
+            (line) => {
+              ctx.progress(`${stack}: ${line}`);
+            },
+            planOnce,
+            (result) => (result.ok ? result.plan : undefined),
+          );
+    return planned.ok ? { stack, status: "planned", plan: planned.plan } : planned.failed;
   } finally {
     if (bootstrap) rmSync(join(cwd, BACKEND_OVERRIDE), { force: true });
   }

@@ -1,7 +1,22 @@
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { adoptableAddresses } from "../lib/adoption";
+import type { StackJson } from "../lib/baseline";
+import type { RegionPlan } from "../lib/plan";
 import type { TerraformPlanJson } from "../lib/plan-report";
 import type { StackNode } from "../lib/stack-selection";
-import { applySavedPlan, applyStack, runInWaves, type FleetContext, type StackOutcome } from "./fleet-ops";
-import { deployRegion, regionOf, rollOut } from "./rollout";
+import { clearAdoptions, planAdopting, writtenImports } from "./adoption";
+import {
+  applySavedPlan,
+  applyStack,
+  lockTimeoutFlag,
+  runInWaves,
+  stackDir,
+  terraform,
+  type FleetContext,
+  type StackOutcome,
+} from "./fleet-ops";
+import { deployRegion, planTo, regionOf, rollOut } from "./rollout";
 import { deployStateStack, destroyStateStack } from "./state-stack";
 
 /**
@@ -23,9 +38,62 @@ export function deployStacks(ctx: FleetContext, stacks: readonly StackNode[]): P
  * no stack keeps its state there.
  */
 export function destroyStacks(ctx: FleetContext, stacks: readonly StackNode[]): Promise<StackOutcome[]> {
-  return runInWaves(stacks, "destroy", (name) =>
-    name === ctx.plan.state.stackName ? destroyStateStack(ctx) : applyStack(ctx, "destroy", name),
-  );
+  return runInWaves(stacks, "destroy", (name) => {
+    if (name === ctx.plan.state.stackName) return destroyStateStack(ctx);
+    const region = regionOf(ctx, name);
+    return region === undefined
+      ? applyStack(ctx, "destroy", name)
+      : applyStack(ctx, "destroy", name, (log) => importOrphans(ctx, region, log));
+  });
+}
+
+/**
+ * Before a region's destroy: what an interrupted apply created but never recorded is imported into its
+ * state, so the destroy removes it too (a destroy ignores import blocks). Costs one `terraform state list`
+ * when the state holds every resource that could be orphaned. Returns the failed run, if one failed.
+ */
+export async function importOrphans(
+  ctx: FleetContext,
+  region: RegionPlan,
+  log: string,
+): Promise<{ readonly code: number; readonly output: string } | undefined> {
+  const stack = region.stackName;
+  const dir = stackDir(ctx, stack);
+  const listed = await terraform(ctx, stack, log, ["state", "list"]);
+  if (listed.code !== 0) return listed;
+  const inState = new Set(listed.output.split("\n").map((line) => line.trim()));
+  const synthesized = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as StackJson;
+  if (adoptableAddresses(synthesized).every((address) => inState.has(address))) return undefined;
+  const say = (line: string) => {
+    ctx.progress(`${stack}: ${line}`);
+  };
+  clearAdoptions(dir);
+  try {
+    const planned = await planAdopting(
+      ctx.target,
+      region,
+      dir,
+      say,
+      () => planTo(ctx, stack, log, "adopt.tfplan", []),
+      (result) => (result.ok ? result.plan : undefined),
+    );
+    if (!planned.ok) return planned;
+    for (const { to, id } of writtenImports(dir)) {
+      const imported = await terraform(ctx, stack, log, [
+        "import",
+        "-input=false",
+        "-no-color",
+        lockTimeoutFlag(ctx),
+        to,
+        id,
+      ]);
+      if (imported.code !== 0) return imported;
+    }
+    return undefined;
+  } finally {
+    clearAdoptions(dir);
+    rmSync(join(dir, "adopt.tfplan"), { force: true });
+  }
 }
 
 /**

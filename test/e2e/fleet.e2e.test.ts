@@ -270,7 +270,15 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       writeFileSync(usEast, synthesized);
     }
     // A stack that failed shows its summary, so an unexpected failure says why.
-    expect(Object.fromEntries(outcomes.map((o) => [o.stack, o.ok || `${o.summary}; ${o.hint ?? "no hint"}`]))).toEqual({
+    expect(
+      Object.fromEntries(
+        outcomes.map((o) => [
+          o.stack,
+          o.ok ||
+            [o.summary, o.hint ?? "no hint", ...progress.filter((l) => l.startsWith(o.stack)).slice(-6)].join(" | "),
+        ]),
+      ),
+    ).toEqual({
       "shop-e2e-state": true,
       "shop-e2e-dns": true,
       "shop-e2e-us-east-1": true,
@@ -1122,7 +1130,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       writeFileSync(local.configFile, JSON.stringify(change({ processes: 4, regions: PLAIN_REGIONS })));
       const reportFile = join(local.dir, "deploy-report.md");
       const result = await deployCommand("--reviewed", review(), "--report", reportFile, REGION_STACKS);
-      expect(result.code).toBe(3);
+      expect({ code: result.code, stderr: result.stderr.split("\n").slice(-15) }).toMatchObject({ code: 3 });
       expect(result.stderr).toContain("deploy: the fresh plans are not the reviewed ones; nothing was applied");
       expect(readFileSync(reportFile, "utf8")).toMatch(/^## Reviewed plans: 3 of 3 stacks differ; nothing was applied/);
       const { LoadBalancerDescriptions: lbs = [] } = await regionClients(target, "us-east-1").elb.send(

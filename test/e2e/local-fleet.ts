@@ -108,6 +108,7 @@ export class LocalFleet {
       clearTimeout(timer);
       if (running()) this.moto.kill("SIGKILL");
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    // CLOUDRIM_KEEP_E2E=1 keeps the logs, moto's log and the working copy, to read after a failure.
+    if (process.env.CLOUDRIM_KEEP_E2E === undefined) rmSync(this.dir, { recursive: true, force: true });
   }
 }
