@@ -168,3 +168,17 @@ export function adoptableAddresses(stack: {
     isAdoptable(type) ? Object.keys(byName).map((name) => `${type}.${name}`) : [],
   );
 }
+
+/**
+ * The addresses `terraform state list` printed, or `undefined` when it failed. A stack never applied has
+ * no state yet: Terraform says so with an error (`No state file was found!`), which means an empty state.
+ */
+export function listedAddresses(code: number, output: string): ReadonlySet<string> | undefined {
+  if (code !== 0) return /^No state file was found!/m.test(output) ? new Set() : undefined;
+  return new Set(
+    output
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => /^(data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+/.test(line)),
+  );
+}

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { adoptableAddresses } from "../lib/adoption";
+import { adoptableAddresses, listedAddresses } from "../lib/adoption";
 import type { StackJson } from "../lib/baseline";
 import type { RegionPlan } from "../lib/plan";
 import type { TerraformPlanJson } from "../lib/plan-report";
@@ -49,8 +49,9 @@ export function destroyStacks(ctx: FleetContext, stacks: readonly StackNode[]): 
 
 /**
  * Before a region's destroy: what an interrupted apply created but never recorded is imported into its
- * state, so the destroy removes it too (a destroy ignores import blocks). Costs one `terraform state list`
- * when the state holds every resource that could be orphaned. Returns the failed run, if one failed.
+ * state, so the destroy removes it too (a destroy ignores import blocks); a region never applied has no
+ * state, and is looked for as well. Costs one `terraform state list` when the state holds every resource
+ * that could be orphaned. Returns the failed run, if one failed.
  */
 export async function importOrphans(
   ctx: FleetContext,
@@ -59,9 +60,9 @@ export async function importOrphans(
 ): Promise<{ readonly code: number; readonly output: string } | undefined> {
   const stack = region.stackName;
   const dir = stackDir(ctx, stack);
-  const listed = await terraform(ctx, stack, log, ["state", "list"]);
-  if (listed.code !== 0) return listed;
-  const inState = new Set(listed.output.split("\n").map((line) => line.trim()));
+  const listed = await terraform(ctx, stack, log, ["state", "list", "-no-color"]);
+  const inState = listedAddresses(listed.code, listed.output);
+  if (inState === undefined) return listed;
   const synthesized = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as StackJson;
   if (adoptableAddresses(synthesized).every((address) => inState.has(address))) return undefined;
   const say = (line: string) => {

@@ -4,11 +4,14 @@ import {
   adoptionLine,
   decideAdoption,
   importBlocks,
+  listedAddresses,
   madeFromPrefix,
   recordImportId,
   sameDnsName,
   type AdoptionCandidate,
 } from "../../lib/adoption";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { TerraformPlanJson, TerraformResourceChange } from "../../lib/terraform-plan";
 
 const OWNER = { service: "shop", deployment: "prod" };
@@ -159,5 +162,14 @@ describe("adopting what an interrupted apply left behind", () => {
       "Z123_shop.us-east-1.shop.com_A_prod-9000",
     );
     expect(recordImportId("Z123", "shop0.prod.us-east-1.shop.com", "A")).toBe("Z123_shop0.prod.us-east-1.shop.com_A");
+  });
+
+  it("reads a state list, and a stack never applied as an empty state rather than a failure", () => {
+    const noState = readFileSync(join(__dirname, "..", "terraform-output", "no-state.txt"), "utf8");
+    expect(listedAddresses(1, noState)).toEqual(new Set());
+    expect(listedAddresses(1, "Error: error loading state: AccessDenied")).toBeUndefined();
+    expect(listedAddresses(0, "data.aws_ami.service_image_1\naws_iam_role.instance_role_8EBCA72E\n\n")).toEqual(
+      new Set(["data.aws_ami.service_image_1", "aws_iam_role.instance_role_8EBCA72E"]),
+    );
   });
 });
