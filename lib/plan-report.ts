@@ -6,7 +6,16 @@ import { exceptionRows, type BaselineResult } from "./baseline";
 import { retiredLine, type RetiredRegion } from "./retired";
 import type { RolloutPlan } from "./rollout";
 import { stagingOf } from "./stages";
-import { changesOf, classify, first, record, type Action, type Change, type TerraformPlanJson } from "./terraform-plan";
+import {
+  changesOf,
+  classify,
+  first,
+  importsOf,
+  record,
+  type Action,
+  type Change,
+  type TerraformPlanJson,
+} from "./terraform-plan";
 import { decodeUserData } from "./user-data";
 
 export type { TerraformPlanJson, TerraformResourceChange, Action, Change } from "./terraform-plan";
@@ -500,12 +509,19 @@ function reportParts(
       ];
     }
     const summary = summarize(p.stack, p.plan);
-    if (summary.changes.length === 0) return [];
+    const imports = importsOf(p.plan);
+    if (summary.changes.length === 0 && imports.length === 0) return [];
     const c = counts(summary.changes);
     return [
       [
         `### ${p.stack}`,
         "",
+        ...(imports.length === 0
+          ? []
+          : [
+              `**Adopts ${imports.length} existing resource${imports.length === 1 ? "" : "s"}** that an interrupted apply made and never recorded (imported, not created): ${imports.map((i) => `\`${i.address}\` (\`${i.id}\`)`).join(", ")}`,
+              "",
+            ]),
         ...topologyTable(summary),
         `<details><summary>${c.create} to add, ${c.update} to change, ${c.replace} to replace, ${c.delete} to destroy</summary>`,
         "",

@@ -440,3 +440,20 @@ describe("dangers of the security options", () => {
     );
   });
 });
+
+describe("adopted resources in the plan report", () => {
+  it("names what a stack imports, even when nothing else changes, so a reviewer sees the adoption", () => {
+    const role: TerraformResourceChange = {
+      address: "aws_iam_role.instance_role_8EBCA72E",
+      mode: "managed",
+      type: "aws_iam_role",
+      change: { actions: ["no-op"], before: {}, after: {}, importing: { id: "shop-prod-us-east-1" } },
+    };
+    const report = renderReport([
+      { stack: "shop-prod-us-east-1", status: "planned", plan: { resource_changes: [role] } },
+    ]);
+    expect(report).toContain(
+      "### shop-prod-us-east-1\n\n**Adopts 1 existing resource** that an interrupted apply made and never recorded (imported, not created): `aws_iam_role.instance_role_8EBCA72E` (`shop-prod-us-east-1`)",
+    );
+  });
+});
