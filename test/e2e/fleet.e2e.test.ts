@@ -298,6 +298,12 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       "deployment: a load balancer named shop-e2e-9001 already exists in eu-west-1 outside this stack (a leftover, " +
         "or another fleet with the same service and deployment names); delete it, or change service or deployment",
     );
+    // The squatter carries no tags of this fleet: named before the apply, never adopted.
+    expect(progress).toContainEqual(
+      expect.stringMatching(
+        /^shop-e2e-eu-west-1: not adopting aws_elb\.balancers_port-9001_[0-9A-F]{8} \(shop-e2e-9001\): exists without Service and Deployment tags: it was made outside this fleet; delete it, or change service or deployment$/,
+      ),
+    );
     // The log was written as the run went, and holds Terraform's own error.
     expect(readFileSync(broken?.log ?? "", "utf8")).toMatch(/Error: creating ELB Classic Load Balancer/);
     expect(progress).toContain(
