@@ -89,7 +89,12 @@ describe("a deploy interrupted halfway can be finished", () => {
       env: local.env,
     });
 
-  /** `npm run deploy -- <stack>`, started; resolves once its apply has created `created` resources. */
+  /**
+   * `npm run deploy -- <stack>`, started; resolves once its apply has created `created` resources. Terraform
+   * saves a state snapshot every 20 s during an apply, so what a kill loses depends on the machine's speed;
+   * with snapshots put off for the deploy's length, a kill loses all the apply created, as it does within
+   * the first 20 s.
+   */
   function deployUntilCreated(created: number): {
     child: ChildProcess;
     done: Promise<{ code: number; stderr: string }>;
@@ -102,7 +107,12 @@ describe("a deploy interrupted halfway can be finished", () => {
     const child = spawn(
       process.execPath,
       ["--import", require.resolve("tsx"), join(PROJECT, "scripts", "deploy.ts"), "--outdir", local.outdir, STACK],
-      { cwd: local.dir, env: local.env, stdio: ["ignore", "ignore", "pipe"], detached: true },
+      {
+        cwd: local.dir,
+        env: { ...local.env, TF_STATE_PERSIST_INTERVAL: "3600" },
+        stdio: ["ignore", "ignore", "pipe"],
+        detached: true,
+      },
     );
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
