@@ -90,12 +90,16 @@ describe("a deploy interrupted halfway can be finished", () => {
     });
 
   /**
-   * `npm run deploy -- <stack>`, started; resolves once its apply has created `created` resources. Terraform
+   * `npm run deploy -- <stack>`, started; resolves once its apply has created `created` resources (of the
+   * addresses `which` matches, any by default). Terraform
    * saves a state snapshot every 20 s during an apply, so what a kill loses depends on the machine's speed;
    * with snapshots put off for the deploy's length, a kill loses all the apply created, as it does within
    * the first 20 s.
    */
-  function deployUntilCreated(created: number): {
+  function deployUntilCreated(
+    created: number,
+    which = /\S+/,
+  ): {
     child: ChildProcess;
     done: Promise<{ code: number; stderr: string }>;
     applying: Promise<void>;
@@ -122,18 +126,19 @@ describe("a deploy interrupted halfway can be finished", () => {
       });
     });
     const applying = (async () => {
-      const deadline = Date.now() + 240_000;
+      const deadline = Date.now() + 360_000;
       while (Date.now() < deadline) {
         const runs = existsSync(log) ? readdirSync(log).filter((d) => !earlier.has(d)) : [];
         const file = join(log, runs.sort().at(-1) ?? "-", `${STACK}.deploy.log`);
         const text = existsSync(file) ? readFileSync(file, "utf8") : "";
         const apply = text.slice(text.lastIndexOf("$ terraform apply"));
-        if (text.includes("$ terraform apply") && (apply.match(/Creation complete/g) ?? []).length >= created) return;
+        const completed = apply.split("\n").filter((line) => /^(\S+): Creation complete/.test(line));
+        if (completed.filter((line) => which.test(line.split(":")[0] ?? "")).length >= created) return;
         if (child.exitCode !== null || child.signalCode !== null)
           throw new Error(`the deploy ended before it created ${created} resources: ${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      throw new Error(`the deploy did not create ${created} resources in 240 s: ${stderr}`);
+      throw new Error(`the deploy did not create ${created} resources in 360 s: ${stderr}`);
     })();
     return { child, done, applying };
   }
@@ -263,8 +268,9 @@ describe("a deploy interrupted halfway can be finished", () => {
   });
 
   it("tears down everything, what a killed deploy created and never recorded included", async () => {
-    // The rest of the new ports, cut short by a dead runner: created, never recorded.
-    const killed = deployUntilCreated(2);
+    // One more port, cut short by a dead runner once its load balancer exists: created, never recorded.
+    await local.configure(fleetConfig(6));
+    const killed = deployUntilCreated(1, /^aws_elb\./);
     await killed.applying;
     killRunner(killed.child);
     await killed.done;
@@ -273,7 +279,7 @@ describe("a deploy interrupted halfway can be finished", () => {
     expect(unlocked.code).toBe(0);
 
     const progress: string[] = [];
-    const { stacks } = await local.configure(fleetConfig(5));
+    const { stacks } = await local.configure(fleetConfig(6));
     const outcomes = await destroyStacks(
       local.context((line) => progress.push(line)),
       stacks,
@@ -281,7 +287,7 @@ describe("a deploy interrupted halfway can be finished", () => {
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
     // Something was adopted before the destroy, beyond what the state recorded.
     const adoptedLines = progress.filter((l) => l.startsWith(`${STACK}: adopting `));
-    expect(adoptedLines.length).toBeGreaterThan(0);
+    expect(adoptedLines).toContainEqual(expect.stringMatching(new RegExp(`^${STACK}: adopting aws_elb\\.`)));
     for (const line of adoptedLines) expect(recorded).not.toContain(/adopting (\S+) /.exec(line)?.[1]);
     expect(await fleetResources()).toEqual({
       launchTemplates: 0,
