@@ -7,6 +7,7 @@ import { retiredLine, type RetiredRegion } from "./retired";
 import type { RolloutPlan } from "./rollout";
 import { stagingOf } from "./stages";
 import {
+  altersResources,
   changesOf,
   classify,
   first,
@@ -395,7 +396,7 @@ function rolloutTable(plans: readonly StackPlan[], rollout: RolloutPlan): string
       return regions.length === 0 ? "none" : regions.join(", ");
     };
     const unplanned = wave.stacks.filter((stack) => !byStack.has(stack)).length;
-    const changing = status((plan) => changesOf(plan).length > 0);
+    const changing = status(altersResources);
     const replacing = status((plan) => rolloutsOf("", plan).some((r) => r.refresh));
     const staged = status((plan) => stagingOf(plan) !== undefined);
     return (
@@ -434,7 +435,7 @@ function reportParts(
   const sorted = [...plans].sort((a, b) => a.stack.localeCompare(b.stack));
   const summaries = sorted.flatMap((p) => (p.status === "planned" ? [summarize(p.stack, p.plan)] : []));
   const failed = sorted.filter((p): p is Extract<StackPlan, { status: "failed" }> => p.status === "failed");
-  const changing = summaries.filter((s) => s.changes.length > 0);
+  const changing = sorted.filter((p) => p.status === "planned" && altersResources(p.plan));
   const dangers = summaries.flatMap(dangersOf);
 
   const lines: string[] = [
@@ -509,8 +510,8 @@ function reportParts(
       ];
     }
     const summary = summarize(p.stack, p.plan);
+    if (!altersResources(p.plan)) return [];
     const imports = importsOf(p.plan);
-    if (summary.changes.length === 0 && imports.length === 0) return [];
     const c = counts(summary.changes);
     return [
       [

@@ -105,6 +105,11 @@ export function changesOutputs(plan: TerraformPlanJson): boolean {
   return Object.values(plan.output_changes ?? {}).some((change) => classify(change.actions) !== undefined);
 }
 
+/** Whether the plan changes or adopts a resource: what a reviewer must see and an apply must run. */
+export function altersResources(plan: TerraformPlanJson): boolean {
+  return changesOf(plan).length > 0 || importsOf(plan).length > 0;
+}
+
 /** The resources a plan imports (adopts), with the ID each is imported from. */
 export function importsOf(plan: TerraformPlanJson): { readonly address: string; readonly id: string }[] {
   return (plan.resource_changes ?? []).flatMap((c) =>

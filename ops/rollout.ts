@@ -12,7 +12,7 @@ import { freemem } from "node:os";
 import { join } from "node:path";
 import type { RegionPlan } from "../lib/plan";
 import { changesOf, changesOutputs, type TerraformPlanJson } from "../lib/plan-report";
-import { importsOf } from "../lib/terraform-plan";
+import { altersResources } from "../lib/terraform-plan";
 import { parallelism, rollbackAction, shortId, startedRefresh, waveLine, waveOf } from "../lib/rollout";
 import type { StackNode } from "../lib/stack-selection";
 import { compareStack, matchesReview } from "../lib/plan-compare";
@@ -245,7 +245,7 @@ export async function deployRegion(
 
     async function applyAndJudge(): Promise<StackOutcome> {
       const staging = stagingOf(reviewedPlan);
-      if (!changed && !changesOutputs(reviewedPlan) && importsOf(reviewedPlan).length === 0) {
+      if (!altersResources(reviewedPlan) && !changesOutputs(reviewedPlan)) {
         // Nothing to apply: no refresh to wait for, nothing new to judge or bake.
         ctx.progress(`${stack}: No changes. (${seconds()}s)`);
         return { stack, ok: true, summary: "No changes.", log, seconds: seconds() };

@@ -82,12 +82,17 @@ describe("a deploy interrupted halfway can be finished", () => {
         () => true,
         () => false,
       );
-  const tsx = join(PROJECT, "node_modules", ".bin", "tsx");
+  /** `npm run <name> -- <args>` as package.json runs it: one node process (tsx by path, as `--import` resolves a bare name from the working directory). */
+  const nodeArgs = (name: string, ...args: string[]) => [
+    "--import",
+    require.resolve("tsx"),
+    join(PROJECT, "scripts", `${name}.ts`),
+    "--outdir",
+    local.outdir,
+    ...args,
+  ];
   const script = (name: string, ...args: string[]) =>
-    run(tsx, [join(PROJECT, "scripts", `${name}.ts`), "--outdir", local.outdir, ...args], {
-      cwd: local.dir,
-      env: local.env,
-    });
+    run(process.execPath, nodeArgs(name, ...args), { cwd: local.dir, env: local.env });
 
   /**
    * `npm run deploy -- <stack>`, started; resolves once its apply has created `created` resources (of the
@@ -106,18 +111,13 @@ describe("a deploy interrupted halfway can be finished", () => {
   } {
     const log = join(local.dir, "command-logs");
     const earlier = new Set(existsSync(log) ? readdirSync(log) : []);
-    // As `npm run deploy` runs it (one process), in a process group of its own: a terminal's Ctrl-C and a
-    // cancelled job signal the group. tsx by path: `--import` resolves a bare name from the working directory.
-    const child = spawn(
-      process.execPath,
-      ["--import", require.resolve("tsx"), join(PROJECT, "scripts", "deploy.ts"), "--outdir", local.outdir, STACK],
-      {
-        cwd: local.dir,
-        env: { ...local.env, TF_STATE_PERSIST_INTERVAL: "3600" },
-        stdio: ["ignore", "ignore", "pipe"],
-        detached: true,
-      },
-    );
+    // In a process group of its own: a terminal's Ctrl-C and a cancelled job signal the group.
+    const child = spawn(process.execPath, nodeArgs("deploy", STACK), {
+      cwd: local.dir,
+      env: { ...local.env, TF_STATE_PERSIST_INTERVAL: "3600" },
+      stdio: ["ignore", "ignore", "pipe"],
+      detached: true,
+    });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const done = new Promise<{ code: number; stderr: string }>((resolve) => {

@@ -452,6 +452,7 @@ describe("adopted resources in the plan report", () => {
     const report = renderReport([
       { stack: "shop-prod-us-east-1", status: "planned", plan: { resource_changes: [role] } },
     ]);
+    expect(report).toMatch(/^## Terraform plan: 1 of 1 stack change\n/);
     expect(report).toContain(
       "### shop-prod-us-east-1\n\n**Adopts 1 existing resource** that an interrupted apply made and never recorded (imported, not created): `aws_iam_role.instance_role_8EBCA72E` (`shop-prod-us-east-1`)",
     );
