@@ -1,6 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
-import { applyImageLock, EMPTY_LOCK, lockFileFor, parseImageLock, type ImageLock } from "./image-lock";
+import {
+  applyImageLock,
+  EMPTY_LOCK,
+  lockFileFor,
+  parseImageLock,
+  unlockedWarning,
+  type ImageLock,
+  type UnlockedImages,
+} from "./image-lock";
 import { loadFleetInput } from "./load-config";
 import type { FleetPlan } from "./plan";
 import { adaptToTarget, formatSubstitution, type Substitution } from "./rehearsal";
@@ -22,6 +30,8 @@ export type ResolvedFleet =
       readonly source: string;
       /** The image lock file of this fleet file (`prod.json` → `prod.lock.json`), whether or not it exists. */
       readonly lockFile: string;
+      /** The regions whose looked-up image the lock does not answer (on AWS): their plan keeps the lookup. */
+      readonly unlocked: UnlockedImages;
     }
   | { readonly ok: false; readonly message: string };
 
@@ -30,9 +40,9 @@ const PROJECT = join(__dirname, "..");
 
 export interface ResolveOptions {
   /**
-   * `locked` (plans, deploys, synth): on AWS every looked-up image comes from the lock file, and a region it
-   * does not answer is an error. `as-written`: the lookups stay (commands that launch nothing: releases,
-   * the lock's own update). @default "locked"
+   * `locked` (plans, deploys, synth): on AWS every looked-up image the lock file answers comes from it; a
+   * region it does not answer keeps its lookup and is listed in `unlocked`. `as-written`: the lookups stay
+   * (commands that launch nothing: releases, the lock's own update). @default "locked"
    */
   readonly images?: "locked" | "as-written";
 }
@@ -50,13 +60,12 @@ export function resolveFleet(env: NodeJS.ProcessEnv, cwd: string, options: Resol
   if (!validation.ok) return { ok: false, message: `${loaded.source}: ${formatProblems(validation.problems)}` };
   const lockFile = lockFileFor(isAbsolute(loaded.source) ? loaded.source : join(PROJECT, loaded.source));
   let plan = validation.plan;
+  let unlocked: UnlockedImages = { lockFile: shown(lockFile, cwd), regions: [] };
   // The local target replaces every image with the emulator's, so only AWS reads the lock.
   if (target.target.kind === "aws" && (options.images ?? "locked") === "locked") {
     const lock = readImageLock(lockFile);
     if (!lock.ok) return { ok: false, message: `${shown(lockFile, cwd)}: ${lock.message}` };
-    const locked = applyImageLock(plan, lock.lock, shown(lockFile, cwd));
-    if (!locked.ok) return { ok: false, message: `${loaded.source}: ${formatProblems([locked.problem])}` };
-    plan = locked.plan;
+    ({ plan, unlocked } = applyImageLock(plan, lock.lock, shown(lockFile, cwd)));
   }
   const adapted = adaptToTarget(plan, target.target);
   return {
@@ -64,6 +73,7 @@ export function resolveFleet(env: NodeJS.ProcessEnv, cwd: string, options: Resol
     target: target.target,
     source: loaded.source,
     lockFile,
+    unlocked,
     written: validation.plan,
     warnings: validation.warnings,
     ...adapted,
@@ -82,10 +92,19 @@ function shown(file: string, cwd: string): string {
   return rel.startsWith("..") ? file : rel;
 }
 
-/** What a command prints once before it starts: the fleet's warnings, then the local target's substitutions. */
+/**
+ * What a command prints once before it starts: the fleet's warnings, the regions whose image is not locked,
+ * then the local target's substitutions.
+ */
 export function noticeLines(fleet: {
   readonly warnings: readonly Problem[];
+  readonly unlocked?: UnlockedImages;
   readonly substitutions: readonly Substitution[];
 }): string[] {
-  return [...fleet.warnings.map(formatWarning), ...fleet.substitutions.map(formatSubstitution)];
+  const images = fleet.unlocked === undefined ? undefined : unlockedWarning(fleet.unlocked);
+  return [
+    ...fleet.warnings.map(formatWarning),
+    ...(images === undefined ? [] : [images]),
+    ...fleet.substitutions.map(formatSubstitution),
+  ];
 }

@@ -1,13 +1,16 @@
 import type { CpuArchitecture } from "./aws-facts";
 import type { AmiPlan, FleetPlan, RegionPlan } from "./plan";
-import type { Problem } from "./validate";
+import { globToRegExp } from "./stack-selection";
+import type { Target } from "./target";
 
 /*
  * Pure: images change only when you say so. A fleet whose `ami` is a lookup ("the newest Debian 12")
  * would otherwise pick whatever is newest at plan time, so an unrelated deploy could roll every region to
  * a new image. The lookup is resolved once per region by `npm run images -- --update` and written to a
  * lock file next to the fleet file (`prod.json` → `prod.lock.json`), committed like package-lock.json;
- * every plan on AWS uses the locked id, and a region without an entry is an error that names the command.
+ * every plan on AWS uses the locked id. A region without an entry still synthesizes (its lookup, with one
+ * warning naming the command), so synth never needs credentials; a deploy locks it (or, reviewed or in CI,
+ * refuses it, as npm ci refuses a lock out of step with package.json).
  */
 
 export const IMAGE_LOCK_VERSION = 1;
@@ -132,40 +135,68 @@ export function lookupRegions(plan: FleetPlan): RegionPlan[] {
 /** The lock update command, for messages. */
 export const UPDATE_IMAGES_COMMAND = "npm run images -- --update";
 
+/** `npm run images -- --update us-east-1 us-west-2`: the update of just these regions, which leaves the others' images alone. */
+export function updateCommandFor(regions: readonly string[]): string {
+  return [UPDATE_IMAGES_COMMAND, ...regions].join(" ");
+}
+
+/** A lookup as people read it: `newest "debian-12-amd64-*" of 136693071363 for x86_64`. */
+export function describeLookup(lookup: {
+  readonly owners: readonly string[];
+  readonly namePattern?: string;
+  readonly architecture: CpuArchitecture;
+}): string {
+  return `newest "${lookup.namePattern ?? "*"}" of ${lookup.owners.join(", ")} for ${lookup.architecture}`;
+}
+
+/** A region whose image is a lookup the lock does not answer, so its plans look the image up when they run. */
+export interface UnlockedRegion {
+  readonly region: string;
+  /** The region's stack, which a deploy selects by glob. */
+  readonly stack: string;
+  /** The lookup as the fleet file says it. */
+  readonly lookup: AmiPlan;
+  /** The entry the lock holds for another lookup (other owners, pattern or architecture); none when it has no entry. */
+  readonly lockedFor?: LockedImage;
+}
+
+/** The regions the lock does not answer, and the lock file (as shown to people) that would. */
+export interface UnlockedImages {
+  readonly lockFile: string;
+  readonly regions: readonly UnlockedRegion[];
+}
+
 /**
- * The plan with every looked-up image replaced by its locked id; or one problem naming every region the
- * lock does not answer (missing, or locked for another lookup) and the command that fixes it.
+ * The plan with every looked-up image the lock answers replaced by its locked id. A region the lock does not
+ * answer keeps its lookup (synth needs no credentials, and no lock) and is listed in `unlocked`: the commands
+ * say so once (`unlockedWarning`), the plan report marks it, and a deploy locks it or refuses
+ * (`imagesBeforeDeploy`). An entry is never replaced here: only the update command writes one.
  */
 export function applyImageLock(
   plan: FleetPlan,
   lock: ImageLock,
   lockFile: string,
-): { readonly ok: true; readonly plan: FleetPlan } | { readonly ok: false; readonly problem: Problem } {
-  const unanswered = lookupRegions(plan).filter((r) => {
+): { readonly plan: FleetPlan; readonly unlocked: UnlockedImages } {
+  const regions = lookupRegions(plan).flatMap((r): UnlockedRegion[] => {
     const image = lock.images[r.region];
-    return image === undefined || !answersLookup(image, r.instance.ami);
-  });
-  if (unanswered.length > 0) {
-    const names = unanswered.map((r) => r.region);
-    return {
-      ok: false,
-      problem: {
-        path: "ami",
-        value: names,
-        message:
-          `has no locked image for ${names.join(", ")} in ${lockFile} (or one locked for another lookup): images change only ` +
-          `when you say so; run \`${UPDATE_IMAGES_COMMAND}\` with AWS credentials to look up the newest image per region and write ` +
-          `it, then commit the file`,
+    if (image !== undefined && answersLookup(image, r.instance.ami)) return [];
+    return [
+      {
+        region: r.region,
+        stack: r.stackName,
+        lookup: r.instance.ami,
+        ...(image === undefined ? {} : { lockedFor: image }),
       },
-    };
-  }
+    ];
+  });
+  const unlocked = new Set(regions.map((r) => r.region));
   return {
-    ok: true,
+    unlocked: { lockFile, regions },
     plan: {
       ...plan,
       regions: plan.regions.map((r): RegionPlan => {
         const image = r.instance.ami.id === undefined ? lock.images[r.region] : undefined;
-        if (image === undefined) return r;
+        if (image === undefined || unlocked.has(r.region)) return r;
         return {
           ...r,
           instance: {
@@ -175,6 +206,148 @@ export function applyImageLock(
         };
       }),
     },
+  };
+}
+
+/** `us-east-1, us-west-2 (no entry; lookup newest …)`: the unlocked regions, grouped by why and by lookup. */
+function describeUnlocked(regions: readonly UnlockedRegion[]): string {
+  const groups = new Map<string, string[]>();
+  for (const r of regions) {
+    const why =
+      r.lockedFor === undefined
+        ? `no entry; lookup ${describeLookup(r.lookup)}`
+        : `locked ${r.lockedFor.id} for another lookup, ${describeLookup(r.lockedFor)}; the fleet file now says ${describeLookup(r.lookup)}`;
+    groups.set(why, [...(groups.get(why) ?? []), r.region]);
+  }
+  return [...groups].map(([why, names]) => `${names.join(", ")} (${why})`).join("; ");
+}
+
+/**
+ * The one line every command prints when the lock does not answer some regions (undefined when it answers
+ * all): which regions, why, what synth does instead, and the command that locks exactly those regions.
+ */
+export function unlockedWarning(unlocked: UnlockedImages): string | undefined {
+  const { regions, lockFile } = unlocked;
+  if (regions.length === 0) return undefined;
+  const missing = regions.some((r) => r.lockedFor === undefined);
+  return (
+    `warning: ami: images not locked in ${lockFile}: ${describeUnlocked(regions)}. ` +
+    `Synth keeps the lookup, so each plan takes the image that is newest when it runs; lock ` +
+    `${regions.length === 1 ? "it" : "them"} with \`${updateCommandFor(regions.map((r) => r.region))}\` (AWS credentials) and commit ` +
+    `${lockFile}${missing ? ", or let `npm run deploy` lock a missing entry" : ""}`
+  );
+}
+
+/**
+ * The region stacks whose plan looks its image up rather than taking it from the lock, for the plan report:
+ * on AWS a looked-up image left in the resolved plan is one the lock did not answer (the local target
+ * substitutes every image, and needs no lock).
+ */
+export function unlockedImageStacks(
+  plan: FleetPlan,
+  target: Target,
+): { readonly stack: string; readonly region: string; readonly lookup: string }[] {
+  if (target.kind !== "aws") return [];
+  return lookupRegions(plan).map((r) => ({
+    stack: r.stackName,
+    region: r.region,
+    lookup: describeLookup(r.instance.ami),
+  }));
+}
+
+/** How a deploy runs: reviewed (`--reviewed`) and CI deploys apply only what a lock file in the repository says. */
+export interface DeployMode {
+  readonly reviewed: boolean;
+  readonly ci: boolean;
+  /** The deploy's stack globs (`npm run deploy -- 'cloudrim-prod-us-*'`): only their regions matter. @default all */
+  readonly globs?: readonly string[];
+}
+
+/** Whether the environment is a CI run (`CI=true`, as GitHub Actions and most CI services set it). */
+export function isCi(env: NodeJS.ProcessEnv): boolean {
+  const value = (env.CI ?? "").toLowerCase();
+  return value !== "" && value !== "false" && value !== "0";
+}
+
+export type ImagesBeforeDeploy =
+  | { readonly action: "none" }
+  /** Look up these regions' images, add them to the lock file, and deploy with them (as `npm install` does). */
+  | { readonly action: "lock"; readonly regions: readonly UnlockedRegion[] }
+  /** Deploy nothing (as `npm ci` refuses a lock that does not match package.json). */
+  | { readonly action: "refuse"; readonly message: string };
+
+/**
+ * What a deploy to AWS does about the regions the lock does not answer. A missing entry is looked up and
+ * locked, unless the deploy is reviewed or in CI: those deploy only what the committed lock says, so the
+ * review saw the image. An entry locked for another lookup is refused by every deploy, since only the update
+ * command changes an entry once written. Regions whose stacks the deploy does not select are left alone.
+ */
+export function imagesBeforeDeploy(unlocked: UnlockedImages, mode: DeployMode): ImagesBeforeDeploy {
+  const { lockFile } = unlocked;
+  const globs = mode.globs ?? [];
+  const regions = unlocked.regions.filter(
+    (r) => globs.length === 0 || globs.some((glob) => globToRegExp(glob).test(r.stack)),
+  );
+  if (regions.length === 0) return { action: "none" };
+  const other = regions.filter((r) => r.lockedFor !== undefined);
+  const missing = regions.filter((r) => r.lockedFor === undefined);
+  const strict = mode.reviewed || mode.ci;
+  const refused = strict ? regions : other;
+  if (refused.length === 0) return { action: "lock", regions: missing };
+  const reason = strict
+    ? `${mode.reviewed ? "a reviewed deploy" : "a deploy in CI (CI=true)"} uses only images locked in the committed ${lockFile}, which does not answer ${describeUnlocked(refused)}`
+    : `${lockFile} does not answer ${describeUnlocked(refused)}, and a deploy never changes a locked entry`;
+  return {
+    action: "refuse",
+    message:
+      `ami: ${reason}. Nothing was deployed. Run \`${updateCommandFor(refused.map((r) => r.region))}\` ` +
+      `with AWS credentials, commit ${lockFile}${mode.reviewed ? " and have its plan reviewed" : ""}, then deploy again`,
+  };
+}
+
+/**
+ * The lock with an entry added for each region the deploy locks, from what DescribeImages listed for its
+ * lookup, and the lines that say what was locked; or, when a region's lookup matches no image, a message
+ * naming every such region (nothing is locked then).
+ */
+export function lockMissingEntries(
+  lock: ImageLock,
+  regions: readonly UnlockedRegion[],
+  listed: ReadonlyMap<string, readonly FoundImage[]>,
+):
+  | { readonly ok: true; readonly lock: ImageLock; readonly lines: readonly string[] }
+  | { readonly ok: false; readonly message: string } {
+  const images: Record<string, LockedImage> = { ...lock.images };
+  const lines: string[] = [];
+  const unmatched: string[] = [];
+  for (const { region, lookup } of regions) {
+    // Only the update command changes an entry once written.
+    if (images[region] !== undefined) continue;
+    const found = newestImage(listed.get(region) ?? []);
+    if (found === undefined) {
+      unmatched.push(`${region} (${describeLookup(lookup)})`);
+      continue;
+    }
+    const image = lockedImage(lookup, found);
+    lines.push(lockChangeLine(region, undefined, image));
+    images[region] = image;
+  }
+  if (unmatched.length > 0) {
+    return {
+      ok: false,
+      message: `ami: no image matches in ${unmatched.join(", ")}; nothing was locked or deployed. Fix ami and run again`,
+    };
+  }
+  return { ok: true, lock: { version: lock.version, images }, lines };
+}
+
+/** A found image as the lock keeps it: with the lookup it answers, so a changed lookup is noticed. */
+export function lockedImage(lookup: AmiPlan, found: FoundImage): LockedImage {
+  return {
+    ...found,
+    owners: [...lookup.owners],
+    namePattern: lookup.namePattern ?? "*",
+    architecture: lookup.architecture,
   };
 }
 

@@ -3,6 +3,7 @@
  * request. Sorted and free of timestamps and absolute paths, so the same plans give the same bytes.
  */
 import { exceptionRows, type BaselineResult } from "./baseline";
+import { updateCommandFor } from "./image-lock";
 import { retiredLine, type RetiredRegion } from "./retired";
 import type { RolloutPlan } from "./rollout";
 import { stagingOf } from "./stages";
@@ -314,9 +315,10 @@ const short = (digest: string | undefined) => (digest === undefined ? "none" : d
 /**
  * Every launch-template change, with its cause: a new release (old → new digest), new user data, a new
  * image from the AMI lookup (old → new id), or other settings. A new image published upstream must never
- * replace every instance without the reviewer seeing why.
+ * replace every instance without the reviewer seeing why. `imageLocked`: whether the stack's image comes from
+ * the image lock (else from a lookup at plan time).
  */
-export function rolloutsOf(stack: string, plan: TerraformPlanJson): Rollout[] {
+export function rolloutsOf(stack: string, plan: TerraformPlanJson, imageLocked = true): Rollout[] {
   return (plan.resource_changes ?? [])
     .filter((rc) => rc.mode === "managed" && rc.type === "aws_launch_template")
     .flatMap((rc): Rollout[] => {
@@ -329,9 +331,10 @@ export function rolloutsOf(stack: string, plan: TerraformPlanJson): Rollout[] {
       if (oldRelease !== newRelease) causes.push(`new release ${short(oldRelease)} → ${short(newRelease)}`);
       else if (before.user_data !== after.user_data) causes.push("new user data");
       if (before.image_id !== after.image_id) {
-        // With the image lock, an image changes only when the lock file does.
+        // With the image lock, an image changes only when the lock file does; without it, when the lookup's newest does.
         const next = typeof after.image_id === "string" ? after.image_id : "(known after apply)";
-        causes.push(`new image ${String(before.image_id)} → ${next} (the image lock changed)`);
+        const why = imageLocked ? "the image lock changed" : "not locked: the lookup's newest image at plan time";
+        causes.push(`new image ${String(before.image_id)} → ${next} (${why})`);
       }
       const others = Object.keys(after)
         .filter((key) => !["user_data", "image_id", "latest_version", "default_version", "tags_all"].includes(key))
@@ -424,6 +427,31 @@ export interface ReportContext {
   readonly retired?: readonly RetiredRegion[];
   /** The security baseline's findings accepted on purpose, with their reasons (lib/baseline.ts). */
   readonly excepted?: BaselineResult["excepted"];
+  /** Region stacks whose image the lock does not answer, so the plan looked it up when it ran. */
+  readonly unlockedImages?: readonly UnlockedImageStack[];
+}
+
+export interface UnlockedImageStack {
+  readonly stack: string;
+  readonly region: string;
+  /** `newest "debian-12-amd64-*" of 136693071363 for x86_64`. */
+  readonly lookup: string;
+}
+
+/** The note on regions whose image is not locked: what the plan did instead, what a deploy will do, the fix. */
+function unlockedImagesNote(unlocked: readonly UnlockedImageStack[]): string[] {
+  if (unlocked.length === 0) return [];
+  const count = unlocked.length;
+  return [
+    "> [!WARNING]",
+    `> **Image not locked in ${count} region${count === 1 ? "" : "s"}**: the plan looked up the newest image when it ran, ` +
+      "so a later plan may find another; a reviewed deploy refuses a region whose image is not locked",
+    ">",
+    ...unlocked.map((u) => `> - \`${u.stack}\`: ${u.lookup}`),
+    ">",
+    `> Lock ${count === 1 ? "it" : "them"}: \`${updateCommandFor(unlocked.map((u) => u.region))}\`, then commit the lock file.`,
+    "",
+  ];
 }
 
 /** The report in its parts: what every reader needs first (verdicts, dangers, tables), then one section per stack. */
@@ -431,7 +459,7 @@ function reportParts(
   plans: readonly StackPlan[],
   context: ReportContext = {},
 ): { readonly head: string; readonly sections: readonly string[] } {
-  const { rollout, retired = [] } = context;
+  const { rollout, retired = [], unlockedImages = [] } = context;
   const sorted = [...plans].sort((a, b) => a.stack.localeCompare(b.stack));
   const summaries = sorted.flatMap((p) => (p.status === "planned" ? [summarize(p.stack, p.plan)] : []));
   const failed = sorted.filter((p): p is Extract<StackPlan, { status: "failed" }> => p.status === "failed");
@@ -453,7 +481,10 @@ function reportParts(
     for (const r of retired) lines.push(`> - \`${r.stack}\`: ${retiredLine(r).slice(r.stack.length + 2)}`);
     lines.push("");
   }
-  const rollouts = sorted.flatMap((p) => (p.status === "planned" ? rolloutsOf(p.stack, p.plan) : []));
+  const unlockedStacks = new Set(unlockedImages.map((u) => u.stack));
+  const rollouts = sorted.flatMap((p) =>
+    p.status === "planned" ? rolloutsOf(p.stack, p.plan, !unlockedStacks.has(p.stack)) : [],
+  );
   if (rollouts.length > 0) {
     lines.push(
       "> [!IMPORTANT]",
@@ -466,6 +497,7 @@ function reportParts(
       "",
     );
   }
+  lines.push(...unlockedImagesNote(unlockedImages));
   if (failed.length > 0) {
     lines.push("> [!WARNING]", `> Failed to plan: ${failed.map((f) => `\`${f.stack}\``).join(", ")}`, "");
   }

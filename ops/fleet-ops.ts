@@ -11,6 +11,7 @@ import { join, relative, resolve } from "node:path";
 import { checkBaseline, type BaselineResult, type StackJson } from "../lib/baseline";
 import { PROJECT_EXCEPTIONS } from "../lib/baseline-exceptions";
 import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../lib/legacy-records";
+import { unlockedImageStacks } from "../lib/image-lock";
 import type { FleetPlan } from "../lib/plan";
 import { lockHint, parseLockInfo } from "../lib/state-lock";
 import type { ReportContext } from "../lib/plan-report";
@@ -165,18 +166,20 @@ export function stackDir(ctx: Pick<FleetContext, "outdir">, stack: string): stri
 }
 
 /**
- * What a plan report shows beside the plans: the rollout, the retired regions, and the baseline's accepted
- * findings. The synth already refused any finding; re-reading the written stacks (pure, milliseconds) keeps
+ * What a plan report shows beside the plans: the rollout, the retired regions, the regions whose image is
+ * not locked, and the baseline's accepted findings. The synth already refused any finding; re-reading the written stacks (pure, milliseconds) keeps
  * main.ts free of a side file for the report.
  */
 export function reportContextOf(
-  ctx: Pick<FleetContext, "outdir" | "plan">,
+  ctx: Pick<FleetContext, "outdir" | "plan" | "target">,
   stacks: readonly StackNode[],
   retired: readonly RetiredRegion[],
 ): ReportContext {
+  const selected = new Set(stacks.map((s) => s.name));
   return {
     rollout: ctx.plan.rollout,
     retired,
+    unlockedImages: unlockedImageStacks(ctx.plan, ctx.target).filter((u) => selected.has(u.stack)),
     excepted: baselineOf(
       ctx,
       stacks.map((s) => s.name),

@@ -38,6 +38,7 @@ import {
   STALE_REVIEW,
 } from "../ops/deploy";
 import { fleetContext, outcomeReport, PROJECT, type StackOutcome } from "../ops/fleet-ops";
+import { lockImagesBeforeDeploy } from "../ops/images";
 import { terraformProblem } from "../ops/terraform-check";
 
 async function main(): Promise<number> {
@@ -51,13 +52,28 @@ async function main(): Promise<number> {
       parallelism: { type: "string" },
     },
   });
+  if (values.report !== undefined && values.reviewed === undefined) {
+    throw new UserFacingError("--report: only a reviewed deploy (--reviewed DIR) writes a report");
+  }
+  // Every option is checked before the deploy writes anything (the image lock, below).
+  const stallSeconds = parseSeconds("--stall-after", values["stall-after"]);
+  const parallelism =
+    values.parallelism === undefined ? {} : { parallelism: parseCount("--parallelism", values.parallelism) };
   const problem = terraformProblem();
   if (problem !== undefined) throw new UserFacingError(problem);
   const env = terraformEnv(PROJECT);
-  const fleet = resolveFleet(env, process.cwd());
-  if (!fleet.ok) throw new UserFacingError(fleet.message);
+  const resolved = resolveFleet(env, process.cwd());
+  if (!resolved.ok) throw new UserFacingError(resolved.message);
   const progress = progressPrinter("deploy");
   handleInterrupts(progress);
+  const reviewed = values.reviewed !== undefined;
+  const fleet = await lockImagesBeforeDeploy(resolved, {
+    env,
+    cwd: process.cwd(),
+    reviewed,
+    globs: positionals,
+    progress,
+  });
   for (const line of noticeLines(fleet)) progress(line);
   const ctx = fleetContext({
     env,
@@ -66,12 +82,9 @@ async function main(): Promise<number> {
     plan: fleet.plan,
     target: fleet.target,
     workDir: process.cwd(),
-    stallSeconds: parseSeconds("--stall-after", values["stall-after"]),
-    ...(values.parallelism === undefined ? {} : { parallelism: parseCount("--parallelism", values.parallelism) }),
+    stallSeconds,
+    ...parallelism,
   });
-  if (values.report !== undefined && values.reviewed === undefined) {
-    throw new UserFacingError("--report: only a reviewed deploy (--reviewed DIR) writes a report");
-  }
   let outcomes: StackOutcome[];
   if (values.reviewed === undefined) {
     outcomes = await deployFleet(ctx, positionals);

@@ -100,19 +100,17 @@ async function main(): Promise<number> {
   );
   const comparisons =
     expected === undefined ? undefined : compareSets([selectedPlans(expected, options.globs)], planMap(plans));
+  const context = reportContextOf(ctx, stacks, retired);
   const report = [
     ...(comparisons === undefined || expected === undefined ? [] : [renderComparison(comparisons, expected.origin)]),
-    renderReport(plans, reportContextOf(ctx, stacks, retired)),
+    renderReport(plans, context),
   ].join("\n");
   if (options.save !== undefined) savePlanSet(options.save, ctx, plans, report, options.commit);
   if (options.report !== undefined) writeFileSync(options.report, report);
   if (options.comment !== undefined) {
     const comparison =
       comparisons === undefined || expected === undefined ? "" : `${renderComparison(comparisons, expected.origin)}\n`;
-    writeFileSync(
-      options.comment,
-      comparison + commentFor(plans, { rollout: ctx.plan.rollout, retired }, { wholeReportAt: options.wholeReportAt }),
-    );
+    writeFileSync(options.comment, comparison + commentFor(plans, context, { wholeReportAt: options.wholeReportAt }));
   }
   process.stdout.write(report);
   const code = exitCodeOf(plans);

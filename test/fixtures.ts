@@ -48,6 +48,22 @@ export function writeFleetFile(dir: string, config: FleetConfig, name = "fleet")
   return file;
 }
 
+/** The example fleet of README.md's "Configuration" section, as a user copies it. */
+export function readmeFleet(): FleetConfig {
+  return {
+    service: "api",
+    deployment: "prod",
+    domain: "example.com",
+    allowedCidrs: ["10.0.0.0/8"],
+    state: { bucket: "example-terraform-state", region: "us-east-1" },
+    regions: [
+      { region: "us-east-1" },
+      { region: "eu-west-1", instanceType: "c5.xlarge", weights: [4, 1, 1, 1, 1] },
+      { region: "ap-southeast-2", vpcId: "vpc-0123abcd", subnetTags: { Tier: "private" } },
+    ],
+  };
+}
+
 /** A certificate ARN in `region` (ACM's format; no such certificate exists). */
 export const certificateIn = (region: string) =>
   `arn:aws:acm:${region}:123456789012:certificate/0f3d1c2b-4a5e-4f60-9b7a-1c2d3e4f5a6b`;

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { baseFleet, imageLockFor, writeFleetFile } from "../fixtures";
+import { baseFleet, imageLockFor, readmeFleet, writeFleetFile } from "../fixtures";
 import {
   addresses,
   body,
@@ -271,6 +271,8 @@ describe("main.ts (what `cdktf synth` runs)", () => {
     }
   }
 
+  const imageWarnings = (stdout: string) => stdout.split("\n").filter((line) => line.startsWith("warning: ami:"));
+
   it("prints each warning once and synthesizes anyway", () => {
     const file = writeFleetFile(dir, baseFleet({ capacity: { min: 2, desired: 2, max: 2 } }));
     const { status, stdout } = runMain({ CLOUDRIM_CONFIG: file });
@@ -314,20 +316,91 @@ describe("main.ts (what `cdktf synth` runs)", () => {
     }
   });
 
-  it("refuses a fleet whose looked-up images are not locked (the default fleet included), naming the command", () => {
+  it("synthesizes a fleet with no image lock: each lookup, and one warning naming the regions and the command", () => {
     const file = join(dir, "fleet.json");
     writeFileSync(file, JSON.stringify(baseFleet()));
-    const unlocked = runMain({ CLOUDRIM_CONFIG: file });
-    expect(unlocked.status).toBe(1);
-    expect(unlocked.stderr).toContain(
-      'ami: got ["us-east-1","us-west-2"]; has no locked image for us-east-1, us-west-2 in fleet.lock.json (or one locked for another lookup): images change only when you say so; run `npm run images -- --update` with AWS credentials',
+    const unlocked = runMain({
+      CLOUDRIM_CONFIG: file,
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+      AWS_PROFILE: "",
+    });
+    expect(unlocked.status).toBe(0);
+    expect(imageWarnings(unlocked.stdout)).toEqual([
+      'warning: ami: images not locked in fleet.lock.json: us-east-1, us-west-2 (no entry; lookup newest "debian-12-amd64-*" ' +
+        "of 136693071363 for x86_64). Synth keeps the lookup, so each plan takes the image that is newest when it runs; " +
+        "lock them with `npm run images -- --update us-east-1 us-west-2` (AWS credentials) and commit fleet.lock.json, " +
+        "or let `npm run deploy` lock a missing entry",
+    ]);
+    for (const region of ["us-east-1", "us-west-2"]) {
+      const stack = JSON.parse(
+        readFileSync(join(dir, "cdktf.out", "stacks", `cloudrim-prod-${region}`, "cdk.tf.json"), "utf8"),
+      ) as StackJson;
+      expect(Object.values(stack.data.aws_ami ?? {})).toEqual([
+        expect.objectContaining({
+          most_recent: true,
+          owners: ["136693071363"],
+          filter: [
+            { name: "name", values: ["debian-12-amd64-*"] },
+            { name: "state", values: ["available"] },
+            { name: "architecture", values: ["x86_64"] },
+          ],
+        }),
+      ]);
+    }
+    // Synth reads the lock, and never writes it.
+    expect(existsSync(join(dir, "fleet.lock.json"))).toBe(false);
+  });
+
+  it("synthesizes the default fleet and the README's example fleet with no lock, naming every region", () => {
+    expect(imageWarnings(runMain({ CLOUDRIM_CONFIG: "" }).stdout)).toEqual([
+      expect.stringMatching(
+        /^warning: ami: images not locked in .*regions\/default\.lock\.json: us-east-1, us-west-2 \(no entry; .*`npm run images -- --update us-east-1 us-west-2`/,
+      ),
+    ]);
+    const file = join(dir, "api.json");
+    writeFileSync(file, JSON.stringify(readmeFleet()));
+    const readme = runMain({ CLOUDRIM_CONFIG: file });
+    expect(readme.status).toBe(0);
+    expect(imageWarnings(readme.stdout)).toEqual([
+      expect.stringContaining(
+        "images not locked in api.lock.json: us-east-1, eu-west-1, ap-southeast-2 (no entry; lookup newest " +
+          '"debian-12-amd64-*" of 136693071363 for x86_64).',
+      ),
+    ]);
+    expect(readdirSync(join(dir, "cdktf.out", "stacks")).filter((stack) => stack.startsWith("api-"))).toHaveLength(4);
+  });
+
+  it("synthesizes the lookup of a region locked for another lookup, and says the fleet file changed it", () => {
+    const file = writeFleetFile(dir, baseFleet());
+    // The fleet moves us-west-2 to Graviton (arm64): its amd64 entry no longer answers, and stays as it was.
+    writeFileSync(
+      file,
+      JSON.stringify(
+        baseFleet({ regions: [{ region: "us-east-1" }, { region: "us-west-2", instanceType: "m7g.large" }] }),
+      ),
     );
-    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
-    expect(runMain({ CLOUDRIM_CONFIG: "" }).stderr).toMatch(
-      /regions\/default\.ts: .*ami: got \["us-east-1","us-west-2"\]; has no locked image/s,
+    const lockBefore = readFileSync(join(dir, "fleet.lock.json"), "utf8");
+    const result = runMain({ CLOUDRIM_CONFIG: file });
+    expect(result.status).toBe(0);
+    expect(imageWarnings(result.stdout)).toEqual([
+      expect.stringContaining(
+        'us-west-2 (locked ami-00000000000000002 for another lookup, newest "debian-12-amd64-*" of 136693071363 for ' +
+          'x86_64; the fleet file now says newest "debian-12-arm64-*" of 136693071363 for arm64)',
+      ),
+    ]);
+    expect(readFileSync(join(dir, "fleet.lock.json"), "utf8")).toBe(lockBefore);
+  });
+
+  it("needs no lock on the local target, which replaces every image with the emulator's", () => {
+    const file = join(dir, "fleet.json");
+    writeFileSync(file, JSON.stringify(baseFleet()));
+    const local = runMain({ CLOUDRIM_CONFIG: file, CLOUDRIM_TARGET: "local" });
+    expect(local.status).toBe(0);
+    expect(imageWarnings(local.stdout)).toEqual([]);
+    expect(local.stdout).toContain(
+      'local target: ami (us-east-1, us-west-2): newest "debian-12-amd64-*" of 136693071363 →',
     );
-    // The local target replaces every image with the emulator's: no lock needed there.
-    expect(runMain({ CLOUDRIM_CONFIG: file, CLOUDRIM_TARGET: "local" }).status).toBe(0);
   });
 
   it("reports every problem of a bad config, exits 1 and writes nothing", () => {

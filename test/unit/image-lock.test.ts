@@ -1,16 +1,30 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FleetConfig } from "../../lib/config";
+import { resolveFleet } from "../../lib/fleet-input";
 import {
   applyImageLock,
   EMPTY_LOCK,
+  imagesBeforeDeploy,
+  isCi,
   lockChangeLine,
   lockFileFor,
+  lockMissingEntries,
   newestImage,
   parseImageLock,
   renderImageLock,
+  unlockedImageStacks,
+  unlockedWarning,
   type ImageLock,
   type LockedImage,
 } from "../../lib/image-lock";
 import { planOrThrow } from "../../lib/validate";
+import { describeImagesInput, imagesFromAnswer, lockImagesBeforeDeploy } from "../../ops/images";
+import answers from "../aws-answers/describe-images.json";
 import { baseFleet } from "../fixtures";
+
+type Recorded = Exclude<keyof typeof answers, "about">;
 
 const debian = (id: string, name: string, architecture: "x86_64" | "arm64" = "x86_64"): LockedImage => ({
   id,
@@ -57,7 +71,7 @@ describe("the image lock file", () => {
 describe("plans with the image lock", () => {
   it("use the locked id in every region whose image is a lookup, and remember where it came from", () => {
     const locked = applyImageLock(planOrThrow(baseFleet()), LOCK, "regions/prod.lock.json");
-    expect(locked.ok && locked.plan.regions.map((r) => r.instance.ami)).toEqual([
+    expect(locked.plan.regions.map((r) => r.instance.ami)).toEqual([
       {
         id: "ami-0aaaaaaaaaaaaaaaa",
         owners: ["136693071363"],
@@ -67,28 +81,216 @@ describe("plans with the image lock", () => {
       },
       expect.objectContaining({ id: "ami-0bbbbbbbbbbbbbbbb" }),
     ]);
+    expect(locked.unlocked).toEqual({ lockFile: "regions/prod.lock.json", regions: [] });
   });
 
   it("leave an image pinned by id alone, without needing an entry", () => {
     const plan = planOrThrow(baseFleet({ ami: "ami-0123456789abcdef0" }));
-    expect(applyImageLock(plan, EMPTY_LOCK, "x.lock.json")).toEqual({ ok: true, plan });
+    expect(applyImageLock(plan, EMPTY_LOCK, "x.lock.json")).toEqual({
+      plan,
+      unlocked: { lockFile: "x.lock.json", regions: [] },
+    });
   });
 
-  it("refuse, in one problem naming every region and the command, a lookup the lock does not answer", () => {
-    const arm = baseFleet({ regions: [{ region: "us-east-1" }, { region: "us-west-2", instanceType: "m7g.large" }] });
-    const result = applyImageLock(planOrThrow(arm), LOCK, "regions/prod.lock.json");
-    expect(result).toEqual({
-      ok: false,
-      problem: {
-        path: "ami",
-        value: ["us-west-2"],
-        message:
-          "has no locked image for us-west-2 in regions/prod.lock.json (or one locked for another lookup): images change only when you say so; run `npm run images -- --update` with AWS credentials to look up the newest image per region and write it, then commit the file",
+  it("keep the lookup of a region the lock does not answer, and list it with the entry it has, if any", () => {
+    const plan = planOrThrow(baseFleet());
+    const missing = applyImageLock(plan, EMPTY_LOCK, "f.lock.json");
+    expect(missing.plan).toEqual(plan);
+    expect(missing.unlocked.regions).toEqual(
+      plan.regions.map((r) => ({ region: r.region, stack: r.stackName, lookup: r.instance.ami })),
+    );
+
+    // m7g.large is arm64: the entry locked for the amd64 lookup does not answer it, and stays as it is.
+    const arm = planOrThrow(
+      baseFleet({ regions: [{ region: "us-east-1" }, { region: "us-west-2", instanceType: "m7g.large" }] }),
+    );
+    const changed = applyImageLock(arm, LOCK, "f.lock.json");
+    expect(changed.plan.regions.map((r) => r.instance.ami.id)).toEqual(["ami-0aaaaaaaaaaaaaaaa", undefined]);
+    expect(changed.unlocked.regions).toEqual([
+      {
+        region: "us-west-2",
+        stack: "cloudrim-prod-us-west-2",
+        lookup: arm.regions[1]?.instance.ami,
+        lockedFor: LOCK.images["us-west-2"],
       },
+    ]);
+  });
+
+  it("mark, for the plan report, the region stacks on AWS whose image is looked up at plan time", () => {
+    const { plan } = applyImageLock(
+      planOrThrow(baseFleet()),
+      { version: 1, images: { "us-east-1": LOCK.images["us-east-1"] as LockedImage } },
+      "f.lock.json",
+    );
+    expect(unlockedImageStacks(plan, { kind: "aws" })).toEqual([
+      {
+        stack: "cloudrim-prod-us-west-2",
+        region: "us-west-2",
+        lookup: 'newest "debian-12-amd64-*" of 136693071363 for x86_64',
+      },
+    ]);
+    // The local target substitutes every image with the emulator's: nothing to lock there.
+    expect(unlockedImageStacks(plan, { kind: "local", endpoint: "http://127.0.0.1:5055" })).toEqual([]);
+  });
+});
+
+describe("the warning when the lock does not answer a region", () => {
+  it("is one line naming every region, why, what synth does instead and the command that locks just those", () => {
+    const arm = planOrThrow(
+      baseFleet({
+        regions: [{ region: "us-east-1" }, { region: "us-west-2", instanceType: "m7g.large" }, { region: "eu-west-1" }],
+      }),
+    );
+    const lock: ImageLock = { version: 1, images: { "us-west-2": LOCK.images["us-west-2"] as LockedImage } };
+    expect(unlockedWarning(applyImageLock(arm, lock, "regions/prod.lock.json").unlocked)).toBe(
+      "warning: ami: images not locked in regions/prod.lock.json: " +
+        'us-east-1, eu-west-1 (no entry; lookup newest "debian-12-amd64-*" of 136693071363 for x86_64); ' +
+        'us-west-2 (locked ami-0bbbbbbbbbbbbbbbb for another lookup, newest "debian-12-amd64-*" of 136693071363 for x86_64; ' +
+        'the fleet file now says newest "debian-12-arm64-*" of 136693071363 for arm64). ' +
+        "Synth keeps the lookup, so each plan takes the image that is newest when it runs; lock them with " +
+        "`npm run images -- --update us-east-1 us-west-2 eu-west-1` (AWS credentials) and commit regions/prod.lock.json, " +
+        "or let `npm run deploy` lock a missing entry",
+    );
+  });
+
+  it("is not printed when every looked-up image is locked", () => {
+    expect(unlockedWarning(applyImageLock(planOrThrow(baseFleet()), LOCK, "f.lock.json").unlocked)).toBeUndefined();
+  });
+});
+
+describe("a deploy to AWS and the regions the lock does not answer", () => {
+  const plain = { reviewed: false, ci: false };
+  const unlockedOf = (config: FleetConfig, lock: ImageLock) =>
+    applyImageLock(planOrThrow(config), lock, "regions/prod.lock.json").unlocked;
+
+  it("locks a missing entry itself, as npm install writes package-lock.json", () => {
+    const unlocked = unlockedOf(baseFleet(), EMPTY_LOCK);
+    expect(imagesBeforeDeploy(unlocked, plain)).toEqual({ action: "lock", regions: unlocked.regions });
+    expect(imagesBeforeDeploy(unlockedOf(baseFleet(), LOCK), plain)).toEqual({ action: "none" });
+  });
+
+  it("refuses a missing entry when reviewed or in CI, as npm ci does, naming the regions and the command", () => {
+    const unlocked = unlockedOf(baseFleet(), EMPTY_LOCK);
+    expect(imagesBeforeDeploy(unlocked, { reviewed: true, ci: true })).toEqual({
+      action: "refuse",
+      message:
+        "ami: a reviewed deploy uses only images locked in the committed regions/prod.lock.json, which does not answer " +
+        'us-east-1, us-west-2 (no entry; lookup newest "debian-12-amd64-*" of 136693071363 for x86_64). Nothing was deployed. ' +
+        "Run `npm run images -- --update us-east-1 us-west-2` with AWS credentials, commit regions/prod.lock.json and have " +
+        "its plan reviewed, then deploy again",
     });
-    expect(applyImageLock(planOrThrow(baseFleet()), EMPTY_LOCK, "f.lock.json")).toMatchObject({
+    expect(imagesBeforeDeploy(unlocked, { reviewed: false, ci: true })).toMatchObject({
+      action: "refuse",
+      message: expect.stringMatching(/^ami: a deploy in CI \(CI=true\) uses only images locked in the committed /),
+    });
+  });
+
+  it("never replaces an entry locked for another lookup: every deploy refuses it, naming the update of that region", () => {
+    const config = baseFleet({
+      regions: [{ region: "us-east-1" }, { region: "us-west-2", instanceType: "m7g.large" }, { region: "eu-west-1" }],
+    });
+    const decision = imagesBeforeDeploy(unlockedOf(config, LOCK), plain);
+    expect(decision).toEqual({
+      action: "refuse",
+      message:
+        "ami: regions/prod.lock.json does not answer us-west-2 (locked ami-0bbbbbbbbbbbbbbbb for another lookup, " +
+        'newest "debian-12-amd64-*" of 136693071363 for x86_64; the fleet file now says newest "debian-12-arm64-*" of ' +
+        "136693071363 for arm64), and a deploy never changes a locked entry. Nothing was deployed. Run " +
+        "`npm run images -- --update us-west-2` with AWS credentials, commit regions/prod.lock.json, then deploy again",
+    });
+  });
+
+  it("leaves alone the regions whose stacks the deploy does not select", () => {
+    const unlocked = unlockedOf(baseFleet(), EMPTY_LOCK);
+    expect(imagesBeforeDeploy(unlocked, { ...plain, globs: ["cloudrim-prod-us-w*"] })).toEqual({
+      action: "lock",
+      regions: unlocked.regions.filter((r) => r.region === "us-west-2"),
+    });
+    // The state stack alone (the bootstrap): no region is deployed, so no image is looked up or refused.
+    expect(imagesBeforeDeploy(unlocked, { reviewed: true, ci: true, globs: ["cloudrim-prod-state"] })).toEqual({
+      action: "none",
+    });
+  });
+
+  it("tells CI apart by CI=true (or any value but false, 0 and empty)", () => {
+    expect([{ CI: "true" }, { CI: "1" }, { CI: "TRUE" }].map(isCi)).toEqual([true, true, true]);
+    expect([{}, { CI: "" }, { CI: "false" }, { CI: "0" }].map(isCi)).toEqual([false, false, false, false]);
+  });
+});
+
+describe("locking a deploy's missing entries from what DescribeImages lists", () => {
+  // The lookup moto answers (it has no Debian images): Amazon Linux 2022, as the local target uses.
+  const config = baseFleet({ ami: { owners: ["137112412989"], name: "al2022-ami-2022.0.*-kernel-5.15-*" } });
+  const plan = planOrThrow(config);
+  /** What DescribeImages listed per region, from the recorded answers (by default each region's own). */
+  const listed = (
+    recorded: Readonly<Record<string, Recorded>> = { "us-east-1": "us-east-1", "us-west-2": "us-west-2" },
+  ) => new Map(Object.entries(recorded).map(([region, key]) => [region, imagesFromAnswer(answers[key] as never)]));
+
+  it("asks DescribeImages for the lookup's available images of its owners, name and architecture", () => {
+    const request = {
+      Owners: ["137112412989"],
+      Filters: [
+        { Name: "name", Values: ["al2022-ami-2022.0.*-kernel-5.15-*"] },
+        { Name: "state", Values: ["available"] },
+        { Name: "architecture", Values: ["x86_64"] },
+      ],
+    };
+    expect(plan.regions.map((r) => describeImagesInput(r.instance.ami))).toEqual([request, request]);
+  });
+
+  it("adds the newest listed image per missing region, prints it, and then every image is locked", () => {
+    const { unlocked } = applyImageLock(plan, EMPTY_LOCK, "fleet.lock.json");
+    const result = lockMissingEntries(EMPTY_LOCK, unlocked.regions, listed());
+    const al2022 = (created: string): LockedImage => ({
+      id: "ami-076f415166b04f5fe",
+      name: "al2022-ami-2022.0.20220728.1-kernel-5.15-x86_64",
+      created,
+      owners: ["137112412989"],
+      namePattern: "al2022-ami-2022.0.*-kernel-5.15-*",
+      architecture: "x86_64",
+    });
+    expect(result).toEqual({
+      ok: true,
+      lock: {
+        version: 1,
+        images: {
+          "us-east-1": al2022("2026-12-06T11:10:18.000Z"),
+          "us-west-2": al2022("2026-12-06T11:10:19.000Z"),
+        },
+      },
+      lines: [
+        "us-east-1: locked ami-076f415166b04f5fe (al2022-ami-2022.0.20220728.1-kernel-5.15-x86_64)",
+        "us-west-2: locked ami-076f415166b04f5fe (al2022-ami-2022.0.20220728.1-kernel-5.15-x86_64)",
+      ],
+    });
+    const relocked = result.ok ? applyImageLock(plan, result.lock, "fleet.lock.json") : undefined;
+    expect(relocked?.unlocked.regions).toEqual([]);
+    expect(relocked?.plan.regions.map((r) => r.instance.ami.id)).toEqual([
+      "ami-076f415166b04f5fe",
+      "ami-076f415166b04f5fe",
+    ]);
+  });
+
+  it("leaves the entries already locked as they are", () => {
+    const kept = debian("ami-0aaaaaaaaaaaaaaaa", "al2022-ami-2022.0.20220101.0-kernel-5.15-x86_64");
+    const lock: ImageLock = { version: 1, images: { "us-east-1": kept } };
+    const result = lockMissingEntries(lock, applyImageLock(plan, EMPTY_LOCK, "f").unlocked.regions, listed());
+    expect(result.ok && result.lock.images["us-east-1"]).toBe(kept);
+    expect(result.ok && result.lines).toEqual([
+      "us-west-2: locked ami-076f415166b04f5fe (al2022-ami-2022.0.20220728.1-kernel-5.15-x86_64)",
+    ]);
+  });
+
+  it("locks nothing when a region's lookup matches no image, naming the region and the lookup", () => {
+    const { unlocked } = applyImageLock(plan, EMPTY_LOCK, "fleet.lock.json");
+    expect(
+      lockMissingEntries(EMPTY_LOCK, unlocked.regions, listed({ "us-east-1": "us-east-1", "us-west-2": "no-match" })),
+    ).toEqual({
       ok: false,
-      problem: { value: ["us-east-1", "us-west-2"] },
+      message:
+        'ami: no image matches in us-west-2 (newest "al2022-ami-2022.0.*-kernel-5.15-*" of 137112412989 for x86_64); ' +
+        "nothing was locked or deployed. Fix ami and run again",
     });
   });
 });
@@ -117,5 +319,99 @@ describe("updating the lock", () => {
     expect(lockChangeLine("us-east-1", undefined, after)).toBe(
       "us-east-1: locked ami-0cccccccccccccccc (debian-12-amd64-20261101-2000)",
     );
+  });
+});
+
+describe("npm run deploy's image lock step", () => {
+  // The lookup moto answers, as above; the lock file is written next to a fleet file in a directory of its own.
+  const config = baseFleet({ ami: { owners: ["137112412989"], name: "al2022-ami-2022.0.*-kernel-5.15-*" } });
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let asked: string[];
+  let printed: string[];
+  const listImages = (region: string) => {
+    asked.push(region);
+    return Promise.resolve(imagesFromAnswer(answers[region === "us-east-1" ? "us-east-1" : "us-west-2"] as never));
+  };
+  const resolved = () => {
+    const fleet = resolveFleet(env, dir);
+    if (!fleet.ok) throw new Error(fleet.message);
+    return fleet;
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "cloudrim-image-lock-"));
+    writeFileSync(join(dir, "fleet.json"), JSON.stringify(config));
+    env = { CLOUDRIM_CONFIG: join(dir, "fleet.json") };
+    asked = [];
+    printed = [];
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const deploy = (reviewed = false, globs: string[] = []) =>
+    lockImagesBeforeDeploy(resolved(), {
+      env,
+      cwd: dir,
+      reviewed,
+      globs,
+      progress: (l) => printed.push(l),
+      listImages,
+    });
+
+  it("looks up only the regions with no entry, writes the lock file, says to commit it, and deploys the locked ids", async () => {
+    const east: LockedImage = {
+      id: "ami-0aaaaaaaaaaaaaaaa",
+      name: "al2022-ami-2022.0.20220101.0-kernel-5.15-x86_64",
+      owners: ["137112412989"],
+      namePattern: "al2022-ami-2022.0.*-kernel-5.15-*",
+      architecture: "x86_64",
+    };
+    writeFileSync(join(dir, "fleet.lock.json"), renderImageLock({ version: 1, images: { "us-east-1": east } }));
+    const fleet = await deploy();
+    expect(asked).toEqual(["us-west-2"]);
+    expect(printed).toEqual([
+      "us-west-2: locked ami-076f415166b04f5fe (al2022-ami-2022.0.20220728.1-kernel-5.15-x86_64)",
+      "wrote fleet.lock.json: commit it, so that plans and later deploys use the same images (a reviewed or CI deploy refuses a region it does not lock)",
+    ]);
+    const written = parseImageLock(readFileSync(join(dir, "fleet.lock.json"), "utf8"));
+    expect(written.ok && written.lock.images).toEqual({
+      "us-east-1": east,
+      "us-west-2": expect.objectContaining({ id: "ami-076f415166b04f5fe", created: "2026-12-06T11:10:19.000Z" }),
+    });
+    expect(fleet.unlocked.regions).toEqual([]);
+    expect(fleet.plan.regions.map((r) => r.instance.ami.id)).toEqual([
+      "ami-0aaaaaaaaaaaaaaaa",
+      "ami-076f415166b04f5fe",
+    ]);
+
+    // The next deploy finds every image locked: it asks AWS nothing and writes nothing.
+    const again = await deploy();
+    expect({ asked, printed: printed.length }).toEqual({ asked: ["us-west-2"], printed: 2 });
+    expect(again.plan).toEqual(fleet.plan);
+  });
+
+  it("refuses, before asking AWS or writing anything, an entry locked for another lookup, and a missing entry when reviewed or in CI", async () => {
+    // An entry for the Debian lookup: the fleet file changed the lookup, which only the update command may follow.
+    const before = renderImageLock({ version: 1, images: { "us-east-1": LOCK.images["us-east-1"] as LockedImage } });
+    writeFileSync(join(dir, "fleet.lock.json"), before);
+    await expect(deploy()).rejects.toThrow(
+      /^ami: fleet\.lock\.json does not answer us-east-1 \(locked ami-0aaaaaaaaaaaaaaaa for another lookup.*`npm run images -- --update us-east-1`/,
+    );
+    expect(readFileSync(join(dir, "fleet.lock.json"), "utf8")).toBe(before);
+
+    rmSync(join(dir, "fleet.lock.json"));
+    await expect(deploy(true)).rejects.toThrow(
+      /^ami: a reviewed deploy uses only images locked in the committed fleet\.lock\.json/,
+    );
+    env = { ...env, CI: "true" };
+    await expect(deploy()).rejects.toThrow(/^ami: a deploy in CI \(CI=true\) uses only images locked/);
+    // Bootstrapping the state bucket deploys no region: nothing to lock or refuse.
+    expect((await deploy(true, ["cloudrim-prod-state"])).unlocked.regions).toHaveLength(2);
+    expect({ asked, printed, lock: existsSync(join(dir, "fleet.lock.json")) }).toEqual({
+      asked: [],
+      printed: [],
+      lock: false,
+    });
   });
 });

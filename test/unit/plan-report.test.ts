@@ -139,6 +139,31 @@ describe("launch template changes in the plan report", () => {
     );
   });
 
+  it("names a new image of a region whose image is not locked as the lookup's, not the lock's", () => {
+    const plans: StackPlan[] = [
+      {
+        stack: "api-prod-us-east-1",
+        status: "planned",
+        plan: {
+          resource_changes: [
+            template({ user_data: "a", image_id: "ami-0old" }, { user_data: "a", image_id: "ami-0new" }),
+            group(true),
+          ],
+        },
+      },
+    ];
+    const unlockedImages = [
+      {
+        stack: "api-prod-us-east-1",
+        region: "us-east-1",
+        lookup: 'newest "debian-12-amd64-*" of 136693071363 for x86_64',
+      },
+    ];
+    expect(renderReport(plans, { unlockedImages })).toContain(
+      "> - `api-prod-us-east-1`: new image ami-0old → ami-0new (not locked: the lookup's newest image at plan time): the instance refresh",
+    );
+  });
+
   it("says nothing when the template does not change", () => {
     expect(report(group(true))).not.toContain("Instances are replaced");
   });
@@ -380,6 +405,44 @@ describe("retired regions in the report", () => {
       "> - `api-prod-us-west-2`: its region is no longer in the fleet file, but its state (s3://b/cloudrim/api/prod/us-west-2.tfstate) still holds 31 resources, which keep running (instances, load balancers, its latency record in the global name); destroy them with `npm run retire -- us-west-2`",
     );
     expect(report).toContain("> **1 dangerous change**");
+  });
+});
+
+describe("regions whose image is not locked, in the report", () => {
+  it("are marked in the head, with the lookup the plan used, what a reviewed deploy does and the command that locks them", () => {
+    const report = renderReport(
+      [
+        { stack: "api-prod-us-east-1", status: "planned", plan: {} },
+        { stack: "api-prod-us-west-2", status: "planned", plan: {} },
+      ],
+      {
+        unlockedImages: [
+          {
+            stack: "api-prod-us-east-1",
+            region: "us-east-1",
+            lookup: 'newest "debian-12-amd64-*" of 136693071363 for x86_64',
+          },
+          {
+            stack: "api-prod-us-west-2",
+            region: "us-west-2",
+            lookup: 'newest "debian-12-arm64-*" of 136693071363 for arm64',
+          },
+        ],
+      },
+    );
+    expect(report).toContain(
+      [
+        "> [!WARNING]",
+        "> **Image not locked in 2 regions**: the plan looked up the newest image when it ran, so a later plan may find another; a reviewed deploy refuses a region whose image is not locked",
+        ">",
+        '> - `api-prod-us-east-1`: newest "debian-12-amd64-*" of 136693071363 for x86_64',
+        '> - `api-prod-us-west-2`: newest "debian-12-arm64-*" of 136693071363 for arm64',
+        ">",
+        "> Lock them: `npm run images -- --update us-east-1 us-west-2`, then commit the lock file.",
+        "",
+      ].join("\n"),
+    );
+    expect(renderReport([{ stack: "api-prod-us-east-1", status: "planned", plan: {} }])).not.toContain("not locked");
   });
 });
 
