@@ -4,8 +4,10 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { Construct } from "constructs";
+import { secretServiceHost, type SecretSource, type SecretStore } from "../lib/app-environment";
 
 export interface InstanceRoleProps {
   /** Role and instance profile name; IAM names are account-wide, so it names deployment and region. */
@@ -23,13 +25,18 @@ export interface InstanceRoleProps {
    * `sessionLogGroupName`. @default none: no SSM permission
    */
   readonly ssm?: { readonly sessionDocumentName: string; readonly sessionLogGroupName: string };
+  /** The app's parameters and secrets (region already substituted): read and decrypt exactly these. @default none */
+  readonly secrets?: readonly SecretSource[];
+  /** Managed policies attached to the role, for what the app itself calls. @default none */
+  readonly policyArns?: readonly string[];
 }
 
 /**
  * The role every instance of a region runs with, and its instance profile. Least privilege, each statement
  * on its own resource: `s3:GetObject` on the release object (none without a release); writing its own
  * streams in the region's log group; completing its launch hook and marking itself unhealthy, on its own
- * group only; and, when asked, Session Manager's messages (never Parameter Store, never SSH).
+ * group only; reading (and decrypting) exactly the app's parameters and secrets (none without them); and,
+ * when asked, Session Manager's messages (never SSH). The app's own managed policies are attached as given.
  */
 export class InstanceRole extends Construct {
   readonly role: IamRole;
@@ -82,8 +89,65 @@ export class InstanceRole extends Construct {
         content: sessionDocument(props.ssm.sessionLogGroupName),
       });
     }
+    const secrets = secretsPolicy(props.secrets ?? []);
+    if (secrets !== undefined) {
+      new IamRolePolicy(this, "secrets", { name: "read-secrets", role: this.role.id, policy: secrets });
+    }
+    for (const policyArn of props.policyArns ?? []) {
+      new IamRolePolicyAttachment(this, policyAttachmentId(policyArn), { role: this.role.name, policyArn });
+    }
     this.profile = new IamInstanceProfile(this, "profile", { name: props.name, role: this.role.name });
   }
+}
+
+/**
+ * `policy-aws-AmazonS3ReadOnlyAccess`, `policy-123456789012-team_app`: a managed policy's attachment is
+ * keyed by the policy itself, so adding or removing one never re-addresses another.
+ */
+export function policyAttachmentId(policyArn: string): string {
+  const [, account = "", path = ""] = /^arn:[^:]+:iam::([^:]+):policy\/(.+)$/.exec(policyArn) ?? [];
+  return `policy-${account}-${path.replaceAll("/", "_")}`;
+}
+
+/**
+ * What the boot reads the app's secrets with, exactly: `ssm:GetParameter` on each parameter (the boot asks
+ * for one at a time) and `secretsmanager:GetSecretValue` on each secret, by full ARN; and `kms:Decrypt` for
+ * a parameter or secret under a customer managed key, on keys of the secret's own account and region,
+ * only when the request comes through that service (`kms:ViaService`) for one of these very parameters or
+ * secrets: each service names the item it decrypts in the encryption context, Parameter Store as
+ * `PARAMETER_ARN` (https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html,
+ * "Parameter Store encryption context") and Secrets Manager as `SecretARN`
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html, "Encryption
+ * context"). The AWS managed keys (aws/ssm, aws/secretsmanager) need no grant: their key policies allow any
+ * principal of the account through the service. None at all without secrets.
+ */
+export function secretsPolicy(secrets: readonly SecretSource[]): string | undefined {
+  const unique = (values: readonly string[]) => [...new Set(values)];
+  const stores: readonly { store: SecretStore; read: string; sid: string; context: string }[] = [
+    { store: "ssm", read: "ssm:GetParameter", sid: "Parameters", context: "PARAMETER_ARN" },
+    { store: "secretsmanager", read: "secretsmanager:GetSecretValue", sid: "Secrets", context: "SecretARN" },
+  ];
+  const statements = stores.flatMap(({ store, read, sid, context }) => {
+    const these = secrets.filter((s) => s.store === store);
+    if (these.length === 0) return [];
+    const arns = unique(these.map((s) => s.arn));
+    return [
+      { Sid: `ReadThe${sid}`, Effect: "Allow", Action: read, Resource: arns },
+      {
+        Sid: `DecryptThe${sid}`,
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: unique(these.map((s) => `arn:${s.partition}:kms:${s.region}:${s.account}:key/*`)),
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": unique(these.map(secretServiceHost)),
+            [`kms:EncryptionContext:${context}`]: arns,
+          },
+        },
+      },
+    ];
+  });
+  return statements.length === 0 ? undefined : JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
 /** Allows `s3:GetObject` on exactly one object, and nothing else. */

@@ -153,6 +153,8 @@ export class RegionStack extends TerraformStack {
       ...(plan.instance.role.ssm
         ? { ssm: { sessionDocumentName: `${plan.stackName}-session`, sessionLogGroupName: plan.logs.group } }
         : {}),
+      secrets: plan.instance.role.secrets,
+      policyArns: plan.instance.role.policyArns,
     });
     this.service = new ServiceGroup(this, "service", {
       name: plan.autoScaling.name,

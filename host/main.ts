@@ -27,10 +27,17 @@ async function main(): Promise<number> {
       "this fleet runs a release from S3: boot it against the local AWS (CLOUDRIM_TARGET=local, the release uploaded there with npm run release), since the sandbox's instance credentials only work there",
     );
   }
+  if (region.instance.secrets.length > 0 && fleet.target.kind !== "local") {
+    throw new HostError(
+      "this fleet reads app.secrets at boot: boot it against the local AWS (CLOUDRIM_TARGET=local, the parameters and secrets created there), since the sandbox's instance credentials only work there",
+    );
+  }
   const sandbox = await HostSandbox.start({
     region,
     userData: launchTemplateUserData(fleet.plan, region),
-    ...(fleet.target.kind === "local" ? { s3Endpoint: fleet.target.endpoint } : {}),
+    ...(fleet.target.kind === "local"
+      ? { s3Endpoint: fleet.target.endpoint, secretsEndpoint: fleet.target.endpoint }
+      : {}),
   });
   let stopping = false;
   const stop = (signal: string) => {

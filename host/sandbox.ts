@@ -97,6 +97,11 @@ export interface BootOptions {
   readonly standInBase?: number;
   /** The S3 endpoint a release is fetched from (path style): a local AWS. @default none (no release) */
   readonly s3Endpoint?: string;
+  /**
+   * The endpoint the app's secrets are read from, SSM parameters and Secrets Manager secrets alike: a local
+   * AWS (moto serves both on one port). @default none (no secrets)
+   */
+  readonly secretsEndpoint?: string;
   /** Keep the sandbox when the boot script fails (a release that does not verify), to inspect it. @default false */
   readonly tolerateBootFailure?: boolean;
   /** Seconds the boot waits for every port to answer (CLOUDRIM_READY_SECONDS). @default the plan's */
@@ -182,6 +187,12 @@ export class HostSandbox {
         CLOUDRIM_NODE_MIRROR: machine.endpoint,
         CLOUDRIM_AUTOSCALING_ENDPOINT: `${machine.endpoint}${AUTOSCALING_PATH}`,
         ...(options.s3Endpoint === undefined ? {} : { CLOUDRIM_S3_ENDPOINT: options.s3Endpoint }),
+        ...(options.secretsEndpoint === undefined
+          ? {}
+          : {
+              CLOUDRIM_SSM_ENDPOINT: options.secretsEndpoint,
+              CLOUDRIM_SECRETSMANAGER_ENDPOINT: options.secretsEndpoint,
+            }),
         ...(options.readySeconds === undefined ? {} : { CLOUDRIM_READY_SECONDS: String(options.readySeconds) }),
         CLOUDRIM_RETRY_SECONDS: "0",
       };

@@ -3,6 +3,7 @@ import { AWS_REGIONS, ROUTE53_MAX_WEIGHT } from "./aws-facts";
 import { DEFAULTS } from "./defaults";
 import { BASELINE_RULE_IDS } from "./baseline";
 import { RELEASE_KEY } from "./release";
+import { IAM_POLICY_ARN, secretArnProblem, variableNameProblem } from "./app-environment";
 
 /*
  * The fleet definition: the public JSON interface (`CLOUDRIM_CONFIG=fleet.json`) and the TypeScript
@@ -251,6 +252,17 @@ const overridable = {
     .optional(),
 };
 
+/** `app.environment` and `app.secrets`: variable name → `value`, each name one the run script can set. */
+const appVariables = (value: z.ZodType<string>) =>
+  z
+    .record(z.string(), value, { error: 'must be an object of variable names, e.g. {"LOG_LEVEL": …}' })
+    .superRefine((variables, ctx) => {
+      for (const name of Object.keys(variables)) {
+        const problem = variableNameProblem(name);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", path: [name], input: name, message: problem });
+      }
+    });
+
 /** Tags the project sets itself; a user tag of the same key would silently fight them. */
 export const RESERVED_TAG_KEYS: readonly string[] = ["Name", "Service", "Deployment"];
 
@@ -435,6 +447,37 @@ export const FleetSchema = z.strictObject({
           /** @default state.region */
           region: region.optional(),
         })
+        .optional(),
+      /**
+       * Plain variables every process gets, name → value. Not secret: they are in the user data and the
+       * plan; put secrets in `secrets`. @default none
+       */
+      environment: appVariables(
+        z.string({ error: "must be a string" }).refine((value) => !value.includes("\0"), {
+          error: "must not hold a NUL character, which no environment variable can",
+        }),
+      ).optional(),
+      /**
+       * Variables every process gets from an SSM parameter (SecureString included) or a Secrets Manager
+       * secret, name → ARN, `{region}` standing for each region; each instance reads them at boot with its
+       * role, which may read exactly these. The values are never in the user data, the state or the plan.
+       * @default none
+       */
+      secrets: appVariables(
+        z.string({ error: "must be a string: an ARN" }).superRefine((arn, ctx) => {
+          const problem = secretArnProblem(arn);
+          if (problem !== undefined) ctx.addIssue({ code: "custom", input: arn, message: problem });
+        }),
+      ).optional(),
+      /** Managed policies attached to the instance role, for what the app itself calls. @default none */
+      policyArns: z
+        .array(
+          z.string({ error: "must be a string: an ARN" }).regex(IAM_POLICY_ARN, {
+            error:
+              'must be an IAM managed policy ARN such as "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess" or "arn:aws:iam::123456789012:policy/my-app"',
+          }),
+          { error: "must be a list of IAM policy ARNs" },
+        )
         .optional(),
     })
     .default({}),

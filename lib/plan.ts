@@ -39,6 +39,7 @@ import {
   stateKey,
   stateStackName,
 } from "./names";
+import { planSecrets, type SecretSource } from "./app-environment";
 import { BOOT_HOOK_NAME } from "./instance-api";
 import { eventLogGroupName, logGroupName } from "./log-shipping";
 import { belowDesiredMinutes, guardGroups, guardMinutes, shareGroup } from "./monitoring";
@@ -161,6 +162,10 @@ export interface RegionPlan {
     readonly command: string;
     /** The release the instances fetch and run; none for the bundled demo app (or code on the image). */
     readonly release?: ReleaseLocation;
+    /** Plain variables every process gets (`app.environment`). */
+    readonly environment: Readonly<Record<string, string>>;
+    /** Variables every process gets from SSM or Secrets Manager, `{region}` replaced by this region (`app.secrets`). */
+    readonly secrets: readonly SecretSource[];
     readonly role: InstanceRolePlan;
   };
   readonly autoScaling: {
@@ -245,6 +250,10 @@ export interface InstanceRolePlan {
   readonly releaseObjectArn?: string;
   /** Session Manager (instead of SSH): its messages only, sessions logged to the region's log group. */
   readonly ssm: boolean;
+  /** The parameters and secrets the role may read (and decrypt through their service), exactly; none: no statement. */
+  readonly secrets: readonly SecretSource[];
+  /** Managed policies attached to the role, for what the app itself calls (`app.policyArns`). */
+  readonly policyArns: readonly string[];
 }
 
 /** The stack that creates the hosted zone, when `createHostedZone` is set. */
@@ -416,6 +425,8 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
     readySeconds: readySeconds(config.bootTimeoutSeconds),
   };
   const watchdog = planWatchdog(config);
+  const environment = { ...config.app.environment };
+  const secrets = planSecrets(config.app.secrets ?? {}, entry.region);
   const userData = renderUserData({
     service: config.service,
     user,
@@ -432,6 +443,8 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
         ? { kind: "pinned", version: PINNED_NODE.version, sha256: PINNED_NODE.sha256 }
         : { kind: "release", release },
     ...(release === undefined && config.app.command === undefined ? { appFiles: defaultAppFiles() } : {}),
+    environment,
+    secrets,
   });
   return {
     region: entry.region,
@@ -465,10 +478,14 @@ export function planRegion(config: ParsedFleetConfig, regionIndex: number): Regi
       user,
       command,
       ...(release === undefined ? {} : { release }),
+      environment,
+      secrets,
       role: {
         name: stackName,
         ...(release === undefined ? {} : { releaseObjectArn: releaseObjectArn(release) }),
         ssm: config.ssm,
+        secrets,
+        policyArns: [...(config.app.policyArns ?? [])],
       },
     },
     autoScaling: {

@@ -2,6 +2,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "fflate";
 import { stringify } from "yaml";
+import {
+  FLEET_VARIABLES,
+  readSecretsLines,
+  secretReaderPath,
+  secretReaderScript,
+  secretsFilePath,
+  type SecretSource,
+} from "./app-environment";
 import { API_CURL, instanceApiLibrary, instanceApiPath } from "./instance-api";
 import { logShippingScript, logShippingScriptPath } from "./log-shipping";
 import { runitServiceName } from "./names";
@@ -42,6 +50,13 @@ export interface UserDataSpec {
   readonly appFiles?: Readonly<Record<string, string>>;
   /** Debian packages to install. */
   readonly packages?: readonly string[];
+  /** Plain variables every process gets; not secret (they are in the user data). @default none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Variables every process gets from SSM parameters or Secrets Manager secrets, read at boot with the
+   * instance role's credentials: only their names and ARNs are in the user data. @default none
+   */
+  readonly secrets?: readonly SecretSource[];
 }
 
 export interface ReleaseRuntime {
@@ -86,8 +101,9 @@ export const BOOT_ATTEMPTS = 5;
 /**
  * Every path the scripts touch is prefixed with `${CLOUDRIM_ROOT:-}`: unset on an instance (so the
  * paths are the real ones), set to a sandbox directory when the host suite boots the user data
- * locally. The host sandbox also sets CLOUDRIM_IMDS_ENDPOINT, CLOUDRIM_S3_ENDPOINT, CLOUDRIM_NODE_MIRROR
- * and CLOUDRIM_RETRY_SECONDS; on an instance they are unset and the real endpoints are used.
+ * locally. The host sandbox also sets CLOUDRIM_IMDS_ENDPOINT, CLOUDRIM_S3_ENDPOINT, CLOUDRIM_NODE_MIRROR,
+ * CLOUDRIM_SSM_ENDPOINT, CLOUDRIM_SECRETSMANAGER_ENDPOINT and CLOUDRIM_RETRY_SECONDS; on an instance they are
+ * unset and the real endpoints are used.
  */
 const ROOT = '"${CLOUDRIM_ROOT:-}"';
 
@@ -126,22 +142,29 @@ export function sharedRunScriptPath(service: string): string {
 }
 
 /**
- * One process. runsv starts it in the service's directory, whose `env/PORT` (an envdir, written by the
- * enable script) says which port: one script for every port keeps the user data small whatever the
- * count (EC2 allows 16 KiB).
+ * One process. runsv starts it (as root) in the service's directory, whose `env/PORT` (an envdir, written
+ * by the enable script) says which port: one script for every port keeps the user data small whatever the
+ * count (EC2 allows 16 KiB). The app's own variables are exported first, then its secrets are loaded from
+ * the file only root can read, then the fleet's variables; chpst then drops to the service user.
  */
 export function runScript(spec: UserDataSpec): string {
+  const { port, healthPath, path } = FLEET_VARIABLES;
+  const environment = Object.entries(spec.environment ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return [
     "#!/bin/sh",
-    `# One process of ${spec.service}; its port is in ./env/PORT (runsv runs this in /etc/sv/${spec.service}-<port>).`,
+    `# One process of ${spec.service}; its port is in ./env/${port} (runsv runs this in /etc/sv/${spec.service}-<port>).`,
     "exec 2>&1",
     'env="$PWD/env"',
     `cd ${ROOT}${workingDirectory(spec)} || exit 1`,
+    ...environment.map(([name, value]) => `export ${name}=${shellQuote(value)}`),
+    ...((spec.secrets ?? []).length === 0
+      ? []
+      : ["# shellcheck source=/dev/null", `. ${ROOT}${secretsFilePath(spec.service)} || exit 1`]),
     // The boot script points /opt/{service}/node at the Node.js for this machine's architecture.
-    `PATH=${ROOT}${appPaths(spec.service).base}/node/bin:$PATH`,
+    `${path}=${ROOT}${appPaths(spec.service).base}/node/bin:$${path}`,
     ...(spec.healthPath === undefined
-      ? ["export PATH"]
-      : [`HEALTH_PATH=${shellQuote(spec.healthPath)}`, "export PATH HEALTH_PATH"]),
+      ? [`export ${path}`]
+      : [`${healthPath}=${shellQuote(spec.healthPath)}`, `export ${path} ${healthPath}`]),
     `exec chpst -e "$env" -u ${spec.user} ${spec.command}`,
     "",
   ].join("\n");
@@ -167,7 +190,7 @@ export function enableScript(spec: UserDataSpec): string {
     `  log="$root/var/log/${spec.service}/$name"`,
     '  mkdir -p "$sv/env" "$sv/log"',
     `  ln -sfn "$root${sharedRunScriptPath(spec.service)}" "$sv/run"`,
-    '  printf \'%s\\n\' "$port" >"$sv/env/PORT"',
+    `  printf '%s\\n' "$port" >"$sv/env/${FLEET_VARIABLES.port}"`,
     `  printf '#!/bin/sh\\nexec chpst -u ${spec.user} svlogd -tt "%s"\\n' "$log" >"$sv/log/run"`,
     '  chmod 0755 "$sv/log/run"',
     `  install -d -o ${spec.user} -g "$group" -m 0750 "$log"`,
@@ -257,6 +280,7 @@ export function bootScript(spec: UserDataSpec): string {
   ];
   const ports = spec.ports.join(" ");
   const enable = [
+    ...readSecretsLines(spec.service, spec.secrets ?? []),
     `"$root${logShippingScriptPath(spec.service)}"`,
     `"$root${enableScriptPath(spec.service)}" || abandon "the runit services could not be written"`,
     `deadline=$(($(date +%s) + \${CLOUDRIM_READY_SECONDS:-${spec.readySeconds}}))`,
@@ -349,6 +373,9 @@ export function renderUserData(spec: UserDataSpec): string {
         instanceApiLibrary({ region: spec.region, groupName: spec.groupName }),
       ),
       file(sharedRunScriptPath(spec.service), "0755", runScript(spec)),
+      ...((spec.secrets ?? []).length === 0
+        ? []
+        : [file(secretReaderPath(spec.service), "0644", secretReaderScript())]),
       ...(spec.watchdog === undefined
         ? []
         : [

@@ -136,6 +136,7 @@ function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] 
   problems.push(...checkUserDataSize(config, plan));
   problems.push(...checkHealthCheckTiming(config));
   problems.push(...checkReleaseBuckets(config));
+  problems.push(...checkAppVariables(config));
   const classic = plan.regions.filter((r) => r.loadBalancerType === "classic").map((r) => r.region);
   if (config.deletionProtection && classic.length > 0) {
     problems.push({
@@ -191,19 +192,26 @@ function checkRollout(config: ParsedFleetConfig): Problem[] {
 
 /**
  * The largest region's user data must fit EC2's limit. One run script serves every port and the regions'
- * documents differ only in names, so what can push it over is the one thing of arbitrary length, the
- * command: one problem, not one per region.
+ * documents differ only in names, so what can push it over is what is of arbitrary length: the command,
+ * the app's variables and its secrets' ARNs. One problem, not one per region.
  */
 function checkUserDataSize(config: ParsedFleetConfig, plan: FleetPlan): Problem[] {
   const sizes = plan.regions.map((r) => ({ region: r.region, bytes: compressUserData(r.instance.userData).length }));
   const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a), { region: "", bytes: 0 });
   if (largest.bytes <= USER_DATA_MAX_BYTES) return [];
+  const variables = Object.keys(config.app.environment ?? {}).length + Object.keys(config.app.secrets ?? {}).length;
   return [
-    {
-      path: "app.command",
-      value: config.app.command,
-      message: `makes the user data ${largest.bytes} bytes gzipped (${largest.region}), over EC2's ${USER_DATA_MAX_BYTES}; shorten app.command (put a long command line in a script in the release)`,
-    },
+    variables === 0
+      ? {
+          path: "app.command",
+          value: config.app.command,
+          message: `makes the user data ${largest.bytes} bytes gzipped (${largest.region}), over EC2's ${USER_DATA_MAX_BYTES}; shorten app.command (put a long command line in a script in the release)`,
+        }
+      : {
+          path: "app",
+          value: `${variables} variables`,
+          message: `makes the user data ${largest.bytes} bytes gzipped (${largest.region}), over EC2's ${USER_DATA_MAX_BYTES}; shorten app.command or app.environment (a large value belongs in an SSM parameter, read through app.secrets)`,
+        },
   ];
 }
 
@@ -248,6 +256,18 @@ function checkReleaseBuckets(config: ParsedFleetConfig): Problem[] {
       ? [{ path: "releaseBucket", value: config.releaseBucket, message }]
       : []),
   ];
+}
+
+/** A variable comes from one place: `app.environment` or `app.secrets`, never both. */
+function checkAppVariables(config: ParsedFleetConfig): Problem[] {
+  const environment = config.app.environment ?? {};
+  return Object.keys(config.app.secrets ?? {})
+    .filter((name) => Object.hasOwn(environment, name))
+    .map((name) => ({
+      path: `app.secrets.${name}`,
+      value: config.app.secrets?.[name],
+      message: `is also set in app.environment; a variable comes from one place: keep it in one of the two`,
+    }));
 }
 
 /** The watchdog sees at least three probes fail before it restarts a process. */

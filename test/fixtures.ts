@@ -71,7 +71,8 @@ export const certificateIn = (region: string) =>
 /**
  * A fleet that uses every security option: public load balancers with TLS (classic and network),
  * proxy protocol, access logs to a bucket of its own and to one it names, deletion protection, instance
- * egress of its own choosing, releases, and an exception accepted on purpose.
+ * egress of its own choosing, releases, the app's secrets and a policy of its own, and an exception accepted on
+ * purpose.
  */
 export function securedFleet(): FleetConfig {
   return baseFleet({
@@ -85,7 +86,15 @@ export function securedFleet(): FleetConfig {
       { cidr: "10.20.0.0/16", ports: [5432, 6379] },
     ],
     releaseBucket: "acme-releases",
-    app: { release: { bucket: "acme-releases", key: "releases/cloudrim/abc.tgz", sha256: "a".repeat(64) } },
+    app: {
+      release: { bucket: "acme-releases", key: "releases/cloudrim/abc.tgz", sha256: "a".repeat(64) },
+      environment: { LOG_LEVEL: "info" },
+      secrets: {
+        DB_PASSWORD: "arn:aws:ssm:{region}:123456789012:parameter/cloudrim/db-password",
+        API_KEY: "arn:aws:secretsmanager:{region}:123456789012:secret:cloudrim/api-key-AbCdEf",
+      },
+      policyArns: ["arn:aws:iam::123456789012:policy/cloudrim-queue"],
+    },
     state: { bucket: "cloudrim-state", region: "us-east-1", noncurrentVersionDays: 30 },
     baselineExceptions: [
       {

@@ -380,6 +380,51 @@ describe("the instance role", () => {
     expect(onlyResource(east, "aws_launch_template").key_name).toBeUndefined();
   });
 
+  it("may read exactly the app's parameters and secrets of its own region, and has the app's managed policies attached", () => {
+    const configured = baseFleet({
+      app: {
+        secrets: {
+          DB_PASSWORD: "arn:aws:ssm:{region}:123456789012:parameter/cloudrim/db-password",
+          API_KEY: "arn:aws:secretsmanager:{region}:123456789012:secret:cloudrim/api-key-AbCdEf",
+        },
+        policyArns: ["arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess", "arn:aws:iam::123456789012:policy/team/queue"],
+      },
+    });
+    const [eastStack, westStack] = synthFleet(configured).stacks.regions.map(stackJson) as [StackJson, StackJson];
+    for (const [json, region] of [
+      [eastStack, "us-east-1"],
+      [westStack, "us-west-2"],
+    ] as const) {
+      const read = policies(json)["read-secrets"] as { Statement: { Sid: string; Resource: string[] }[] };
+      expect(read.Statement.map((s) => [s.Sid, s.Resource])).toEqual([
+        ["ReadTheParameters", [`arn:aws:ssm:${region}:123456789012:parameter/cloudrim/db-password`]],
+        ["DecryptTheParameters", [`arn:aws:kms:${region}:123456789012:key/*`]],
+        ["ReadTheSecrets", [`arn:aws:secretsmanager:${region}:123456789012:secret:cloudrim/api-key-AbCdEf`]],
+        ["DecryptTheSecrets", [`arn:aws:kms:${region}:123456789012:key/*`]],
+      ]);
+      const role = onlyName(json, "aws_iam_role");
+      expect(
+        resourcesOf(json, "aws_iam_role_policy_attachment").map(([name, a]) => [
+          name.replace(/_[0-9A-F]{8}$/, ""),
+          a.policy_arn,
+          a.role,
+        ]),
+      ).toEqual([
+        [
+          "instance_policy-123456789012-team_queue",
+          "arn:aws:iam::123456789012:policy/team/queue",
+          `\${aws_iam_role.${role}.name}`,
+        ],
+        [
+          "instance_policy-aws-AmazonSQSReadOnlyAccess",
+          "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess",
+          `\${aws_iam_role.${role}.name}`,
+        ],
+      ]);
+    }
+    expect(Object.keys(policies(east))).not.toContain("read-secrets");
+  });
+
   it("is trusted by EC2 only, and reaches the instances through the launch template's instance profile", () => {
     const trust = Object.values(east.data.aws_iam_policy_document ?? {})[0];
     expect(trust).toMatchObject({

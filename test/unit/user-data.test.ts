@@ -13,6 +13,7 @@ import {
   type UserDataSpec,
 } from "../../lib/user-data";
 import { PINNED_NODE } from "../../lib/release";
+import { FLEET_VARIABLE_NAMES, planSecrets } from "../../lib/app-environment";
 
 interface CloudConfig {
   packages: string[];
@@ -48,6 +49,18 @@ const release = {
   sha256: "a".repeat(64),
 };
 const releaseSpec: UserDataSpec = { ...spec, runtime: { kind: "release", release }, appFiles: undefined };
+/** A service with its own configuration: two plain variables, a parameter and a secret. */
+const configuredSpec: UserDataSpec = {
+  ...spec,
+  environment: { LOG_LEVEL: "info", GREETING: "it's $HOME\nsecond line" },
+  secrets: planSecrets(
+    {
+      DB_PASSWORD: "arn:aws:ssm:{region}:123456789012:parameter/shop/db-password",
+      API_KEY: "arn:aws:secretsmanager:{region}:123456789012:secret:shop/api-key-AbCdEf",
+    },
+    "eu-west-1",
+  ),
+};
 
 function cloudConfig(text: string): CloudConfig {
   expect(text.startsWith("#cloud-config\n")).toBe(true);
@@ -152,6 +165,69 @@ describe("cloud-init user data", () => {
     expect(fileAt(config, "/usr/local/lib/cloudrim/run").content).not.toContain("HEALTH_PATH");
   });
 
+  it("sets for each process exactly the variables the fleet reserves for itself", () => {
+    const withPath = cloudConfig(renderUserData({ ...spec, healthPath: "/healthz" }));
+    const run = fileAt(withPath, "/usr/local/lib/cloudrim/run").content;
+    const enable = fileAt(withPath, "/usr/local/sbin/cloudrim-enable-services").content;
+    const assigned = [
+      ...[...enable.matchAll(/>"\$sv\/env\/([A-Z_]+)"/g)].map((m) => m[1]),
+      ...[...run.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]),
+    ];
+    expect(assigned.sort()).toEqual([...FLEET_VARIABLE_NAMES].sort());
+  });
+
+  it("exports the app's plain variables in the run script, quoted for sh, before chpst drops to the service user", () => {
+    const run = fileAt(cloudConfig(renderUserData(configuredSpec)), "/usr/local/lib/cloudrim/run").content;
+    const exports = run.split("\n").filter((line) => line.startsWith("export ") && line.includes("="));
+    expect(exports.map((line) => /^export ([A-Z_]+)=/.exec(line)?.[1])).toEqual(["GREETING", "LOG_LEVEL"]);
+    // The GREETING value spans two lines: take the script up to the line that loads the secrets.
+    const assignments = run.slice(run.indexOf("export GREETING"), run.indexOf("\n# shellcheck"));
+    expect(
+      execFileSync("sh", ["-c", `${assignments}\nprintf '%s|%s' "$GREETING" "$LOG_LEVEL"`], { encoding: "utf8" }),
+    ).toBe("it's $HOME\nsecond line|info");
+    expect(run.indexOf("export LOG_LEVEL")).toBeLessThan(run.indexOf("exec chpst"));
+    expect(fileAt(config, "/usr/local/lib/cloudrim/run").content).not.toMatch(/^export [A-Z_]+=/m);
+  });
+
+  it("loads the app's secrets from a file only root reads, before chpst drops to the service user, only when it has some", () => {
+    const configured = cloudConfig(renderUserData(configuredSpec));
+    const run = fileAt(configured, "/usr/local/lib/cloudrim/run").content;
+    const load = '. "${CLOUDRIM_ROOT:-}"/etc/cloudrim/secrets || exit 1\n';
+    expect(run).toContain(load);
+    expect(run.indexOf(load)).toBeLessThan(run.indexOf("exec chpst"));
+    expect(fileAt(configured, "/usr/local/lib/cloudrim/read-secret.js").permissions).toBe("0644");
+    expect(fileAt(config, "/usr/local/lib/cloudrim/run").content).not.toContain("secrets");
+    expect(config.write_files.map((f) => f.path)).not.toContain("/usr/local/lib/cloudrim/read-secret.js");
+    expect(fileAt(config, "/usr/local/sbin/cloudrim-boot").content).not.toContain("read_secret");
+  });
+
+  it("reads each secret at boot with the role's credentials, signed for its store and region, before any service starts", () => {
+    const boot = fileAt(cloudConfig(renderUserData(configuredSpec)), "/usr/local/sbin/cloudrim-boot").content;
+    expect(boot).toContain(
+      "read_secret API_KEY secretsmanager eu-west-1 secretsmanager.eu-west-1.amazonaws.com 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/api-key-AbCdEf'\n" +
+        "read_secret DB_PASSWORD ssm eu-west-1 ssm.eu-west-1.amazonaws.com 'arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db-password'\n",
+    );
+    expect(boot).toContain(
+      'role_credentials | curl -sS --connect-timeout 5 --max-time 30 --retry 3 --retry-delay 2 -K - --aws-sigv4 "aws:amz:$3:$2"',
+    );
+    expect(boot).toContain('target=AmazonSSM.GetParameter body="{\\"Name\\":\\"$5\\",\\"WithDecryption\\":true}"');
+    expect(boot).toContain('target=secretsmanager.GetSecretValue body="{\\"SecretId\\":\\"$5\\"}"');
+    expect(boot).toContain('endpoint="${CLOUDRIM_SSM_ENDPOINT:-https://$4}"');
+    expect(boot).toContain('endpoint="${CLOUDRIM_SECRETSMANAGER_ENDPOINT:-https://$4}"');
+    // Into a directory only root enters; a failure abandons the launch naming the secret, never printing a value.
+    expect(boot).toContain('{ mkdir -p "$root/etc/cloudrim" && chmod 0700 "$root/etc/cloudrim"');
+    expect(boot).toContain('abandon "secret $1 could not be read from $5: $reason"');
+    expect(boot).not.toMatch(/set -x|cat "\$secrets|echo "\$\(cat/);
+    const order = [
+      'ln -sfn "runtime/node-linux-$arch"',
+      "read_secret API_KEY",
+      'mv "$secrets.new" "$secrets"',
+      'cloudrim-enable-services" || abandon',
+    ].map((step) => boot.indexOf(step));
+    expect(order.every((at) => at > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
   it("boots in one step: get the runtime, verify it, ship logs, enable the services, and enter service once every port answers", () => {
     expect(config.runcmd).toEqual([["/usr/local/sbin/cloudrim-boot"]]);
     const boot = fileAt(config, "/usr/local/sbin/cloudrim-boot").content;
@@ -186,7 +262,7 @@ describe("cloud-init user data", () => {
 
   it("bounds every network call of the boot: connect timeout, overall limit, retries", () => {
     const withRelease = cloudConfig(renderUserData(releaseSpec));
-    for (const variant of [config, withRelease]) {
+    for (const variant of [config, withRelease, cloudConfig(renderUserData(configuredSpec))]) {
       const scripts = variant.write_files.filter((f) => f.content.startsWith("#!") || f.path.endsWith(".sh"));
       for (const file of scripts) {
         for (const line of file.content.split("\n").filter((l) => /(^|[|(;]\s*)curl /.test(l))) {
@@ -271,6 +347,7 @@ describe("cloud-init user data", () => {
   it.each([
     ["the pinned runtime", spec],
     ["a release", releaseSpec],
+    ["an app's own variables and secrets", configuredSpec],
   ])("passes cloud-init's own schema validation, with %s", (_what, variant) => {
     const dir = mkdtempSync(join(tmpdir(), "cloudrim-user-data-"));
     try {

@@ -778,3 +778,140 @@ describe("inputs that would break every boot or every apply", () => {
     );
   });
 });
+
+describe("the app's own configuration: environment, secrets and policies", () => {
+  const PARAMETER = "arn:aws:ssm:{region}:123456789012:parameter/shop/db-password";
+  const SECRET = "arn:aws:secretsmanager:{region}:123456789012:secret:shop/api-key-AbCdEf";
+  const withApp = (app: FleetConfig["app"]) => baseFleet({ app });
+
+  it("accepts plain variables, a parameter and a secret of each region (or one region's, read from everywhere), and managed policies", () => {
+    const result = validateFleet(
+      withApp({
+        environment: { LOG_LEVEL: "info", _private: "" },
+        secrets: {
+          DB_PASSWORD: PARAMETER,
+          API_KEY: SECRET,
+          LICENSE: "arn:aws:ssm:eu-west-1:123456789012:parameter/license",
+        },
+        policyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::123456789012:policy/shop/queue"],
+      }),
+    );
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+
+  it.each([
+    ["no ARN at all", "shop/db-password"],
+    [
+      "a secret without the six characters Secrets Manager appends",
+      "arn:aws:secretsmanager:{region}:123456789012:secret:shop/api-key",
+    ],
+    ["an account that is not 12 digits", "arn:aws:ssm:{region}:1234:parameter/shop/db-password"],
+    ["another service's ARN", "arn:aws:s3:::shop-config/db-password"],
+  ])("names a malformed secret ARN: %s", (_what, arn) => {
+    expect(theProblem(withApp({ secrets: { DB_PASSWORD: arn } }))).toEqual({
+      path: "app.secrets.DB_PASSWORD",
+      value: arn,
+      message: expect.stringMatching(
+        /^must be the ARN of an SSM parameter \("arn:aws:ssm:\{region\}:123456789012:parameter\/app\/db-password"\) or of a Secrets Manager secret with its six-character suffix/,
+      ) as string,
+    });
+  });
+
+  it("names a region in an ARN that is neither {region} nor an AWS region", () => {
+    const arn = "arn:aws:ssm:us-east-9:123456789012:parameter/shop/db-password";
+    expect(theProblem(withApp({ secrets: { DB_PASSWORD: arn } }))).toEqual({
+      path: "app.secrets.DB_PASSWORD",
+      value: arn,
+      message:
+        'names the region "us-east-9", which is not a known AWS region: write {region} for each region\'s own copy, or a region such as us-east-1 to read that one copy from every region',
+    });
+  });
+
+  it.each([["db-password"], ["1ST"], ["API KEY"], [""]])(
+    "names a secret or variable whose name %j no process environment can carry",
+    (name) => {
+      const message = "must be an environment variable name: letters, digits and _, not starting with a digit";
+      expect(theProblem(withApp({ secrets: { [name]: PARAMETER } }))).toEqual({
+        path: `app.secrets.${name}`,
+        value: name,
+        message,
+      });
+      expect(theProblem(withApp({ environment: { [name]: "x" } }))).toEqual({
+        path: `app.environment.${name}`,
+        value: name,
+        message,
+      });
+    },
+  );
+
+  it.each([["PORT"], ["HEALTH_PATH"], ["PATH"]])("refuses %s, which the fleet sets itself, in either list", (name) => {
+    const message = "is set by the fleet itself for every process (PORT, HEALTH_PATH, PATH); use another name";
+    expect(theProblem(withApp({ environment: { [name]: "1" } }))).toEqual({
+      path: `app.environment.${name}`,
+      value: name,
+      message,
+    });
+    expect(theProblem(withApp({ secrets: { [name]: PARAMETER } }))).toEqual({
+      path: `app.secrets.${name}`,
+      value: name,
+      message,
+    });
+  });
+
+  it("refuses a variable set both plainly and as a secret: it comes from one place", () => {
+    expect(theProblem(withApp({ environment: { API_KEY: "test" }, secrets: { API_KEY: SECRET } }))).toEqual({
+      path: "app.secrets.API_KEY",
+      value: SECRET,
+      message: "is also set in app.environment; a variable comes from one place: keep it in one of the two",
+    });
+  });
+
+  it("refuses a plain value with a NUL character, which no environment variable can hold", () => {
+    expect(theProblem(withApp({ environment: { GREETING: "a\u0000b" } }))).toMatchObject({
+      path: "app.environment.GREETING",
+      message: "must not hold a NUL character, which no environment variable can",
+    });
+  });
+
+  it.each([
+    ["an ARN of something else", "arn:aws:s3:::shop-config"],
+    ["a role instead of a policy", "arn:aws:iam::123456789012:role/shop"],
+    ["a policy name without its ARN", "AmazonS3ReadOnlyAccess"],
+  ])("names a malformed policy ARN: %s", (_what, arn) => {
+    expect(theProblem(withApp({ policyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess", arn] }))).toEqual({
+      path: "app.policyArns[1]",
+      value: arn,
+      message:
+        'must be an IAM managed policy ARN such as "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess" or "arn:aws:iam::123456789012:policy/my-app"',
+    });
+  });
+
+  it("collects every problem of the app's configuration at once", () => {
+    const problems = problemsOf(
+      withApp({
+        environment: { PORT: "1" },
+        secrets: { "db-password": "shop/db-password" },
+        policyArns: ["AmazonS3ReadOnlyAccess"],
+      }),
+    );
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      "app.environment.PORT",
+      "app.policyArns[0]",
+      "app.secrets.db-password",
+      "app.secrets.db-password",
+    ]);
+  });
+
+  it("names the app's variables when they make the user data exceed EC2's 16 KiB gzipped", () => {
+    let noise = "";
+    for (let block = "seed"; noise.length < 30_000; ) {
+      block = createHash("sha256").update(block).digest("base64url");
+      noise += block;
+    }
+    const problem = theProblem(withApp({ environment: { CERTIFICATE: noise } }));
+    expect(problem).toMatchObject({ path: "app", value: "1 variables" });
+    expect(problem.message).toMatch(
+      /over EC2.s 16384; shorten app.command or app.environment \(a large value belongs in an SSM parameter/,
+    );
+  });
+});

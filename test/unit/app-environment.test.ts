@@ -1,0 +1,202 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { planSecrets, secretReaderScript, secretServiceHost, type SecretSource } from "../../lib/app-environment";
+import { policyAttachmentId, secretsPolicy } from "../../constructs/instance-role";
+import type { FleetConfig } from "../../lib/config";
+import { planOrThrow } from "../../lib/validate";
+import { baseFleet } from "../fixtures";
+
+const PARAMETER = "arn:aws:ssm:{region}:123456789012:parameter/shop/db-password";
+const SECRET = "arn:aws:secretsmanager:{region}:123456789012:secret:shop/api-key-AbCdEf";
+/** One copy for every region: read across regions from eu-west-1. */
+const SHARED = "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/license";
+
+const fleet: FleetConfig = baseFleet({
+  regions: [{ region: "us-east-1" }, { region: "eu-west-1" }],
+  app: {
+    environment: { LOG_LEVEL: "info" },
+    secrets: { DB_PASSWORD: PARAMETER, API_KEY: SECRET, LICENSE: SHARED },
+    policyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::123456789012:policy/shop/queue"],
+  },
+});
+
+describe("the app's secrets, region by region", () => {
+  const [east, west] = planOrThrow(fleet).regions;
+
+  it("reads each region's own copy where the ARN says {region}, and the one copy where it names a region", () => {
+    expect(east?.instance.secrets.map((s) => [s.name, s.store, s.region, s.arn])).toEqual([
+      [
+        "API_KEY",
+        "secretsmanager",
+        "us-east-1",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/api-key-AbCdEf",
+      ],
+      ["DB_PASSWORD", "ssm", "us-east-1", "arn:aws:ssm:us-east-1:123456789012:parameter/shop/db-password"],
+      ["LICENSE", "ssm", "eu-west-1", SHARED],
+    ]);
+    expect(west?.instance.secrets.map((s) => s.arn)).toEqual([
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/api-key-AbCdEf",
+      "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db-password",
+      SHARED,
+    ]);
+  });
+
+  it("puts only names and ARNs in the user data, and the plain variables in the run script", () => {
+    const userData = east?.instance.userData ?? "";
+    expect(userData).toContain(
+      "read_secret DB_PASSWORD ssm us-east-1 ssm.us-east-1.amazonaws.com 'arn:aws:ssm:us-east-1:123456789012:parameter/shop/db-password'",
+    );
+    expect(userData).toContain("read_secret LICENSE ssm eu-west-1 ssm.eu-west-1.amazonaws.com");
+    expect(userData).toContain("export LOG_LEVEL='info'");
+  });
+
+  it("asks each secret's own regional endpoint, which is also the service KMS sees the request come through", () => {
+    expect(secretServiceHost({ store: "ssm", region: "eu-west-1", partition: "aws" })).toBe(
+      "ssm.eu-west-1.amazonaws.com",
+    );
+    expect(secretServiceHost({ store: "secretsmanager", region: "cn-north-1", partition: "aws-cn" })).toBe(
+      "secretsmanager.cn-north-1.amazonaws.com.cn",
+    );
+  });
+});
+
+describe("the instance role's statements for the app's secrets", () => {
+  const [east, west] = planOrThrow(fleet).regions;
+  const statementsOf = (secrets: readonly SecretSource[]) =>
+    (JSON.parse(secretsPolicy(secrets) ?? "{}") as { Statement: unknown[] }).Statement;
+
+  it("reads exactly the region's parameters and secrets, and decrypts only through their service, for them only", () => {
+    expect(statementsOf(east?.instance.role.secrets ?? [])).toEqual([
+      {
+        Sid: "ReadTheParameters",
+        Effect: "Allow",
+        Action: "ssm:GetParameter",
+        Resource: ["arn:aws:ssm:us-east-1:123456789012:parameter/shop/db-password", SHARED],
+      },
+      {
+        Sid: "DecryptTheParameters",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: ["arn:aws:kms:us-east-1:123456789012:key/*", "arn:aws:kms:eu-west-1:123456789012:key/*"],
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": ["ssm.us-east-1.amazonaws.com", "ssm.eu-west-1.amazonaws.com"],
+            "kms:EncryptionContext:PARAMETER_ARN": [
+              "arn:aws:ssm:us-east-1:123456789012:parameter/shop/db-password",
+              SHARED,
+            ],
+          },
+        },
+      },
+      {
+        Sid: "ReadTheSecrets",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/api-key-AbCdEf"],
+      },
+      {
+        Sid: "DecryptTheSecrets",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: ["arn:aws:kms:us-east-1:123456789012:key/*"],
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": ["secretsmanager.us-east-1.amazonaws.com"],
+            "kms:EncryptionContext:SecretARN": [
+              "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/api-key-AbCdEf",
+            ],
+          },
+        },
+      },
+    ]);
+  });
+
+  it("names the other region's copies in the other region's role, and the shared copy once", () => {
+    const statements = statementsOf(west?.instance.role.secrets ?? []);
+    expect(statements[0]).toMatchObject({
+      Resource: ["arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db-password", SHARED],
+    });
+    expect(statements[1]).toMatchObject({
+      Resource: ["arn:aws:kms:eu-west-1:123456789012:key/*"],
+      Condition: { StringEquals: { "kms:ViaService": ["ssm.eu-west-1.amazonaws.com"] } },
+    });
+    expect(JSON.stringify(statements)).not.toContain("us-east-1");
+  });
+
+  it("has no statement at all without secrets, and only the store in use with one kind", () => {
+    expect(secretsPolicy([])).toBeUndefined();
+    const onlyParameters = planSecrets({ DB_PASSWORD: PARAMETER }, "us-east-1");
+    expect(statementsOf(onlyParameters).map((s) => (s as { Sid: string }).Sid)).toEqual([
+      "ReadTheParameters",
+      "DecryptTheParameters",
+    ]);
+  });
+
+  it("attaches the app's managed policies to the role, each keyed by the policy itself", () => {
+    expect(east?.instance.role.policyArns).toEqual(fleet.app?.policyArns);
+    expect(west?.instance.role.policyArns).toEqual(fleet.app?.policyArns);
+    expect(policyAttachmentId("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")).toBe(
+      "policy-aws-AmazonS3ReadOnlyAccess",
+    );
+    expect(policyAttachmentId("arn:aws:iam::123456789012:policy/shop/queue")).toBe("policy-123456789012-shop_queue");
+  });
+});
+
+describe("the boot's reader of one answer", () => {
+  let dir: string;
+  let reader: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "cloudrim-reader-"));
+    reader = join(dir, "read-secret.js");
+    writeFileSync(reader, secretReaderScript());
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** What the reader prints for an answer, and what sh then sees when it loads that line. */
+  function read(store: string, status: string, answer: string) {
+    const result = spawnSync(process.execPath, [reader, store, "VALUE", status], { input: answer, encoding: "utf8" });
+    const loaded =
+      result.status === 0
+        ? execFileSync("sh", ["-c", `${result.stdout}printf %s "$VALUE"`], { encoding: "utf8" })
+        : undefined;
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, loaded };
+  }
+
+  it.each([
+    ["quotes", 'it\'s "quoted"'],
+    ["several lines and trailing blanks", "-----BEGIN KEY-----\nabc\n-----END KEY-----\n  "],
+    ["shell syntax that must stay text", "$(echo injected) `id` ${HOME} \\n ; exit 1"],
+  ])("hands a value with %s to the process exactly", (_what, value) => {
+    expect(read("ssm", "200", JSON.stringify({ Parameter: { Type: "SecureString", Value: value } })).loaded).toBe(
+      value,
+    );
+    expect(read("secretsmanager", "200", JSON.stringify({ SecretString: value })).loaded).toBe(value);
+  });
+
+  it("says what AWS answered, and never prints a value, when it cannot", () => {
+    expect(read("ssm", "400", '{"__type":"ParameterNotFound","message":"x"}')).toMatchObject({
+      status: 1,
+      stdout: "",
+      stderr: "ParameterNotFound (HTTP 400)\n",
+    });
+    expect(read("ssm", "400", '{"__type":"com.amazon.coral.service#AccessDeniedException"}').stderr).toBe(
+      "AccessDeniedException (HTTP 400)\n",
+    );
+    expect(read("ssm", "000", "")).toMatchObject({ status: 1, stderr: "no answer from AWS (HTTP 000)\n" });
+    expect(read("secretsmanager", "200", '{"SecretBinary":"c2VjcmV0"}')).toMatchObject({
+      status: 1,
+      stdout: "",
+      stderr: "it holds no SecretString (a binary secret cannot be an environment variable)\n",
+    });
+    const nul = read("ssm", "200", JSON.stringify({ Parameter: { Value: "top\u0000secret" } }));
+    expect(nul).toMatchObject({
+      status: 1,
+      stdout: "",
+      stderr: "the value holds a NUL character, which no environment variable can\n",
+    });
+  });
+});
