@@ -3,12 +3,14 @@ import { AWS_REGIONS, ROUTE53_MAX_WEIGHT } from "./aws-facts";
 import { DEFAULTS } from "./defaults";
 import { BASELINE_RULE_IDS } from "./baseline";
 import { RELEASE_KEY } from "./release";
+import { byField, byFields, listRules } from "./duplicates";
 
 /*
  * The fleet definition: the public JSON interface (`CLOUDRIM_CONFIG=fleet.json`) and the TypeScript
  * type of `regions/default.ts`. This schema checks the shape of each field on its own; the rules that
  * relate fields to each other (port ranges, name lengths, counts, quotas) live in validate.ts, where
- * they run on the computed plan.
+ * they run on the computed plan. No list repeats an entry (lib/duplicates.ts): by value, unless the list
+ * registers another rule in `listRules` (an identity for entries that are objects, or why repeats are fine).
  */
 
 const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
@@ -108,6 +110,7 @@ const overridable = {
         .min(0, { error: `must be a Route 53 weight, 0-${ROUTE53_MAX_WEIGHT}` })
         .max(ROUTE53_MAX_WEIGHT, { error: `must be a Route 53 weight, 0-${ROUTE53_MAX_WEIGHT}` }),
     )
+    .register(listRules, { entries: "may-repeat", why: "one weight per port, in port order: equal weights repeat" })
     .optional(),
   /** Auto Scaling group size. @default {min: 2, desired: 2, max: 4} */
   capacity: capacity.optional(),
@@ -176,6 +179,12 @@ const overridable = {
           error: 'must name one destination: {"cidr": …} or {"prefixList": …}, not both or neither',
         }),
     )
+    // One security group rule per destination and port: a destination in two entries could repeat a rule.
+    .register(listRules, {
+      entries: "distinct",
+      identity: byField("cidr", "prefixList"),
+      fix: "list each destination once, with all its ports in that entry",
+    })
     .optional(),
   /**
    * No longer used: every record is an alias now, and alias records take their target's TTL (validation
@@ -480,10 +489,15 @@ export const FleetSchema = z.strictObject({
             .array(z.string({ error: "must be a region name such as us-east-1" }), {
               error: 'must be a list of region names, e.g. ["eu-west-1", "us-west-2"]',
             })
-            .min(1, { error: "must name at least one region; drop the empty wave" }),
+            .min(1, { error: "must name at least one region; drop the empty wave" })
+            .register(listRules, {
+              entries: "may-repeat",
+              why: "rollout.waves checks every region once across all waves",
+            }),
           { error: 'must be a list of waves, each a list of region names, e.g. [["us-east-1"], ["eu-west-1"]]' },
         )
         .min(1, { error: "must list at least one wave, or be left out for the default waves" })
+        .register(listRules, { entries: "distinct-across", fix: "put each region in exactly one wave" })
         .optional(),
       /** Seconds each region of a wave is watched after its change before the next wave starts; 0 judges once. */
       bakeSeconds: positiveInt("seconds, 0-86400", 0)
@@ -526,8 +540,20 @@ export const FleetSchema = z.strictObject({
         reason: z.string().min(20, { error: "must say why, in a sentence (at least 20 characters)" }),
       }),
     )
+    .register(listRules, {
+      entries: "distinct",
+      identity: byFields("rule", "resources"),
+      fix: "keep one exception per rule and resources",
+    })
     .default([]),
-  regions: z.array(RegionSchema).min(1, { error: "must list at least one region" }),
+  regions: z
+    .array(RegionSchema)
+    .min(1, { error: "must list at least one region" })
+    .register(listRules, {
+      entries: "distinct",
+      identity: byField("region"),
+      fix: "list each region once and put its settings in that entry",
+    }),
   ...overridable,
 });
 

@@ -3,6 +3,8 @@ import { compressUserData } from "./user-data";
 import { ASG_MAX_ATTACHMENTS, ELB_NAME_MAX_LENGTH, INSTANCE_TYPES, USER_DATA_MAX_BYTES } from "./aws-facts";
 import { ACM_CERTIFICATE_ARN, FleetSchema, type ParsedFleetConfig } from "./config";
 import { LOCAL_DEPLOYMENT } from "./defaults";
+import { duplicateProblems } from "./duplicates";
+import { formatPath } from "./schema-walk";
 import {
   planFleet,
   regionAlarmNames,
@@ -38,13 +40,20 @@ export class FleetConfigError extends Error {
 
 /**
  * The one entry point for untrusted config: checks the shape, computes the plan, then checks the
- * plan. Every problem is collected; nothing is created unless the list is empty.
+ * plan. Every problem is collected; nothing is created unless the list is empty. Repeated list entries
+ * are reported at either stage: they are read from the input as written.
  */
 export function validateFleet(input: unknown): Validation {
+  const repeats = duplicateProblems(FleetSchema, input);
   const parsed = FleetSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(problemFromIssue) };
+  if (!parsed.success) {
+    const shape = parsed.error.issues.map(problemFromIssue);
+    // An entry that is malformed is reported as such; that it repeats another malformed one adds nothing.
+    const unlessMalformed = repeats.filter((repeat) => !shape.some((p) => isWithin(repeat.path, p.path)));
+    return { ok: false, problems: [...shape, ...unlessMalformed] };
+  }
   const plan = planFleet(parsed.data);
-  const problems = mergeRegions(checkPlan(parsed.data, plan));
+  const problems = [...repeats, ...mergeRegions(checkPlan(parsed.data, plan))];
   return problems.length === 0
     ? { ok: true, config: parsed.data, plan, warnings: mergeRegions(warningsOf(parsed.data, plan)) }
     : { ok: false, problems };
@@ -77,8 +86,9 @@ function describe(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`)).join("");
+/** `regions[2].region` is within `regions[2]` and within itself; nothing is within the config's root problems. */
+function isWithin(path: string, outer: string): boolean {
+  return outer !== "" && (path === outer || path.startsWith(`${outer}.`) || path.startsWith(`${outer}[`));
 }
 
 function problemFromIssue(issue: z.core.$ZodIssue): Problem {
@@ -121,7 +131,7 @@ function mergeRegions(problems: readonly RegionProblem[]): Problem[] {
 }
 
 function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] {
-  const problems: RegionProblem[] = [...checkDuplicateRegions(config)];
+  const problems: RegionProblem[] = [];
   if (config.createHostedZone && config.privateZone) {
     problems.push({
       path: "createHostedZone",
@@ -150,34 +160,24 @@ function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] 
   return problems;
 }
 
-/** Every region in exactly one wave, and no name that is not a region of the fleet. */
+/** Every region in a wave, and no name that is not a region of the fleet (a region in two waves is a repeat). */
 function checkRollout(config: ParsedFleetConfig): Problem[] {
   const waves = config.rollout.waves;
   if (waves === undefined) return [];
   const regions = config.regions.map((r) => r.region);
   const problems: Problem[] = [];
-  const placed = new Map<string, number>();
   waves.forEach((wave, w) => {
     wave.forEach((name, i) => {
-      const path = `rollout.waves[${w}][${i}]`;
-      const earlier = placed.get(name);
       if (!regions.includes(name)) {
         problems.push({
-          path,
+          path: `rollout.waves[${w}][${i}]`,
           value: name,
           message: `is not a region of this fleet (its regions: ${regions.join(", ")}); list only regions from regions[]`,
         });
-      } else if (earlier !== undefined) {
-        problems.push({
-          path,
-          value: name,
-          message: `is already in rollout.waves[${earlier}]; put each region in exactly one wave`,
-        });
-      } else {
-        placed.set(name, w);
       }
     });
   });
+  const placed = new Set(waves.flat());
   const missing = regions.filter((r) => !placed.has(r));
   if (missing.length > 0) {
     problems.push({
@@ -303,24 +303,6 @@ function checkRecordSettings(config: ParsedFleetConfig, plan: FleetPlan): Proble
   return problems;
 }
 
-function checkDuplicateRegions(config: ParsedFleetConfig): Problem[] {
-  const firstSeen = new Map<string, number>();
-  const problems: Problem[] = [];
-  config.regions.forEach((entry, index) => {
-    const first = firstSeen.get(entry.region);
-    if (first === undefined) {
-      firstSeen.set(entry.region, index);
-    } else {
-      problems.push({
-        path: `regions[${index}].region`,
-        value: entry.region,
-        message: `is already listed at regions[${first}]; list each region once and put its settings in that entry`,
-      });
-    }
-  });
-  return problems;
-}
-
 function checkRegion(
   config: ParsedFleetConfig,
   region: RegionPlan,
@@ -438,10 +420,6 @@ function checkRegion(
       subnetTags.value,
       "picks subnets of a VPC you name, but this region has no vpcId (its default VPC has one default subnet per zone already); set vpcId in the region's entry or leave subnetTags out",
     );
-  }
-  const duplicateSubnets = (entry?.subnetIds ?? []).filter((s, i, all) => all.indexOf(s) !== i);
-  if (duplicateSubnets.length > 0) {
-    add(`regions[${index}].subnetIds`, duplicateSubnets, "lists a subnet more than once; list each subnet once");
   }
 
   for (const port of region.ports) {

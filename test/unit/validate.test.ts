@@ -146,7 +146,7 @@ describe("plan rules", () => {
     expect(problem).toEqual({
       path: "regions[1].region",
       value: "us-east-1",
-      message: "is already listed at regions[0]; list each region once and put its settings in that entry",
+      message: "repeats regions[0]; list each region once and put its settings in that entry",
     });
   });
 
@@ -265,9 +265,13 @@ describe("plan rules", () => {
     const problems = problemsOf(
       withRegions([{ region: "us-east-1", subnetIds: ["subnet-0123abcd", "subnet-0123abcd"] }]),
     );
-    expect(problems.map((p) => p.path)).toEqual(["regions[0].subnetIds", "regions[0].subnetIds"]);
-    expect(problems[0]?.message).toMatch(/needs vpcId in the same entry/);
-    expect(problems[1]?.message).toMatch(/lists a subnet more than once/);
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ["regions[0].subnetIds[1]", "repeats regions[0].subnetIds[0]; remove one"],
+      [
+        "regions[0].subnetIds",
+        "needs vpcId in the same entry, the VPC these subnets belong to (the security groups live there)",
+      ],
+    ]);
   });
 
   it("picks subnets by tag only in a VPC the region names, and never together with subnetIds", () => {
@@ -379,6 +383,112 @@ describe("tags", () => {
       message: expect.stringMatching(/"aws:" prefix, which AWS reserves/),
     });
     expect(validateFleet(baseFleet({ tags: { Team: "payments", CostCenter: "42" } })).ok).toBe(true);
+  });
+});
+
+describe("lists: no entry twice", () => {
+  it("refuses a CIDR listed twice, naming the repeat and the first, fleet-wide and per region", () => {
+    expect(theProblem(baseFleet({ allowedCidrs: ["10.0.0.0/8", "192.168.0.0/16", "10.0.0.0/8"] }))).toEqual({
+      path: "allowedCidrs[2]",
+      value: "10.0.0.0/8",
+      message: "repeats allowedCidrs[0]; remove one",
+    });
+    expect(
+      formatProblems(problemsOf(withRegions([{ region: "us-east-1", allowedCidrs: ["10.0.0.0/8", "10.0.0.0/8"] }]))),
+    ).toBe(
+      [
+        "fleet config has 1 problem:",
+        '  - regions[0].allowedCidrs[1]: got "10.0.0.0/8"; repeats regions[0].allowedCidrs[0]; remove one',
+      ].join("\n"),
+    );
+  });
+
+  it("refuses a port twice in one egress rule, and a destination in two rules (one rule per destination and port)", () => {
+    const problems = problemsOf(
+      baseFleet({
+        instanceEgress: [
+          { cidr: "10.20.0.0/16", ports: [443, 443] },
+          { prefixList: "pl-63a5400a", ports: [443] },
+          { cidr: "10.20.0.0/16", ports: [5432] },
+        ],
+      }),
+    );
+    expect(problems).toEqual([
+      {
+        path: "instanceEgress[2].cidr",
+        value: "10.20.0.0/16",
+        message: "repeats instanceEgress[0]; list each destination once, with all its ports in that entry",
+      },
+      { path: "instanceEgress[0].ports[1]", value: 443, message: "repeats instanceEgress[0].ports[0]; remove one" },
+    ]);
+  });
+
+  it("refuses a region twice in one wave or in two waves, pointing at its first place", () => {
+    expect(
+      problemsOf(
+        baseFleet({
+          rollout: {
+            waves: [
+              ["us-east-1", "us-east-1"],
+              ["us-west-2", "us-east-1"],
+            ],
+          },
+        }),
+      ),
+    ).toEqual([
+      {
+        path: "rollout.waves[0][1]",
+        value: "us-east-1",
+        message: "repeats rollout.waves[0][0]; put each region in exactly one wave",
+      },
+      {
+        path: "rollout.waves[1][1]",
+        value: "us-east-1",
+        message: "repeats rollout.waves[0][0]; put each region in exactly one wave",
+      },
+    ]);
+  });
+
+  it("refuses repeated image owners and subnets, and an exception for the same rule and resources twice", () => {
+    const problems = problemsOf(
+      baseFleet({
+        ami: { owners: ["136693071363", "136693071363"], name: "debian-12-{arch}-*" },
+        baselineExceptions: [
+          {
+            rule: "imdsv2",
+            resources: "cloudrim-prod-*/aws_launch_template.*",
+            reason: "the image needs IMDSv1 still",
+          },
+          { resources: "cloudrim-prod-*/aws_launch_template.*", rule: "imdsv2", reason: "said twice, in other words" },
+        ],
+        regions: [{ region: "us-east-1", vpcId: "vpc-0123abcd", subnetIds: ["subnet-0123abcd", "subnet-0123abcd"] }],
+      }),
+    );
+    expect(problems.map((p) => [p.path, p.value, p.message])).toEqual([
+      [
+        "baselineExceptions[1]",
+        { rule: "imdsv2", resources: "cloudrim-prod-*/aws_launch_template.*" },
+        "repeats baselineExceptions[0]; keep one exception per rule and resources",
+      ],
+      ["regions[0].subnetIds[1]", "subnet-0123abcd", "repeats regions[0].subnetIds[0]; remove one"],
+      ["ami.owners[1]", "136693071363", "repeats ami.owners[0]; remove one"],
+    ]);
+  });
+
+  it("takes equal weights: a list whose repeats mean something", () => {
+    expect(validateFleet(baseFleet({ processes: 3, weights: [2, 2, 1] })).ok).toBe(true);
+  });
+
+  it("reports repeats together with the shape problems, but not that two malformed entries repeat", () => {
+    const problems = problemsOf(
+      baseFleet({ allowedCidrs: ["everyone", "everyone", "10.0.0.0/8", "10.0.0.0/8"], processes: 0 }),
+    );
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ["processes", "must be at least 1 (processes per instance: vCPUs + 1 is the usual choice)"],
+      ["allowedCidrs[0]", "must be an IPv4 CIDR block such as 10.0.0.0/8"],
+      ["allowedCidrs[1]", "must be an IPv4 CIDR block such as 10.0.0.0/8"],
+      ["allowedCidrs[3]", "repeats allowedCidrs[2]; remove one"],
+    ]);
   });
 });
 
@@ -641,15 +751,15 @@ describe("the rollout", () => {
     expect(problemsOf(baseFleet({ regions, rollout: { waves: [["us-east-1", "eu-west-9"], ["us-east-1"]] } }))).toEqual(
       [
         {
+          path: "rollout.waves[1][0]",
+          value: "us-east-1",
+          message: "repeats rollout.waves[0][0]; put each region in exactly one wave",
+        },
+        {
           path: "rollout.waves[0][1]",
           value: "eu-west-9",
           message:
             "is not a region of this fleet (its regions: us-east-1, eu-west-1, ap-southeast-2); list only regions from regions[]",
-        },
-        {
-          path: "rollout.waves[1][0]",
-          value: "us-east-1",
-          message: "is already in rollout.waves[0]; put each region in exactly one wave",
         },
         {
           path: "rollout.waves",
