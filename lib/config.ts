@@ -67,7 +67,12 @@ const noncurrentDays = (what: string) =>
 const ami = z.union(
   [
     z.string().regex(/^ami-[0-9a-f]{8,17}$/),
-    z.strictObject({ owners: z.array(z.string().min(1)).min(1), name: z.string().min(1) }),
+    z.strictObject({
+      owners: z
+        .array(z.string().min(1), { error: 'must be a list of image owners (account ids), e.g. ["136693071363"]' })
+        .min(1, { error: "must name at least one image owner" }),
+      name: z.string({ error: 'must be an image name pattern, e.g. "debian-12-{arch}-*"' }).min(1),
+    }),
   ],
   { error: 'must be an AMI id ("ami-0123456789abcdef0") or a lookup {"owners": [...], "name": "pattern-{arch}-*"}' },
 );

@@ -66,6 +66,44 @@ export function listsIn(schema: Schema, value: unknown, path: readonly PropertyK
   }
 }
 
+/**
+ * The fields of the object `schema` describes at `path` (through optional fields, lists and records), or
+ * undefined when nothing there is an object: what a misspelled key could have meant.
+ */
+export function fieldsAt(schema: Schema, path: readonly PropertyKey[]): string[] | undefined {
+  const def = (schema as z.core.$ZodTypes)._zod.def;
+  const [step, ...rest] = path;
+  switch (def.type) {
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "nonoptional":
+    case "readonly":
+    case "catch":
+      return fieldsAt(def.innerType, path);
+    case "pipe":
+      return fieldsAt(def.in, path);
+    case "union":
+      for (const option of def.options) {
+        const fields = fieldsAt(option, path);
+        if (fields !== undefined) return fields;
+      }
+      return undefined;
+    case "object": {
+      if (step === undefined) return Object.keys(def.shape);
+      const field = typeof step === "string" ? def.shape[step] : undefined;
+      return field === undefined ? undefined : fieldsAt(field, rest);
+    }
+    case "record":
+      return step === undefined ? undefined : fieldsAt(def.valueType, rest);
+    case "array":
+      return typeof step === "number" ? fieldsAt(def.element, rest) : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** `regions[1].instanceEgress[0].ports`: a path as the config's author reads it. */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`)).join("");

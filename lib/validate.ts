@@ -4,7 +4,8 @@ import { ASG_MAX_ATTACHMENTS, ELB_NAME_MAX_LENGTH, INSTANCE_TYPES, USER_DATA_MAX
 import { ACM_CERTIFICATE_ARN, FleetSchema, type ParsedFleetConfig } from "./config";
 import { LOCAL_DEPLOYMENT } from "./defaults";
 import { duplicateProblems } from "./duplicates";
-import { formatPath } from "./schema-walk";
+import { fieldsAt, formatPath } from "./schema-walk";
+import { nearestNames } from "./spelling";
 import {
   planFleet,
   regionAlarmNames,
@@ -47,7 +48,7 @@ export function validateFleet(input: unknown): Validation {
   const repeats = duplicateProblems(FleetSchema, input);
   const parsed = FleetSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
-    const shape = parsed.error.issues.map(problemFromIssue);
+    const shape = parsed.error.issues.flatMap((issue) => problemsFromIssue(issue, FleetSchema));
     // An entry that is malformed is reported as such; that it repeats another malformed one adds nothing.
     const unlessMalformed = repeats.filter((repeat) => !shape.some((p) => isWithin(repeat.path, p.path)));
     return { ok: false, problems: [...shape, ...unlessMalformed] };
@@ -91,19 +92,37 @@ function isWithin(path: string, outer: string): boolean {
   return outer !== "" && (path === outer || path.startsWith(`${outer}.`) || path.startsWith(`${outer}[`));
 }
 
-function problemFromIssue(issue: z.core.$ZodIssue): Problem {
+function problemsFromIssue(issue: z.core.$ZodIssue, schema: z.core.$ZodType): Problem[] {
   const path = formatPath(issue.path);
   if (issue.code === "unrecognized_keys") {
-    return {
-      path: path,
-      value: issue.keys,
-      message: `unknown field${issue.keys.length === 1 ? "" : "s"}; check the spelling against docs/configuration.md`,
-    };
+    const known = fieldsAt(schema, issue.path) ?? [];
+    return issue.keys.map((key) => ({
+      path: formatPath([...issue.path, key]),
+      value: issue.input?.[key],
+      message: unknownFieldMessage(nearestNames(key, known)),
+    }));
+  }
+  if (issue.code === "invalid_union") {
+    // An object with a field that none of the union's objects has: it was meant to be one of them, so its
+    // own problems (a misspelled field among them) say more than the union's list of choices.
+    const meant = issue.errors
+      .filter((option) => option.some((inner) => inner.code === "unrecognized_keys"))
+      .sort((a, b) => a.length - b.length)[0];
+    if (meant !== undefined) {
+      return meant.flatMap((inner) => problemsFromIssue({ ...inner, path: [...issue.path, ...inner.path] }, schema));
+    }
   }
   if (issue.code === "invalid_type" && issue.input === undefined) {
-    return { path, value: undefined, message: `is required (${issue.message})` };
+    return [{ path, value: undefined, message: `is required (${issue.message})` }];
   }
-  return { path, value: issue.input, message: issue.message };
+  return [{ path, value: issue.input, message: issue.message }];
+}
+
+function unknownFieldMessage(suggestions: readonly string[]): string {
+  if (suggestions.length === 0) return "unknown field; check the spelling against docs/configuration.md";
+  const last = suggestions[suggestions.length - 1] ?? "";
+  const names = suggestions.length === 1 ? last : `${suggestions.slice(0, -1).join(", ")} or ${last}`;
+  return `unknown field; did you mean ${names}?`;
 }
 
 /** A problem found while checking one region's plan; `regional` ones are prefixed with the regions they affect. */

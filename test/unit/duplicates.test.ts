@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { FleetSchema } from "../../lib/config";
 import { byField, duplicateProblems, listRules } from "../../lib/duplicates";
-import { formatPath, listsIn } from "../../lib/schema-walk";
+import { fieldsAt, formatPath, listsIn } from "../../lib/schema-walk";
 import { securedFleet } from "../fixtures";
 
 describe("repeated list entries, found by walking the schema", () => {
@@ -104,5 +104,16 @@ describe("repeated list entries, found by walking the schema", () => {
       "ami.owners",
     ]);
     expect(duplicateProblems(FleetSchema, fleet)).toEqual([]);
+  });
+});
+
+describe("the fields an object of the schema takes", () => {
+  it("are found through optional fields, lists and unions, and none where the path leaves the schema", () => {
+    expect(fieldsAt(FleetSchema, ["regions", 0])).toEqual(expect.arrayContaining(["region", "vpcId", "instanceType"]));
+    expect(fieldsAt(FleetSchema, ["instanceEgress", 1])).toEqual(["cidr", "prefixList", "ports"]);
+    expect(fieldsAt(FleetSchema, ["ami"])).toEqual(["owners", "name"]);
+    expect(fieldsAt(FleetSchema, ["rollout"])).toEqual(["waves", "bakeSeconds", "maxParallel"]);
+    expect(fieldsAt(FleetSchema, ["deployment"])).toBeUndefined();
+    expect(fieldsAt(FleetSchema, ["nonsense", 3])).toBeUndefined();
   });
 });

@@ -56,11 +56,36 @@ describe("shape rules (each reports field path, bad value and what is allowed)",
     expect(problem.message).toMatch(/not a known AWS region; use one such as us-east-1/);
   });
 
-  it("rejects unknown fields, naming them", () => {
-    const problem = theProblem({ ...baseFleet(), proceses: 3 });
-    expect(problem.path).toBe("");
-    expect(problem.value).toEqual(["proceses"]);
-    expect(problem.message).toMatch(/unknown field/);
+  it("rejects unknown fields, each on its own, suggesting the nearest field of the same object", () => {
+    expect(problemsOf({ ...baseFleet(), instancetype: "m5.large", proceses: 3, colour: "blue" })).toEqual([
+      { path: "instancetype", value: "m5.large", message: "unknown field; did you mean instanceType?" },
+      { path: "proceses", value: 3, message: "unknown field; did you mean processes?" },
+      { path: "colour", value: "blue", message: "unknown field; check the spelling against docs/configuration.md" },
+    ]);
+  });
+
+  it("suggests fields of the object the unknown one is in, in regions, lists and either-or settings", () => {
+    const problems = problemsOf(
+      baseFleet({
+        instanceEgress: [{ cdir: "10.20.0.0/16", ports: [443] } as never],
+        watchdog: { failAfterSecond: 60 } as never,
+        regions: [{ region: "us-east-1", regoin: "us-west-2", vpc: "vpc-0123abcd" } as never],
+      }),
+    );
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      "watchdog.failAfterSecond: unknown field; did you mean failAfterSeconds?",
+      "regions[0].regoin: unknown field; did you mean region?",
+      "regions[0].vpc: unknown field; check the spelling against docs/configuration.md",
+      "instanceEgress[0].cdir: unknown field; did you mean cidr?",
+    ]);
+    expect(problemsOf(baseFleet({ ami: { owner: ["136693071363"], name: "debian-*" } as never }))).toEqual([
+      {
+        path: "ami.owners",
+        value: undefined,
+        message: 'is required (must be a list of image owners (account ids), e.g. ["136693071363"])',
+      },
+      { path: "ami.owner", value: ["136693071363"], message: "unknown field; did you mean owners?" },
+    ]);
   });
 
   it("rejects a deployment name that cannot be part of AWS names", () => {
@@ -790,7 +815,8 @@ describe("the rollout", () => {
     });
     expect(theProblem(baseFleet({ rollout: { maxParallel: 0 } }))).toMatchObject({ path: "rollout.maxParallel" });
     expect(theProblem(baseFleet({ rollout: { order: "sequential" } as never }))).toMatchObject({
-      path: "rollout",
+      path: "rollout.order",
+      value: "sequential",
       message: "unknown field; check the spelling against docs/configuration.md",
     });
   });
