@@ -371,6 +371,12 @@ describe("main.ts (what `cdktf synth` runs)", () => {
     writeFileSync(file, "{ not json");
     const result = runMain({ CLOUDRIM_CONFIG: file });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/CLOUDRIM_CONFIG: got ".*broken\.json"; is not valid JSON/);
+    expect(result.stderr).toContain(
+      [
+        `CLOUDRIM_CONFIG: got "${file}"; is not valid JSON: expected property name or '}' at line 1, column 3:`,
+        "      { not json",
+        "        ^",
+      ].join("\n"),
+    );
   });
 });
