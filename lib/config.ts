@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { AWS_REGIONS, ROUTE53_MAX_WEIGHT } from "./aws-facts";
+import {
+  AWS_REGIONS,
+  HEALTH_CHECK_RANGES,
+  healthCheckRangeText,
+  ROUTE53_MAX_WEIGHT,
+  type HealthCheckNumber,
+} from "./aws-facts";
 import { DEFAULTS } from "./defaults";
 import { BASELINE_RULE_IDS } from "./baseline";
 import { RELEASE_KEY } from "./release";
@@ -37,6 +43,22 @@ const positiveInt = (what: string, min = 1) =>
     .number({ error: `must be a number (${what})` })
     .int({ error: `must be a whole number (${what})` })
     .min(min, { error: `must be at least ${min} (${what})` });
+
+/**
+ * A number of the load balancers' health check, within what either load balancer type takes; validate.ts
+ * holds each region to its own type's range.
+ */
+const healthCheckNumber = (field: HealthCheckNumber, unit: "seconds" | "checks") => {
+  const ranges = Object.values(HEALTH_CHECK_RANGES).map((numbers) => numbers[field]);
+  const min = Math.min(...ranges.map(([low]) => low));
+  const max = Math.max(...ranges.map(([, high]) => high));
+  const takes = `AWS takes ${healthCheckRangeText(field)}`;
+  return z
+    .number({ error: `must be a number of ${unit} (${takes})` })
+    .int({ error: `must be a whole number (${takes})` })
+    .min(min, { error: `must be at least ${min} ${unit} (${takes})` })
+    .max(max, { error: `must be at most ${max} ${unit} (${takes})` });
+};
 
 const region = z.string({ error: "must be a string such as us-east-1" }).refine((r) => AWS_REGIONS.includes(r), {
   error: "is not a known AWS region; use one such as us-east-1 or eu-west-1 (list in lib/aws-facts.ts)",
@@ -322,23 +344,18 @@ export const FleetSchema = z.strictObject({
   internal: z.boolean({ error: "must be true or false" }).default(DEFAULTS.internal),
   /**
    * Each load balancer's check of its instance port: TCP by default, HTTP on `path` when set (a process
-   * that accepts connections but no longer answers is then taken out). @default timeout 2 s, every 20 s,
-   * healthy after 3, unhealthy after 5 (the original design's), TCP
+   * that accepts connections but no longer answers is then taken out). Within AWS's ranges for each region's
+   * load balancer type (HEALTH_CHECK_RANGES). @default timeout 2 s, every 20 s, healthy after 3, unhealthy
+   * after 5 (the original design's), TCP
    */
   healthCheck: z
     .strictObject({
-      timeout: positiveInt("seconds, 2-60")
-        .max(60, { error: "must be at most 60 seconds" })
-        .default(DEFAULTS.healthCheck.timeout),
-      interval: positiveInt("seconds, 5-300")
-        .max(300, { error: "must be at most 300 seconds" })
-        .default(DEFAULTS.healthCheck.interval),
-      healthyThreshold: positiveInt("checks, 2-10", 2)
-        .max(10, { error: "must be at most 10" })
-        .default(DEFAULTS.healthCheck.healthyThreshold),
-      unhealthyThreshold: positiveInt("checks, 2-10", 2)
-        .max(10, { error: "must be at most 10" })
-        .default(DEFAULTS.healthCheck.unhealthyThreshold),
+      timeout: healthCheckNumber("timeout", "seconds").default(DEFAULTS.healthCheck.timeout),
+      interval: healthCheckNumber("interval", "seconds").default(DEFAULTS.healthCheck.interval),
+      healthyThreshold: healthCheckNumber("healthyThreshold", "checks").default(DEFAULTS.healthCheck.healthyThreshold),
+      unhealthyThreshold: healthCheckNumber("unhealthyThreshold", "checks").default(
+        DEFAULTS.healthCheck.unhealthyThreshold,
+      ),
       /** HTTP path each process answers with 200 while it is healthy, e.g. "/healthz". @default none: TCP checks */
       path: httpPath.optional(),
       /**

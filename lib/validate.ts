@@ -1,6 +1,14 @@
 import type { z } from "zod";
 import { compressUserData } from "./user-data";
-import { ASG_MAX_ATTACHMENTS, ELB_NAME_MAX_LENGTH, INSTANCE_TYPES, USER_DATA_MAX_BYTES } from "./aws-facts";
+import {
+  ASG_MAX_ATTACHMENTS,
+  ELB_NAME_MAX_LENGTH,
+  HEALTH_CHECK_RANGES,
+  INSTANCE_TYPES,
+  USER_DATA_MAX_BYTES,
+  type HealthCheckNumber,
+  type LoadBalancerType,
+} from "./aws-facts";
 import { ACM_CERTIFICATE_ARN, FleetSchema, type ParsedFleetConfig } from "./config";
 import { LOCAL_DEPLOYMENT } from "./defaults";
 import { duplicateProblems } from "./duplicates";
@@ -163,6 +171,7 @@ function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] 
   problems.push(...checkRollout(config));
   problems.push(...checkWatchdog(config));
   problems.push(...checkUserDataSize(config, plan));
+  problems.push(...checkHealthCheckRanges(config, plan));
   problems.push(...checkHealthCheckTiming(config));
   problems.push(...checkReleaseBuckets(config));
   const classic = plan.regions.filter((r) => r.loadBalancerType === "classic").map((r) => r.region);
@@ -224,6 +233,37 @@ function checkUserDataSize(config: ParsedFleetConfig, plan: FleetPlan): Problem[
       message: `makes the user data ${largest.bytes} bytes gzipped (${largest.region}), over EC2's ${USER_DATA_MAX_BYTES}; shorten app.command (put a long command line in a script in the release)`,
     },
   ];
+}
+
+/**
+ * The schema takes what either load balancer type takes; each type's regions are held to that type's own
+ * ranges (lib/aws-facts.ts), one problem per type naming its regions.
+ */
+function checkHealthCheckRanges(config: ParsedFleetConfig, plan: FleetPlan): Problem[] {
+  const types = Object.keys(HEALTH_CHECK_RANGES) as LoadBalancerType[];
+  const fields = Object.keys(HEALTH_CHECK_RANGES.classic) as HealthCheckNumber[];
+  const within = (value: number, [min, max]: readonly [number, number]) => value >= min && value <= max;
+  return fields.flatMap((field) => {
+    const value = config.healthCheck[field];
+    const unit = field === "timeout" || field === "interval" ? "seconds" : "checks";
+    return types.flatMap((type): Problem[] => {
+      const range = HEALTH_CHECK_RANGES[type][field];
+      const regions = plan.regions.filter((r) => r.loadBalancerType === type).map((r) => r.region);
+      if (regions.length === 0 || within(value, range)) return [];
+      const [min, max] = range;
+      const fix = value > max ? `lower it to ${max} or less` : `raise it to ${min} or more`;
+      const otherTypes = types
+        .filter((other) => other !== type && within(value, HEALTH_CHECK_RANGES[other][field]))
+        .map((other) => `, or set loadBalancerType "${other}" there (${HEALTH_CHECK_RANGES[other][field].join("-")})`);
+      return [
+        {
+          path: `healthCheck.${field}`,
+          value,
+          message: `is outside the ${min}-${max} ${unit} that ${type} load balancers take (AWS refuses it at apply), and ${regions.join(", ")} use${regions.length === 1 ? "s" : ""} ${type} ones; ${fix}${otherTypes.join("")}`,
+        },
+      ];
+    });
+  });
 }
 
 /**

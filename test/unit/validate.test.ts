@@ -856,6 +856,56 @@ describe("inputs that would break every boot or every apply", () => {
     );
   });
 
+  it("refuses health check numbers that no load balancer type takes, saying what each type takes", () => {
+    expect(problemsOf(baseFleet({ healthCheck: { timeout: 1, interval: 3 } }))).toEqual([
+      {
+        path: "healthCheck.timeout",
+        value: 1,
+        message: "must be at least 2 seconds (AWS takes 2-60 on classic load balancers, 2-120 on network ones)",
+      },
+      {
+        path: "healthCheck.interval",
+        value: 3,
+        message: "must be at least 5 seconds (AWS takes 5-300 on classic and network load balancers alike)",
+      },
+    ]);
+    expect(
+      problemsOf(
+        baseFleet({ healthCheck: { timeout: 121, interval: 301, healthyThreshold: 1, unhealthyThreshold: 11 } }),
+      ).map((p) => `${p.path}: ${p.message}`),
+    ).toEqual([
+      "healthCheck.timeout: must be at most 120 seconds (AWS takes 2-60 on classic load balancers, 2-120 on network ones)",
+      "healthCheck.interval: must be at most 300 seconds (AWS takes 5-300 on classic and network load balancers alike)",
+      "healthCheck.healthyThreshold: must be at least 2 checks (AWS takes 2-10 on classic and network load balancers alike)",
+      "healthCheck.unhealthyThreshold: must be at most 10 checks (AWS takes 2-10 on classic and network load balancers alike)",
+    ]);
+  });
+
+  it("holds each region to its load balancer type's range: a 90 s timeout is refused where load balancers are classic", () => {
+    const slowChecks = { healthCheck: { timeout: 90, interval: 120 }, healthCheckGracePeriod: 600 };
+    expect(
+      theProblem(
+        baseFleet({
+          ...slowChecks,
+          regions: [
+            { region: "us-east-1" },
+            { region: "us-west-2", loadBalancerType: "network" },
+            { region: "eu-west-1" },
+          ],
+        }),
+      ),
+    ).toEqual({
+      path: "healthCheck.timeout",
+      value: 90,
+      message:
+        'is outside the 2-60 seconds that classic load balancers take (AWS refuses it at apply), and us-east-1, eu-west-1 use classic ones; lower it to 60 or less, or set loadBalancerType "network" there (2-120)',
+    });
+    expect(validateFleet(baseFleet({ ...slowChecks, loadBalancerType: "network" })).ok).toBe(true);
+    expect(
+      validateFleet(baseFleet({ healthCheck: { timeout: 60, interval: 300 }, healthCheckGracePeriod: 900 })).ok,
+    ).toBe(true);
+  });
+
   it("refuses a health check timeout as long as its interval, which AWS refuses at apply", () => {
     const problem = theProblem(baseFleet({ healthCheck: { timeout: 20, interval: 20 } }));
     expect(problem).toMatchObject({ path: "healthCheck.timeout", value: 20 });
