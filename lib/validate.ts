@@ -75,9 +75,10 @@ export function planOrThrow(input: unknown): FleetPlan {
   return result.plan;
 }
 
+/** Every problem once: the same problem reached twice (from two regions, two rules) is printed once, and counted once. */
 export function formatProblems(problems: readonly Problem[], subject = "fleet config"): string {
-  const lines = problems.map((p) => `  - ${formatProblem(p)}`);
-  return [`${subject} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:`, ...lines].join("\n");
+  const lines = [...new Set(problems.map((p) => `  - ${formatProblem(p)}`))];
+  return [`${subject} has ${lines.length} problem${lines.length === 1 ? "" : "s"}:`, ...lines].join("\n");
 }
 
 /** `warning: capacity: got …; …`: a line a command prints once, before it starts. */

@@ -541,6 +541,20 @@ describe("reporting", () => {
     );
   });
 
+  it("prints and counts every problem once, however often it was reached", () => {
+    const repeat = { path: "regions[1].region", value: "us-east-1", message: "repeats regions[0]; remove one" };
+    const other = { path: "processes", value: 0, message: "must be at least 1" };
+    expect(formatProblems([repeat, other, { ...repeat }, other])).toBe(
+      [
+        "fleet config has 2 problems:",
+        '  - regions[1].region: got "us-east-1"; repeats regions[0]; remove one',
+        "  - processes: got 0; must be at least 1",
+      ].join("\n"),
+    );
+    // The same path and message with another value is another problem.
+    expect(formatProblems([other, { ...other, value: -1 }])).toMatch(/^fleet config has 2 problems:/);
+  });
+
   it("throws a FleetConfigError from planOrThrow", () => {
     expect(() => planOrThrow(baseFleet({ processes: 0 }))).toThrow(/processes: got 0/);
   });
