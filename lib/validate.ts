@@ -77,7 +77,8 @@ export function planOrThrow(input: unknown): FleetPlan {
 
 /** Every problem once: the same problem reached twice (from two regions, two rules) is printed once, and counted once. */
 export function formatProblems(problems: readonly Problem[], subject = "fleet config"): string {
-  const lines = [...new Set(problems.map((p) => `  - ${formatProblem(p)}`))];
+  const distinct = new Map(problems.map((p) => [`${p.path}\u0000${JSON.stringify(p.value)}\u0000${p.message}`, p]));
+  const lines = [...distinct.values()].map((p) => `  - ${formatProblem(p)}`);
   return [`${subject} has ${lines.length} problem${lines.length === 1 ? "" : "s"}:`, ...lines].join("\n");
 }
 

@@ -551,8 +551,10 @@ describe("reporting", () => {
         "  - processes: got 0; must be at least 1",
       ].join("\n"),
     );
-    // The same path and message with another value is another problem.
+    // The same path and message with another value is another problem, even where the printed values look alike.
     expect(formatProblems([other, { ...other, value: -1 }])).toMatch(/^fleet config has 2 problems:/);
+    const long = (last: string) => ({ ...other, value: `${"x".repeat(100)}${last}` });
+    expect(formatProblems([long("a"), long("b")])).toMatch(/^fleet config has 2 problems:/);
   });
 
   it("throws a FleetConfigError from planOrThrow", () => {
