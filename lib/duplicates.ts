@@ -5,8 +5,8 @@ import type { Problem } from "./validate";
 /*
  * No list of the fleet repeats an entry: a repeat is at best a typo, and at worst two resources with
  * one Terraform address (a CIDR listed twice crashed synth). Every list of the schema is checked, found by
- * walking the schema, so a list added later is checked too: by its entries' values unless it says
- * otherwise here (listRules, set next to the list in config.ts).
+ * walking the schema, so a list added later is checked too: by its entries' values, unless its schema
+ * registers another rule in `listRules` (next to the list, in config.ts).
  */
 
 /** What makes two entries the same: a part of the entry (`at`, [] for all of it) and its value. */

@@ -32,9 +32,14 @@ export function listsIn(schema: Schema, value: unknown, path: readonly PropertyK
     case "catch":
       return listsIn(def.innerType, value, path);
     case "pipe":
-      return listsIn(def.in, value, path);
+      // Both sides see the input as written: a preprocessed schema's lists are on its out side.
+      return [...listsIn(def.in, value, path), ...listsIn(def.out, value, path)];
     case "union":
       return def.options.flatMap((option) => listsIn(option, value, path));
+    case "intersection":
+      return [...listsIn(def.left, value, path), ...listsIn(def.right, value, path)];
+    case "lazy":
+      return listsIn(def.getter(), value, path);
     case "object":
       return isRecord(value)
         ? Object.entries(def.shape).flatMap(([key, field]) =>
@@ -54,11 +59,18 @@ export function listsIn(schema: Schema, value: unknown, path: readonly PropertyK
         : [];
     case "string":
     case "number":
+    case "bigint":
     case "boolean":
+    case "date":
+    case "null":
+    case "undefined":
     case "literal":
     case "enum":
+    case "template_literal":
     case "unknown":
     case "any":
+    case "custom":
+    case "transform":
       return [];
     default:
       // A kind of schema that could hold lists the walk would not see: refuse rather than miss them.

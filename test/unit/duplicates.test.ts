@@ -12,6 +12,9 @@ describe("repeated list entries, found by walking the schema", () => {
       byTeam: z.record(z.string(), z.array(z.string())),
       either: z.union([z.literal(false), z.strictObject({ owners: z.array(z.string()) })]),
       grid: z.array(z.array(z.number())),
+      both: z.intersection(z.object({ left: z.array(z.string()) }), z.object({ right: z.array(z.string()) })),
+      later: z.lazy(() => z.array(z.string())),
+      cleaned: z.preprocess((v) => v, z.array(z.string())),
     });
     const problems = duplicateProblems(schema, {
       names: ["a", "b", "a"],
@@ -22,6 +25,9 @@ describe("repeated list entries, found by walking the schema", () => {
         [1, 2],
         [1, 2],
       ],
+      both: { left: ["l", "l"], right: ["r", "r"] },
+      later: ["z", "z"],
+      cleaned: ["c", "c"],
     });
     expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       "names[2]: repeats names[0]; remove one",
@@ -29,6 +35,10 @@ describe("repeated list entries, found by walking the schema", () => {
       "byTeam.web[1]: repeats byTeam.web[0]; remove one",
       "either.owners[1]: repeats either.owners[0]; remove one",
       "grid[1]: repeats grid[0]; remove one",
+      "both.left[1]: repeats both.left[0]; remove one",
+      "both.right[1]: repeats both.right[0]; remove one",
+      "later[1]: repeats later[0]; remove one",
+      "cleaned[1]: repeats cleaned[0]; remove one",
     ]);
   });
 
