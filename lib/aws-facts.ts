@@ -99,6 +99,43 @@ export const ELB_NAME_MAX_LENGTH = 32;
 
 export type LoadBalancerType = "classic" | "network";
 
+/** The numbers of a load balancer's health check (seconds, or consecutive checks for the thresholds). */
+export type HealthCheckNumber = "timeout" | "interval" | "healthyThreshold" | "unhealthyThreshold";
+
+/**
+ * The health check numbers each load balancer type takes, inclusive; AWS refuses others at apply. On both, a
+ * check's timeout must also be shorter than its interval.
+ * - classic: the HealthCheck of Elastic Load Balancing's 2012-06-01 API: Interval 5-300, Timeout 2-60 ("must
+ *   be less than the Interval value"), HealthyThreshold and UnhealthyThreshold 2-10.
+ *   https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_HealthCheck.html
+ * - network: a target group's check (CreateTargetGroup, 2015-12-01 API; the Network Load Balancer guide's
+ *   "Health checks for Network Load Balancer target groups"): HealthCheckIntervalSeconds 5-300,
+ *   HealthCheckTimeoutSeconds 2-120, HealthyThresholdCount and UnhealthyThresholdCount 2-10, for TCP and HTTP
+ *   checks alike since November 2022 (a TCP check took intervals of 10 or 30 s only, a fixed timeout, and
+ *   equal thresholds before). AWS answers a timeout not shorter than the interval with "Health check interval
+ *   must be greater than the timeout".
+ *   https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
+ *   https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html
+ */
+export const HEALTH_CHECK_RANGES: Readonly<
+  Record<LoadBalancerType, Readonly<Record<HealthCheckNumber, readonly [min: number, max: number]>>>
+> = {
+  classic: { timeout: [2, 60], interval: [5, 300], healthyThreshold: [2, 10], unhealthyThreshold: [2, 10] },
+  network: { timeout: [2, 120], interval: [5, 300], healthyThreshold: [2, 10], unhealthyThreshold: [2, 10] },
+};
+
+/** `2-60 on classic load balancers, 2-120 on network ones`: what AWS takes for one number of the check. */
+export function healthCheckRangeText(field: HealthCheckNumber): string {
+  const ranges = Object.entries(HEALTH_CHECK_RANGES).map(([type, numbers]) => ({
+    type,
+    range: numbers[field].join("-"),
+  }));
+  if (ranges.every((r) => r.range === ranges[0]?.range)) {
+    return `${ranges[0]?.range ?? ""} on ${ranges.map((r) => r.type).join(" and ")} load balancers alike`;
+  }
+  return ranges.map((r, i) => `${r.range} on ${r.type} ${i === 0 ? "load balancers" : "ones"}`).join(", ");
+}
+
 /** AWS's default quota of load balancers of each type per region. */
 export const LOAD_BALANCER_QUOTA: Readonly<Record<LoadBalancerType, number>> = { classic: 20, network: 50 };
 

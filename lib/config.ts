@@ -1,15 +1,23 @@
 import { z } from "zod";
-import { AWS_REGIONS, ROUTE53_MAX_WEIGHT } from "./aws-facts";
+import {
+  AWS_REGIONS,
+  HEALTH_CHECK_RANGES,
+  healthCheckRangeText,
+  ROUTE53_MAX_WEIGHT,
+  type HealthCheckNumber,
+} from "./aws-facts";
 import { DEFAULTS } from "./defaults";
 import { BASELINE_RULE_IDS } from "./baseline";
 import { RELEASE_KEY } from "./release";
 import { IAM_POLICY_ARN, secretArnProblem, variableNameProblem } from "./app-environment";
+import { byField, byFields, listRules } from "./duplicates";
 
 /*
  * The fleet definition: the public JSON interface (`CLOUDRIM_CONFIG=fleet.json`) and the TypeScript
  * type of `regions/default.ts`. This schema checks the shape of each field on its own; the rules that
  * relate fields to each other (port ranges, name lengths, counts, quotas) live in validate.ts, where
- * they run on the computed plan.
+ * they run on the computed plan. No list repeats an entry (lib/duplicates.ts): by value, unless the list
+ * registers another rule in `listRules` (an identity for entries that are objects, or why repeats are fine).
  */
 
 const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
@@ -36,6 +44,22 @@ const positiveInt = (what: string, min = 1) =>
     .number({ error: `must be a number (${what})` })
     .int({ error: `must be a whole number (${what})` })
     .min(min, { error: `must be at least ${min} (${what})` });
+
+/**
+ * A number of the load balancers' health check, within what either load balancer type takes; validate.ts
+ * holds each region to its own type's range.
+ */
+const healthCheckNumber = (field: HealthCheckNumber, unit: "seconds" | "checks") => {
+  const ranges = Object.values(HEALTH_CHECK_RANGES).map((numbers) => numbers[field]);
+  const min = Math.min(...ranges.map(([low]) => low));
+  const max = Math.max(...ranges.map(([, high]) => high));
+  const takes = `AWS takes ${healthCheckRangeText(field)}`;
+  return z
+    .number({ error: `must be a number of ${unit} (${takes})` })
+    .int({ error: `must be a whole number (${takes})` })
+    .min(min, { error: `must be at least ${min} ${unit} (${takes})` })
+    .max(max, { error: `must be at most ${max} ${unit} (${takes})` });
+};
 
 const region = z.string({ error: "must be a string such as us-east-1" }).refine((r) => AWS_REGIONS.includes(r), {
   error: "is not a known AWS region; use one such as us-east-1 or eu-west-1 (list in lib/aws-facts.ts)",
@@ -66,7 +90,12 @@ const noncurrentDays = (what: string) =>
 const ami = z.union(
   [
     z.string().regex(/^ami-[0-9a-f]{8,17}$/),
-    z.strictObject({ owners: z.array(z.string().min(1)).min(1), name: z.string().min(1) }),
+    z.strictObject({
+      owners: z
+        .array(z.string().min(1), { error: 'must be a list of image owners (account ids), e.g. ["136693071363"]' })
+        .min(1, { error: "must name at least one image owner" }),
+      name: z.string({ error: 'must be an image name pattern, e.g. "debian-12-{arch}-*"' }).min(1),
+    }),
   ],
   { error: 'must be an AMI id ("ami-0123456789abcdef0") or a lookup {"owners": [...], "name": "pattern-{arch}-*"}' },
 );
@@ -109,6 +138,7 @@ const overridable = {
         .min(0, { error: `must be a Route 53 weight, 0-${ROUTE53_MAX_WEIGHT}` })
         .max(ROUTE53_MAX_WEIGHT, { error: `must be a Route 53 weight, 0-${ROUTE53_MAX_WEIGHT}` }),
     )
+    .register(listRules, { entries: "may-repeat", why: "one weight per port, in port order: equal weights repeat" })
     .optional(),
   /** Auto Scaling group size. @default {min: 2, desired: 2, max: 4} */
   capacity: capacity.optional(),
@@ -177,6 +207,12 @@ const overridable = {
           error: 'must name one destination: {"cidr": …} or {"prefixList": …}, not both or neither',
         }),
     )
+    // One security group rule per destination and port: a destination in two entries could repeat a rule.
+    .register(listRules, {
+      entries: "distinct",
+      identity: byField("cidr", "prefixList"),
+      fix: "list each destination once, with all its ports in that entry",
+    })
     .optional(),
   /**
    * No longer used: every record is an alias now, and alias records take their target's TTL (validation
@@ -320,23 +356,18 @@ export const FleetSchema = z.strictObject({
   internal: z.boolean({ error: "must be true or false" }).default(DEFAULTS.internal),
   /**
    * Each load balancer's check of its instance port: TCP by default, HTTP on `path` when set (a process
-   * that accepts connections but no longer answers is then taken out). @default timeout 2 s, every 20 s,
-   * healthy after 3, unhealthy after 5 (the original design's), TCP
+   * that accepts connections but no longer answers is then taken out). Within AWS's ranges for each region's
+   * load balancer type (HEALTH_CHECK_RANGES). @default timeout 2 s, every 20 s, healthy after 3, unhealthy
+   * after 5 (the original design's), TCP
    */
   healthCheck: z
     .strictObject({
-      timeout: positiveInt("seconds, 2-60")
-        .max(60, { error: "must be at most 60 seconds" })
-        .default(DEFAULTS.healthCheck.timeout),
-      interval: positiveInt("seconds, 5-300")
-        .max(300, { error: "must be at most 300 seconds" })
-        .default(DEFAULTS.healthCheck.interval),
-      healthyThreshold: positiveInt("checks, 2-10", 2)
-        .max(10, { error: "must be at most 10" })
-        .default(DEFAULTS.healthCheck.healthyThreshold),
-      unhealthyThreshold: positiveInt("checks, 2-10", 2)
-        .max(10, { error: "must be at most 10" })
-        .default(DEFAULTS.healthCheck.unhealthyThreshold),
+      timeout: healthCheckNumber("timeout", "seconds").default(DEFAULTS.healthCheck.timeout),
+      interval: healthCheckNumber("interval", "seconds").default(DEFAULTS.healthCheck.interval),
+      healthyThreshold: healthCheckNumber("healthyThreshold", "checks").default(DEFAULTS.healthCheck.healthyThreshold),
+      unhealthyThreshold: healthCheckNumber("unhealthyThreshold", "checks").default(
+        DEFAULTS.healthCheck.unhealthyThreshold,
+      ),
       /** HTTP path each process answers with 200 while it is healthy, e.g. "/healthz". @default none: TCP checks */
       path: httpPath.optional(),
       /**
@@ -523,10 +554,15 @@ export const FleetSchema = z.strictObject({
             .array(z.string({ error: "must be a region name such as us-east-1" }), {
               error: 'must be a list of region names, e.g. ["eu-west-1", "us-west-2"]',
             })
-            .min(1, { error: "must name at least one region; drop the empty wave" }),
+            .min(1, { error: "must name at least one region; drop the empty wave" })
+            .register(listRules, {
+              entries: "may-repeat",
+              why: "rollout.waves checks every region once across all waves",
+            }),
           { error: 'must be a list of waves, each a list of region names, e.g. [["us-east-1"], ["eu-west-1"]]' },
         )
         .min(1, { error: "must list at least one wave, or be left out for the default waves" })
+        .register(listRules, { entries: "distinct-across", fix: "put each region in exactly one wave" })
         .optional(),
       /** Seconds each region of a wave is watched after its change before the next wave starts; 0 judges once. */
       bakeSeconds: positiveInt("seconds, 0-86400", 0)
@@ -569,8 +605,20 @@ export const FleetSchema = z.strictObject({
         reason: z.string().min(20, { error: "must say why, in a sentence (at least 20 characters)" }),
       }),
     )
+    .register(listRules, {
+      entries: "distinct",
+      identity: byFields("rule", "resources"),
+      fix: "keep one exception per rule and resources",
+    })
     .default([]),
-  regions: z.array(RegionSchema).min(1, { error: "must list at least one region" }),
+  regions: z
+    .array(RegionSchema)
+    .min(1, { error: "must list at least one region" })
+    .register(listRules, {
+      entries: "distinct",
+      identity: byField("region"),
+      fix: "list each region once and put its settings in that entry",
+    }),
   ...overridable,
 });
 

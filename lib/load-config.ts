@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { defaultFleet } from "../regions/default";
 import { localFleet } from "../regions/local";
+import { parseJson } from "./json-errors";
 import type { Target } from "./target";
 import type { Problem } from "./validate";
 
@@ -40,13 +41,12 @@ export function loadFleetInput(
       ],
     };
   }
-  try {
-    return { ok: true, source: path, input: JSON.parse(text) as unknown };
-  } catch (error) {
-    return {
-      ok: false,
-      source: path,
-      problems: [{ path: CONFIG_ENV, value: file, message: `is not valid JSON: ${(error as Error).message}` }],
-    };
-  }
+  const json = parseJson(text);
+  return json.ok
+    ? { ok: true, source: path, input: json.value }
+    : {
+        ok: false,
+        source: path,
+        problems: [{ path: CONFIG_ENV, value: file, message: `is not valid JSON: ${json.error}` }],
+      };
 }

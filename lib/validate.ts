@@ -1,8 +1,19 @@
 import type { z } from "zod";
 import { compressUserData } from "./user-data";
-import { ASG_MAX_ATTACHMENTS, ELB_NAME_MAX_LENGTH, INSTANCE_TYPES, USER_DATA_MAX_BYTES } from "./aws-facts";
+import {
+  ASG_MAX_ATTACHMENTS,
+  ELB_NAME_MAX_LENGTH,
+  HEALTH_CHECK_RANGES,
+  INSTANCE_TYPES,
+  USER_DATA_MAX_BYTES,
+  type HealthCheckNumber,
+  type LoadBalancerType,
+} from "./aws-facts";
 import { ACM_CERTIFICATE_ARN, FleetSchema, type ParsedFleetConfig } from "./config";
 import { LOCAL_DEPLOYMENT } from "./defaults";
+import { duplicateProblems } from "./duplicates";
+import { fieldsAt, formatPath } from "./schema-walk";
+import { nearestNames } from "./spelling";
 import {
   planFleet,
   regionAlarmNames,
@@ -38,13 +49,20 @@ export class FleetConfigError extends Error {
 
 /**
  * The one entry point for untrusted config: checks the shape, computes the plan, then checks the
- * plan. Every problem is collected; nothing is created unless the list is empty.
+ * plan. Every problem is collected; nothing is created unless the list is empty. Repeated list entries
+ * are reported at either stage: they are read from the input as written.
  */
 export function validateFleet(input: unknown): Validation {
+  const repeats = duplicateProblems(FleetSchema, input);
   const parsed = FleetSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(problemFromIssue) };
+  if (!parsed.success) {
+    const shape = parsed.error.issues.flatMap((issue) => problemsFromIssue(issue, FleetSchema));
+    // An entry that is malformed is reported as such; that it repeats another malformed one adds nothing.
+    const unlessMalformed = repeats.filter((repeat) => !shape.some((p) => isWithin(repeat.path, p.path)));
+    return { ok: false, problems: [...shape, ...unlessMalformed] };
+  }
   const plan = planFleet(parsed.data);
-  const problems = mergeRegions(checkPlan(parsed.data, plan));
+  const problems = [...repeats, ...mergeRegions(checkPlan(parsed.data, plan))];
   return problems.length === 0
     ? { ok: true, config: parsed.data, plan, warnings: mergeRegions(warningsOf(parsed.data, plan)) }
     : { ok: false, problems };
@@ -57,9 +75,11 @@ export function planOrThrow(input: unknown): FleetPlan {
   return result.plan;
 }
 
+/** Every problem once: the same problem reached twice (from two regions, two rules) is printed once, and counted once. */
 export function formatProblems(problems: readonly Problem[], subject = "fleet config"): string {
-  const lines = problems.map((p) => `  - ${formatProblem(p)}`);
-  return [`${subject} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:`, ...lines].join("\n");
+  const distinct = new Map(problems.map((p) => [`${p.path}\u0000${JSON.stringify(p.value)}\u0000${p.message}`, p]));
+  const lines = [...distinct.values()].map((p) => `  - ${formatProblem(p)}`);
+  return [`${subject} has ${lines.length} problem${lines.length === 1 ? "" : "s"}:`, ...lines].join("\n");
 }
 
 /** `warning: capacity: got …; …`: a line a command prints once, before it starts. */
@@ -77,23 +97,42 @@ function describe(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`)).join("");
+/** `regions[2].region` is within `regions[2]` and within itself; nothing is within the config's root problems. */
+function isWithin(path: string, outer: string): boolean {
+  return outer !== "" && (path === outer || path.startsWith(`${outer}.`) || path.startsWith(`${outer}[`));
 }
 
-function problemFromIssue(issue: z.core.$ZodIssue): Problem {
+function problemsFromIssue(issue: z.core.$ZodIssue, schema: z.core.$ZodType): Problem[] {
   const path = formatPath(issue.path);
   if (issue.code === "unrecognized_keys") {
-    return {
-      path: path,
-      value: issue.keys,
-      message: `unknown field${issue.keys.length === 1 ? "" : "s"}; check the spelling against docs/configuration.md`,
-    };
+    const known = fieldsAt(schema, issue.path) ?? [];
+    return issue.keys.map((key) => ({
+      path: formatPath([...issue.path, key]),
+      value: issue.input?.[key],
+      message: unknownFieldMessage(nearestNames(key, known)),
+    }));
+  }
+  if (issue.code === "invalid_union") {
+    // An object with a field that none of the union's objects has: it was meant to be one of them, so its
+    // own problems (a misspelled field among them) say more than the union's list of choices.
+    const meant = issue.errors
+      .filter((option) => option.some((inner) => inner.code === "unrecognized_keys"))
+      .sort((a, b) => a.length - b.length)[0];
+    if (meant !== undefined) {
+      return meant.flatMap((inner) => problemsFromIssue({ ...inner, path: [...issue.path, ...inner.path] }, schema));
+    }
   }
   if (issue.code === "invalid_type" && issue.input === undefined) {
-    return { path, value: undefined, message: `is required (${issue.message})` };
+    return [{ path, value: undefined, message: `is required (${issue.message})` }];
   }
-  return { path, value: issue.input, message: issue.message };
+  return [{ path, value: issue.input, message: issue.message }];
+}
+
+function unknownFieldMessage(suggestions: readonly string[]): string {
+  if (suggestions.length === 0) return "unknown field; check the spelling against docs/configuration.md";
+  const last = suggestions[suggestions.length - 1] ?? "";
+  const names = suggestions.length === 1 ? last : `${suggestions.slice(0, -1).join(", ")} or ${last}`;
+  return `unknown field; did you mean ${names}?`;
 }
 
 /** A problem found while checking one region's plan; `regional` ones are prefixed with the regions they affect. */
@@ -121,7 +160,7 @@ function mergeRegions(problems: readonly RegionProblem[]): Problem[] {
 }
 
 function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] {
-  const problems: RegionProblem[] = [...checkDuplicateRegions(config)];
+  const problems: RegionProblem[] = [];
   if (config.createHostedZone && config.privateZone) {
     problems.push({
       path: "createHostedZone",
@@ -134,6 +173,7 @@ function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] 
   problems.push(...checkRollout(config));
   problems.push(...checkWatchdog(config));
   problems.push(...checkUserDataSize(config, plan));
+  problems.push(...checkHealthCheckRanges(config, plan));
   problems.push(...checkHealthCheckTiming(config));
   problems.push(...checkReleaseBuckets(config));
   problems.push(...checkAppVariables(config));
@@ -151,34 +191,24 @@ function checkPlan(config: ParsedFleetConfig, plan: FleetPlan): RegionProblem[] 
   return problems;
 }
 
-/** Every region in exactly one wave, and no name that is not a region of the fleet. */
+/** Every region in a wave, and no name that is not a region of the fleet (a region in two waves is a repeat). */
 function checkRollout(config: ParsedFleetConfig): Problem[] {
   const waves = config.rollout.waves;
   if (waves === undefined) return [];
   const regions = config.regions.map((r) => r.region);
   const problems: Problem[] = [];
-  const placed = new Map<string, number>();
   waves.forEach((wave, w) => {
     wave.forEach((name, i) => {
-      const path = `rollout.waves[${w}][${i}]`;
-      const earlier = placed.get(name);
       if (!regions.includes(name)) {
         problems.push({
-          path,
+          path: `rollout.waves[${w}][${i}]`,
           value: name,
           message: `is not a region of this fleet (its regions: ${regions.join(", ")}); list only regions from regions[]`,
         });
-      } else if (earlier !== undefined) {
-        problems.push({
-          path,
-          value: name,
-          message: `is already in rollout.waves[${earlier}]; put each region in exactly one wave`,
-        });
-      } else {
-        placed.set(name, w);
       }
     });
   });
+  const placed = new Set(waves.flat());
   const missing = regions.filter((r) => !placed.has(r));
   if (missing.length > 0) {
     problems.push({
@@ -213,6 +243,37 @@ function checkUserDataSize(config: ParsedFleetConfig, plan: FleetPlan): Problem[
           message: `makes the user data ${largest.bytes} bytes gzipped (${largest.region}), over EC2's ${USER_DATA_MAX_BYTES}; shorten app.command or app.environment (a large value belongs in an SSM parameter, read through app.secrets)`,
         },
   ];
+}
+
+/**
+ * The schema takes what either load balancer type takes; each type's regions are held to that type's own
+ * ranges (lib/aws-facts.ts), one problem per type naming its regions.
+ */
+function checkHealthCheckRanges(config: ParsedFleetConfig, plan: FleetPlan): Problem[] {
+  const types = Object.keys(HEALTH_CHECK_RANGES) as LoadBalancerType[];
+  const fields = Object.keys(HEALTH_CHECK_RANGES.classic) as HealthCheckNumber[];
+  const within = (value: number, [min, max]: readonly [number, number]) => value >= min && value <= max;
+  return fields.flatMap((field) => {
+    const value = config.healthCheck[field];
+    const unit = field === "timeout" || field === "interval" ? "seconds" : "checks";
+    return types.flatMap((type): Problem[] => {
+      const range = HEALTH_CHECK_RANGES[type][field];
+      const regions = plan.regions.filter((r) => r.loadBalancerType === type).map((r) => r.region);
+      if (regions.length === 0 || within(value, range)) return [];
+      const [min, max] = range;
+      const fix = value > max ? `lower it to ${max} or less` : `raise it to ${min} or more`;
+      const otherTypes = types
+        .filter((other) => other !== type && within(value, HEALTH_CHECK_RANGES[other][field]))
+        .map((other) => `, or set loadBalancerType "${other}" there (${HEALTH_CHECK_RANGES[other][field].join("-")})`);
+      return [
+        {
+          path: `healthCheck.${field}`,
+          value,
+          message: `is outside the ${min}-${max} ${unit} that ${type} load balancers take (AWS refuses it at apply), and ${regions.join(", ")} use${regions.length === 1 ? "s" : ""} ${type} ones; ${fix}${otherTypes.join("")}`,
+        },
+      ];
+    });
+  });
 }
 
 /**
@@ -320,24 +381,6 @@ function checkRecordSettings(config: ParsedFleetConfig, plan: FleetPlan): Proble
       }
     }
   }
-  return problems;
-}
-
-function checkDuplicateRegions(config: ParsedFleetConfig): Problem[] {
-  const firstSeen = new Map<string, number>();
-  const problems: Problem[] = [];
-  config.regions.forEach((entry, index) => {
-    const first = firstSeen.get(entry.region);
-    if (first === undefined) {
-      firstSeen.set(entry.region, index);
-    } else {
-      problems.push({
-        path: `regions[${index}].region`,
-        value: entry.region,
-        message: `is already listed at regions[${first}]; list each region once and put its settings in that entry`,
-      });
-    }
-  });
   return problems;
 }
 
@@ -458,10 +501,6 @@ function checkRegion(
       subnetTags.value,
       "picks subnets of a VPC you name, but this region has no vpcId (its default VPC has one default subnet per zone already); set vpcId in the region's entry or leave subnetTags out",
     );
-  }
-  const duplicateSubnets = (entry?.subnetIds ?? []).filter((s, i, all) => all.indexOf(s) !== i);
-  if (duplicateSubnets.length > 0) {
-    add(`regions[${index}].subnetIds`, duplicateSubnets, "lists a subnet more than once; list each subnet once");
   }
 
   for (const port of region.ports) {

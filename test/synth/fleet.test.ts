@@ -415,6 +415,27 @@ describe("main.ts (what `cdktf synth` runs)", () => {
     expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
   });
 
+  it("refuses repeated CIDRs and egress ports with a message naming each, and writes nothing (they once crashed synth)", () => {
+    const file = join(dir, "fleet.json");
+    writeFileSync(
+      file,
+      JSON.stringify(
+        baseFleet({
+          allowedCidrs: ["10.0.0.0/8", "10.0.0.0/8"],
+          instanceEgress: [{ cidr: "0.0.0.0/0", ports: [443, 443] }],
+        }),
+      ),
+    );
+    const { status, stderr } = runMain({ CLOUDRIM_CONFIG: file });
+    expect(status).toBe(1);
+    expect(stderr.trim().split("\n")).toEqual([
+      `${file}: fleet config has 2 problems:`,
+      '  - allowedCidrs[1]: got "10.0.0.0/8"; repeats allowedCidrs[0]; remove one',
+      "  - instanceEgress[0].ports[1]: got 443; repeats instanceEgress[0].ports[0]; remove one",
+    ]);
+    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
+  });
+
   it("names an unreadable or malformed CLOUDRIM_CONFIG", () => {
     expect(runMain({ CLOUDRIM_CONFIG: join(dir, "missing.json") }).stderr).toMatch(
       /CLOUDRIM_CONFIG: got ".*missing\.json"; cannot be read \(ENOENT\)/,
@@ -423,6 +444,12 @@ describe("main.ts (what `cdktf synth` runs)", () => {
     writeFileSync(file, "{ not json");
     const result = runMain({ CLOUDRIM_CONFIG: file });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/CLOUDRIM_CONFIG: got ".*broken\.json"; is not valid JSON/);
+    expect(result.stderr).toContain(
+      [
+        `CLOUDRIM_CONFIG: got "${file}"; is not valid JSON: expected property name or '}' at line 1, column 3:`,
+        "      { not json",
+        "        ^",
+      ].join("\n"),
+    );
   });
 });

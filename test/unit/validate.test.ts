@@ -56,11 +56,36 @@ describe("shape rules (each reports field path, bad value and what is allowed)",
     expect(problem.message).toMatch(/not a known AWS region; use one such as us-east-1/);
   });
 
-  it("rejects unknown fields, naming them", () => {
-    const problem = theProblem({ ...baseFleet(), proceses: 3 });
-    expect(problem.path).toBe("");
-    expect(problem.value).toEqual(["proceses"]);
-    expect(problem.message).toMatch(/unknown field/);
+  it("rejects unknown fields, each on its own, suggesting the nearest field of the same object", () => {
+    expect(problemsOf({ ...baseFleet(), instancetype: "m5.large", proceses: 3, colour: "blue" })).toEqual([
+      { path: "instancetype", value: "m5.large", message: "unknown field; did you mean instanceType?" },
+      { path: "proceses", value: 3, message: "unknown field; did you mean processes?" },
+      { path: "colour", value: "blue", message: "unknown field; check the spelling against docs/configuration.md" },
+    ]);
+  });
+
+  it("suggests fields of the object the unknown one is in, in regions, lists and either-or settings", () => {
+    const problems = problemsOf(
+      baseFleet({
+        instanceEgress: [{ cdir: "10.20.0.0/16", ports: [443] } as never],
+        watchdog: { failAfterSecond: 60 } as never,
+        regions: [{ region: "us-east-1", regoin: "us-west-2", vpc: "vpc-0123abcd" } as never],
+      }),
+    );
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      "watchdog.failAfterSecond: unknown field; did you mean failAfterSeconds?",
+      "regions[0].regoin: unknown field; did you mean region?",
+      "regions[0].vpc: unknown field; check the spelling against docs/configuration.md",
+      "instanceEgress[0].cdir: unknown field; did you mean cidr?",
+    ]);
+    expect(problemsOf(baseFleet({ ami: { owner: ["136693071363"], name: "debian-*" } as never }))).toEqual([
+      {
+        path: "ami.owners",
+        value: undefined,
+        message: 'is required (must be a list of image owners (account ids), e.g. ["136693071363"])',
+      },
+      { path: "ami.owner", value: ["136693071363"], message: "unknown field; did you mean owners?" },
+    ]);
   });
 
   it("rejects a deployment name that cannot be part of AWS names", () => {
@@ -146,7 +171,7 @@ describe("plan rules", () => {
     expect(problem).toEqual({
       path: "regions[1].region",
       value: "us-east-1",
-      message: "is already listed at regions[0]; list each region once and put its settings in that entry",
+      message: "repeats regions[0]; list each region once and put its settings in that entry",
     });
   });
 
@@ -265,9 +290,13 @@ describe("plan rules", () => {
     const problems = problemsOf(
       withRegions([{ region: "us-east-1", subnetIds: ["subnet-0123abcd", "subnet-0123abcd"] }]),
     );
-    expect(problems.map((p) => p.path)).toEqual(["regions[0].subnetIds", "regions[0].subnetIds"]);
-    expect(problems[0]?.message).toMatch(/needs vpcId in the same entry/);
-    expect(problems[1]?.message).toMatch(/lists a subnet more than once/);
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ["regions[0].subnetIds[1]", "repeats regions[0].subnetIds[0]; remove one"],
+      [
+        "regions[0].subnetIds",
+        "needs vpcId in the same entry, the VPC these subnets belong to (the security groups live there)",
+      ],
+    ]);
   });
 
   it("picks subnets by tag only in a VPC the region names, and never together with subnetIds", () => {
@@ -382,6 +411,112 @@ describe("tags", () => {
   });
 });
 
+describe("lists: no entry twice", () => {
+  it("refuses a CIDR listed twice, naming the repeat and the first, fleet-wide and per region", () => {
+    expect(theProblem(baseFleet({ allowedCidrs: ["10.0.0.0/8", "192.168.0.0/16", "10.0.0.0/8"] }))).toEqual({
+      path: "allowedCidrs[2]",
+      value: "10.0.0.0/8",
+      message: "repeats allowedCidrs[0]; remove one",
+    });
+    expect(
+      formatProblems(problemsOf(withRegions([{ region: "us-east-1", allowedCidrs: ["10.0.0.0/8", "10.0.0.0/8"] }]))),
+    ).toBe(
+      [
+        "fleet config has 1 problem:",
+        '  - regions[0].allowedCidrs[1]: got "10.0.0.0/8"; repeats regions[0].allowedCidrs[0]; remove one',
+      ].join("\n"),
+    );
+  });
+
+  it("refuses a port twice in one egress rule, and a destination in two rules (one rule per destination and port)", () => {
+    const problems = problemsOf(
+      baseFleet({
+        instanceEgress: [
+          { cidr: "10.20.0.0/16", ports: [443, 443] },
+          { prefixList: "pl-63a5400a", ports: [443] },
+          { cidr: "10.20.0.0/16", ports: [5432] },
+        ],
+      }),
+    );
+    expect(problems).toEqual([
+      {
+        path: "instanceEgress[2].cidr",
+        value: "10.20.0.0/16",
+        message: "repeats instanceEgress[0]; list each destination once, with all its ports in that entry",
+      },
+      { path: "instanceEgress[0].ports[1]", value: 443, message: "repeats instanceEgress[0].ports[0]; remove one" },
+    ]);
+  });
+
+  it("refuses a region twice in one wave or in two waves, pointing at its first place", () => {
+    expect(
+      problemsOf(
+        baseFleet({
+          rollout: {
+            waves: [
+              ["us-east-1", "us-east-1"],
+              ["us-west-2", "us-east-1"],
+            ],
+          },
+        }),
+      ),
+    ).toEqual([
+      {
+        path: "rollout.waves[0][1]",
+        value: "us-east-1",
+        message: "repeats rollout.waves[0][0]; put each region in exactly one wave",
+      },
+      {
+        path: "rollout.waves[1][1]",
+        value: "us-east-1",
+        message: "repeats rollout.waves[0][0]; put each region in exactly one wave",
+      },
+    ]);
+  });
+
+  it("refuses repeated image owners and subnets, and an exception for the same rule and resources twice", () => {
+    const problems = problemsOf(
+      baseFleet({
+        ami: { owners: ["136693071363", "136693071363"], name: "debian-12-{arch}-*" },
+        baselineExceptions: [
+          {
+            rule: "imdsv2",
+            resources: "cloudrim-prod-*/aws_launch_template.*",
+            reason: "the image needs IMDSv1 still",
+          },
+          { resources: "cloudrim-prod-*/aws_launch_template.*", rule: "imdsv2", reason: "said twice, in other words" },
+        ],
+        regions: [{ region: "us-east-1", vpcId: "vpc-0123abcd", subnetIds: ["subnet-0123abcd", "subnet-0123abcd"] }],
+      }),
+    );
+    expect(problems.map((p) => [p.path, p.value, p.message])).toEqual([
+      [
+        "baselineExceptions[1]",
+        { rule: "imdsv2", resources: "cloudrim-prod-*/aws_launch_template.*" },
+        "repeats baselineExceptions[0]; keep one exception per rule and resources",
+      ],
+      ["regions[0].subnetIds[1]", "subnet-0123abcd", "repeats regions[0].subnetIds[0]; remove one"],
+      ["ami.owners[1]", "136693071363", "repeats ami.owners[0]; remove one"],
+    ]);
+  });
+
+  it("takes equal weights: a list whose repeats mean something", () => {
+    expect(validateFleet(baseFleet({ processes: 3, weights: [2, 2, 1] })).ok).toBe(true);
+  });
+
+  it("reports repeats together with the shape problems, but not that two malformed entries repeat", () => {
+    const problems = problemsOf(
+      baseFleet({ allowedCidrs: ["everyone", "everyone", "10.0.0.0/8", "10.0.0.0/8"], processes: 0 }),
+    );
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ["processes", "must be at least 1 (processes per instance: vCPUs + 1 is the usual choice)"],
+      ["allowedCidrs[0]", "must be an IPv4 CIDR block such as 10.0.0.0/8"],
+      ["allowedCidrs[1]", "must be an IPv4 CIDR block such as 10.0.0.0/8"],
+      ["allowedCidrs[3]", "repeats allowedCidrs[2]; remove one"],
+    ]);
+  });
+});
+
 describe("reporting", () => {
   it("collects every problem, not just the first", () => {
     const problems = problemsOf(
@@ -404,6 +539,22 @@ describe("reporting", () => {
         "  - processes: got 0; must be at least 1 (processes per instance: vCPUs + 1 is the usual choice)",
       ].join("\n"),
     );
+  });
+
+  it("prints and counts every problem once, however often it was reached", () => {
+    const repeat = { path: "regions[1].region", value: "us-east-1", message: "repeats regions[0]; remove one" };
+    const other = { path: "processes", value: 0, message: "must be at least 1" };
+    expect(formatProblems([repeat, other, { ...repeat }, other])).toBe(
+      [
+        "fleet config has 2 problems:",
+        '  - regions[1].region: got "us-east-1"; repeats regions[0]; remove one',
+        "  - processes: got 0; must be at least 1",
+      ].join("\n"),
+    );
+    // The same path and message with another value is another problem, even where the printed values look alike.
+    expect(formatProblems([other, { ...other, value: -1 }])).toMatch(/^fleet config has 2 problems:/);
+    const long = (last: string) => ({ ...other, value: `${"x".repeat(100)}${last}` });
+    expect(formatProblems([long("a"), long("b")])).toMatch(/^fleet config has 2 problems:/);
   });
 
   it("throws a FleetConfigError from planOrThrow", () => {
@@ -641,15 +792,15 @@ describe("the rollout", () => {
     expect(problemsOf(baseFleet({ regions, rollout: { waves: [["us-east-1", "eu-west-9"], ["us-east-1"]] } }))).toEqual(
       [
         {
+          path: "rollout.waves[1][0]",
+          value: "us-east-1",
+          message: "repeats rollout.waves[0][0]; put each region in exactly one wave",
+        },
+        {
           path: "rollout.waves[0][1]",
           value: "eu-west-9",
           message:
             "is not a region of this fleet (its regions: us-east-1, eu-west-1, ap-southeast-2); list only regions from regions[]",
-        },
-        {
-          path: "rollout.waves[1][0]",
-          value: "us-east-1",
-          message: "is already in rollout.waves[0]; put each region in exactly one wave",
         },
         {
           path: "rollout.waves",
@@ -680,7 +831,8 @@ describe("the rollout", () => {
     });
     expect(theProblem(baseFleet({ rollout: { maxParallel: 0 } }))).toMatchObject({ path: "rollout.maxParallel" });
     expect(theProblem(baseFleet({ rollout: { order: "sequential" } as never }))).toMatchObject({
-      path: "rollout",
+      path: "rollout.order",
+      value: "sequential",
       message: "unknown field; check the spelling against docs/configuration.md",
     });
   });
@@ -718,6 +870,56 @@ describe("inputs that would break every boot or every apply", () => {
     expect(problems[0]?.message).toMatch(
       /has dots: instances fetch the release from https:\/\/<bucket>\.s3\.<region>\.amazonaws\.com, and S3's certificate covers no name with a dot in the bucket, so every boot in every region would fail; use a bucket name without dots/,
     );
+  });
+
+  it("refuses health check numbers that no load balancer type takes, saying what each type takes", () => {
+    expect(problemsOf(baseFleet({ healthCheck: { timeout: 1, interval: 3 } }))).toEqual([
+      {
+        path: "healthCheck.timeout",
+        value: 1,
+        message: "must be at least 2 seconds (AWS takes 2-60 on classic load balancers, 2-120 on network ones)",
+      },
+      {
+        path: "healthCheck.interval",
+        value: 3,
+        message: "must be at least 5 seconds (AWS takes 5-300 on classic and network load balancers alike)",
+      },
+    ]);
+    expect(
+      problemsOf(
+        baseFleet({ healthCheck: { timeout: 121, interval: 301, healthyThreshold: 1, unhealthyThreshold: 11 } }),
+      ).map((p) => `${p.path}: ${p.message}`),
+    ).toEqual([
+      "healthCheck.timeout: must be at most 120 seconds (AWS takes 2-60 on classic load balancers, 2-120 on network ones)",
+      "healthCheck.interval: must be at most 300 seconds (AWS takes 5-300 on classic and network load balancers alike)",
+      "healthCheck.healthyThreshold: must be at least 2 checks (AWS takes 2-10 on classic and network load balancers alike)",
+      "healthCheck.unhealthyThreshold: must be at most 10 checks (AWS takes 2-10 on classic and network load balancers alike)",
+    ]);
+  });
+
+  it("holds each region to its load balancer type's range: a 90 s timeout is refused where load balancers are classic", () => {
+    const slowChecks = { healthCheck: { timeout: 90, interval: 120 }, healthCheckGracePeriod: 600 };
+    expect(
+      theProblem(
+        baseFleet({
+          ...slowChecks,
+          regions: [
+            { region: "us-east-1" },
+            { region: "us-west-2", loadBalancerType: "network" },
+            { region: "eu-west-1" },
+          ],
+        }),
+      ),
+    ).toEqual({
+      path: "healthCheck.timeout",
+      value: 90,
+      message:
+        'is outside the 2-60 seconds that classic load balancers take (AWS refuses it at apply), and us-east-1, eu-west-1 use classic ones; lower it to 60 or less, or set loadBalancerType "network" there (2-120)',
+    });
+    expect(validateFleet(baseFleet({ ...slowChecks, loadBalancerType: "network" })).ok).toBe(true);
+    expect(
+      validateFleet(baseFleet({ healthCheck: { timeout: 60, interval: 300 }, healthCheckGracePeriod: 900 })).ok,
+    ).toBe(true);
   });
 
   it("refuses a health check timeout as long as its interval, which AWS refuses at apply", () => {
