@@ -10,7 +10,7 @@ import { compareSets, matchesReview, renderComparison } from "../lib/plan-compar
 import { changesOf, renderReport } from "../lib/plan-report";
 import { retiredLine } from "../lib/retired";
 import { LOCAL_AWS_COMMAND } from "../lib/target";
-import { UserFacingError } from "./console";
+import { UsageError, UserFacingError } from "./console";
 import { outcomeReport, reportContextOf, synthesizeSelected, type FleetContext, type StackOutcome } from "./fleet-ops";
 import { hasFleetFixes, plainMotoMessage, probeEndpoint } from "./local-aws";
 import { planStacks } from "./plan-stacks";
@@ -177,7 +177,7 @@ export function outcomesMarkdown(outcomes: readonly StackOutcome[], verdict: str
 export function parseCount(option: string, value: string): number {
   const count = Number(value);
   if (!Number.isInteger(count) || count < 1) {
-    throw new UserFacingError(`${option}: got "${value}"; must be a whole number of at least 1`);
+    throw new UsageError(`${option}: got "${value}"; must be a whole number of at least 1`);
   }
   return count;
 }
@@ -186,7 +186,7 @@ export function parseCount(option: string, value: string): number {
 export function parseSeconds(option: string, value: string): number {
   const seconds = Number(value);
   if (!Number.isInteger(seconds) || seconds < 1) {
-    throw new UserFacingError(`${option}: got "${value}"; must be a whole number of seconds, at least 1`);
+    throw new UsageError(`${option}: got "${value}"; must be a whole number of seconds, at least 1`);
   }
   return seconds;
 }
