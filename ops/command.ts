@@ -227,7 +227,10 @@ export function parseCommandLine(command: Command, argv: readonly string[]): Par
   const config = { options: command.options, allowPositionals: true, args: [...argv] };
   const { tokens } = parseArgs({ ...config, strict: false, tokens: true });
   const options = tokens.flatMap((t) => (t.kind === "option" ? [t] : []));
-  if (options.some((t) => t.name === "help" || t.name === "h")) return { kind: "help" };
+  // Even where parseArgs would take it for a value (`--outdir --help`).
+  const beforeTerminator = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+  const asksHelp = beforeTerminator.some((arg) => arg === "--help" || arg === "-h");
+  if (asksHelp || options.some((t) => t.name === "help" || t.name === "h")) return { kind: "help" };
   for (const token of options) {
     const option = command.options[token.name];
     if (option === undefined) return { kind: "usage", problem: `unknown option ${token.rawName}` };

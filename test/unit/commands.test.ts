@@ -59,9 +59,14 @@ describe.each(COMMANDS.map((c) => [c.name, c] as const))("npm run %s", (name, co
   });
 
   it("-h is --help, wherever it stands, whatever else is on the line", async () => {
-    const { code, stdout, ran } = await invoke(command, ["--no-such-option", "-h"]);
-    expect({ code, ran }).toEqual({ code: 0, ran: [] });
-    expect(stdout).toBe(helpOf(command));
+    for (const argv of [
+      ["--no-such-option", "-h"],
+      ["--outdir", "--help"],
+    ]) {
+      const { code, stdout, ran } = await invoke(command, argv);
+      expect({ code, ran }).toEqual({ code: 0, ran: [] });
+      expect(stdout).toBe(helpOf(command));
+    }
   });
 
   it("refuses an unknown option in one line naming it, then the usage, with its usage exit code, doing nothing", async () => {
@@ -155,6 +160,7 @@ describe("reading a command line", () => {
     expect(problem("--repository", "a/b")).toBe("missing <region>");
     expect(problem("--repository", "a/b", "r", "s")).toBe('one <region> only (got "r", "s")');
     expect(read("--repository", "a/b", "--", "--odd")).toMatchObject({ kind: "run", positionals: ["--odd"] });
+    expect(read("--repository", "a/b", "--", "--help")).toMatchObject({ kind: "run", positionals: ["--help"] });
     expect(parseCommandLine(teardown, ["x"])).toEqual({
       kind: "usage",
       problem: 'unexpected argument "x" (this command takes none)',
