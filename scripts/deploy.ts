@@ -1,18 +1,23 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { confirmationFor, DECLINED } from "../lib/confirmation";
 import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import { terraformEnv } from "../lib/terraform-env";
 import {
   AWS_ENVIRONMENT,
+  CI_ENVIRONMENT,
   defineCommand,
   FLEET_ENVIRONMENT,
+  INTERRUPTED,
   OUTDIR_OPTION,
   PARALLELISM_OPTION,
   startCommand,
   TERRAFORM_ENVIRONMENT,
 } from "../ops/command";
+import { terminalAsk } from "../ops/confirm";
 import { UsageError, UserFacingError } from "../ops/console";
 import {
+  deployAsking,
   deployExit,
   deployFleet,
   deployReviewed,
@@ -30,9 +35,15 @@ export const command = defineCommand({
   summary: "Deploys the selected stacks (all by default), the regions in rollout waves, each judged before the next.",
   description: [
     "Deploys to the configured target (AWS, or the local AWS with CLOUDRIM_TARGET=local), wave by wave: the state bucket, the hosted zone, then the regions in the rollout's waves, each region's instance refresh watched, its new instances judged and its alarms baked before the next wave starts; at most --parallelism regions of a wave at once. It is the one-command bootstrap: on a fresh account the state stack creates its bucket and moves its own state into it before any other stack uses it. A region selected without the state stack is checked for its bucket first.",
+    "On AWS at a terminal it asks first: it plans every selected stack, shows per region what the plans create, change, replace and destroy, asks once, and on yes applies exactly those saved plans (a region whose change goes in two stages applies each only if it stays within what was shown, as a reviewed deploy does; on a fresh account, where nothing can be planned before the state bucket exists, it shows what each new stack creates). --yes, CI=true and --reviewed skip the question. Without a terminal on AWS it needs one of them, and refuses otherwise. The local AWS never asks.",
     "With --reviewed DIR (the plan set a pull request's review saw, from npm run plan -- --save DIR) it applies only what was reviewed: it plans every selected stack afresh, compares each stack's resource changes with the reviewed ones, and applies the fresh saved plans only if every change is a reviewed one; otherwise it applies nothing, writes which stacks differ and how (to stdout and --report FILE), and exits 3. Give --reviewed once per merged pull request the deploy includes: a change is reviewed if any of them reviewed it.",
   ],
   options: {
+    yes: {
+      type: "boolean",
+      default: false,
+      description: "apply without asking (on AWS at a terminal, the deploy otherwise shows the changes and asks)",
+    },
     reviewed: {
       type: "string",
       value: "DIR",
@@ -58,15 +69,16 @@ export const command = defineCommand({
     count: "any",
     description: "the stacks to deploy, by name or glob (e.g. 'api-prod-*'); all by default",
   },
-  environment: [...FLEET_ENVIRONMENT, ...AWS_ENVIRONMENT, ...TERRAFORM_ENVIRONMENT],
+  environment: [...FLEET_ENVIRONMENT, CI_ENVIRONMENT, ...AWS_ENVIRONMENT, ...TERRAFORM_ENVIRONMENT],
   exitCodes: [
     { code: 0, meaning: "deployed" },
     { code: 1, meaning: "a stack failed (the others are deployed), or the deploy could not start" },
     { code: STALE_REVIEW, meaning: "--reviewed: the fresh plans are not the reviewed ones; nothing was applied" },
     { code: ROLLOUT_STOPPED, meaning: "the rollout stopped at a region (rolled back; later waves not started)" },
+    { code: DECLINED, meaning: "answered no at the question; nothing was applied" },
   ],
   onInterrupt: "finish",
-  run: async ({ values, positionals }, { progress }) => {
+  run: async ({ values, positionals }, { progress, signal }) => {
     const stallSeconds = parseSeconds("--stall-after", values["stall-after"]);
     const parallelism = values.parallelism === undefined ? undefined : parseCount("--parallelism", values.parallelism);
     if (values.report !== undefined && values.reviewed === undefined) {
@@ -77,6 +89,14 @@ export const command = defineCommand({
     const env = terraformEnv(PROJECT);
     const fleet = resolveFleet(env, process.cwd());
     if (!fleet.ok) throw new UserFacingError(fleet.message);
+    const confirmation = confirmationFor("deploy", {
+      target: fleet.target.kind,
+      stdinIsTerminal: process.stdin.isTTY,
+      yes: values.yes,
+      reviewed: values.reviewed !== undefined,
+      ci: process.env.CI,
+    });
+    if (confirmation.kind === "refuse") throw new UsageError(confirmation.problem);
     for (const line of noticeLines(fleet)) progress(line);
     const ctx = fleetContext({
       env,
@@ -106,6 +126,35 @@ export const command = defineCommand({
         throw new UserFacingError("a stack failed to plan; nothing was applied (the report says which and why)");
       }
       outcomes = reviewed.outcomes;
+    } else if (confirmation.kind === "ask") {
+      const asked = await deployAsking(
+        ctx,
+        positionals,
+        terminalAsk(
+          "What this deploy changes in AWS (the saved plans: exactly what is applied):",
+          "Deploy these changes?",
+          signal,
+        ),
+      );
+      if (asked.verdict === "declined") {
+        progress("answered no: nothing was applied");
+        return DECLINED;
+      }
+      if (asked.verdict === "interrupted") {
+        progress("interrupted before anything was applied");
+        return INTERRUPTED;
+      }
+      if (asked.verdict === "unplanned") {
+        process.stdout.write(asked.report);
+        const first =
+          asked.deployFirst.length === 0
+            ? ""
+            : `; a plan may need ${asked.deployFirst.join(", ")} applied first: npm run deploy -- ${asked.deployFirst.join(" ")}, then run this again`;
+        throw new UserFacingError(
+          `a stack failed to plan; nothing was applied (the report says which and why)${first}`,
+        );
+      }
+      outcomes = asked.outcomes;
     } else {
       outcomes = await deployFleet(ctx, positionals);
     }
