@@ -23,7 +23,7 @@ export const command = defineCommand({
   summary: "Destroys what a region the fleet file no longer lists still runs, then deletes its empty state.",
   description: [
     "A region removed from the fleet file keeps running (its instances, load balancers and records: everything its state holds); npm run plan and npm run deploy name such regions and this command. It plans the destruction of everything the region's state holds, applies that saved plan, and deletes the emptied state. It refuses a region that is still in the fleet file.",
-    "On AWS at a terminal it shows what the plan destroys and asks first; --yes and CI=true skip the question. Without a terminal on AWS it needs one of them, and refuses otherwise. The local AWS never asks.",
+    "On AWS at a terminal it shows what the plan destroys and asks first; --yes and CI=true skip the question. Without a terminal on AWS it needs one of them, and refuses otherwise (exit 2, before it touches AWS). The local AWS never asks.",
   ],
   options: {
     yes: {
