@@ -4,8 +4,16 @@ export CHECKPOINT_DISABLE := 1
 # Offline provider mirror when the machine has one, the public registry otherwise.
 export TF_CLI_CONFIG_FILE := $(CURDIR)/tf/$(if $(wildcard /opt/tf-plugins/registry.terraform.io),mirror,registry).tfrc
 
-.PHONY: setup synth test check static suites demo teardown test-fast test-host test-e2e
+.PHONY: help setup synth test check static suites demo teardown test-fast test-host test-e2e
+.DEFAULT_GOAL := help
 
+## List the targets and what each does (each command's own options: npm run NAME -- --help).
+help:
+	@awk '/^## / { doc = doc (doc == "" ? "" : "\n                ") substr($$0, 4); next } \
+	  /^[a-z][a-z0-9-]*:/ && doc != "" { printf "make %-10s %s\n", substr($$1, 1, length($$1) - 1), doc } \
+	  { doc = "" }' $(firstword $(MAKEFILE_LIST))
+
+## Install what the project needs on this machine when it is missing (the other targets run it first).
 setup:
 	@scripts/setup.sh
 

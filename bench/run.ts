@@ -1,17 +1,3 @@
-/*
- * npm run bench  (as root: it boots the runit sandbox)
- *
- * The claim: n+1 supervised processes behind per-port balancing serve close to n times one process.
- * Side by side, interleaved, in one run, against the CPU-bound /work handler:
- *   one      one node process, wrk straight at it
- *   runit    n+1 processes under runit (the real user data), wrk at the regional haproxy stand-in
- *            (two proxy hops: the weighted choice, then the port's load balancer)
- *   onehop   the same processes behind one haproxy hop that picks a port by weight, as DNS does on AWS
- *            at no per-request cost
- *   cluster  node's cluster module, n+1 workers on one port
- * Then crash recovery: kill -9 of one supervised process until its port answers again, 20 times.
- * Writes bench/RESULTS.md.
- */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -19,6 +5,8 @@ import { join } from "node:path";
 import { HostSandbox, launchTemplateUserData, whoServes } from "../host/sandbox";
 import { HAPROXY_PREAMBLE } from "../host/stand-in";
 import { planOrThrow } from "../lib/validate";
+import { defineCommand, startCommand } from "../ops/command";
+import { UserFacingError } from "../ops/console";
 
 const REPETITIONS = 3;
 const DURATION = "5s";
@@ -61,7 +49,11 @@ function wrk(port: number): Sample {
     ["-t1", `-c${CONNECTIONS}`, `-d${DURATION}`, "--latency", `http://127.0.0.1:${port}${PATH}`],
     { encoding: "utf8", timeout: 30_000 },
   );
-  if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
+  if (result.status !== 0) {
+    throw new UserFacingError(
+      `wrk failed (${result.error?.message ?? `exit ${result.status ?? "by signal"}`}): ${result.stderr.trim()}; install wrk (apt-get install wrk)`,
+    );
+  }
   return parseWrk(result.stdout);
 }
 
@@ -70,14 +62,14 @@ async function waitFor(port: number): Promise<void> {
     if ((await whoServes(port)) !== undefined) return;
     await sleep(100);
   }
-  throw new Error(`port ${port} never answered`);
+  throw new UserFacingError(`port ${port} never answered within 10 s`);
 }
 
 function startNode(script: string, env: Record<string, string>): ChildProcess {
   return spawn("node", [script], { env: { ...process.env, ...env }, stdio: "ignore" });
 }
 
-async function main(): Promise<void> {
+async function bench(): Promise<number> {
   const n = cpus().length;
   const processes = n + 1;
   const appScript = join(__dirname, "..", "app", "server.js");
@@ -186,11 +178,24 @@ async function main(): Promise<void> {
     cluster.kill("SIGTERM");
     await sandbox.stop();
   }
+  return 0;
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`bench: ${String(error)}\n`);
-    process.exit(1);
-  });
-}
+export const command = defineCommand({
+  name: "bench",
+  summary: "Measures n+1 supervised processes behind per-port balancing against one process and node's cluster.",
+  description: [
+    "The claim: n+1 supervised processes behind per-port balancing serve close to n times one process. Side by side, interleaved, in one run, against the CPU-bound /work handler: one (one node process, wrk straight at it); runit (n+1 processes under runit, the real user data, wrk at the regional haproxy stand-in: two proxy hops, the weighted choice and the port's load balancer); onehop (the same processes behind one haproxy hop that picks a port by weight, as DNS does on AWS at no per-request cost); cluster (node's cluster module, n+1 workers on one port). Then crash recovery: kill -9 of one supervised process until its port answers again, 20 times.",
+    "Writes bench/RESULTS.md. Run it as root (it boots the runit sandbox), with wrk and haproxy installed, on a machine doing nothing else. It changes nothing in AWS.",
+  ],
+  options: {},
+  environment: [],
+  exitCodes: [
+    { code: 0, meaning: "measured; bench/RESULTS.md written" },
+    { code: 1, meaning: "it could not measure (the message says why)" },
+  ],
+  onInterrupt: "exit",
+  run: () => bench(),
+});
+
+if (require.main === module) startCommand(command);

@@ -4,14 +4,28 @@
  * pull request's review saw (it plans every selected stack afresh, compares each stack's resource
  * changes with the reviewed ones, and applies the fresh saved plans only if every stack is identical).
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { interruption } from "./interrupt";
+import type { StackJson } from "../lib/baseline";
+import { changeSummary, creationOf, stackRegion, type StackChanges } from "../lib/confirmation";
 import type { FleetPlan, StatePlan } from "../lib/plan";
 import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
-import { changesOf, renderReport } from "../lib/plan-report";
+import { changesOf, changesOutputs, renderReport } from "../lib/plan-report";
 import { retiredLine } from "../lib/retired";
+import { stackWaves, type StackNode } from "../lib/stack-selection";
 import { LOCAL_AWS_COMMAND } from "../lib/target";
-import { UserFacingError } from "./console";
-import { outcomeReport, reportContextOf, synthesizeSelected, type FleetContext, type StackOutcome } from "./fleet-ops";
+import { altersResources } from "../lib/terraform-plan";
+import type { Ask } from "./confirm";
+import { UsageError, UserFacingError } from "./console";
+import {
+  outcomeReport,
+  reportContextOf,
+  stackDir,
+  synthesizeSelected,
+  type FleetContext,
+  type StackOutcome,
+} from "./fleet-ops";
 import { hasFleetFixes, plainMotoMessage, probeEndpoint } from "./local-aws";
 import { planStacks } from "./plan-stacks";
 import { describeOrigins, loadPlanSet, planMap, selectedPlans } from "./plan-sets";
@@ -112,6 +126,98 @@ export async function deployReviewed(
   return { report, verdict: "applied", outcomes };
 }
 
+/** How a deploy that asked first ended: applied (outcomes), answered no, interrupted, or a stack failed to plan. */
+export type AskedDeploy =
+  | { readonly verdict: "applied"; readonly outcomes: StackOutcome[] }
+  | { readonly verdict: "declined" }
+  | { readonly verdict: "interrupted" }
+  | { readonly verdict: "unplanned"; readonly report: string; readonly deployFirst: readonly string[] };
+
+/**
+ * The deploy that asks first (at a terminal, on AWS): every selected stack planned and saved, the changes shown
+ * per region, one question, and on yes exactly the saved plans applied, wave by wave, the regions rolled out
+ * and judged as always (a region's two stages each stay within its shown plan). On a fresh account nothing
+ * can be planned before the state bucket exists; every stack is new, can only create, and is shown as what it
+ * creates. Nothing is applied unless the answer is yes.
+ */
+export async function deployAsking(ctx: FleetContext, globs: readonly string[], ask: Ask): Promise<AskedDeploy> {
+  const stacks = await synthesizeSelected(ctx, globs);
+  const names = stacks.map((s) => s.name);
+  const status = await checkBeforeDeploy(ctx, names);
+  const retired = await findRetiredRegions(ctx.target, ctx.plan);
+  for (const region of retired) ctx.progress(`warning: ${retiredLine(region)}`);
+  const regionOfStack = (stack: string) => stackRegion(ctx.plan, stack) ?? stack;
+  // Shown in the order they deploy: the state bucket, the hosted zone, then the regions wave by wave.
+  const order = stackWaves(stacks).flat();
+  if (status.kind === "missing") {
+    const shown = order.map(
+      (stack): StackChanges => ({
+        stack,
+        region: regionOfStack(stack),
+        plan: creationOf(JSON.parse(readFileSync(join(stackDir(ctx, stack), "cdk.tf.json"), "utf8")) as StackJson),
+        note: "new: no state yet, so it only creates (planned when its turn comes, once the state bucket exists)",
+      }),
+    );
+    const answer = await ask(changeSummary(shown));
+    if (answer !== "yes") return { verdict: answer === "no" ? "declined" : "interrupted" };
+    return { verdict: "applied", outcomes: await deployStacks(ctx, stacks) };
+  }
+  if (status.kind === "exists" && !status.hasState && names.includes(ctx.plan.state.stackName)) {
+    throw new UserFacingError(
+      `state.bucket: "${ctx.plan.state.bucket}" exists but holds no state for ${ctx.plan.state.stackName} yet (an interrupted bootstrap, or a bucket to adopt), so it cannot be planned; ` +
+        `finish its bootstrap with npm run deploy -- --yes ${ctx.plan.state.stackName} (docs/operations.md, "Adopt an existing state bucket")`,
+    );
+  }
+  const plans = await planStacks(ctx, names, parallelismOf(ctx));
+  if (interruption() !== undefined) return { verdict: "interrupted" };
+  const planned = plans.flatMap((p) => (p.status === "planned" ? [p] : []));
+  const changing = new Set(
+    planned.filter((p) => altersResources(p.plan) || changesOutputs(p.plan)).map((p) => p.stack),
+  );
+  if (planned.length < plans.length) {
+    const failed = plans.filter((p) => p.status === "failed").map((p) => p.stack);
+    return {
+      verdict: "unplanned",
+      report: renderReport(plans, reportContextOf(ctx, stacks, retired)),
+      deployFirst: deployFirst(stacks, failed, changing),
+    };
+  }
+  const fresh = planMap(plans);
+  if (changing.size > 0) {
+    const answer = await ask(
+      changeSummary(
+        order.flatMap((stack) => {
+          const plan = fresh.get(stack);
+          return plan === undefined ? [] : [{ stack, region: regionOfStack(stack), plan }];
+        }),
+      ),
+    );
+    if (answer !== "yes") return { verdict: answer === "no" ? "declined" : "interrupted" };
+  } else {
+    ctx.progress("no stack changes: nothing to ask");
+  }
+  return {
+    verdict: "applied",
+    outcomes: await applySavedPlans(ctx, stacks, { fresh, reviewed: [fresh] }, changing, "no changes, as shown"),
+  };
+}
+
+/**
+ * Pure: the selected stacks with changes that stacks which failed to plan depend on. A stack's plan may need
+ * another's changes applied first (a region's plan reads the hosted zone a new zone stack creates): deploy
+ * those first, then the rest.
+ */
+export function deployFirst(
+  stacks: readonly StackNode[],
+  failed: readonly string[],
+  changing: ReadonlySet<string>,
+): string[] {
+  const needed = stacks
+    .filter((s) => failed.includes(s.name))
+    .flatMap((s) => s.dependencies.filter((dependency) => changing.has(dependency)));
+  return [...new Set(needed)].sort();
+}
+
 /** Exit code of a deploy whose rollout stopped at a region that failed its judgement. */
 export const ROLLOUT_STOPPED = 4;
 
@@ -177,7 +283,7 @@ export function outcomesMarkdown(outcomes: readonly StackOutcome[], verdict: str
 export function parseCount(option: string, value: string): number {
   const count = Number(value);
   if (!Number.isInteger(count) || count < 1) {
-    throw new UserFacingError(`${option}: got "${value}"; must be a whole number of at least 1`);
+    throw new UsageError(`${option}: got "${value}"; must be a whole number of at least 1`);
   }
   return count;
 }
@@ -186,7 +292,7 @@ export function parseCount(option: string, value: string): number {
 export function parseSeconds(option: string, value: string): number {
   const seconds = Number(value);
   if (!Number.isInteger(seconds) || seconds < 1) {
-    throw new UserFacingError(`${option}: got "${value}"; must be a whole number of seconds, at least 1`);
+    throw new UsageError(`${option}: got "${value}"; must be a whole number of seconds, at least 1`);
   }
   return seconds;
 }

@@ -58,13 +58,17 @@ export function requestInterrupt(signal: NodeJS.Signals): string {
   return `${signal} again: stopped at once${labels.length === 0 ? "" : `; ${labels.join(", ")} may keep their state locks (npm run unlock -- <stack> says whose)`}`;
 }
 
-/** Installs the handlers for a command: progress lines on each signal; exits 130 on the second. */
-export function handleInterrupts(progress: (line: string) => void): void {
+/**
+ * Installs the handlers for a command (ops/command.ts does, for every command): progress lines on each
+ * signal, `onFirst` after the first; exits 130 on the second.
+ */
+export function handleInterrupts(progress: (line: string) => void, onFirst: () => void = () => undefined): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       const second = received !== undefined;
       progress(requestInterrupt(signal));
       if (second) process.exit(130);
+      onFirst();
     });
   }
 }

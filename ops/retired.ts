@@ -1,19 +1,22 @@
 /*
  * Retired regions (lib/retired.ts) as the state bucket shows them, and their retirement: a stack of that
- * region with its provider and backend and no resource, applied, destroys everything its state holds; then the
- * empty state goes.
+ * region with its provider and backend and no resource, planned and (once shown and agreed to, where a
+ * terminal asks) that saved plan applied, destroys everything its state holds; then the empty state goes.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { App } from "cdktf";
 import { RetiredRegionStack } from "../constructs/retired-region-stack";
+import { changeSummary } from "../lib/confirmation";
 import type { FleetPlan } from "../lib/plan";
 import { fleetStatePrefix, retiredRegions, type RetiredRegion } from "../lib/retired";
 import type { Target } from "../lib/target";
 import { regionClients } from "./aws-clients";
+import type { Answer, Ask } from "./confirm";
 import { UserFacingError } from "./console";
-import { finish, init, terraform, type FleetContext, type StackOutcome } from "./fleet-ops";
+import { finish, init, lockTimeoutFlag, terraform, type FleetContext, type StackOutcome } from "./fleet-ops";
+import { planTo } from "./rollout";
 import { stateHasResources } from "./state-stack";
 
 /** Every state key of the fleet in the bucket, with the number of resources each holds; none without a bucket. */
@@ -58,10 +61,15 @@ export async function findRetiredRegions(target: Target, plan: FleetPlan): Promi
 
 /**
  * Destroys what a retired region's state still holds: a stack of that region with no resource, at the same
- * state key, is applied (Terraform destroys everything not in its configuration, in dependency order), and
- * the emptied state is deleted.
+ * state key, is planned (Terraform destroys everything not in its configuration, in dependency order), shown
+ * and asked about when `ask` is given, and that saved plan applied; then the emptied state is deleted. Returns
+ * the answer when it was not yes (nothing was changed).
  */
-export async function retireRegion(ctx: FleetContext, region: string): Promise<StackOutcome> {
+export async function retireRegion(
+  ctx: FleetContext,
+  region: string,
+  ask?: Ask,
+): Promise<StackOutcome | Exclude<Answer, "yes">> {
   const { plan } = ctx;
   if (plan.regions.some((r) => r.region === region)) {
     throw new UserFacingError(
@@ -81,10 +89,20 @@ export async function retireRegion(ctx: FleetContext, region: string): Promise<S
   const started = Date.now();
   const log = join(ctx.logDir, `${stack}.retire.log`);
   mkdirSync(ctx.logDir, { recursive: true });
-  ctx.progress(`${stack}: destroying the ${retired.resources} resources its state still holds`);
+  ctx.progress(`${stack}: planning the destruction of the ${retired.resources} resources its state still holds`);
   const initialised = await init(ctx, stack, log);
   if (initialised.code !== 0) return finish(ctx, stack, started, log, initialised);
-  const applied = await terraform(ctx, stack, log, ["apply", "-auto-approve", "-input=false", "-no-color"]);
+  const planned = await planTo(ctx, stack, log, "retire.tfplan", []);
+  if (!planned.ok) return finish(ctx, stack, started, log, planned);
+  const answer = ask === undefined ? "yes" : await ask(changeSummary([{ stack, region, plan: planned.plan }]));
+  if (answer !== "yes") return answer;
+  const applied = await terraform(ctx, stack, log, [
+    "apply",
+    "-input=false",
+    "-no-color",
+    lockTimeoutFlag(ctx),
+    "retire.tfplan",
+  ]);
   const outcome = finish(ctx, stack, started, log, applied);
   if (!outcome.ok) return outcome;
   const key = retired.state.replace(`s3://${plan.state.bucket}/`, "");

@@ -98,9 +98,9 @@ export async function importOrphans(
 }
 
 /**
- * Applies each stack's saved plan wave by wave, after they were compared with the reviewed ones; a stack
- * whose plan changes nothing is not touched. Regions roll out as in {@link deployStacks}, every stage of
- * theirs within the reviewed plan.
+ * Applies each stack's saved plan wave by wave, after they were compared with the reviewed ones (or shown and
+ * agreed to); a stack whose plan changes nothing is not touched (its outcome says `unchanged`). Regions roll
+ * out as in {@link deployStacks}, every stage of theirs within the reviewed plan.
  */
 export function applySavedPlans(
   ctx: FleetContext,
@@ -110,10 +110,11 @@ export function applySavedPlans(
     readonly reviewed: readonly ReadonlyMap<string, TerraformPlanJson>[];
   },
   changing: ReadonlySet<string>,
+  unchanged = "no changes, as reviewed",
 ): Promise<StackOutcome[]> {
   return rollOut(ctx, stacks, (name) => {
     if (!changing.has(name)) {
-      return Promise.resolve({ stack: name, ok: true, summary: "no changes, as reviewed", log: "", seconds: 0 });
+      return Promise.resolve({ stack: name, ok: true, summary: unchanged, log: "", seconds: 0 });
     }
     const region = regionOf(ctx, name);
     const planned = plans.fresh.get(name);

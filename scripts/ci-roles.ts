@@ -1,73 +1,89 @@
-/*
- * npm run ci-roles -- --repository OWNER/REPO [--environment production] [--oidc-provider-arn ARN] [--outdir DIR]
- *
- * Writes the Terraform of the roles the GitHub workflows assume (docs/operations.md, "CI from zero"):
- * GitHub's OIDC provider (unless the account has it: --oidc-provider-arn), `{service}-{deployment}-ci-plan`
- * for the repository's pull requests and `{service}-{deployment}-ci-deploy` for its production environment,
- * with its state in the fleet's state bucket. Apply it once, with credentials that may manage IAM: CI never
- * does (its deploy role may not change the CI roles).
- */
 import { relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { App } from "cdktf";
 import { CiRolesStack } from "../constructs/ci-roles-stack";
 import { GITHUB_REPOSITORY, planCiRoles } from "../lib/ci-roles";
 import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import { terraformEnv } from "../lib/terraform-env";
-import { runMain, UserFacingError } from "../ops/console";
+import { defineCommand, FLEET_ENVIRONMENT, OUTDIR_OPTION, startCommand } from "../ops/command";
+import { UsageError, UserFacingError } from "../ops/console";
 import { PROJECT } from "../ops/fleet-ops";
 
-function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      repository: { type: "string" },
-      environment: { type: "string", default: "production" },
-      "oidc-provider-arn": { type: "string" },
-      outdir: { type: "string", default: process.env.CDKTF_OUTDIR ?? "cdktf.out" },
+export const command = defineCommand({
+  name: "ci-roles",
+  summary: "Writes the Terraform of the AWS roles the GitHub workflows assume, to apply once.",
+  description: [
+    "Writes a stack (docs/operations.md, \"CI from zero\"): GitHub's OIDC provider (unless the account has it: --oidc-provider-arn), {service}-{deployment}-ci-plan for the repository's pull requests and {service}-{deployment}-ci-deploy for its deployment environment, with its state in the fleet's state bucket. It changes nothing in AWS itself: apply the stack once, with credentials that may manage IAM (it prints the commands). CI never does: its deploy role may not change the CI roles.",
+  ],
+  options: {
+    repository: {
+      type: "string",
+      value: "OWNER/REPO",
+      required: true,
+      description: "the GitHub repository whose workflows assume the roles, as GitHub spells it",
     },
-  });
-  const repository = values.repository ?? "";
-  if (!GITHUB_REPOSITORY.test(repository)) {
-    throw new UserFacingError(
-      `--repository: got "${repository}"; give the repository as GitHub spells it, e.g. acme/fleet`,
+    environment: {
+      type: "string",
+      value: "NAME",
+      default: "production",
+      description: "the GitHub deployment environment the deploy role is for",
+    },
+    "oidc-provider-arn": {
+      type: "string",
+      value: "ARN",
+      description: "the account's GitHub OIDC provider, when it has one already (otherwise the stack creates it)",
+    },
+    outdir: OUTDIR_OPTION,
+  },
+  environment: [...FLEET_ENVIRONMENT, { name: "CDKTF_OUTDIR", description: "the default of --outdir" }],
+  exitCodes: [
+    { code: 0, meaning: "written (the lines say how to apply it)" },
+    { code: 1, meaning: "the fleet is invalid" },
+  ],
+  onInterrupt: "exit",
+  run: ({ values }) => {
+    const repository = values.repository ?? "";
+    if (!GITHUB_REPOSITORY.test(repository)) {
+      throw new UsageError(
+        `--repository: got "${repository}"; give the repository as GitHub spells it, e.g. acme/fleet`,
+      );
+    }
+    if (!/^[\w.-]{1,255}$/.test(values.environment)) {
+      throw new UsageError(
+        `--environment: got "${values.environment}"; give the deployment environment's name, e.g. production`,
+      );
+    }
+    const arn = values["oidc-provider-arn"];
+    if (arn !== undefined && !/^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/.test(arn)) {
+      throw new UsageError(
+        `--oidc-provider-arn: got "${arn}"; must be arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com`,
+      );
+    }
+    const fleet = resolveFleet(terraformEnv(PROJECT), process.cwd(), { images: "as-written" });
+    if (!fleet.ok) throw new UserFacingError(fleet.message);
+    for (const line of noticeLines(fleet)) process.stderr.write(`ci-roles: ${line}\n`);
+    const roles = planCiRoles(fleet.plan, repository, values.environment);
+    const outdir = resolve(values.outdir);
+    const app = new App({ outdir });
+    new CiRolesStack(app, {
+      fleet: fleet.plan,
+      roles,
+      target: fleet.target,
+      ...(arn === undefined ? {} : { oidcProviderArn: arn }),
+    });
+    app.synth();
+    const dir = relative(process.cwd(), resolve(outdir, "stacks", roles.stackName));
+    process.stdout.write(
+      [
+        `wrote ${dir}: ${arn === undefined ? "GitHub's OIDC provider, " : ""}${roles.planRoleName} (for ${roles.planSubject}) and ${roles.deployRoleName} (for ${roles.deploySubject})`,
+        "Apply it once, with credentials that may manage IAM:",
+        `  terraform -chdir=${dir} init`,
+        `  terraform -chdir=${dir} apply`,
+        "then set the repository variables AWS_PLAN_ROLE_ARN and AWS_DEPLOY_ROLE_ARN to its outputs plan_role_arn and deploy_role_arn.",
+        "",
+      ].join("\n"),
     );
-  }
-  if (!/^[\w.-]{1,255}$/.test(values.environment)) {
-    throw new UserFacingError(
-      `--environment: got "${values.environment}"; give the deployment environment's name, e.g. production`,
-    );
-  }
-  const arn = values["oidc-provider-arn"];
-  if (arn !== undefined && !/^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/.test(arn)) {
-    throw new UserFacingError(
-      `--oidc-provider-arn: got "${arn}"; must be arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com`,
-    );
-  }
-  const fleet = resolveFleet(terraformEnv(PROJECT), process.cwd(), { images: "as-written" });
-  if (!fleet.ok) throw new UserFacingError(fleet.message);
-  for (const line of noticeLines(fleet)) process.stderr.write(`ci-roles: ${line}\n`);
-  const roles = planCiRoles(fleet.plan, repository, values.environment);
-  const outdir = resolve(values.outdir);
-  const app = new App({ outdir });
-  new CiRolesStack(app, {
-    fleet: fleet.plan,
-    roles,
-    target: fleet.target,
-    ...(arn === undefined ? {} : { oidcProviderArn: arn }),
-  });
-  app.synth();
-  const dir = relative(process.cwd(), resolve(outdir, "stacks", roles.stackName));
-  process.stdout.write(
-    [
-      `wrote ${dir}: ${arn === undefined ? "GitHub's OIDC provider, " : ""}${roles.planRoleName} (for ${roles.planSubject}) and ${roles.deployRoleName} (for ${roles.deploySubject})`,
-      "Apply it once, with credentials that may manage IAM:",
-      `  terraform -chdir=${dir} init`,
-      `  terraform -chdir=${dir} apply`,
-      "then set the repository variables AWS_PLAN_ROLE_ARN and AWS_DEPLOY_ROLE_ARN to its outputs plan_role_arn and deploy_role_arn.",
-      "",
-    ].join("\n"),
-  );
-  return Promise.resolve(0);
-}
+    return Promise.resolve(0);
+  },
+});
 
-if (require.main === module) runMain(main, "ci-roles");
+if (require.main === module) startCommand(command);

@@ -1,14 +1,8 @@
-/*
- * make demo / npm run demo: the default fleet on a local AWS, end to end. Starts moto_server if none
- * runs, deploys the state bucket, the hosted zone and every region (in parallel) with the real cdktf
- * CLI, prints what exists per region, then plans every stack to show nothing would change.
- * `make teardown` undoes all of it.
- */
-import { handleInterrupts } from "../ops/interrupt";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { counts, changesOf } from "../lib/plan-report";
-import { progressPrinter, runMain, UserFacingError } from "../ops/console";
+import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../ops/command";
+import { UserFacingError } from "../ops/console";
 import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "../ops/local-setup";
 import { outcomeReport, synthesize } from "../ops/fleet-ops";
 import { hasFleetFixes, LocalAwsError, plainMotoMessage, probeEndpoint, startMoto } from "../ops/local-aws";
@@ -17,9 +11,7 @@ import { parallelismOf } from "../ops/rollout";
 import { deployStacks } from "../ops/stack-runs";
 import { formatRegion, observeRegion } from "../ops/summary";
 
-async function main(): Promise<number> {
-  const progress = progressPrinter("demo");
-  handleInterrupts(progress);
+async function demo(progress: (line: string) => void): Promise<number> {
   const fleet = localFleet(progress);
   const { context: ctx } = fleet;
   const endpoint = fleet.target.endpoint;
@@ -75,7 +67,24 @@ async function main(): Promise<number> {
     );
   }
   process.stdout.write(`\nThe fleet is up on ${endpoint}. Tear it down with: make teardown\n`);
-  return clean ? 0 : 2;
+  return clean ? 0 : 3;
 }
 
-if (require.main === module) runMain(main, "demo");
+export const command = defineCommand({
+  name: "demo",
+  summary: "The fleet on a local AWS (moto), end to end: deployed, read back, planned again.",
+  description: [
+    "make demo runs it. It starts the local AWS (moto_server) unless one runs, deploys the state bucket, the hosted zone and every region, prints what exists per region, then plans every stack again to show that nothing would change. make teardown undoes all of it. It only ever works on the local AWS (whatever CLOUDRIM_TARGET says), so it never asks.",
+  ],
+  options: {},
+  environment: FLEET_ENVIRONMENT.filter((e) => e.name !== "CLOUDRIM_TARGET"),
+  exitCodes: [
+    { code: 0, meaning: "the fleet is up, and planning again shows no changes" },
+    { code: 1, meaning: "a stack failed to deploy, or the local AWS could not start" },
+    { code: 3, meaning: "the fleet is up, but planning it again shows changes (or fails)" },
+  ],
+  onInterrupt: "finish",
+  run: (_args, { progress }) => demo(progress),
+});
+
+if (require.main === module) startCommand(command);

@@ -1,27 +1,23 @@
-/*
- * npm run plan -- [--report FILE] [--comment FILE [--whole-report-at WHERE]] [--save DIR [--commit SHA]] [--expect DIR]
- *                 [--parallelism N] [--lock-timeout SECONDS | --no-lock] [--outdir DIR] [stack globs...]
- *
- * Synthesizes the fleet, plans every selected stack in parallel (bounded), saves each plan and its JSON
- * form next to the stack, and writes one Markdown report for a pull request. `--save DIR` keeps the plans
- * as a plan set (what a pull request's review saw); `--expect DIR` compares every stack's resource changes
- * with such a set and says which stacks differ and how. `--comment FILE` writes the report as it fits in a
- * pull request comment (GitHub's limit), saying where the whole report is. `--no-lock` plans without the
- * state lock: for a plan that is never applied, so it never makes a deploy wait.
- * Exit code: 0 no changes, 2 changes, 1 a stack failed (the others are still planned and reported), 3 the
- * plans differ from the expected set.
- */
-import { handleInterrupts, interruption } from "../ops/interrupt";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
 import { commentFor, exitCodeOf, renderReport } from "../lib/plan-report";
 import { retiredLine } from "../lib/retired";
 import { findRetiredRegions } from "../ops/retired";
 import { terraformEnv } from "../lib/terraform-env";
-import { UserFacingError, runMain } from "../ops/console";
+import {
+  AWS_ENVIRONMENT,
+  defineCommand,
+  FLEET_ENVIRONMENT,
+  OUTDIR_OPTION,
+  PARALLELISM_OPTION,
+  startCommand,
+  TERRAFORM_ENVIRONMENT,
+  type CommandArgs,
+} from "../ops/command";
+import { UsageError, UserFacingError } from "../ops/console";
+import { interruption } from "../ops/interrupt";
 import { fleetContext, PROJECT, reportContextOf, synthesizeSelected } from "../ops/fleet-ops";
 import { parseCount, parseSeconds } from "../ops/deploy";
 import { parallelismOf } from "../ops/rollout";
@@ -29,28 +25,55 @@ import { planStacks } from "../ops/plan-stacks";
 import { loadPlanSet, planMap, savePlanSet, selectedPlans } from "../ops/plan-sets";
 import { terraformProblem } from "../ops/terraform-check";
 
-function parseOptions(argv: readonly string[]) {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      report: { type: "string" },
-      comment: { type: "string" },
-      "whole-report-at": { type: "string" },
-      "no-lock": { type: "boolean", default: false },
-      commit: { type: "string" },
-      save: { type: "string" },
-      expect: { type: "string" },
-      parallelism: { type: "string" },
-      "lock-timeout": { type: "string", default: "60" },
-      outdir: { type: "string", default: process.env.CDKTF_OUTDIR ?? "cdktf.out" },
-    },
-  });
+const options = {
+  report: { type: "string", value: "FILE", description: "write the whole report (Markdown) to FILE" },
+  comment: {
+    type: "string",
+    value: "FILE",
+    description: "write the report as it fits in a pull request comment (GitHub's limit) to FILE",
+  },
+  "whole-report-at": {
+    type: "string",
+    value: "WHERE",
+    description: "with --comment: where the whole report is, said in a comment cut to fit",
+  },
+  "no-lock": {
+    type: "boolean",
+    default: false,
+    description: "plan without the state lock: for a plan that is never applied, so it never makes a deploy wait",
+  },
+  commit: {
+    type: "string",
+    value: "SHA",
+    description: "with --save: the commit the plans are of (default: GITHUB_SHA)",
+  },
+  save: { type: "string", value: "DIR", description: "keep the plans as a plan set (what a review saw) in DIR" },
+  expect: {
+    type: "string",
+    value: "DIR",
+    description: "compare every stack's resource changes with the plan set in DIR, and say which differ and how",
+  },
+  parallelism: PARALLELISM_OPTION,
+  "lock-timeout": {
+    type: "string",
+    value: "SECONDS",
+    description: "how long to wait for another run's state lock (default: 60)",
+  },
+  outdir: OUTDIR_OPTION,
+} as const;
+
+const positional = {
+  name: "stack glob",
+  count: "any",
+  description: "the stacks to plan, by name or glob (e.g. 'api-prod-*'); all by default",
+} as const;
+
+function checkOptions({ values, positionals }: CommandArgs<typeof options, typeof positional>) {
   if (values["whole-report-at"] !== undefined && values.comment === undefined) {
-    throw new UserFacingError("--whole-report-at: says where the whole report is, for a comment (--comment FILE)");
+    throw new UsageError("--whole-report-at: says where the whole report is, for a comment (--comment FILE)");
   }
-  if (values["no-lock"] && argv.some((a) => a.startsWith("--lock-timeout"))) {
-    throw new UserFacingError("--no-lock: a plan without the lock waits for none; leave out --lock-timeout");
+  if (values["no-lock"] && values["lock-timeout"] !== undefined) {
+    throw new UsageError("--no-lock: a plan without the lock waits for none; leave out --lock-timeout");
   }
   return {
     report: values.report,
@@ -62,21 +85,19 @@ function parseOptions(argv: readonly string[]) {
     save: values.save === undefined ? undefined : resolve(values.save),
     expect: values.expect === undefined ? undefined : resolve(values.expect),
     ...(values.parallelism === undefined ? {} : { parallelism: parseCount("--parallelism", values.parallelism) }),
-    lockTimeoutSeconds: parseSeconds("--lock-timeout", values["lock-timeout"]),
+    lockTimeoutSeconds: parseSeconds("--lock-timeout", values["lock-timeout"] ?? "60"),
     outdir: resolve(values.outdir),
     globs: positionals,
   };
 }
 
-async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
+async function plan(args: CommandArgs<typeof options, typeof positional>, progress: (line: string) => void) {
+  const options = checkOptions(args);
   const problem = terraformProblem();
   if (problem !== undefined) throw new UserFacingError(problem);
   const env = terraformEnv(PROJECT);
   const fleet = resolveFleet(env, process.cwd());
   if (!fleet.ok) throw new UserFacingError(fleet.message);
-  const progress = (line: string) => process.stderr.write(`plan: ${line}\n`);
-  handleInterrupts(progress);
   for (const line of noticeLines(fleet)) progress(line);
   const ctx = fleetContext({
     env,
@@ -122,4 +143,34 @@ async function main(): Promise<number> {
   return code !== 1 && comparisons !== undefined && !matchesReview(comparisons) ? 3 : code;
 }
 
-if (require.main === module) runMain(main, "plan");
+export const command = defineCommand({
+  name: "plan",
+  summary: "Plans every selected stack and writes one Markdown report, for a pull request's review.",
+  description: [
+    "Synthesizes the fleet, plans every selected stack in parallel (bounded), saves each plan and its JSON form next to the stack, and writes one Markdown report to stdout: what each stack creates, changes, replaces and destroys, the rollout, the dangers. It changes nothing in AWS.",
+    "--save DIR keeps the plans as a plan set (what a pull request's review saw; npm run deploy -- --reviewed DIR applies only that). --expect DIR compares every stack's resource changes with such a set and says which stacks differ and how.",
+  ],
+  options,
+  positional,
+  environment: [
+    ...FLEET_ENVIRONMENT,
+    ...AWS_ENVIRONMENT,
+    ...TERRAFORM_ENVIRONMENT,
+    { name: "GITHUB_SHA", description: "the default of --commit" },
+  ],
+  exitCodes: [
+    { code: 0, meaning: "no changes" },
+    {
+      code: 1,
+      meaning: "a stack failed to plan (the others are still planned and reported), or the plan could not start",
+    },
+    { code: 2, meaning: "changes (as terraform plan -detailed-exitcode)" },
+    { code: 3, meaning: "--expect: the plans differ from the expected set" },
+  ],
+  // Its 2 says "changes" and CI reads it: a mistyped option must not pass for a plan.
+  usageExitCode: 64,
+  onInterrupt: "finish",
+  run: (args, { progress }) => plan(args, progress),
+});
+
+if (require.main === module) startCommand(command);

@@ -1,44 +1,95 @@
-/*
- * npm run retire -- <region> [--outdir DIR]
- *
- * Destroys what a region the fleet file no longer lists still runs (its instances, load balancers and
- * records: everything its state holds), then deletes its empty state. `npm run plan` and `npm run deploy`
- * name such regions and this command. Refuses a region that is still in the fleet file.
- */
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { confirmationFor, DECLINED } from "../lib/confirmation";
 import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import { terraformEnv } from "../lib/terraform-env";
-import { progressPrinter, runMain, UserFacingError } from "../ops/console";
+import {
+  AWS_ENVIRONMENT,
+  CI_ENVIRONMENT,
+  defineCommand,
+  FLEET_ENVIRONMENT,
+  INTERRUPTED,
+  OUTDIR_OPTION,
+  startCommand,
+  TERRAFORM_ENVIRONMENT,
+} from "../ops/command";
+import { terminalAsk } from "../ops/confirm";
+import { UsageError, UserFacingError } from "../ops/console";
 import { fleetContext, outcomeReport, PROJECT } from "../ops/fleet-ops";
 import { retireRegion } from "../ops/retired";
 import { terraformProblem } from "../ops/terraform-check";
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { outdir: { type: "string", default: process.env.CDKTF_OUTDIR ?? "cdktf.out" } },
-  });
-  const [region, ...extra] = positionals;
-  if (region === undefined || extra.length > 0) throw new UserFacingError("usage: npm run retire -- <region>");
-  const problem = terraformProblem();
-  if (problem !== undefined) throw new UserFacingError(problem);
-  const env = terraformEnv(PROJECT);
-  const fleet = resolveFleet(env, process.cwd());
-  if (!fleet.ok) throw new UserFacingError(fleet.message);
-  const progress = progressPrinter("retire");
-  for (const line of noticeLines(fleet)) progress(line);
-  const ctx = fleetContext({
-    env,
-    outdir: resolve(values.outdir),
-    progress,
-    plan: fleet.plan,
-    target: fleet.target,
-    workDir: process.cwd(),
-  });
-  const outcome = await retireRegion(ctx, region);
-  process.stdout.write(`${outcomeReport(outcome)}\n`);
-  return outcome.ok ? 0 : 1;
-}
+export const command = defineCommand({
+  name: "retire",
+  summary: "Destroys what a region the fleet file no longer lists still runs, then deletes its empty state.",
+  description: [
+    "A region removed from the fleet file keeps running (its instances, load balancers and records: everything its state holds); npm run plan and npm run deploy name such regions and this command. It plans the destruction of everything the region's state holds, applies that saved plan, and deletes the emptied state. It refuses a region that is still in the fleet file.",
+    "On AWS at a terminal it shows what the plan destroys and asks first; --yes and CI=true skip the question. Without a terminal on AWS it needs one of them, and refuses otherwise (exit 2, before it touches AWS). The local AWS never asks.",
+  ],
+  options: {
+    yes: {
+      type: "boolean",
+      default: false,
+      description: "destroy without asking (on AWS at a terminal, retire otherwise shows the plan and asks)",
+    },
+    outdir: OUTDIR_OPTION,
+  },
+  positional: {
+    name: "region",
+    count: "one",
+    description: "the retired region, as its state names it (e.g. us-west-2)",
+  },
+  environment: [...FLEET_ENVIRONMENT, CI_ENVIRONMENT, ...AWS_ENVIRONMENT, ...TERRAFORM_ENVIRONMENT],
+  exitCodes: [
+    { code: 0, meaning: "retired: destroyed, and its state deleted" },
+    { code: 1, meaning: "it failed (the region is still in the fleet file, has no state, or Terraform failed)" },
+    { code: DECLINED, meaning: "answered no at the question; nothing was destroyed" },
+  ],
+  onInterrupt: "finish",
+  run: async ({ values, positionals: [region] }, { progress, signal }) => {
+    const problem = terraformProblem();
+    if (problem !== undefined) throw new UserFacingError(problem);
+    const env = terraformEnv(PROJECT);
+    const fleet = resolveFleet(env, process.cwd());
+    if (!fleet.ok) throw new UserFacingError(fleet.message);
+    const confirmation = confirmationFor("retire", {
+      target: fleet.target.kind,
+      stdinIsTerminal: process.stdin.isTTY,
+      yes: values.yes,
+      reviewed: false,
+      ci: process.env.CI,
+    });
+    if (confirmation.kind === "refuse") throw new UsageError(confirmation.problem);
+    for (const line of noticeLines(fleet)) progress(line);
+    const ctx = fleetContext({
+      env,
+      outdir: resolve(values.outdir),
+      progress,
+      plan: fleet.plan,
+      target: fleet.target,
+      workDir: process.cwd(),
+    });
+    const outcome = await retireRegion(
+      ctx,
+      region,
+      confirmation.kind === "ask"
+        ? terminalAsk(
+            `What retiring ${region} destroys in AWS (the saved plan: exactly what is applied):`,
+            `Destroy it?`,
+            signal,
+          )
+        : undefined,
+    );
+    if (outcome === "no") {
+      progress("answered no: nothing was destroyed");
+      return DECLINED;
+    }
+    if (outcome === "interrupted") {
+      progress("interrupted before anything was destroyed");
+      return INTERRUPTED;
+    }
+    process.stdout.write(`${outcomeReport(outcome)}\n`);
+    return outcome.ok ? 0 : 1;
+  },
+});
 
-if (require.main === module) runMain(main, "retire");
+if (require.main === module) startCommand(command);

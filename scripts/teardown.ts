@@ -1,12 +1,7 @@
-/*
- * make teardown / npm run teardown: destroys the local fleet in reverse order (regions in parallel,
- * then the hosted zone, then the state bucket, emptied first), then stops the moto_server the demo
- * started.
- */
-import { handleInterrupts } from "../ops/interrupt";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { progressPrinter, runMain, UserFacingError } from "../ops/console";
+import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../ops/command";
+import { UserFacingError } from "../ops/console";
 import { outcomeReport, synthesize } from "../ops/fleet-ops";
 import { destroyStacks } from "../ops/stack-runs";
 import { localFleet, MOTO_PID_FILE } from "../ops/local-setup";
@@ -25,9 +20,7 @@ function stopMotoWeStarted(progress: (line: string) => void): void {
   rmSync(MOTO_PID_FILE, { force: true });
 }
 
-async function main(): Promise<number> {
-  const progress = progressPrinter("teardown");
-  handleInterrupts(progress);
+async function teardown(progress: (line: string) => void): Promise<number> {
   const fleet = localFleet(progress);
 
   if ((await probeEndpoint(fleet.target.endpoint)) !== "moto") {
@@ -52,4 +45,20 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) runMain(main, "teardown");
+export const command = defineCommand({
+  name: "teardown",
+  summary: "Destroys what make demo deployed on the local AWS, and stops the local AWS the demo started.",
+  description: [
+    "make teardown runs it. It destroys the local fleet in reverse order (the regions in parallel, then the hosted zone, then the state bucket, emptied first), including what an interrupted apply created but never recorded, then stops the moto_server the demo started. It only ever works on the local AWS (whatever CLOUDRIM_TARGET says), so it never asks.",
+  ],
+  options: {},
+  environment: FLEET_ENVIRONMENT.filter((e) => e.name !== "CLOUDRIM_TARGET"),
+  exitCodes: [
+    { code: 0, meaning: "torn down (or no local AWS answered: nothing to destroy)" },
+    { code: 1, meaning: "a stack failed to destroy (the local AWS is left running to retry)" },
+  ],
+  onInterrupt: "finish",
+  run: (_args, { progress }) => teardown(progress),
+});
+
+if (require.main === module) startCommand(command);

@@ -1,38 +1,50 @@
-/*
- * npm run unlock -- <stack> [--force] [--outdir DIR]
- *
- * Shows who holds a stack's state lock (who, doing what, since when) and releases it with --force, or
- * without it when the holder ran on this machine and no Terraform works in the stack any more. Never
- * breaks a lock by default: a Terraform elsewhere may still be writing the state.
- */
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { noticeLines, resolveFleet } from "../lib/fleet-input";
 import { terraformEnv } from "../lib/terraform-env";
-import { progressPrinter, runMain, UserFacingError } from "../ops/console";
+import { AWS_ENVIRONMENT, defineCommand, FLEET_ENVIRONMENT, OUTDIR_OPTION, startCommand } from "../ops/command";
+import { UserFacingError } from "../ops/console";
 import { PROJECT } from "../ops/fleet-ops";
 import { unlockStack } from "../ops/unlock";
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      force: { type: "boolean", default: false },
-      outdir: { type: "string", default: process.env.CDKTF_OUTDIR ?? "cdktf.out" },
+export const command = defineCommand({
+  name: "unlock",
+  summary: "Shows who holds a stack's state lock, since when, and releases it when that is safe or forced.",
+  description: [
+    "Shows who holds a stack's state lock (who, doing what, since when) and releases it with --force, or without it when the holder ran on this machine and no Terraform works in the stack any more. It never breaks a lock by default: a Terraform elsewhere may still be writing the state. The lock is read again just before it is released, and left alone if it changed hands.",
+  ],
+  options: {
+    force: {
+      type: "boolean",
+      default: false,
+      description: "release the lock whoever holds it (only once the run that holds it is gone)",
     },
-  });
-  const [stack, ...extra] = positionals;
-  if (stack === undefined || extra.length > 0) throw new UserFacingError("usage: npm run unlock -- <stack> [--force]");
-  const fleet = resolveFleet(terraformEnv(PROJECT), process.cwd());
-  if (!fleet.ok) throw new UserFacingError(fleet.message);
-  const progress = progressPrinter("unlock");
-  for (const line of noticeLines(fleet)) progress(line);
-  const outcome = await unlockStack(fleet.plan, fleet.target, stack, {
-    force: values.force,
-    stackDir: join(resolve(values.outdir), "stacks", stack),
-  });
-  for (const line of outcome.lines) process.stdout.write(`${line}\n`);
-  return outcome.code;
-}
+    outdir: {
+      ...OUTDIR_OPTION,
+      description: "where the stacks are synthesized: a Terraform working there holds the lock",
+    },
+  },
+  positional: { name: "stack", count: "one", description: "the stack whose lock to show (e.g. api-prod-us-east-1)" },
+  environment: [
+    ...FLEET_ENVIRONMENT,
+    ...AWS_ENVIRONMENT,
+    { name: "CDKTF_OUTDIR", description: "the default of --outdir" },
+  ],
+  exitCodes: [
+    { code: 0, meaning: "released, or there was no lock" },
+    { code: 1, meaning: "held, and not released (the lines say by whom and how to release it), or it failed" },
+  ],
+  onInterrupt: "exit",
+  run: async ({ values, positionals: [stack] }, { progress }) => {
+    const fleet = resolveFleet(terraformEnv(PROJECT), process.cwd());
+    if (!fleet.ok) throw new UserFacingError(fleet.message);
+    for (const line of noticeLines(fleet)) progress(line);
+    const outcome = await unlockStack(fleet.plan, fleet.target, stack, {
+      force: values.force,
+      stackDir: join(resolve(values.outdir), "stacks", stack),
+    });
+    for (const line of outcome.lines) process.stdout.write(`${line}\n`);
+    return outcome.code;
+  },
+});
 
-if (require.main === module) runMain(main, "unlock");
+if (require.main === module) startCommand(command);
