@@ -39,14 +39,9 @@ const tree: DocsTree = {
 
 function askHelp(script: string): Promise<HelpAnswer> {
   return new Promise((resolve) => {
-    execFile(
-      "npm",
-      ["run", "--silent", script, "--", "--help"],
-      { cwd: ROOT, timeout: 120_000, env: { ...process.env, CI: "true" } },
-      (error, stdout) => {
-        resolve({ status: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout });
-      },
-    );
+    execFile("npm", ["run", "--silent", script, "--", "--help"], { cwd: ROOT, timeout: 120_000 }, (error, stdout) => {
+      resolve({ status: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout });
+    });
   });
 }
 
