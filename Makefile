@@ -29,7 +29,8 @@ demo: setup
 teardown: setup
 	npm run --silent teardown
 
-## Static checks: types, lint, formatting, Markdown structure.
+## Static checks: types, lint, formatting, Markdown structure, and the docs (links and the sections they name
+## resolve; every command of the README's table answers --help).
 check: setup static
 
 static:
@@ -37,6 +38,7 @@ static:
 	npx eslint .
 	npx prettier --check .
 	npx markdownlint-cli2
+	node --import tsx tools/check-docs.ts
 
 ## Everything: the static checks beside every jest suite (they use the CPU while the end-to-end suite waits on
 ## the local AWS), closing with one "N passed, N failed" line; either failing fails it.

@@ -40,8 +40,8 @@ export class StateBucketStack extends TerraformStack {
     useS3StateBackend(this, state, s3BackendOverrides(target));
     this.bucket = new S3Bucket(this, "bucket", {
       bucket: state.bucket,
-      // Every stack's state lives here: Terraform refuses a plan that would delete it (docs/operations.md
-      // says how to retire a deployment's bucket on purpose).
+      // Every stack's state lives here: Terraform refuses a plan that would delete it
+      // (docs/deploy-and-rollout.md, "Retire a deployment" says how to remove it on purpose).
       ...(state.preventDestroy ? { lifecycle: { preventDestroy: true } } : {}),
     });
     const settings = { tlsOnly: state.tlsOnlyPolicy, noncurrentVersionDays: state.noncurrentVersionDays };

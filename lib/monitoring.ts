@@ -168,7 +168,7 @@ export function portUnhealthyAlarmSpec(source: PortMetricSource, minutes: number
     description:
       `An instance has failed port ${source.port}'s health check for ${minutes} minutes (longer than a new instance takes ` +
       "to pass): its load balancer sends it nothing. Its log stream {instance}/" +
-      `${source.port} says why (docs/operations.md, "On call").`,
+      `${source.port} says why (docs/runbook.md, "On call").`,
   };
 }
 

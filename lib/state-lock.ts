@@ -91,7 +91,7 @@ export function lockReport(stack: string, lock: StateLock, now: Date): string[] 
   return [
     `${stack}: its state is locked by ${lock.who === "" ? "an unknown holder" : lock.who} (${operationName(lock.operation)}, Terraform ${lock.version === "" ? "?" : lock.version}) ` +
       `since ${lock.created.toISOString()}, ${formatAge(now.getTime() - lock.created.getTime())} ago; lock ${lock.id}`,
-    `release it once that run is gone: npm run unlock -- ${stack} --force (docs/operations.md, "A deploy was interrupted")`,
+    `release it once that run is gone: npm run unlock -- ${stack} --force (docs/runbook.md, "A deploy was interrupted")`,
   ];
 }
 

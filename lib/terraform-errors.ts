@@ -120,7 +120,7 @@ export function explainTerraformError(error: TerraformError, plan: FleetPlan, st
   if (/BucketAlreadyOwnedByYou/.test(summary)) {
     return (
       `state.bucket: "${plan.state.bucket}" already exists in this account but its stack has no state for it at ` +
-      `s3://${plan.state.bucket}/${plan.state.key}; see docs/operations.md ("Adopt an existing state bucket")`
+      `s3://${plan.state.bucket}/${plan.state.key}; see docs/state-and-locks.md ("Adopt an existing state bucket")`
     );
   }
   if (/AccessDenied|StatusCode: 403/.test(summary) && /S3|bucket/i.test(summary)) {

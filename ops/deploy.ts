@@ -165,7 +165,7 @@ export async function deployAsking(ctx: FleetContext, globs: readonly string[], 
   if (status.kind === "exists" && !status.hasState && names.includes(ctx.plan.state.stackName)) {
     throw new UserFacingError(
       `state.bucket: "${ctx.plan.state.bucket}" exists but holds no state for ${ctx.plan.state.stackName} yet (an interrupted bootstrap, or a bucket to adopt), so it cannot be planned; ` +
-        `finish its bootstrap with npm run deploy -- --yes ${ctx.plan.state.stackName} (docs/operations.md, "Adopt an existing state bucket")`,
+        `finish its bootstrap with npm run deploy -- --yes ${ctx.plan.state.stackName} (docs/state-and-locks.md, "Adopt an existing state bucket")`,
     );
   }
   const plans = await planStacks(ctx, names, parallelismOf(ctx));
@@ -259,7 +259,7 @@ export function deployExit(
       message:
         `the rollout stopped at ${stoppedAt.join(", ")}` +
         (notStarted.length === 0 ? "" : `; not started: ${notStarted.join(", ")}`) +
-        `. What to do: docs/operations.md, "A rollout stopped" (logs: ${logDir})`,
+        `. What to do: docs/runbook.md, "A rollout stopped" (logs: ${logDir})`,
     };
   }
   return { code: 0 };

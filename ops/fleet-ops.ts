@@ -232,7 +232,7 @@ export function backendChangedLine(stack: string, dir: string, cwd = process.cwd
   const chdir = relative(cwd, dir) === "" ? "." : relative(cwd, dir);
   return (
     `${stack}: its state backend changed from ${from} to ${to}; nothing was planned or applied. Move the state with ` +
-    `\`terraform -chdir=${chdir} init -migrate-state\`, then run again (docs/operations.md, "Moving state")`
+    `\`terraform -chdir=${chdir} init -migrate-state\`, then run again (docs/state-and-locks.md, "Moving state")`
   );
 }
 

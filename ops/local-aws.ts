@@ -97,7 +97,7 @@ export function motoServerInstalled(): boolean {
 export async function startMoto(endpoint: string, logFile: string, detached: boolean): Promise<ChildProcess> {
   if (!motoServerInstalled()) {
     throw new LocalAwsError(
-      "moto_server is not installed: install the local AWS with `pip install 'moto[server]'` (Python 3), then run this again",
+      "moto_server is not installed: install the local AWS with `pip install 'moto[server]==5.2.1'` (Python 3; the version scripts/moto_server.py patches), then run this again",
     );
   }
   const state = await probeEndpoint(endpoint);

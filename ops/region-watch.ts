@@ -401,5 +401,5 @@ export async function rollBack(
   );
   return outcome.kind === "succeeded"
     ? `instances back on launch template version ${version} (refresh ${shortId(id)} Successful)`
-    : `the rollback to launch template version ${version} did not finish: ${outcome.why}; the group may run a mix of versions (docs/operations.md, "A rollout stopped")`;
+    : `the rollback to launch template version ${version} did not finish: ${outcome.why}; the group may run a mix of versions (docs/runbook.md, "A rollout stopped")`;
 }

@@ -92,6 +92,6 @@ export function stateElsewhereLine(plan: FleetPlan, stack: string, keys: readonl
   return (
     `${stack}: its state is not at s3://${bucket}/${identity?.key ?? "?"} but at s3://${bucket}/${keys.join(", ")} ` +
     `(state.keyPrefix, the service name or the key layout changed); nothing was planned or applied. Move it while nothing ` +
-    `deploys: \`aws s3 mv s3://${bucket}/${old ?? "?"} s3://${bucket}/${identity?.key ?? "?"}\` (docs/operations.md, "Moving state")`
+    `deploys: \`aws s3 mv s3://${bucket}/${old ?? "?"} s3://${bucket}/${identity?.key ?? "?"}\` (docs/state-and-locks.md, "Moving state")`
   );
 }

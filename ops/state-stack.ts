@@ -129,7 +129,7 @@ export async function deployStateStack(ctx: FleetContext): Promise<StackOutcome>
     if (leftover === undefined) {
       const summary =
         `failed: state.bucket "${state.bucket}" exists but holds no state for its stack at s3://${state.bucket}/${state.key}, ` +
-        `and this working copy has none either; if the bucket is this fleet's, adopt it (docs/operations.md, "Adopt an existing state bucket")`;
+        `and this working copy has none either; if the bucket is this fleet's, adopt it (docs/state-and-locks.md, "Adopt an existing state bucket")`;
       ctx.progress(`${stack}: ${summary}`);
       return { stack, ok: false, summary, log: "", seconds: 0 };
     }
@@ -220,7 +220,7 @@ export async function destroyStateStack(ctx: FleetContext): Promise<StackOutcome
   };
   if (state.preventDestroy) {
     return refuse(
-      `refused: the state bucket ${state.bucket} is protected (prevent_destroy); docs/operations.md ("Retire a deployment") says how to remove it on purpose`,
+      `refused: the state bucket ${state.bucket} is protected (prevent_destroy); docs/deploy-and-rollout.md ("Retire a deployment") says how to remove it on purpose`,
     );
   }
   const status = await stateBucketStatus(ctx.target, state);

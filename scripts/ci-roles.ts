@@ -12,7 +12,7 @@ export const command = defineCommand({
   name: "ci-roles",
   summary: "Writes the Terraform of the AWS roles the GitHub workflows assume, to apply once.",
   description: [
-    "Writes a stack (docs/operations.md, \"CI from zero\"): GitHub's OIDC provider (unless the account has it: --oidc-provider-arn), {service}-{deployment}-ci-plan for the repository's pull requests and {service}-{deployment}-ci-deploy for its deployment environment, with its state in the fleet's state bucket. It changes nothing in AWS itself: apply the stack once, with credentials that may manage IAM (it prints the commands). CI never does: its deploy role may not change the CI roles.",
+    "Writes a stack (docs/ci-and-reviews.md, \"CI from zero\"): GitHub's OIDC provider (unless the account has it: --oidc-provider-arn), {service}-{deployment}-ci-plan for the repository's pull requests and {service}-{deployment}-ci-deploy for its deployment environment, with its state in the fleet's state bucket. It changes nothing in AWS itself: apply the stack once, with credentials that may manage IAM (it prints the commands). CI never does: its deploy role may not change the CI roles.",
   ],
   options: {
     repository: {

@@ -1,8 +1,9 @@
 """moto_server with what our stacks need from AWS and moto 5.2 lacks, restored at startup.
 
-Run as `python3 scripts/moto_server.py -H 127.0.0.1 -p 5055` (scripts/local-aws.ts does). Each fix makes moto
+Run as `python3 scripts/moto_server.py -H 127.0.0.1 -p 5055` (ops/local-aws.ts does). Each fix makes moto
 answer as AWS does for one call the AWS provider makes; without them the provider retries a missing action
-until it times out, or plans a change on every run. docs/local-aws.md lists them with what they restore.
+until it times out, or plans a change on every run. docs/local-aws-internals.md ("moto and its fixes")
+lists them with what they restore.
 """
 
 import sys

@@ -48,7 +48,7 @@ export function writeFleetFile(dir: string, config: FleetConfig, name = "fleet")
   return file;
 }
 
-/** The example fleet of README.md's "Configuration" section, as a user copies it. */
+/** The example fleet of README.md's "A first deploy to AWS", as a user copies it. */
 export function readmeFleet(): FleetConfig {
   return {
     service: "api",

@@ -1,6 +1,6 @@
 // A markdownlint rule: no heading inside an HTML <details> block. Example output folded into <details>
-// belongs in a fenced block; unfenced, its headings become sections of the page (docs/operations.md once
-// had a sample plan report's "## Terraform plan" and "### <stack>" headings among its own).
+// belongs in a fenced block; unfenced, its headings become sections of the page (the sample plan report of
+// docs/ci-and-reviews.md once put its "## Terraform plan" and "### <stack>" headings among the page's own).
 
 /** @type {import("markdownlint").Rule} */
 const noHeadingsInDetails = {

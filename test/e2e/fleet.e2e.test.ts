@@ -735,7 +735,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
             dimensions: { LoadBalancerName: port.loadBalancerName },
           });
         } else {
-          // The emulator's NLB ARNs say app/ where AWS's say net/ (docs/local-aws.md).
+          // The emulator's NLB ARNs say app/ where AWS's say net/ (docs/local-aws-internals.md).
           expect(alarm?.metric).toBe("AWS/NetworkELB HealthyHostCount");
           expect(alarm?.dimensions?.TargetGroup).toMatch(
             new RegExp(`^targetgroup/${port.loadBalancerName}/[0-9a-f]+$`),
@@ -1295,7 +1295,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-6) }).toMatchObject({ code: 4 });
       expect(result.stderr).toContain(
         "deploy: the rollout stopped at shop-e2e-us-east-1; not started: shop-e2e-ap-southeast-2, shop-e2e-eu-west-1. " +
-          'What to do: docs/operations.md, "A rollout stopped"',
+          'What to do: docs/runbook.md, "A rollout stopped"',
       );
       expect(result.stdout).toMatch(
         new RegExp(
@@ -1346,7 +1346,7 @@ describe("a production fleet file rehearsed on a local AWS", () => {
       expect(planned?.status === "failed" ? planned.error : "planned").toBe(
         "shop-e2e-us-east-1: its state backend changed from s3://shop-e2e-state/cloudrim/shop/e2e/us-east-1.tfstate (us-east-1) " +
           "to s3://shop-e2e-state/moved/shop/e2e/us-east-1.tfstate (us-east-1); nothing was planned or applied. Move the state with " +
-          `\`terraform -chdir=${relative(process.cwd(), local.stackDir("shop-e2e-us-east-1"))} init -migrate-state\`, then run again (docs/operations.md, "Moving state")`,
+          `\`terraform -chdir=${relative(process.cwd(), local.stackDir("shop-e2e-us-east-1"))} init -migrate-state\`, then run again (docs/state-and-locks.md, "Moving state")`,
       );
       const [deployed] = await deployStacks(guarded, [{ name: "shop-e2e-us-east-1", dependencies: [] }]);
       expect(deployed?.summary).toMatch(

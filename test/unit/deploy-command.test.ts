@@ -68,7 +68,7 @@ describe("how a deploy ends", () => {
     ).toEqual({
       code: ROLLOUT_STOPPED,
       message:
-        'the rollout stopped at api-prod-us-east-1; not started: api-prod-eu-west-1. What to do: docs/operations.md, "A rollout stopped" (logs: .local/logs/1)',
+        'the rollout stopped at api-prod-us-east-1; not started: api-prod-eu-west-1. What to do: docs/runbook.md, "A rollout stopped" (logs: .local/logs/1)',
     });
   });
 

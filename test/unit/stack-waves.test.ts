@@ -176,7 +176,7 @@ describe("the one-line outcome of a stack's terraform run", () => {
       expect(outcomeLine(output("backend-changed"), false, "cloudrim-prod-us-east-1", dir, plan).summary).toBe(
         "failed: its state backend changed from s3://old/cloudrim/prod/us-east-1.tfstate (us-east-1) to " +
           "s3://old/cloudrim/cloudrim/prod/us-east-1.tfstate (us-east-1); nothing was planned or applied. Move the state with " +
-          `\`terraform -chdir=${relative(process.cwd(), dir)} init -migrate-state\`, then run again (docs/operations.md, "Moving state")`,
+          `\`terraform -chdir=${relative(process.cwd(), dir)} init -migrate-state\`, then run again (docs/state-and-locks.md, "Moving state")`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -35,7 +35,7 @@ describe("finding a stack's state under another key", () => {
       "api-prod-us-east-1: its state is not at s3://cloudrim-state/cloudrim/api/prod/us-east-1.tfstate but at " +
         "s3://cloudrim-state/cloudrim/prod/us-east-1.tfstate (state.keyPrefix, the service name or the key layout changed); " +
         "nothing was planned or applied. Move it while nothing deploys: `aws s3 mv s3://cloudrim-state/cloudrim/prod/us-east-1.tfstate " +
-        's3://cloudrim-state/cloudrim/api/prod/us-east-1.tfstate` (docs/operations.md, "Moving state")',
+        's3://cloudrim-state/cloudrim/api/prod/us-east-1.tfstate` (docs/state-and-locks.md, "Moving state")',
     );
   });
 });

@@ -56,7 +56,7 @@ describe("a stack's state lock, as an operator reads it", () => {
     if (lock === undefined) throw new Error("no lock");
     expect(lockReport("shop-prod-us-east-1", lock, new Date("2026-12-01T03:00:00Z"))).toEqual([
       "shop-prod-us-east-1: its state is locked by runner@ci-host-7 (apply, Terraform 1.11.4) since 2026-11-25T00:00:00.123Z, 6 d 2 h ago; lock 5f1c2d3e-e2e0-4000-8000-000000000001",
-      'release it once that run is gone: npm run unlock -- shop-prod-us-east-1 --force (docs/operations.md, "A deploy was interrupted")',
+      'release it once that run is gone: npm run unlock -- shop-prod-us-east-1 --force (docs/runbook.md, "A deploy was interrupted")',
     ]);
   });
 

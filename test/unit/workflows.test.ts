@@ -12,6 +12,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
+import type { FleetConfig } from "../../lib/config";
+import { dnsStackName } from "../../lib/names";
+import { selectStacks } from "../../lib/stack-selection";
+import { planOrThrow } from "../../lib/validate";
+import { baseFleet, readmeFleet } from "../fixtures";
 
 const ROOT = join(__dirname, "..", "..");
 const WORKFLOWS = join(ROOT, ".github", "workflows");
@@ -129,6 +134,21 @@ describe("GitHub Actions workflows", () => {
     }
     for (const command of runCommands(workflow(file)).filter((c) => c.includes("npm run"))) {
       expect(command).toMatch(/npm run --silent /);
+    }
+  });
+
+  it("plan and deploy select the same stacks: every stack of the fleet file unless PLAN_STACKS narrows them", () => {
+    const planned = workflow("plan.yml").env.PLAN_STACKS;
+    expect(workflow("deploy.yml").env.DEPLOY_STACKS).toBe(planned);
+    const [, variable, fallback = ""] = /^\$\{\{ vars\.(\w+) \|\| '([^']*)' \}\}$/.exec(planned ?? "") ?? [];
+    expect(variable).toBe("PLAN_STACKS");
+    // Whatever the fleet's service and deployment are called, the default leaves none of its stacks out.
+    const stacksOf = (fleet: FleetConfig) => {
+      const plan = planOrThrow(fleet);
+      return [plan.state.stackName, dnsStackName(plan), ...plan.regions.map((region) => region.stackName)];
+    };
+    for (const fleet of [readmeFleet(), baseFleet({ service: "shop", deployment: "staging" })]) {
+      expect(selectStacks(stacksOf(fleet), [fallback])).toEqual({ ok: true, stacks: [...stacksOf(fleet)].sort() });
     }
   });
 
