@@ -22,15 +22,25 @@ export interface CiRolesPlan {
   readonly deploySubject: string;
   /** `{service}-{deployment}-`: the fleet's own roles and instance profiles start with it. */
   readonly fleetPrefix: string;
+  /**
+   * The managed policies the fleet file attaches to its instance roles (`app.policyArns`), sorted: the only
+   * ones the deploy role may attach. Any other would let a deploy grant the instances (and so itself) more.
+   */
+  readonly attachablePolicyArns: readonly string[];
 }
 
 export function planCiRoles(
-  fleet: { readonly service: string; readonly deployment: string },
+  fleet: {
+    readonly service: string;
+    readonly deployment: string;
+    readonly regions: readonly { readonly instance: { readonly role: { readonly policyArns: readonly string[] } } }[];
+  },
   repository: string,
   environment: string,
 ): CiRolesPlan {
   const prefix = `${fleet.service}-${fleet.deployment}-`;
   return {
+    attachablePolicyArns: [...new Set(fleet.regions.flatMap((r) => r.instance.role.policyArns))].sort(),
     stackName: `${prefix}ci`,
     planRoleName: `${prefix}ci-plan`,
     deployRoleName: `${prefix}ci-deploy`,
@@ -88,8 +98,9 @@ export const FLEET_ROLE_ACTIONS = [
 
 /**
  * What the deploy role may do in IAM beyond PowerUserAccess (which allows everything but IAM): manage the
- * fleet's own roles and instance profiles (inline policies only), pass them to EC2 only, and never touch
- * the CI roles themselves (their names share the fleet's prefix).
+ * fleet's own roles and instance profiles (inline policies, and attaching exactly the managed policies the
+ * fleet file names), pass them to EC2 only, and never touch the CI roles themselves (their names share the
+ * fleet's prefix).
  */
 export function deployIamPolicy(accountId: string, plan: CiRolesPlan): string {
   const role = `arn:aws:iam::${accountId}:role/${plan.fleetPrefix}*`;
@@ -98,6 +109,17 @@ export function deployIamPolicy(accountId: string, plan: CiRolesPlan): string {
     Version: "2012-10-17",
     Statement: [
       { Sid: "FleetRoles", Effect: "Allow", Action: [...FLEET_ROLE_ACTIONS], Resource: [role, profile] },
+      ...(plan.attachablePolicyArns.length === 0
+        ? []
+        : [
+            {
+              Sid: "AttachTheAppsPolicies",
+              Effect: "Allow",
+              Action: "iam:AttachRolePolicy",
+              Resource: role,
+              Condition: { ArnEquals: { "iam:PolicyARN": [...plan.attachablePolicyArns] } },
+            },
+          ]),
       {
         Sid: "PassFleetRolesToEc2",
         Effect: "Allow",

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Testing } from "cdktf";
 import { CiRolesStack } from "../../constructs/ci-roles-stack";
 import { planCiRoles } from "../../lib/ci-roles";
+import type { FleetConfig } from "../../lib/config";
 import { planOrThrow } from "../../lib/validate";
 import { baseFleet } from "../fixtures";
 import { terraformValidate } from "../terraform";
@@ -11,14 +12,21 @@ import { onlyResource, resourcesOf, stackJson } from "./synth-helpers";
 
 jest.setTimeout(120_000);
 
-const fleet = planOrThrow(baseFleet({ service: "api", accountId: "012345678901" }));
+const shapeWith = (overrides: Partial<FleetConfig> = {}) =>
+  planOrThrow(baseFleet({ service: "api", accountId: "012345678901", ...overrides }));
+const fleet = shapeWith();
 const roles = planCiRoles(fleet, "acme/fleet", "production");
 
-function synth(oidcProviderArn?: string) {
+function synthFor(shape: typeof fleet, oidcProviderArn?: string) {
   const app = Testing.app();
-  const stack = new CiRolesStack(app, { fleet, roles, ...(oidcProviderArn === undefined ? {} : { oidcProviderArn }) });
+  const stack = new CiRolesStack(app, {
+    fleet: shape,
+    roles: planCiRoles(shape, "acme/fleet", "production"),
+    ...(oidcProviderArn === undefined ? {} : { oidcProviderArn }),
+  });
   return stackJson(stack);
 }
+const synth = (oidcProviderArn?: string) => synthFor(fleet, oidcProviderArn);
 
 interface Trust {
   Statement: {
@@ -96,6 +104,33 @@ describe("the CI roles (npm run ci-roles)", () => {
       ],
     });
     expect(JSON.stringify(policy)).not.toMatch(/"Action":"\*"|"Resource":"\*"/);
+  });
+
+  it("lets the deploy role attach the managed policies the fleet file names, and no other", () => {
+    const statementsOf = (json: ReturnType<typeof synth>) =>
+      (JSON.parse(String(onlyResource(json, "aws_iam_role_policy").policy)) as { Statement: { Sid: string }[] })
+        .Statement;
+    expect(statementsOf(json).map((s) => s.Sid)).not.toContain("AttachTheAppsPolicies");
+    const withPolicies = shapeWith({
+      app: {
+        policyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::012345678901:policy/orders"],
+      },
+    });
+    const attach = statementsOf(synthFor(withPolicies)).find((s) => s.Sid === "AttachTheAppsPolicies");
+    expect(attach).toEqual({
+      Sid: "AttachTheAppsPolicies",
+      Effect: "Allow",
+      Action: "iam:AttachRolePolicy",
+      Resource: "arn:aws:iam::${data.aws_caller_identity.account.account_id}:role/api-prod-*",
+      Condition: {
+        ArnEquals: {
+          "iam:PolicyARN": [
+            "arn:aws:iam::012345678901:policy/orders",
+            "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+          ],
+        },
+      },
+    });
   });
 
   it("keeps its state in the fleet's bucket, beside the other stacks', and gives the role ARNs as outputs", () => {
