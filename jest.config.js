@@ -16,7 +16,13 @@ module.exports = {
   // beside it (jest's default on a 2-core machine is one worker, which runs them after it).
   maxWorkers: 2,
   projects: [
-    project("unit", ["<rootDir>/test/unit/**/*.test.ts"]),
+    // Pure functions only: no process, nothing written to disk (test/setup-pure.ts refuses both).
+    project("unit", ["<rootDir>/test/unit/**/*.test.ts"], {
+      setupFiles: ["<rootDir>/test/setup-env.ts", "<rootDir>/test/setup-pure.ts"],
+    }),
+    // What runs a process or writes to disk without root or a local AWS: scripts run in scratch
+    // directories, the operations layer (ops/) with stand-ins.
+    project("integration", ["<rootDir>/test/integration/**/*.test.ts"]),
     project("synth", ["<rootDir>/test/synth/**/*.test.ts"]),
     // Real runit, haproxy and node processes on loopback (issue 4).
     project("host", ["<rootDir>/test/host/**/*.test.ts"]),
