@@ -28,7 +28,7 @@ describe("a deploy cancelled halfway, then one cut short and torn down", () => {
 
   beforeAll(async () => {
     local = await startCutFleet(3);
-    await local.deployAll();
+    await local.deploy();
   });
   afterAll(async () => {
     await local.stop();

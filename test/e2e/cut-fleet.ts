@@ -11,7 +11,6 @@ import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { FleetConfig } from "../../lib/config";
 import type { RunResult } from "../../ops/run";
 import { regionClients } from "../../ops/aws-clients";
-import { deployFleet } from "../../ops/deploy";
 import { LocalFleet } from "./local-fleet";
 
 /*
@@ -43,9 +42,7 @@ export const cutFleet = (processes: number): FleetConfig => ({
 export async function startCutFleet(processes: number): Promise<LocalFleet> {
   const local = await LocalFleet.start();
   await local.configure(cutFleet(processes));
-  const outcomes = await deployFleet(local.context(), ["cut-e2e-state", "cut-e2e-dns"]);
-  if (!outcomes.every((o) => o.ok))
-    throw new Error(`deploying the state bucket and zone failed: ${JSON.stringify(outcomes)}`);
+  await local.deploy(["cut-e2e-state", "cut-e2e-dns"]);
   return local;
 }
 

@@ -90,7 +90,7 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
     local = await LocalFleet.start();
     app = shopRelease(local.dir);
     ({ plan, target } = await local.configure(oneWave(base())));
-    await local.deployAll();
+    await local.deploy();
   });
   afterAll(async () => {
     await local.stop();

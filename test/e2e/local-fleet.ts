@@ -6,12 +6,13 @@ import { join } from "node:path";
 import type { FleetConfig } from "../../lib/config";
 import { resolveFleet } from "../../lib/fleet-input";
 import type { FleetPlan } from "../../lib/plan";
+import type { StackNode } from "../../lib/stack-selection";
 import type { Target } from "../../lib/target";
 import { terraformEnv } from "../../lib/terraform-env";
-import { deployFleet } from "../../ops/deploy";
 import { fleetContext, outcomeReport, PROJECT, synthesize, type FleetContext } from "../../ops/fleet-ops";
 import { startMoto } from "../../ops/local-aws";
 import { run, type RunResult } from "../../ops/run";
+import { deployStacks } from "../../ops/stack-runs";
 
 /** A port nothing listens on right now (the kernel picks it). */
 export function freePort(): Promise<number> {
@@ -32,7 +33,7 @@ export function freePort(): Promise<number> {
  * port, its own synth output, state files and fleet config, all removed by `stop()`.
  */
 export class LocalFleet {
-  private configured?: { plan: FleetPlan; target: Target };
+  private configured?: { plan: FleetPlan; target: Target; stacks: StackNode[] };
 
   private constructor(
     readonly endpoint: string,
@@ -89,9 +90,9 @@ export class LocalFleet {
     writeFileSync(this.configFile, JSON.stringify(config, null, 2));
     const fleet = resolveFleet(this.env, this.dir);
     if (!fleet.ok) throw new Error(fleet.message);
-    this.configured = { plan: fleet.plan, target: fleet.target };
     mkdirSync(join(this.dir, "logs"), { recursive: true });
     const stacks = await synthesize({ env: this.env, outdir: this.outdir, workDir: this.dir });
+    this.configured = { plan: fleet.plan, target: fleet.target, stacks };
     return { plan: fleet.plan, target: fleet.target, stacks };
   }
 
@@ -100,12 +101,14 @@ export class LocalFleet {
   }
 
   /**
-   * Deploys every stack of the fleet last configured, from a fresh account, as `npm run deploy` does (the
-   * state bucket bootstrapped first): the starting point of a scenario. Throws with each failed stack's
-   * report line and the end of its log.
+   * Deploys the stacks of the fleet last configured (every one by default) as `npm run deploy` does, from a
+   * fresh account (the state bucket bootstrapped first): a scenario's starting point. Throws with each failed
+   * stack's report line and the end of its log.
    */
-  async deployAll(): Promise<void> {
-    const failed = (await deployFleet(this.context(), [])).filter((o) => !o.ok);
+  async deploy(only?: readonly string[]): Promise<void> {
+    if (this.configured === undefined) throw new Error("configure() a fleet first");
+    const selected = this.configured.stacks.filter((s) => only === undefined || only.includes(s.name));
+    const failed = (await deployStacks(this.context(), selected)).filter((o) => !o.ok);
     if (failed.length > 0) {
       const logs = failed.map((o) =>
         o.log === "" ? "" : readFileSync(o.log, "utf8").split("\n").slice(-40).join("\n"),

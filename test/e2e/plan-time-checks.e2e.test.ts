@@ -7,7 +7,6 @@ import type { StackPlan } from "../../lib/plan-report";
 import type { Target } from "../../lib/target";
 import { planOrThrow } from "../../lib/validate";
 import { regionClients } from "../../ops/aws-clients";
-import { deployFleet } from "../../ops/deploy";
 import { planStack } from "../../ops/plan-stacks";
 import { LocalFleet } from "./local-fleet";
 import { shopFleet } from "./shop-fleet";
@@ -27,9 +26,7 @@ describe("before anything is applied", () => {
   beforeAll(async () => {
     local = await LocalFleet.start();
     ({ target } = await local.configure(config));
-    const outcomes = await deployFleet(local.context(), ["shop-e2e-state", "shop-e2e-dns"]);
-    if (!outcomes.every((o) => o.ok))
-      throw new Error(`deploying the state bucket and zone failed: ${JSON.stringify(outcomes)}`);
+    await local.deploy(["shop-e2e-state", "shop-e2e-dns"]);
   });
   afterAll(async () => {
     await local.stop();

@@ -30,7 +30,7 @@ describe("a reviewed change", () => {
     local = await LocalFleet.start();
     const deployed = shopFleet({ regions: [{ region: "us-east-1", weights: [2, 1, 1] }, IRELAND, SYDNEY] });
     ({ target } = await local.configure(oneWave(deployed)));
-    await local.deployAll();
+    await local.deploy();
   });
   afterAll(async () => {
     await local.stop();

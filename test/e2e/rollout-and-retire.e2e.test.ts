@@ -37,7 +37,7 @@ describe("a rollout in waves, and a region retired", () => {
   beforeAll(async () => {
     local = await LocalFleet.start();
     ({ target } = await local.configure(oneWave(shopFleet({ regions: REGIONS }))));
-    await local.deployAll();
+    await local.deploy();
   });
   afterAll(async () => {
     await local.stop();
