@@ -15,8 +15,8 @@ module.exports = {
   // Each end-to-end scenario spends most of its time waiting (on Route 53's fixed 15 s per change, on
   // refreshes and bakes), so several run side by side on 2 cores, with the other suites around them; each
   // region's Terraform takes ~640 MiB. Measured in docs/testing.md.
-  maxWorkers: 5,
-  // The minutes-long scenarios start first (test/sequencer.js).
+  maxWorkers: 6,
+  // The minutes-long files start first (test/sequencer.js).
   testSequencer: "<rootDir>/test/sequencer.js",
   projects: [
     // Pure functions only: no process, nothing written to disk (test/setup-pure.ts refuses both).
