@@ -1,19 +1,171 @@
+import type { ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
+import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
+import { ListRolesCommand } from "@aws-sdk/client-iam";
+import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
+import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import type { FleetConfig } from "../../lib/config";
 import { changesOf } from "../../lib/plan-report";
+import { regionClients } from "../../ops/aws-clients";
 import { planStack } from "../../ops/plan-stacks";
-import { deployUntilCreated, fleetResources, killRunner, lockExists, STACK, startCutFleet } from "./cut-fleet";
-import type { LocalFleet } from "./local-fleet";
+import type { RunResult } from "../../ops/run";
+import { destroyStacks } from "../../ops/stack-runs";
+import { LocalFleet } from "./local-fleet";
 
 /*
- * A runner that dies mid-apply (SIGKILL to the deploy and its Terraform): the lock it leaves is released,
- * and the next deploy adopts what it created. One region of three ports on its own local AWS.
+ * A deploy interrupted the ways CI interrupts one: a runner that dies (SIGKILL to the deploy and its
+ * Terraform, mid-apply) and a cancelled job (SIGINT). One small region on its own local AWS, in order: killed
+ * during its first deploy and finished; cancelled while it grows; killed again, then torn down.
  */
 jest.setTimeout(10 * 60_000);
 
-describe("a deploy whose runner died halfway can be finished", () => {
+const REGION = "us-west-2";
+const STACK = "cut-e2e-us-west-2";
+const STATE = "cut-e2e-state";
+const STATE_KEY = `cloudrim/cut/e2e/${REGION}.tfstate`;
+
+const cutFleet = (processes: number): FleetConfig => ({
+  service: "cut",
+  deployment: "e2e",
+  domain: "cut.test",
+  instanceType: "t3.micro",
+  capacity: { min: 1, desired: 1, max: 2 },
+  allowedCidrs: ["10.0.0.0/8"],
+  state: { bucket: STATE, region: "us-east-1" },
+  healthCheck: { interval: 5, healthyThreshold: 2 },
+  healthCheckGracePeriod: 10,
+  rollout: { bakeSeconds: 0 },
+  regions: [{ region: REGION, processes }],
+});
+
+function lockExists(local: LocalFleet): Promise<boolean> {
+  return regionClients(local.context().target, "us-east-1")
+    .s3.send(new HeadObjectCommand({ Bucket: STATE, Key: `${STATE_KEY}.tflock` }))
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
+/** A deploy started and left running; see deployUntilCreated. */
+interface RunningDeploy {
+  readonly child: ChildProcess;
+  readonly done: Promise<RunResult>;
+  /** Resolves once the apply has created what was asked for; rejects if the deploy ends first. */
+  readonly applying: Promise<void>;
+}
+
+/**
+ * `npm run deploy -- <stack>`, started as CI runs it (a process group of its own: a cancelled job signals
+ * the group); `applying` resolves once the addresses its apply has created so far satisfy `enough`.
+ * Terraform saves a state snapshot every 20 s during an apply, so what a kill loses depends on the
+ * machine's speed; with snapshots put off for the deploy's length, a kill loses all the apply created, as
+ * it does within the first 20 s.
+ */
+function deployUntilCreated(
+  local: LocalFleet,
+  enough: (created: readonly string[]) => boolean,
+  what: string,
+): RunningDeploy {
+  const logs = local.commandLogs;
+  const earlier = new Set(existsSync(logs) ? readdirSync(logs) : []);
+  const { child, done } = local.startCommand("deploy", ["--outdir", local.outdir, STACK], {
+    env: { TF_STATE_PERSIST_INTERVAL: "3600" },
+    detached: true,
+  });
+  const applying = (async () => {
+    const deadline = Date.now() + 360_000;
+    while (Date.now() < deadline) {
+      const runs = existsSync(logs) ? readdirSync(logs).filter((d) => !earlier.has(d)) : [];
+      const file = join(logs, runs.sort().at(-1) ?? "-", `${STACK}.deploy.log`);
+      const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+      const apply = text.slice(text.lastIndexOf("$ terraform apply"));
+      const completed = apply.split("\n").flatMap((line) => /^(\S+): Creation complete/.exec(line)?.[1] ?? []);
+      if (enough(completed)) return;
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the deploy ended before it created ${what}: ${(await done).stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`the deploy did not create ${what} in 360 s`);
+  })();
+  return { child, done, applying };
+}
+
+/** The Terraforms working in a directory (what a dead runner leaves running is killed with it). */
+function terraformsIn(dir: string): number[] {
+  return readdirSync("/proc").flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      const command = readFileSync(`/proc/${entry}/comm`, "utf8").trim();
+      return cwd === dir && command === "terraform" ? [Number(entry)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** A runner that dies: the deploy and every Terraform of the stack, SIGKILLed at once. */
+function killRunner(local: LocalFleet, child: ChildProcess): void {
+  process.kill(-(child.pid ?? 0), "SIGKILL");
+  for (const pid of terraformsIn(local.stackDir(STACK))) process.kill(-pid, "SIGKILL");
+}
+
+/** What of the fleet exists in the region, counted or named. */
+async function fleetResources(local: LocalFleet) {
+  const c = regionClients(local.context().target, REGION);
+  const prefix = `${STACK}-`;
+  const templates = (await c.ec2.send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates ?? [];
+  const balancers = (await c.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancerDescriptions ?? [];
+  const roles = (await c.iam.send(new ListRolesCommand({}))).Roles ?? [];
+  const groups = (await c.ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? [];
+  const scaling = (await c.autoScaling.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? [];
+  const logs = (await c.logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? [];
+  const zones = await c.route53.send(new ListHostedZonesByNameCommand({ DNSName: "cut.test" }));
+  const zone = zones.HostedZones?.find((z) => z.Name === "cut.test.")?.Id;
+  const records =
+    zone === undefined
+      ? []
+      : ((await c.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone }))).ResourceRecordSets ?? [])
+          .filter((r) => r.Type === "A")
+          .map((r) => r.Name ?? "");
+  return {
+    launchTemplates: templates.filter((t) => t.LaunchTemplateName?.startsWith(prefix) === true).length,
+    loadBalancers: balancers.map((b) => b.LoadBalancerName).sort(),
+    roles: roles.filter((r) => r.RoleName === STACK).length,
+    securityGroups: groups
+      .map((g) => g.GroupName)
+      .filter((n) => n !== "default")
+      .sort(),
+    autoScalingGroups: scaling.map((g) => g.AutoScalingGroupName),
+    logGroups: logs.map((g) => g.logGroupName).sort(),
+    records: records.sort(),
+  };
+}
+
+/** The managed resources the stack's state holds; a state that cannot be read fails the test. */
+async function stateAddresses(local: LocalFleet): Promise<string[]> {
+  const state = await regionClients(local.context().target, "us-east-1").s3.send(
+    new GetObjectCommand({ Bucket: STATE, Key: STATE_KEY }),
+  );
+  const body = await state.Body?.transformToString();
+  if (body === undefined) throw new Error(`s3://${STATE}/${STATE_KEY} has no body`);
+  return (JSON.parse(body) as { resources: { mode: string; type: string; name: string }[] }).resources
+    .filter((r) => r.mode === "managed")
+    .map((r) => `${r.type}.${r.name}`);
+}
+
+describe("a deploy interrupted halfway can be finished", () => {
   let local: LocalFleet;
 
   beforeAll(async () => {
-    local = await startCutFleet(3);
+    local = await LocalFleet.start();
+    await local.configure(cutFleet(3));
+    await local.deploy(["cut-e2e-state", "cut-e2e-dns"]);
   });
   afterAll(async () => {
     await local.stop();
@@ -73,5 +225,65 @@ describe("a deploy whose runner died halfway can be finished", () => {
     });
     const again = await planStack(local.context(), STACK);
     expect(again.status === "planned" ? changesOf(again.plan) : again.error).toEqual([]);
+  });
+  it("after a cancelled job (SIGINT mid-apply): Terraform stops, saves its state and releases its lock; the next plan holds only what was not created yet", async () => {
+    await local.configure(cutFleet(5));
+    const before = await planStack(local.context(), STACK);
+    const planned = before.status === "planned" ? changesOf(before.plan).length : -1;
+    expect(planned).toBeGreaterThan(6);
+
+    const cancelled = deployUntilCreated(local, (created) => created.length >= 2, "2 resources");
+    await cancelled.applying;
+    process.kill(-(cancelled.child.pid ?? 0), "SIGINT");
+    const { code, stderr } = await cancelled.done;
+    expect({ code, stderr: stderr.split("\n").slice(-6) }).toMatchObject({ code: 130 });
+    expect(stderr).toContain(`deploy: SIGINT: stopping ${STACK}: each Terraform finishes the resource it is on`);
+    expect(stderr).toMatch(
+      new RegExp(
+        `deploy: interrupted by SIGINT; stopped: ${STACK} \\(state saved, lock released\\)\\. Run the same deploy again`,
+      ),
+    );
+    expect(await lockExists(local)).toBe(false);
+    const after = await planStack(local.context(), STACK);
+    const remaining = after.status === "planned" ? changesOf(after.plan).length : -1;
+    expect(remaining).toBeGreaterThan(0);
+    expect(remaining).toBeLessThan(planned);
+  });
+
+  it("tears down everything, what a killed deploy created and never recorded included", async () => {
+    // One more port, cut short by a dead runner once its load balancer exists: created, never recorded.
+    await local.configure(cutFleet(6));
+    const killed = deployUntilCreated(
+      local,
+      (created) => created.some((address) => address.startsWith("aws_elb.")),
+      "a load balancer",
+    );
+    await killed.applying;
+    killRunner(local, killed.child);
+    await killed.done;
+    const recorded = await stateAddresses(local);
+    const unlocked = await local.command("unlock", ["--outdir", local.outdir, STACK]);
+    expect(unlocked.code).toBe(0);
+
+    const progress: string[] = [];
+    const { stacks } = await local.configure(cutFleet(6));
+    const outcomes = await destroyStacks(
+      local.context((line) => progress.push(line)),
+      stacks,
+    );
+    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+    // Something was adopted before the destroy, beyond what the state recorded.
+    const adoptedLines = progress.filter((l) => l.startsWith(`${STACK}: adopting `));
+    expect(adoptedLines).toContainEqual(expect.stringMatching(new RegExp(`^${STACK}: adopting aws_elb\\.`)));
+    for (const line of adoptedLines) expect(recorded).not.toContain(/adopting (\S+) /.exec(line)?.[1]);
+    expect(await fleetResources(local)).toEqual({
+      launchTemplates: 0,
+      loadBalancers: [],
+      roles: 0,
+      securityGroups: [],
+      autoScalingGroups: [],
+      logGroups: [],
+      records: [],
+    });
   });
 });
