@@ -54,9 +54,9 @@ test: setup
 suites:
 	$(call jest,)
 
-## What needs no root and no local AWS: static checks, unit and synth tests (terraform validate included).
+## What needs no root and no local AWS: static checks, unit, integration and synth tests (terraform validate included).
 test-fast: check
-	$(call jest,--selectProjects unit synth)
+	$(call jest,--selectProjects unit integration synth)
 
 ## The host suite: real runit and haproxy; it creates the service user, so it needs root (sudo make test-host).
 test-host: setup

@@ -45,6 +45,21 @@ export default tseslint.config(
     },
   })),
   {
+    // Unit tests test the pure layer; what exercises ops/ or a command is an integration test.
+    files: ["test/unit/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: ["ops", "scripts"].map((layer) => ({
+            group: [`**/${layer}/*`],
+            message: `a unit test imports no ${layer}/ module; test it in test/integration/, or move the pure part to lib/`,
+          })),
+        },
+      ],
+    },
+  },
+  {
     // Jest's asymmetric matchers (expect.stringMatching, expect.objectContaining) are typed `any`.
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-unsafe-assignment": "off" },

@@ -12,11 +12,20 @@ const project = (displayName, testMatch, extra = {}) => ({
 });
 
 module.exports = {
-  // The end-to-end suite spends most of its time waiting on Terraform and the local AWS: the other suites run
-  // beside it (jest's default on a 2-core machine is one worker, which runs them after it).
-  maxWorkers: 2,
+  // Each end-to-end scenario spends most of its time waiting (on Route 53's fixed 15 s per change, on
+  // refreshes and bakes), so several run side by side on 2 cores, with the other suites around them; each
+  // region's Terraform takes ~640 MiB. Measured in docs/testing.md.
+  maxWorkers: 6,
+  // The minutes-long files start first (test/sequencer.js).
+  testSequencer: "<rootDir>/test/sequencer.js",
   projects: [
-    project("unit", ["<rootDir>/test/unit/**/*.test.ts"]),
+    // Pure functions only: no process, nothing written to disk (test/setup-pure.ts refuses both).
+    project("unit", ["<rootDir>/test/unit/**/*.test.ts"], {
+      setupFiles: ["<rootDir>/test/setup-env.ts", "<rootDir>/test/setup-pure.ts"],
+    }),
+    // What runs a process or writes to disk without root or a local AWS: scripts run in scratch
+    // directories, the operations layer (ops/) with stand-ins.
+    project("integration", ["<rootDir>/test/integration/**/*.test.ts"]),
     project("synth", ["<rootDir>/test/synth/**/*.test.ts"]),
     // Real runit, haproxy and node processes on loopback (issue 4).
     project("host", ["<rootDir>/test/host/**/*.test.ts"]),

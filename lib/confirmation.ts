@@ -4,6 +4,7 @@
  */
 import type { StackJson } from "./baseline";
 import type { FleetPlan } from "./plan";
+import type { StackNode } from "./stack-selection";
 import type { Target } from "./target";
 import { changesOf, changesOutputs, importsOf, type Action, type TerraformPlanJson } from "./terraform-plan";
 
@@ -175,4 +176,20 @@ export function creationOf(stack: StackJson): TerraformPlanJson {
       })),
     ),
   };
+}
+
+/**
+ * Pure: the selected stacks with changes that stacks which failed to plan depend on. A stack's plan may need
+ * another's changes applied first (a region's plan reads the hosted zone a new zone stack creates): deploy
+ * those first, then the rest.
+ */
+export function deployFirst(
+  stacks: readonly StackNode[],
+  failed: readonly string[],
+  changing: ReadonlySet<string>,
+): string[] {
+  const needed = stacks
+    .filter((s) => failed.includes(s.name))
+    .flatMap((s) => s.dependencies.filter((dependency) => changing.has(dependency)));
+  return [...new Set(needed)].sort();
 }

@@ -8,12 +8,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { interruption } from "./interrupt";
 import type { StackJson } from "../lib/baseline";
-import { changeSummary, creationOf, stackRegion, type StackChanges } from "../lib/confirmation";
+import { changeSummary, creationOf, deployFirst, stackRegion, type StackChanges } from "../lib/confirmation";
 import type { FleetPlan, StatePlan } from "../lib/plan";
 import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
 import { changesOf, changesOutputs, renderReport } from "../lib/plan-report";
 import { retiredLine } from "../lib/retired";
-import { stackWaves, type StackNode } from "../lib/stack-selection";
+import { stackWaves } from "../lib/stack-selection";
 import { LOCAL_AWS_COMMAND } from "../lib/target";
 import { altersResources } from "../lib/terraform-plan";
 import type { Ask } from "./confirm";
@@ -200,22 +200,6 @@ export async function deployAsking(ctx: FleetContext, globs: readonly string[], 
     verdict: "applied",
     outcomes: await applySavedPlans(ctx, stacks, { fresh, reviewed: [fresh] }, changing, "no changes, as shown"),
   };
-}
-
-/**
- * Pure: the selected stacks with changes that stacks which failed to plan depend on. A stack's plan may need
- * another's changes applied first (a region's plan reads the hosted zone a new zone stack creates): deploy
- * those first, then the rest.
- */
-export function deployFirst(
-  stacks: readonly StackNode[],
-  failed: readonly string[],
-  changing: ReadonlySet<string>,
-): string[] {
-  const needed = stacks
-    .filter((s) => failed.includes(s.name))
-    .flatMap((s) => s.dependencies.filter((dependency) => changing.has(dependency)));
-  return [...new Set(needed)].sort();
 }
 
 /** Exit code of a deploy whose rollout stopped at a region that failed its judgement. */

@@ -1,27 +1,25 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { ListRolesCommand } from "@aws-sdk/client-iam";
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
-import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import type { FleetConfig } from "../../lib/config";
 import { changesOf } from "../../lib/plan-report";
 import { regionClients } from "../../ops/aws-clients";
-import { deployFleet } from "../../ops/deploy";
-import { PROJECT } from "../../ops/fleet-ops";
 import { planStack } from "../../ops/plan-stacks";
-import { run } from "../../ops/run";
+import type { RunResult } from "../../ops/run";
 import { destroyStacks } from "../../ops/stack-runs";
 import { LocalFleet } from "./local-fleet";
 
 /*
  * A deploy interrupted the ways CI interrupts one: a runner that dies (SIGKILL to the deploy and its
- * Terraform, mid-apply) and a cancelled job (SIGINT). One small region on its own local AWS, beside the
- * fleet suite.
+ * Terraform, mid-apply) and a cancelled job (SIGINT). One small region on its own local AWS, in order: killed
+ * during its first deploy and finished; cancelled while it grows; killed again, then torn down.
  */
 jest.setTimeout(10 * 60_000);
 
@@ -30,7 +28,7 @@ const STACK = "cut-e2e-us-west-2";
 const STATE = "cut-e2e-state";
 const STATE_KEY = `cloudrim/cut/e2e/${REGION}.tfstate`;
 
-const fleetConfig = (processes: number): FleetConfig => ({
+const cutFleet = (processes: number): FleetConfig => ({
   service: "cut",
   deployment: "e2e",
   domain: "cut.test",
@@ -43,6 +41,59 @@ const fleetConfig = (processes: number): FleetConfig => ({
   rollout: { bakeSeconds: 0 },
   regions: [{ region: REGION, processes }],
 });
+
+function lockExists(local: LocalFleet): Promise<boolean> {
+  return regionClients(local.context().target, "us-east-1")
+    .s3.send(new HeadObjectCommand({ Bucket: STATE, Key: `${STATE_KEY}.tflock` }))
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
+/** A deploy started and left running; see deployUntilCreated. */
+interface RunningDeploy {
+  readonly child: ChildProcess;
+  readonly done: Promise<RunResult>;
+  /** Resolves once the apply has created what was asked for; rejects if the deploy ends first. */
+  readonly applying: Promise<void>;
+}
+
+/**
+ * `npm run deploy -- <stack>`, started as CI runs it (a process group of its own: a cancelled job signals
+ * the group); `applying` resolves once the addresses its apply has created so far satisfy `enough`.
+ * Terraform saves a state snapshot every 20 s during an apply, so what a kill loses depends on the
+ * machine's speed; with snapshots put off for the deploy's length, a kill loses all the apply created, as
+ * it does within the first 20 s.
+ */
+function deployUntilCreated(
+  local: LocalFleet,
+  enough: (created: readonly string[]) => boolean,
+  what: string,
+): RunningDeploy {
+  const logs = local.commandLogs;
+  const earlier = new Set(existsSync(logs) ? readdirSync(logs) : []);
+  const { child, done } = local.startCommand("deploy", ["--outdir", local.outdir, STACK], {
+    env: { TF_STATE_PERSIST_INTERVAL: "3600" },
+    detached: true,
+  });
+  const applying = (async () => {
+    const deadline = Date.now() + 360_000;
+    while (Date.now() < deadline) {
+      const runs = existsSync(logs) ? readdirSync(logs).filter((d) => !earlier.has(d)) : [];
+      const file = join(logs, runs.sort().at(-1) ?? "-", `${STACK}.deploy.log`);
+      const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+      const apply = text.slice(text.lastIndexOf("$ terraform apply"));
+      const completed = apply.split("\n").flatMap((line) => /^(\S+): Creation complete/.exec(line)?.[1] ?? []);
+      if (enough(completed)) return;
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the deploy ended before it created ${what}: ${(await done).stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`the deploy did not create ${what} in 360 s`);
+  })();
+  return { child, done, applying };
+}
 
 /** The Terraforms working in a directory (what a dead runner leaves running is killed with it). */
 function terraformsIn(dir: string): number[] {
@@ -58,151 +109,86 @@ function terraformsIn(dir: string): number[] {
   });
 }
 
+/** A runner that dies: the deploy and every Terraform of the stack, SIGKILLed at once. */
+function killRunner(local: LocalFleet, child: ChildProcess): void {
+  process.kill(-(child.pid ?? 0), "SIGKILL");
+  for (const pid of terraformsIn(local.stackDir(STACK))) process.kill(-pid, "SIGKILL");
+}
+
+/** What of the fleet exists in the region, counted or named. */
+async function fleetResources(local: LocalFleet) {
+  const c = regionClients(local.context().target, REGION);
+  const prefix = `${STACK}-`;
+  const templates = (await c.ec2.send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates ?? [];
+  const balancers = (await c.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancerDescriptions ?? [];
+  const roles = (await c.iam.send(new ListRolesCommand({}))).Roles ?? [];
+  const groups = (await c.ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? [];
+  const scaling = (await c.autoScaling.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? [];
+  const logs = (await c.logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? [];
+  const zones = await c.route53.send(new ListHostedZonesByNameCommand({ DNSName: "cut.test" }));
+  const zone = zones.HostedZones?.find((z) => z.Name === "cut.test.")?.Id;
+  const records =
+    zone === undefined
+      ? []
+      : ((await c.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone }))).ResourceRecordSets ?? [])
+          .filter((r) => r.Type === "A")
+          .map((r) => r.Name ?? "");
+  return {
+    launchTemplates: templates.filter((t) => t.LaunchTemplateName?.startsWith(prefix) === true).length,
+    loadBalancers: balancers.map((b) => b.LoadBalancerName).sort(),
+    roles: roles.filter((r) => r.RoleName === STACK).length,
+    securityGroups: groups
+      .map((g) => g.GroupName)
+      .filter((n) => n !== "default")
+      .sort(),
+    autoScalingGroups: scaling.map((g) => g.AutoScalingGroupName),
+    logGroups: logs.map((g) => g.logGroupName).sort(),
+    records: records.sort(),
+  };
+}
+
+/** The managed resources the stack's state holds; a state that cannot be read fails the test. */
+async function stateAddresses(local: LocalFleet): Promise<string[]> {
+  const state = await regionClients(local.context().target, "us-east-1").s3.send(
+    new GetObjectCommand({ Bucket: STATE, Key: STATE_KEY }),
+  );
+  const body = await state.Body?.transformToString();
+  if (body === undefined) throw new Error(`s3://${STATE}/${STATE_KEY} has no body`);
+  return (JSON.parse(body) as { resources: { mode: string; type: string; name: string }[] }).resources
+    .filter((r) => r.mode === "managed")
+    .map((r) => `${r.type}.${r.name}`);
+}
+
 describe("a deploy interrupted halfway can be finished", () => {
   let local: LocalFleet;
 
   beforeAll(async () => {
     local = await LocalFleet.start();
-    await local.configure(fleetConfig(3));
-    const outcomes = await deployFleet(local.context(), ["cut-e2e-state", "cut-e2e-dns"]);
-    expect(outcomes.map((o) => [o.stack, o.ok])).toEqual([
-      ["cut-e2e-state", true],
-      ["cut-e2e-dns", true],
-    ]);
+    await local.configure(cutFleet(3));
+    await local.deploy(["cut-e2e-state", "cut-e2e-dns"]);
   });
   afterAll(async () => {
     await local.stop();
   });
 
-  const clients = () => regionClients(local.context().target, REGION);
-  const lockExists = () =>
-    regionClients(local.context().target, "us-east-1")
-      .s3.send(new HeadObjectCommand({ Bucket: STATE, Key: `${STATE_KEY}.tflock` }))
-      .then(
-        () => true,
-        () => false,
-      );
-  /** `npm run <name> -- <args>` as package.json runs it: one node process (tsx by path, as `--import` resolves a bare name from the working directory). */
-  const nodeArgs = (name: string, ...args: string[]) => [
-    "--import",
-    require.resolve("tsx"),
-    join(PROJECT, "scripts", `${name}.ts`),
-    "--outdir",
-    local.outdir,
-    ...args,
-  ];
-  const script = (name: string, ...args: string[]) =>
-    run(process.execPath, nodeArgs(name, ...args), { cwd: local.dir, env: local.env });
-
-  /**
-   * `npm run deploy -- <stack>`, started; resolves once its apply has created `created` resources (of the
-   * addresses `which` matches, any by default). Terraform
-   * saves a state snapshot every 20 s during an apply, so what a kill loses depends on the machine's speed;
-   * with snapshots put off for the deploy's length, a kill loses all the apply created, as it does within
-   * the first 20 s.
-   */
-  function deployUntilCreated(
-    created: number,
-    which = /\S+/,
-  ): {
-    child: ChildProcess;
-    done: Promise<{ code: number; stderr: string }>;
-    applying: Promise<void>;
-  } {
-    const log = join(local.dir, "command-logs");
-    const earlier = new Set(existsSync(log) ? readdirSync(log) : []);
-    // In a process group of its own: a terminal's Ctrl-C and a cancelled job signal the group.
-    const child = spawn(process.execPath, nodeArgs("deploy", STACK), {
-      cwd: local.dir,
-      env: { ...local.env, TF_STATE_PERSIST_INTERVAL: "3600" },
-      stdio: ["ignore", "ignore", "pipe"],
-      detached: true,
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const done = new Promise<{ code: number; stderr: string }>((resolve) => {
-      child.on("close", (code, signal) => {
-        resolve({ code: code ?? (signal === null ? 1 : 128), stderr });
-      });
-    });
-    const applying = (async () => {
-      const deadline = Date.now() + 360_000;
-      while (Date.now() < deadline) {
-        const runs = existsSync(log) ? readdirSync(log).filter((d) => !earlier.has(d)) : [];
-        const file = join(log, runs.sort().at(-1) ?? "-", `${STACK}.deploy.log`);
-        const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-        const apply = text.slice(text.lastIndexOf("$ terraform apply"));
-        const completed = apply.split("\n").filter((line) => /^(\S+): Creation complete/.test(line));
-        if (completed.filter((line) => which.test(line.split(":")[0] ?? "")).length >= created) return;
-        if (child.exitCode !== null || child.signalCode !== null)
-          throw new Error(`the deploy ended before it created ${created} resources: ${stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      throw new Error(`the deploy did not create ${created} resources in 360 s: ${stderr}`);
-    })();
-    return { child, done, applying };
-  }
-
-  /** A runner that dies: the deploy and every Terraform of the stack, SIGKILLed at once. */
-  function killRunner(child: ChildProcess): void {
-    process.kill(-(child.pid ?? 0), "SIGKILL");
-    for (const pid of terraformsIn(local.stackDir(STACK))) process.kill(-pid, "SIGKILL");
-  }
-
-  async function fleetResources() {
-    const c = clients();
-    const prefix = `${STACK}-`;
-    const templates = (await c.ec2.send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates ?? [];
-    const balancers = (await c.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancerDescriptions ?? [];
-    const roles = (await c.iam.send(new ListRolesCommand({}))).Roles ?? [];
-    const groups = (await c.ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? [];
-    const scaling = (await c.autoScaling.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? [];
-    const logs = (await c.logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? [];
-    const zones = await c.route53.send(new ListHostedZonesByNameCommand({ DNSName: "cut.test" }));
-    const zone = zones.HostedZones?.find((z) => z.Name === "cut.test.")?.Id;
-    const records =
-      zone === undefined
-        ? []
-        : ((await c.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone }))).ResourceRecordSets ?? [])
-            .filter((r) => r.Type === "A")
-            .map((r) => r.Name ?? "");
-    return {
-      launchTemplates: templates.filter((t) => t.LaunchTemplateName?.startsWith(prefix) === true).length,
-      loadBalancers: balancers.map((b) => b.LoadBalancerName).sort(),
-      roles: roles.filter((r) => r.RoleName === STACK).length,
-      securityGroups: groups
-        .map((g) => g.GroupName)
-        .filter((n) => n !== "default")
-        .sort(),
-      autoScalingGroups: scaling.map((g) => g.AutoScalingGroupName),
-      logGroups: logs.map((g) => g.logGroupName).sort(),
-      records: records.sort(),
-    };
-  }
-
-  /** The managed resources the stack's state holds. */
-  async function stateAddresses(): Promise<string[]> {
-    const state = await regionClients(local.context().target, "us-east-1")
-      .s3.send(new GetObjectCommand({ Bucket: STATE, Key: STATE_KEY }))
-      .catch(() => undefined);
-    const body = (await state?.Body?.transformToString()) ?? '{"resources":[]}';
-    return (JSON.parse(body) as { resources: { mode: string; type: string; name: string }[] }).resources
-      .filter((r) => r.mode === "managed")
-      .map((r) => `${r.type}.${r.name}`);
-  }
-
   it("after a runner died mid-apply: the lock is released as abandoned, and the next deploy adopts every orphan, duplicates nothing, and leaves nothing to plan", async () => {
-    const killed = deployUntilCreated(8);
+    // Killed once the instance role and a few more exist: orphans of every kind the next deploy adopts.
+    const role = /^aws_iam_role\.instance_role_/;
+    const killed = deployUntilCreated(
+      local,
+      (created) => created.length >= 8 && created.some((address) => role.test(address)),
+      "the instance role and 7 more resources",
+    );
     await killed.applying;
-    killRunner(killed.child);
+    killRunner(local, killed.child);
     await killed.done;
     // What it created is in AWS, not in the state; its lock stays behind.
-    expect(await lockExists()).toBe(true);
-    const orphaned = await fleetResources();
-    expect(orphaned.roles + orphaned.securityGroups.length + orphaned.loadBalancers.length).toBeGreaterThan(0);
+    expect(await lockExists(local)).toBe(true);
+    const orphaned = await fleetResources(local);
+    expect(orphaned.roles).toBe(1);
 
     // The holder was a process of this machine and no Terraform works in the stack: released without --force.
-    const unlocked = await script("unlock", STACK);
+    const unlocked = await local.command("unlock", ["--outdir", local.outdir, STACK]);
     expect({ code: unlocked.code, stdout: unlocked.stdout }).toMatchObject({ code: 0 });
     expect(unlocked.stdout).toMatch(
       new RegExp(
@@ -210,19 +196,17 @@ describe("a deploy interrupted halfway can be finished", () => {
       ),
     );
 
-    const deployed = await script("deploy", STACK);
+    const deployed = await local.command("deploy", ["--outdir", local.outdir, STACK]);
     expect({ code: deployed.code, stderr: deployed.stderr.split("\n").slice(-12) }).toMatchObject({ code: 0 });
     const adopted = deployed.stderr.match(/: adopting \S+ \(/g) ?? [];
     expect(adopted.length).toBeGreaterThanOrEqual(orphaned.roles + orphaned.loadBalancers.length);
-    if (orphaned.roles === 1) {
-      expect(deployed.stderr).toMatch(
-        new RegExp(
-          `deploy: ${STACK}: adopting aws_iam_role\\.instance_role_[0-9A-F]{8} \\(${STACK}\\): in AWS with this fleet's tags, but not in the stack's state`,
-        ),
-      );
-    }
+    expect(deployed.stderr).toMatch(
+      new RegExp(
+        `deploy: ${STACK}: adopting aws_iam_role\\.instance_role_[0-9A-F]{8} \\(${STACK}\\): in AWS with this fleet's tags, but not in the stack's state`,
+      ),
+    );
     expect(deployed.stdout).toMatch(new RegExp(`${STACK}: .*Apply complete! Resources: \\d+ imported, `));
-    expect(await fleetResources()).toEqual({
+    expect(await fleetResources(local)).toEqual({
       launchTemplates: 1,
       loadBalancers: ["cut-e2e-9000", "cut-e2e-9001", "cut-e2e-9002"],
       roles: 1,
@@ -242,14 +226,13 @@ describe("a deploy interrupted halfway can be finished", () => {
     const again = await planStack(local.context(), STACK);
     expect(again.status === "planned" ? changesOf(again.plan) : again.error).toEqual([]);
   });
-
   it("after a cancelled job (SIGINT mid-apply): Terraform stops, saves its state and releases its lock; the next plan holds only what was not created yet", async () => {
-    await local.configure(fleetConfig(5));
+    await local.configure(cutFleet(5));
     const before = await planStack(local.context(), STACK);
     const planned = before.status === "planned" ? changesOf(before.plan).length : -1;
     expect(planned).toBeGreaterThan(6);
 
-    const cancelled = deployUntilCreated(2);
+    const cancelled = deployUntilCreated(local, (created) => created.length >= 2, "2 resources");
     await cancelled.applying;
     process.kill(-(cancelled.child.pid ?? 0), "SIGINT");
     const { code, stderr } = await cancelled.done;
@@ -260,7 +243,7 @@ describe("a deploy interrupted halfway can be finished", () => {
         `deploy: interrupted by SIGINT; stopped: ${STACK} \\(state saved, lock released\\)\\. Run the same deploy again`,
       ),
     );
-    expect(await lockExists()).toBe(false);
+    expect(await lockExists(local)).toBe(false);
     const after = await planStack(local.context(), STACK);
     const remaining = after.status === "planned" ? changesOf(after.plan).length : -1;
     expect(remaining).toBeGreaterThan(0);
@@ -269,17 +252,21 @@ describe("a deploy interrupted halfway can be finished", () => {
 
   it("tears down everything, what a killed deploy created and never recorded included", async () => {
     // One more port, cut short by a dead runner once its load balancer exists: created, never recorded.
-    await local.configure(fleetConfig(6));
-    const killed = deployUntilCreated(1, /^aws_elb\./);
+    await local.configure(cutFleet(6));
+    const killed = deployUntilCreated(
+      local,
+      (created) => created.some((address) => address.startsWith("aws_elb.")),
+      "a load balancer",
+    );
     await killed.applying;
-    killRunner(killed.child);
+    killRunner(local, killed.child);
     await killed.done;
-    const recorded = await stateAddresses();
-    const unlocked = await script("unlock", STACK);
+    const recorded = await stateAddresses(local);
+    const unlocked = await local.command("unlock", ["--outdir", local.outdir, STACK]);
     expect(unlocked.code).toBe(0);
 
     const progress: string[] = [];
-    const { stacks } = await local.configure(fleetConfig(6));
+    const { stacks } = await local.configure(cutFleet(6));
     const outcomes = await destroyStacks(
       local.context((line) => progress.push(line)),
       stacks,
@@ -289,7 +276,7 @@ describe("a deploy interrupted halfway can be finished", () => {
     const adoptedLines = progress.filter((l) => l.startsWith(`${STACK}: adopting `));
     expect(adoptedLines).toContainEqual(expect.stringMatching(new RegExp(`^${STACK}: adopting aws_elb\\.`)));
     for (const line of adoptedLines) expect(recorded).not.toContain(/adopting (\S+) /.exec(line)?.[1]);
-    expect(await fleetResources()).toEqual({
+    expect(await fleetResources(local)).toEqual({
       launchTemplates: 0,
       loadBalancers: [],
       roles: 0,

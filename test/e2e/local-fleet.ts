@@ -1,15 +1,18 @@
-import type { ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FleetConfig } from "../../lib/config";
 import { resolveFleet } from "../../lib/fleet-input";
 import type { FleetPlan } from "../../lib/plan";
+import type { StackNode } from "../../lib/stack-selection";
 import type { Target } from "../../lib/target";
 import { terraformEnv } from "../../lib/terraform-env";
-import { fleetContext, PROJECT, synthesize, type FleetContext } from "../../ops/fleet-ops";
+import { fleetContext, outcomeReport, PROJECT, synthesize, type FleetContext } from "../../ops/fleet-ops";
 import { startMoto } from "../../ops/local-aws";
+import { run, type RunResult } from "../../ops/run";
+import { deployStacks } from "../../ops/stack-runs";
 
 /** A port nothing listens on right now (the kernel picks it). */
 export function freePort(): Promise<number> {
@@ -30,7 +33,7 @@ export function freePort(): Promise<number> {
  * port, its own synth output, state files and fleet config, all removed by `stop()`.
  */
 export class LocalFleet {
-  private configured?: { plan: FleetPlan; target: Target };
+  private configured?: { plan: FleetPlan; target: Target; stacks: StackNode[] };
 
   private constructor(
     readonly endpoint: string,
@@ -58,7 +61,7 @@ export class LocalFleet {
       CLOUDRIM_LOCAL_ENDPOINT: this.endpoint,
       CLOUDRIM_CONFIG: this.configFile,
       // Commands run as subprocesses log here, not in the project's .local/.
-      CLOUDRIM_LOG_DIR: join(this.dir, "command-logs"),
+      CLOUDRIM_LOG_DIR: this.commandLogs,
     });
   }
 
@@ -87,14 +90,109 @@ export class LocalFleet {
     writeFileSync(this.configFile, JSON.stringify(config, null, 2));
     const fleet = resolveFleet(this.env, this.dir);
     if (!fleet.ok) throw new Error(fleet.message);
-    this.configured = { plan: fleet.plan, target: fleet.target };
     mkdirSync(join(this.dir, "logs"), { recursive: true });
     const stacks = await synthesize({ env: this.env, outdir: this.outdir, workDir: this.dir });
+    this.configured = { plan: fleet.plan, target: fleet.target, stacks };
     return { plan: fleet.plan, target: fleet.target, stacks };
   }
 
   stackDir(stack: string): string {
     return join(this.outdir, "stacks", stack);
+  }
+
+  /**
+   * Deploys the stacks of the fleet last configured (every one by default) as `npm run deploy` does, from a
+   * fresh account (the state bucket bootstrapped first): a scenario's starting point. Throws with each failed
+   * stack's report line and the end of its log.
+   */
+  async deploy(only?: readonly string[]): Promise<void> {
+    if (this.configured === undefined) throw new Error("configure() a fleet first");
+    const selected = this.configured.stacks.filter((s) => only === undefined || only.includes(s.name));
+    const failed = (await deployStacks(this.context(), selected)).filter((o) => !o.ok);
+    if (failed.length > 0) {
+      const logs = failed.map((o) =>
+        o.log === "" ? "" : readFileSync(o.log, "utf8").split("\n").slice(-40).join("\n"),
+      );
+      throw new Error(["deploying the fleet failed:", ...failed.map(outcomeReport), ...logs].join("\n"));
+    }
+  }
+
+  /**
+   * `npm run <name> -- <args>` as package.json runs it, in this working copy: one node process (tsx by path,
+   * as `--import` resolves a bare name from the working directory).
+   */
+  command(
+    name: string,
+    args: readonly string[] = [],
+    options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<RunResult> {
+    return run(process.execPath, this.commandArgs(name, args), {
+      cwd: options.cwd ?? this.dir,
+      env: { ...this.env, ...options.env },
+    });
+  }
+
+  /**
+   * The same command, started: `onLine` hears each line it prints on stderr (its progress) as it comes;
+   * `detached` puts it in a process group of its own, as CI runs it (a cancelled job signals the group).
+   * A command ended by a signal exits 128.
+   */
+  startCommand(
+    name: string,
+    args: readonly string[],
+    options: { env?: NodeJS.ProcessEnv; detached?: boolean; onLine?: (line: string) => void } = {},
+  ): { child: ChildProcess; done: Promise<RunResult> } {
+    const child = spawn(process.execPath, this.commandArgs(name, args), {
+      cwd: this.dir,
+      env: { ...this.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: options.detached ?? false,
+    });
+    let [stdout, stderr, partial] = ["", "", ""];
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      lines.forEach((line) => options.onLine?.(line));
+    });
+    const done = new Promise<RunResult>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code, signal) => {
+        resolve({ code: code ?? (signal === null ? 1 : 128), stdout, stderr });
+      });
+    });
+    return { child, done };
+  }
+
+  private commandArgs(name: string, args: readonly string[]): string[] {
+    return ["--import", require.resolve("tsx"), join(PROJECT, "scripts", `${name}.ts`), ...args];
+  }
+
+  /** Where commands run as subprocesses write their logs: one directory per run. */
+  get commandLogs(): string {
+    return join(this.dir, "command-logs");
+  }
+
+  /** The log a command run as a subprocess wrote last under this name. */
+  latestCommandLog(name: string): string {
+    const runs = readdirSync(this.commandLogs).filter((d) => existsSync(join(this.commandLogs, d, name)));
+    return readFileSync(join(this.commandLogs, runs.sort().at(-1) ?? "", name), "utf8");
+  }
+
+  /** Every Terraform state file the working copy holds: the stack directories' and its own. */
+  localStateFiles(): string[] {
+    const found: string[] = [];
+    const walk = (path: string) => {
+      for (const entry of readdirSync(path, { withFileTypes: true })) {
+        if (entry.name === ".terraform" || entry.name === "logs") continue;
+        const full = join(path, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (/\.tfstate(\.backup)?$/.test(entry.name)) found.push(full);
+      }
+    };
+    walk(this.dir);
+    return found;
   }
 
   async stop(): Promise<void> {

@@ -6,12 +6,13 @@ import {
   confirmationFor,
   creationOf,
   regionLine,
+  deployFirst,
   stackRegion,
   type ConfirmationInput,
 } from "../../lib/confirmation";
 import type { TerraformPlanJson } from "../../lib/terraform-plan";
 import { planOrThrow } from "../../lib/validate";
-import { deployFirst } from "../../ops/deploy";
+
 import { baseFleet } from "../fixtures";
 
 /** Plans recorded with `terraform show -json` (each file's `about` says how). */

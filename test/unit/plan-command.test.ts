@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { cleanError, formatPorts } from "../../lib/plan-report";
 import { globToRegExp, mapWithLimit, selectStacks } from "../../lib/stack-selection";
 import { terraformEnv } from "../../lib/terraform-env";
@@ -81,13 +78,7 @@ describe("terraform environment", () => {
   });
 
   it("keeps a CLI config the user points at", () => {
-    const dir = mkdtempSync(join(tmpdir(), "cloudrim-tfrc-"));
-    try {
-      const file = join(dir, "my.tfrc");
-      writeFileSync(file, "");
-      expect(terraformEnv("/project", { TF_CLI_CONFIG_FILE: file }).TF_CLI_CONFIG_FILE).toBe(file);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // Any file that exists will do: this test's own.
+    expect(terraformEnv("/project", { TF_CLI_CONFIG_FILE: __filename }).TF_CLI_CONFIG_FILE).toBe(__filename);
   });
 });
