@@ -11,6 +11,7 @@ import { regionClients } from "../../ops/aws-clients";
 import { startMoto } from "../../ops/local-aws";
 import { freePort } from "../e2e/local-fleet";
 import { baseFleet } from "../fixtures";
+import { freeBase } from "./free-ports";
 
 // Real runit, node and curl: an instance boots with the app's own configuration, its secrets read from a
 // private local AWS (moto) with the role's credentials from an IMDSv2 stand-in, and its processes see them.
@@ -82,7 +83,7 @@ describe("a service's own configuration: plain variables, an SSM parameter and a
   });
 
   async function boot(secrets: Record<string, string>) {
-    const port = 40000 + Math.floor(Math.random() * 200) * 10;
+    const port = await freeBase(2);
     const config: FleetConfig = {
       ...baseFleet({ basePort: port, listenerPort: port, processes: 2, regions: [{ region: REGION }] }),
       app: { environment: { GREETING }, secrets },

@@ -10,38 +10,12 @@ import { instanceApiPath } from "../../lib/instance-api";
 import type { RegionPlan } from "../../lib/plan";
 import { planOrThrow } from "../../lib/validate";
 import { baseFleet } from "../fixtures";
+import { freeBase } from "./free-ports";
 
 // Real runsvdir, runsv, chpst, svlogd, node and haproxy on loopback; needs root (as CI is).
 jest.setTimeout(120_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => {
-      resolve(false);
-    });
-    server.listen(port, "127.0.0.1", () =>
-      server.close(() => {
-        resolve(true);
-      }),
-    );
-  });
-}
-
-/** A base port whose instance range and stand-in range (base + 1000 …) are all free now. */
-async function freeBase(processes: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 300) * 100;
-    const instancePorts = [...Array(processes).keys()].map((i) => base + i);
-    const standInPorts = [...Array(processes + 1).keys()].map((i) => base + 1000 + i);
-    const free = [];
-    for (const port of [...instancePorts, ...standInPorts]) free.push(await portFree(port));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error("no free port range found");
-}
 
 function fleet(basePort: number, processes: number, weights: number[]): FleetConfig {
   return baseFleet({ basePort, listenerPort: basePort, processes, weights, regions: [{ region: "us-east-1" }] });

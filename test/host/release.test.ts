@@ -12,6 +12,7 @@ import { startMoto } from "../../ops/local-aws";
 import { packRelease, uploadRelease } from "../../ops/release";
 import { freePort } from "../e2e/local-fleet";
 import { baseFleet } from "../fixtures";
+import { freeBase } from "./free-ports";
 
 // Real runit, node and curl: each boot fetches a release from a private local AWS (moto) with
 // credentials from an IMDSv2 stand-in, verifies it and only then starts the services.
@@ -44,7 +45,7 @@ describe("a team's own service, shipped as a release", () => {
     JSON.stringify([["ABANDON", true]]);
 
   async function boot(location: ReleaseLocation, sha256 = location.sha256, readySeconds?: number) {
-    const port = 30000 + Math.floor(Math.random() * 200) * 10;
+    const port = await freeBase(3);
     const config: FleetConfig = {
       ...baseFleet({ basePort: port, listenerPort: port, processes: 3, regions: [{ region: "us-east-1" }] }),
       app: { release: { bucket: location.bucket, key: location.key, sha256 } },

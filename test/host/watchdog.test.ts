@@ -6,6 +6,7 @@ import { AGENT_CONFIG_PATH } from "../../lib/log-shipping";
 import { planOrThrow } from "../../lib/validate";
 import { WATCHDOG_LINES, watchdogService } from "../../lib/watchdog";
 import { baseFleet } from "../fixtures";
+import { freeBase } from "./free-ports";
 
 // Real runit: the boot's launch hook, and the liveness watchdog judging processes wedged with SIGSTOP
 // (alive, connections accepted by the kernel, no answer), as a blocked event loop is. Needs root.
@@ -16,8 +17,8 @@ const WATCHDOG = { failAfterSeconds: 10, probeTimeoutSeconds: 2, maxRestarts: 2,
 
 describe("an instance with a liveness watchdog (fail after 10 s, hand over after 2 restarts in 15 minutes)", () => {
   let sandbox: HostSandbox;
-  const base = 31000 + Math.floor(Math.random() * 100) * 10;
-  const ports = [base, base + 1, base + 2, base + 3];
+  let base = 0;
+  let ports: number[] = [];
 
   const watchdogLog = () => {
     const file = inRoot(sandbox.root, `${watchdogService("cloudrim").logDirectory}/current`);
@@ -40,6 +41,8 @@ describe("an instance with a liveness watchdog (fail after 10 s, hand over after
   }
 
   beforeAll(async () => {
+    base = await freeBase(4);
+    ports = [base, base + 1, base + 2, base + 3];
     const plan = planOrThrow({
       ...baseFleet({ basePort: base, listenerPort: base, processes: 4, regions: [{ region: "us-east-1" }] }),
       watchdog: WATCHDOG,
