@@ -25,40 +25,6 @@ export default tseslint.config(
       ],
     },
   },
-  // The layers: commands (scripts/) on top, the operations they share (ops/) below them, and the pure
-  // library (lib/) with the constructs at the bottom. A lower layer never imports a higher one.
-  ...[
-    { files: ["lib/**/*.ts", "constructs/**/*.ts", "regions/**/*.ts"], above: ["ops", "scripts", "host", "bench"] },
-    { files: ["ops/**/*.ts"], above: ["scripts"] },
-  ].map(({ files, above }) => ({
-    files,
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: above.map((layer) => ({
-            group: [`**/${layer}/*`],
-            message: `${layer}/ is a higher layer (scripts/ → ops/ → lib/); move what both need down a layer`,
-          })),
-        },
-      ],
-    },
-  })),
-  {
-    // Unit tests test the pure layer; what exercises ops/ or a command is an integration test.
-    files: ["test/unit/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: ["ops", "scripts"].map((layer) => ({
-            group: [`**/${layer}/*`],
-            message: `a unit test imports no ${layer}/ module; test it in test/integration/, or move the pure part to lib/`,
-          })),
-        },
-      ],
-    },
-  },
   {
     // Jest's asymmetric matchers (expect.stringMatching, expect.objectContaining) are typed `any`.
     files: ["test/**/*.ts"],

@@ -24,7 +24,7 @@ module.exports = {
       setupFiles: ["<rootDir>/test/setup-env.ts", "<rootDir>/test/setup-pure.ts"],
     }),
     // What runs a process or writes to disk without root or a local AWS: scripts run in scratch
-    // directories, the operations layer (ops/) with stand-ins.
+    // directories, the adapters (*/adapters/) with stand-ins.
     project("integration", ["<rootDir>/test/integration/**/*.test.ts"]),
     project("synth", ["<rootDir>/test/synth/**/*.test.ts"]),
     // Real runit, haproxy and node processes on loopback (issue 4).

@@ -1,8 +1,9 @@
+import { BUILT_IN_FLEETS } from "./regions";
 import { existsSync, rmSync } from "node:fs";
 import { App } from "cdktf";
 import { addFleet, fleetBaseline } from "./constructs/fleet";
-import { formatFinding } from "./lib/baseline";
-import { noticeLines, resolveFleet } from "./lib/fleet-input";
+import { formatFinding } from "./baseline/engine";
+import { noticeLines, resolveFleet } from "./fleet/adapters/resolve";
 
 /*
  * Entry point for `cdktf synth|diff|deploy`: read the target and the fleet definition, validate all of
@@ -11,7 +12,7 @@ import { noticeLines, resolveFleet } from "./lib/fleet-input";
  * are printed once, on stdout (cdktf shows an app's stdout as it is, and its stderr as errors).
  */
 function main(): number {
-  const fleet = resolveFleet(process.env, process.cwd());
+  const fleet = resolveFleet(process.env, process.cwd(), BUILT_IN_FLEETS);
   if (!fleet.ok) {
     console.error(fleet.message);
     return 1;
@@ -20,8 +21,8 @@ function main(): number {
   // The App makes its output directory as it is constructed: one it made is removed again if nothing is written.
   const outdirExisted = existsSync(process.env.CDKTF_OUTDIR ?? "cdktf.out");
   const app = new App();
-  addFleet(app, fleet.plan, fleet.target);
-  const { findings } = fleetBaseline(app, fleet.plan);
+  addFleet(app, fleet.shape, fleet.target);
+  const { findings } = fleetBaseline(app, fleet.shape);
   if (findings.length > 0) {
     console.error(
       [

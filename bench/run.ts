@@ -2,22 +2,19 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { HostSandbox, launchTemplateUserData, whoServes } from "../host/sandbox";
+import { HostSandbox, launchTemplateUserData, whoServes } from "../host/adapters/sandbox";
 import { HAPROXY_PREAMBLE } from "../host/stand-in";
-import { planOrThrow } from "../lib/validate";
-import { defineCommand, startCommand } from "../ops/command";
-import { UserFacingError } from "../ops/console";
+import { shapeOrThrow } from "../fleet/validate";
+import { readDefaultApp } from "../instance/adapters/default-app";
+import { defineCommand, startCommand } from "../cli/command";
+import { UserFacingError } from "../cli/console";
+import { median, parseWrk, type Sample } from "./wrk";
 
 const REPETITIONS = 3;
 const DURATION = "5s";
 const CONNECTIONS = 20;
 const PATH = "/work?rounds=2000";
 const BASE = 29000;
-
-interface Sample {
-  readonly rps: number;
-  readonly p99ms: number;
-}
 
 const LIMITS = [
   "What limits the per-port set-up here: everything shares the same 2 cores. wrk (one thread) and haproxy",
@@ -29,19 +26,6 @@ const LIMITS = [
 ].join("\n");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
-
-/** Parses wrk's `Requests/sec:` and the 99% line of `--latency`. */
-export function parseWrk(output: string): Sample {
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]);
-  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(output);
-  const unit = p99?.[2] === "us" ? 0.001 : p99?.[2] === "s" ? 1000 : 1;
-  return { rps, p99ms: Number(p99?.[1]) * unit };
-}
 
 function wrk(port: number): Sample {
   const result = spawnSync(
@@ -80,19 +64,22 @@ async function bench(): Promise<number> {
     HOST: "127.0.0.1",
     WORKERS: String(processes),
   });
-  const plan = planOrThrow({
-    deployment: "bench",
-    domain: "bench.test",
-    allowedCidrs: ["127.0.0.0/8"],
-    basePort: BASE + 100,
-    listenerPort: BASE + 100,
-    processes,
-    state: { bucket: "cloudrim-bench", region: "us-east-1" },
-    regions: [{ region: "us-east-1" }],
-  });
-  const region = plan.regions[0];
+  const shape = shapeOrThrow(
+    {
+      deployment: "bench",
+      domain: "bench.test",
+      allowedCidrs: ["127.0.0.0/8"],
+      basePort: BASE + 100,
+      listenerPort: BASE + 100,
+      processes,
+      state: { bucket: "cloudrim-bench", region: "us-east-1" },
+      regions: [{ region: "us-east-1" }],
+    },
+    readDefaultApp(),
+  );
+  const region = shape.regions[0];
   if (region === undefined) throw new Error("no region");
-  const sandbox = await HostSandbox.start({ region, userData: launchTemplateUserData(plan, region) });
+  const sandbox = await HostSandbox.start({ region, userData: launchTemplateUserData(shape, region) });
   try {
     await Promise.all([waitFor(BASE), waitFor(BASE + 1), sandbox.waitUntilServing()]);
     const oneHopPort = BASE + 2;

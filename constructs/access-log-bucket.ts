@@ -3,7 +3,7 @@ import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-s
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { Construct } from "constructs";
-import type { LoadBalancerType } from "../lib/aws-facts";
+import type { LoadBalancerType } from "../fleet/aws-facts";
 import { hardenBucket } from "./state-bucket-stack";
 
 export interface AccessLogBucketProps {

@@ -11,16 +11,16 @@ import {
   githubTrustPolicy,
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_URL,
-  type CiRolesPlan,
-} from "../lib/ci-roles";
-import { stateKey } from "../lib/names";
-import type { FleetPlan } from "../lib/plan";
-import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/target";
+  type CiRolesShape,
+} from "../ci/roles";
+import { stateKey } from "../fleet/names";
+import type { FleetShape } from "../fleet/shape";
+import { awsProviderConfig, s3BackendOverrides, type Target } from "../fleet/target";
 import { useS3StateBackend } from "./s3-state-backend";
 
 export interface CiRolesStackProps {
-  readonly fleet: FleetPlan;
-  readonly roles: CiRolesPlan;
+  readonly fleet: FleetShape;
+  readonly roles: CiRolesShape;
   /** An account has one OIDC provider per URL: give its ARN when GitHub's exists already. @default created here */
   readonly oidcProviderArn?: string;
   /** @default real AWS */

@@ -1,6 +1,6 @@
 import { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
 import { Construct } from "constructs";
-import { DEFAULTS } from "../lib/defaults";
+import { DEFAULTS } from "../fleet/defaults";
 
 export interface CpuScalingProps {
   /** The Auto Scaling group to scale. */

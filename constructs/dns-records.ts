@@ -62,7 +62,7 @@ export class FleetDnsRecords extends Construct {
         }),
     );
     // Every member after the first depends on the first. A replaced set (the upgrade from CNAME members,
-    // see lib/legacy-records.ts) then deletes every old member before it creates the first new one:
+    // see terraform/legacy-records.ts) then deletes every old member before it creates the first new one:
     // Route 53 refuses an A record beside a CNAME of the same name.
     const [first, ...rest] = props.targets;
     const member = (target: DnsTarget, after: readonly ITerraformDependable[]) =>

@@ -4,8 +4,8 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { CloudwatchLogResourcePolicy } from "@cdktf/provider-aws/lib/cloudwatch-log-resource-policy";
 import { Construct } from "constructs";
-import { DEFAULTS } from "../lib/defaults";
-import { LOG_COUNTS, type LogCount } from "../lib/log-counts";
+import { DEFAULTS } from "../fleet/defaults";
+import { LOG_COUNTS, type LogCount } from "../instance/log-counts";
 
 export interface FleetLogsProps {
   /** The instances' log group (`/{stack}`). */

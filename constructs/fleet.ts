@@ -1,9 +1,9 @@
 import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { checkBaseline, type BaselineResult, type StackJson } from "../lib/baseline";
-import { PROJECT_EXCEPTIONS } from "../lib/baseline-exceptions";
-import type { FleetPlan } from "../lib/plan";
-import type { Target } from "../lib/target";
+import { checkBaseline, type BaselineResult, type StackJson } from "../baseline/engine";
+import { PROJECT_EXCEPTIONS } from "../baseline/exceptions";
+import type { FleetShape } from "../fleet/shape";
+import type { Target } from "../fleet/target";
 import { HostedZoneStack } from "./hosted-zone-stack";
 import { RegionStack } from "./region-stack";
 import { StateBucketStack } from "./state-bucket-stack";
@@ -21,19 +21,19 @@ export interface FleetStacks {
  * `npm run deploy` follows them one stack at a time, because cdktf initialises every selected stack
  * before it deploys any, and a region's S3 backend cannot initialise before the bucket exists.
  */
-export function addFleet(scope: Construct, plan: FleetPlan, target: Target = { kind: "aws" }): FleetStacks {
+export function addFleet(scope: Construct, shape: FleetShape, target: Target = { kind: "aws" }): FleetStacks {
   const state = new StateBucketStack(scope, {
-    state: plan.state,
-    tags: plan.tags,
+    state: shape.state,
+    tags: shape.tags,
     target,
-    ...(plan.accountId === undefined ? {} : { accountId: plan.accountId }),
+    ...(shape.accountId === undefined ? {} : { accountId: shape.accountId }),
   });
   const hostedZone =
-    plan.hostedZone === undefined
+    shape.hostedZone === undefined
       ? undefined
-      : new HostedZoneStack(scope, plan.hostedZone, plan.tags, target, plan.accountId);
+      : new HostedZoneStack(scope, shape.hostedZone, shape.tags, target, shape.accountId);
   hostedZone?.addDependency(state);
-  const regions = plan.regions.map((regionPlan) => {
+  const regions = shape.regions.map((regionPlan) => {
     const stack = new RegionStack(scope, regionPlan, target);
     stack.addDependency(state);
     if (hostedZone !== undefined) stack.addDependency(hostedZone);
@@ -42,8 +42,8 @@ export function addFleet(scope: Construct, plan: FleetPlan, target: Target = { k
   // A wave's regions depend on every region of the wave before, so any deploy (even plain
   // `cdktf deploy '*'`) changes them only after the earlier wave is done.
   const byName = new Map(regions.map((stack) => [stack.node.id, stack]));
-  plan.rollout.waves.forEach((wave, index) => {
-    const earlier = plan.rollout.waves[index - 1]?.stacks ?? [];
+  shape.rollout.waves.forEach((wave, index) => {
+    const earlier = shape.rollout.waves[index - 1]?.stacks ?? [];
     for (const name of wave.stacks) {
       for (const dependency of earlier) {
         const [stack, before] = [byName.get(name), byName.get(dependency)];
@@ -55,12 +55,12 @@ export function addFleet(scope: Construct, plan: FleetPlan, target: Target = { k
 }
 
 /**
- * The security baseline over every stack under `scope`, as it will be written (lib/baseline.ts), with the
+ * The security baseline over every stack under `scope`, as it will be written (baseline/engine.ts), with the
  * project's exceptions and the fleet's. Run before `app.synth()`: a fleet that breaks a rule writes nothing.
  */
-export function fleetBaseline(scope: Construct, plan: FleetPlan): BaselineResult {
+export function fleetBaseline(scope: Construct, shape: FleetShape): BaselineResult {
   const stacks = scope.node.children
     .filter((child): child is TerraformStack => TerraformStack.isStack(child))
     .map((stack) => ({ name: stack.node.id, json: stack.toTerraform() as StackJson }));
-  return checkBaseline(stacks, [...PROJECT_EXCEPTIONS, ...plan.baselineExceptions]);
+  return checkBaseline(stacks, [...PROJECT_EXCEPTIONS, ...shape.baselineExceptions]);
 }

@@ -1,8 +1,8 @@
 import type { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
-import { LOG_COUNTS } from "../lib/log-counts";
-import { belowDesiredAlarmSpec, logCountAlarmSpec } from "../lib/monitoring";
-import type { hostAlarmNames } from "../lib/names";
+import { LOG_COUNTS } from "../instance/log-counts";
+import { belowDesiredAlarmSpec, logCountAlarmSpec } from "../monitoring/alarms";
+import type { hostAlarmNames } from "../fleet/names";
 import { mathAlarm, metricAlarm, type AlarmActions } from "./port-alarms";
 
 export interface HostAlarmsProps {

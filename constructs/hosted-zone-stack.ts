@@ -2,8 +2,8 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import type { HostedZonePlan } from "../lib/plan";
-import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/target";
+import type { HostedZoneShape } from "../fleet/shape";
+import { awsProviderConfig, s3BackendOverrides, type Target } from "../fleet/target";
 import { useS3StateBackend } from "./s3-state-backend";
 
 /**
@@ -16,7 +16,7 @@ export class HostedZoneStack extends TerraformStack {
 
   constructor(
     scope: Construct,
-    plan: HostedZonePlan,
+    plan: HostedZoneShape,
     tags: Readonly<Record<string, string>>,
     target: Target = { kind: "aws" },
     accountId?: string,

@@ -7,7 +7,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { Construct } from "constructs";
-import { secretServiceHost, type SecretSource, type SecretStore } from "../lib/app-environment";
+import { secretServiceHost, type SecretSource, type SecretStore } from "../instance/app-environment";
 
 export interface InstanceRoleProps {
   /** Role and instance profile name; IAM names are account-wide, so it names deployment and region. */

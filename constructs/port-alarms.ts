@@ -1,7 +1,7 @@
 import { CloudwatchCompositeAlarm } from "@cdktf/provider-aws/lib/cloudwatch-composite-alarm";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
-import { DEFAULTS } from "../lib/defaults";
+import { DEFAULTS } from "../fleet/defaults";
 import {
   allPortsDownRule,
   guardAlarmSpec,
@@ -11,7 +11,7 @@ import {
   type MathAlarmSpec,
   type MetricAlarmSpec,
   type PortMetricSource,
-} from "../lib/monitoring";
+} from "../monitoring/alarms";
 
 export interface AlarmedPort {
   readonly source: PortMetricSource;

@@ -4,9 +4,9 @@ import { LoadBalancerListenerPolicy } from "@cdktf/provider-aws/lib/load-balance
 import { LoadBalancerPolicy } from "@cdktf/provider-aws/lib/load-balancer-policy";
 import { ProxyProtocolPolicy } from "@cdktf/provider-aws/lib/proxy-protocol-policy";
 import { Construct } from "constructs";
-import type { HealthCheck } from "../lib/config";
-import { DEFAULTS } from "../lib/defaults";
-import { healthCheckTarget, type AccessLogsPlan, type ListenerPlan } from "../lib/plan";
+import type { HealthCheck } from "../fleet/schema";
+import { DEFAULTS } from "../fleet/defaults";
+import { healthCheckTarget, type AccessLogsShape, type ListenerShape } from "../fleet/shape";
 
 export interface BalancedPort {
   /** Instance port this load balancer forwards to. */
@@ -31,9 +31,9 @@ export interface PortLoadBalancersProps<P extends BalancedPort> {
   /** Seconds in-flight connections get when an instance leaves. @default 300 */
   readonly connectionDrainingTimeout?: number;
   /** TLS on the listener (the instances still get TCP), and proxy protocol to them. @default plain TCP, no proxy protocol */
-  readonly listener?: ListenerPlan;
+  readonly listener?: ListenerShape;
   /** Where each load balancer writes its access logs. @default none */
-  readonly accessLogs?: AccessLogsPlan;
+  readonly accessLogs?: AccessLogsShape;
 }
 
 /**

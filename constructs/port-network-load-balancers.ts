@@ -3,9 +3,9 @@ import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Construct } from "constructs";
-import type { HealthCheck } from "../lib/config";
-import { DEFAULTS } from "../lib/defaults";
-import type { AccessLogsPlan, ListenerPlan } from "../lib/plan";
+import type { HealthCheck } from "../fleet/schema";
+import { DEFAULTS } from "../fleet/defaults";
+import type { AccessLogsShape, ListenerShape } from "../fleet/shape";
 import type { BalancedPort } from "./port-load-balancers";
 
 export interface PortNetworkLoadBalancersProps<P extends BalancedPort> {
@@ -27,9 +27,9 @@ export interface PortNetworkLoadBalancersProps<P extends BalancedPort> {
   /** Seconds in-flight connections get when an instance leaves (the target group's deregistration delay). @default 300 */
   readonly deregistrationDelay?: number;
   /** TLS on the listener (targets stay TCP), and proxy protocol v2 to the instances. @default plain TCP, no proxy protocol */
-  readonly listener?: ListenerPlan;
+  readonly listener?: ListenerShape;
   /** Where each load balancer writes its access logs (AWS writes them for TLS listeners only). @default none */
-  readonly accessLogs?: AccessLogsPlan;
+  readonly accessLogs?: AccessLogsShape;
   /** Refuse deletion until turned off. @default false */
   readonly deletionProtection?: boolean;
 }

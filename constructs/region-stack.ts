@@ -2,9 +2,9 @@ import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zon
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import type { PortPlan, RegionPlan } from "../lib/plan";
-import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/target";
-import { GROUP_METRICS, dashboardUrl, type PortMetricSource } from "../lib/monitoring";
+import type { PortShape, RegionShape } from "../fleet/shape";
+import { awsProviderConfig, s3BackendOverrides, type Target } from "../fleet/target";
+import { GROUP_METRICS, dashboardUrl, type PortMetricSource } from "../monitoring/alarms";
 import { CpuScaling } from "./cpu-scaling";
 import { FleetDnsRecords } from "./dns-records";
 import { FleetLogs } from "./fleet-logs";
@@ -29,7 +29,7 @@ import { ServiceGroup } from "./service-group";
  * `plan.ports`, so they agree by construction.
  */
 export class RegionStack extends TerraformStack {
-  readonly loadBalancers: PortLoadBalancers<PortPlan> | PortNetworkLoadBalancers<PortPlan>;
+  readonly loadBalancers: PortLoadBalancers<PortShape> | PortNetworkLoadBalancers<PortShape>;
   readonly dns: FleetDnsRecords;
   readonly service: ServiceGroup;
   readonly securityGroups: FleetSecurityGroups;
@@ -41,7 +41,7 @@ export class RegionStack extends TerraformStack {
   readonly logs: FleetLogs;
   readonly dashboard: RegionDashboard;
 
-  constructor(scope: Construct, plan: RegionPlan, target: Target = { kind: "aws" }) {
+  constructor(scope: Construct, plan: RegionShape, target: Target = { kind: "aws" }) {
     super(scope, plan.stackName);
     new AwsProvider(this, "aws", awsProviderConfig(target, plan.region, plan.tags, plan.accountId));
     useS3StateBackend(this, plan.state, s3BackendOverrides(target));
@@ -76,7 +76,7 @@ export class RegionStack extends TerraformStack {
       ...(plan.accessLogs === undefined ? {} : { accessLogs: plan.accessLogs }),
     };
     // Each port's front door, whatever the type: the name clients resolve, and what the group attaches.
-    let fronts: { port: PortPlan; dnsName: string; attach: AttachedPort; metrics: PortMetricSource }[];
+    let fronts: { port: PortShape; dnsName: string; attach: AttachedPort; metrics: PortMetricSource }[];
     if (plan.loadBalancerType === "network") {
       const nlbs = new PortNetworkLoadBalancers(this, "balancers", {
         ...balancing,

@@ -1,13 +1,13 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { regionStackName, stateKey } from "../lib/names";
-import type { FleetPlan } from "../lib/plan";
-import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/target";
+import { regionStackName, stateKey } from "../fleet/names";
+import type { FleetShape } from "../fleet/shape";
+import { awsProviderConfig, s3BackendOverrides, type Target } from "../fleet/target";
 import { useS3StateBackend } from "./s3-state-backend";
 
 export interface RetiredRegionStackProps {
-  readonly plan: FleetPlan;
+  readonly shape: FleetShape;
   /** A region the fleet no longer lists. */
   readonly region: string;
   /** @default real AWS */
@@ -20,13 +20,13 @@ export interface RetiredRegionStackProps {
  */
 export class RetiredRegionStack extends TerraformStack {
   constructor(scope: Construct, props: RetiredRegionStackProps) {
-    const { plan, region } = props;
-    super(scope, regionStackName(plan, region));
+    const { shape, region } = props;
+    super(scope, regionStackName(shape, region));
     const target = props.target ?? { kind: "aws" };
-    new AwsProvider(this, "aws", awsProviderConfig(target, region, plan.tags, plan.accountId));
+    new AwsProvider(this, "aws", awsProviderConfig(target, region, shape.tags, shape.accountId));
     useS3StateBackend(
       this,
-      { bucket: plan.state.bucket, region: plan.state.region, key: stateKey(plan.state.keyPrefix, plan, region) },
+      { bucket: shape.state.bucket, region: shape.state.region, key: stateKey(shape.state.keyPrefix, shape, region) },
       s3BackendOverrides(target),
     );
   }

@@ -4,17 +4,17 @@ import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import type { Precondition } from "cdktf";
 import { Construct } from "constructs";
-import type { Capacity } from "../lib/config";
-import { DEFAULTS } from "../lib/defaults";
-import type { AmiPlan } from "../lib/plan";
-import { encodeUserData } from "../lib/user-data";
+import type { Capacity } from "../fleet/schema";
+import { DEFAULTS } from "../fleet/defaults";
+import type { AmiShape } from "../fleet/shape";
+import { encodeUserData } from "../instance/user-data";
 
 export interface ServiceGroupProps {
   /** Name of the Auto Scaling group; also prefixes the launch template. */
   readonly name: string;
   readonly instanceType: string;
   /** An explicit image id, or an owner + name pattern to look the newest one up. */
-  readonly ami: AmiPlan;
+  readonly ami: AmiShape;
   /** The `#cloud-config` document, as text; encoded to base64 here, at synth time. */
   readonly userData: string;
   readonly securityGroupIds: string[];
@@ -185,7 +185,7 @@ export function bootHookSettings(hook: { readonly name: string; readonly timeout
  * - any of `alarmNames` in ALARM fails the refresh at once.
  * Not `auto_rollback`: the AWS provider moves the group to the new launch template version before it
  * starts the refresh, so AWS would "roll back" to the new version (hashicorp/terraform-provider-aws#34189);
- * the deploy rolls back to the version it recorded before the apply instead (lib/rollout.ts).
+ * the deploy rolls back to the version it recorded before the apply instead (rollout/verdicts.ts).
  */
 export function refreshPreferences(warmupSeconds: number, alarmNames: readonly string[]) {
   return {
@@ -199,7 +199,7 @@ export function refreshPreferences(warmupSeconds: number, alarmNames: readonly s
 }
 
 /** The data source arguments for an AMI: pinned by id, or the newest image matching owner and name. */
-export function amiLookup(ami: AmiPlan): {
+export function amiLookup(ami: AmiShape): {
   mostRecent: boolean;
   owners?: string[];
   filter: { name: string; values: string[] }[];

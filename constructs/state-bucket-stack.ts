@@ -7,12 +7,12 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import type { StatePlan } from "../lib/plan";
-import { awsProviderConfig, s3BackendOverrides, type Target } from "../lib/target";
+import type { StateShape } from "../fleet/shape";
+import { awsProviderConfig, s3BackendOverrides, type Target } from "../fleet/target";
 import { useS3StateBackend } from "./s3-state-backend";
 
 export interface StateBucketStackProps {
-  readonly state: StatePlan;
+  readonly state: StateShape;
   readonly tags?: Readonly<Record<string, string>>;
   /** The only account the provider accepts credentials of. @default any */
   readonly accountId?: string;
@@ -23,7 +23,7 @@ export interface StateBucketStackProps {
 /**
  * The bootstrap stack: the S3 bucket that holds every stack's state, its own included (at
  * `state.key`). The first deploy cannot use a bucket that does not exist yet, so `npm run deploy`
- * applies it once with local state and then migrates that state into the bucket (ops/state-stack.ts);
+ * applies it once with local state and then migrates that state into the bucket (state/adapters/bootstrap.ts);
  * from then on any working copy plans against the state in the bucket. Versioned, encrypted, private,
  * TLS only, and on AWS protected from `terraform destroy`.
  */

@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 
-/** The parts of a #cloud-config the sandbox applies (what lib/user-data.ts writes). */
+/** The parts of a #cloud-config the sandbox applies (what instance/user-data.ts writes). */
 export interface CloudConfig {
   readonly packages: readonly string[];
   readonly users: readonly (string | { readonly name: string; readonly system?: boolean; readonly shell?: string })[];

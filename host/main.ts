@@ -1,7 +1,8 @@
-import { resolveFleet } from "../lib/fleet-input";
-import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../ops/command";
-import { UsageError } from "../ops/console";
-import { HostError, HostSandbox, launchTemplateUserData } from "./sandbox";
+import { BUILT_IN_FLEETS } from "../regions";
+import { resolveFleet } from "../fleet/adapters/resolve";
+import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
+import { UsageError } from "../cli/console";
+import { HostError, HostSandbox, launchTemplateUserData } from "./adapters/sandbox";
 
 export const command = defineCommand({
   name: "host",
@@ -23,13 +24,15 @@ export const command = defineCommand({
   ],
   onInterrupt: "finish",
   run: async ({ values }, { signal }) => {
-    const fleet = resolveFleet(process.env, process.cwd(), { images: "as-written" });
+    const fleet = resolveFleet(process.env, process.cwd(), BUILT_IN_FLEETS, { images: "as-written" });
     if (!fleet.ok) throw new HostError(fleet.message);
     const region =
-      values.region === undefined ? fleet.plan.regions[0] : fleet.plan.regions.find((r) => r.region === values.region);
+      values.region === undefined
+        ? fleet.shape.regions[0]
+        : fleet.shape.regions.find((r) => r.region === values.region);
     if (region === undefined) {
       throw new UsageError(
-        `--region: got "${values.region ?? ""}"; the fleet's regions are ${fleet.plan.regions.map((r) => r.region).join(", ")}`,
+        `--region: got "${values.region ?? ""}"; the fleet's regions are ${fleet.shape.regions.map((r) => r.region).join(", ")}`,
       );
     }
     if (region.instance.release !== undefined && fleet.target.kind !== "local") {
@@ -44,7 +47,7 @@ export const command = defineCommand({
     }
     const sandbox = await HostSandbox.start({
       region,
-      userData: launchTemplateUserData(fleet.plan, region),
+      userData: launchTemplateUserData(fleet.shape, region),
       ...(fleet.target.kind === "local"
         ? { s3Endpoint: fleet.target.endpoint, secretsEndpoint: fleet.target.endpoint }
         : {}),

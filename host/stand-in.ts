@@ -1,4 +1,4 @@
-import type { RegionPlan } from "../lib/plan";
+import type { RegionShape } from "../fleet/shape";
 
 /*
  * Pure: the local stand-in for a region's load balancers. On AWS every per-port load balancer listens
@@ -20,7 +20,7 @@ export interface StandInLayout {
   readonly balancers: readonly StandInBalancer[];
 }
 
-export function standInLayout(region: RegionPlan, base = region.listenerPort + 1000): StandInLayout {
+export function standInLayout(region: RegionShape, base = region.listenerPort + 1000): StandInLayout {
   const balancers = region.ports.map((port) => ({
     name: port.loadBalancerName,
     frontendPort: base + 1 + port.index,

@@ -1,4 +1,4 @@
-import type { FleetConfig } from "../lib/config";
+import type { FleetConfig } from "../fleet/schema";
 
 /**
  * The fleet `cdktf synth` builds when CLOUDRIM_CONFIG is not set: two regions, defaults everywhere

@@ -1,12 +1,13 @@
+import { BUILT_IN_FLEETS } from "../regions";
 import { relative, resolve } from "node:path";
 import { App } from "cdktf";
 import { CiRolesStack } from "../constructs/ci-roles-stack";
-import { GITHUB_REPOSITORY, planCiRoles } from "../lib/ci-roles";
-import { noticeLines, resolveFleet } from "../lib/fleet-input";
-import { terraformEnv } from "../lib/terraform-env";
-import { defineCommand, FLEET_ENVIRONMENT, OUTDIR_OPTION, startCommand } from "../ops/command";
-import { UsageError, UserFacingError } from "../ops/console";
-import { PROJECT } from "../ops/fleet-ops";
+import { GITHUB_REPOSITORY, ciRolesShape } from "../ci/roles";
+import { noticeLines, resolveFleet } from "../fleet/adapters/resolve";
+import { terraformEnv } from "../terraform/adapters/env";
+import { defineCommand, FLEET_ENVIRONMENT, OUTDIR_OPTION, startCommand } from "../cli/command";
+import { UsageError, UserFacingError } from "../cli/console";
+import { PROJECT } from "../terraform/adapters/stacks";
 
 export const command = defineCommand({
   name: "ci-roles",
@@ -58,14 +59,14 @@ export const command = defineCommand({
         `--oidc-provider-arn: got "${arn}"; must be arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com`,
       );
     }
-    const fleet = resolveFleet(terraformEnv(PROJECT), process.cwd(), { images: "as-written" });
+    const fleet = resolveFleet(terraformEnv(PROJECT), process.cwd(), BUILT_IN_FLEETS, { images: "as-written" });
     if (!fleet.ok) throw new UserFacingError(fleet.message);
     for (const line of noticeLines(fleet)) process.stderr.write(`ci-roles: ${line}\n`);
-    const roles = planCiRoles(fleet.plan, repository, values.environment);
+    const roles = ciRolesShape(fleet.shape, repository, values.environment);
     const outdir = resolve(values.outdir);
     const app = new App({ outdir });
     new CiRolesStack(app, {
-      fleet: fleet.plan,
+      fleet: fleet.shape,
       roles,
       target: fleet.target,
       ...(arn === undefined ? {} : { oidcProviderArn: arn }),

@@ -1,18 +1,25 @@
+import { BUILT_IN_FLEETS } from "../regions";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { counts, changesOf } from "../lib/plan-report";
-import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../ops/command";
-import { UserFacingError } from "../ops/console";
-import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "../ops/local-setup";
-import { outcomeReport, synthesize } from "../ops/fleet-ops";
-import { hasFleetFixes, LocalAwsError, plainMotoMessage, probeEndpoint, startMoto } from "../ops/local-aws";
-import { planStacks } from "../ops/plan-stacks";
-import { parallelismOf } from "../ops/rollout";
-import { deployStacks } from "../ops/stack-runs";
-import { formatRegion, observeRegion } from "../ops/summary";
+import { counts, changesOf } from "../review/report";
+import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
+import { UserFacingError } from "../cli/console";
+import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "../local-aws/adapters/local-setup";
+import { outcomeReport, synthesize } from "../terraform/adapters/stacks";
+import {
+  hasFleetFixes,
+  LocalAwsError,
+  plainMotoMessage,
+  probeEndpoint,
+  startMoto,
+} from "../local-aws/adapters/emulator";
+import { planStacks } from "../review/adapters/plan-stacks";
+import { parallelismOf } from "../rollout/adapters/region";
+import { deployStacks } from "../rollout/adapters/stack-runs";
+import { formatRegion, observeRegion } from "../inspect/adapters/readback";
 
 async function demo(progress: (line: string) => void): Promise<number> {
-  const fleet = localFleet(progress);
+  const fleet = localFleet(progress, BUILT_IN_FLEETS);
   const { context: ctx } = fleet;
   const endpoint = fleet.target.endpoint;
 
@@ -42,7 +49,7 @@ async function demo(progress: (line: string) => void): Promise<number> {
 
   progress("reading back what exists");
   const summaries = await Promise.all(
-    fleet.plan.regions.map(async (region) => formatRegion(region, await observeRegion(fleet.target, region))),
+    fleet.shape.regions.map(async (region) => formatRegion(region, await observeRegion(fleet.target, region))),
   );
   process.stdout.write(`\n${summaries.join("\n\n")}\n\n`);
 

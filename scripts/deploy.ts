@@ -1,8 +1,9 @@
+import { BUILT_IN_FLEETS } from "../regions";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { confirmationFor, DECLINED } from "../lib/confirmation";
-import { noticeLines, resolveFleet } from "../lib/fleet-input";
-import { terraformEnv } from "../lib/terraform-env";
+import { confirmationFor, DECLINED } from "../review/confirmation";
+import { noticeLines, resolveFleet } from "../fleet/adapters/resolve";
+import { terraformEnv } from "../terraform/adapters/env";
 import {
   AWS_ENVIRONMENT,
   CI_ENVIRONMENT,
@@ -13,9 +14,9 @@ import {
   PARALLELISM_OPTION,
   startCommand,
   TERRAFORM_ENVIRONMENT,
-} from "../ops/command";
-import { terminalAsk } from "../ops/confirm";
-import { UsageError, UserFacingError } from "../ops/console";
+} from "../cli/command";
+import { terminalAsk } from "../cli/confirm";
+import { UsageError, UserFacingError } from "../cli/console";
 import {
   deployAsking,
   deployExit,
@@ -26,10 +27,10 @@ import {
   parseSeconds,
   ROLLOUT_STOPPED,
   STALE_REVIEW,
-} from "../ops/deploy";
-import { fleetContext, outcomeReport, PROJECT, type StackOutcome } from "../ops/fleet-ops";
-import { lockImagesBeforeDeploy } from "../ops/images";
-import { terraformProblem } from "../ops/terraform-check";
+} from "../rollout/adapters/deploy";
+import { fleetContext, outcomeReport, PROJECT, type StackOutcome } from "../terraform/adapters/stacks";
+import { lockImagesBeforeDeploy } from "../images/adapters/lookup";
+import { terraformProblem } from "../terraform/adapters/version";
 
 export const command = defineCommand({
   name: "deploy",
@@ -88,7 +89,7 @@ export const command = defineCommand({
     const problem = terraformProblem();
     if (problem !== undefined) throw new UserFacingError(problem);
     const env = terraformEnv(PROJECT);
-    const resolved = resolveFleet(env, process.cwd());
+    const resolved = resolveFleet(env, process.cwd(), BUILT_IN_FLEETS);
     if (!resolved.ok) throw new UserFacingError(resolved.message);
     const confirmation = confirmationFor("deploy", {
       target: resolved.target.kind,
@@ -102,6 +103,7 @@ export const command = defineCommand({
     const fleet = await lockImagesBeforeDeploy(resolved, {
       env,
       cwd: process.cwd(),
+      builtIn: BUILT_IN_FLEETS,
       reviewed: values.reviewed !== undefined,
       globs: positionals,
       progress,
@@ -111,7 +113,7 @@ export const command = defineCommand({
       env,
       outdir: resolve(values.outdir),
       progress,
-      plan: fleet.plan,
+      shape: fleet.shape,
       target: fleet.target,
       workDir: process.cwd(),
       stallSeconds,

@@ -1,11 +1,12 @@
+import { BUILT_IN_FLEETS } from "../regions";
 import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
-import { resolveFleet, readImageLock } from "../lib/fleet-input";
-import { answersLookup, lockChangeLine, lookupRegions, renderImageLock, type LockedImage } from "../lib/image-lock";
-import { describeAmi } from "../lib/rehearsal";
-import { AWS_ENVIRONMENT, defineCommand, FLEET_ENVIRONMENT, startCommand } from "../ops/command";
-import { UsageError, UserFacingError } from "../ops/console";
-import { lookUpImage } from "../ops/images";
+import { resolveFleet, readImageLock } from "../fleet/adapters/resolve";
+import { answersLookup, lockChangeLine, lookupRegions, renderImageLock, type LockedImage } from "../images/lock";
+import { describeAmi } from "../fleet/rehearsal";
+import { AWS_ENVIRONMENT, defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
+import { UsageError, UserFacingError } from "../cli/console";
+import { lookUpImage } from "../images/adapters/lookup";
 
 export const command = defineCommand({
   name: "images",
@@ -28,7 +29,7 @@ export const command = defineCommand({
   ],
   onInterrupt: "exit",
   run: async ({ values, positionals }) => {
-    const fleet = resolveFleet(process.env, process.cwd(), { images: "as-written" });
+    const fleet = resolveFleet(process.env, process.cwd(), BUILT_IN_FLEETS, { images: "as-written" });
     if (!fleet.ok) throw new UserFacingError(fleet.message);
     const file = relative(process.cwd(), fleet.lockFile);
     const current = readImageLock(fleet.lockFile);
@@ -37,10 +38,10 @@ export const command = defineCommand({
     const regions = lookupRegions(fleet.written).filter(
       (r) => positionals.length === 0 || positionals.includes(r.region),
     );
-    const unknown = positionals.filter((name) => !fleet.plan.regions.some((r) => r.region === name));
+    const unknown = positionals.filter((name) => !fleet.shape.regions.some((r) => r.region === name));
     if (unknown.length > 0) {
       throw new UsageError(
-        `no region ${unknown.join(", ")} in the fleet; its regions are ${fleet.plan.regions.map((r) => r.region).join(", ")}`,
+        `no region ${unknown.join(", ")} in the fleet; its regions are ${fleet.shape.regions.map((r) => r.region).join(", ")}`,
       );
     }
     if (!values.update) {

@@ -1,11 +1,12 @@
+import { BUILT_IN_FLEETS } from "../regions";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { noticeLines, resolveFleet } from "../lib/fleet-input";
-import { compareSets, matchesReview, renderComparison } from "../lib/plan-compare";
-import { commentFor, exitCodeOf, renderReport } from "../lib/plan-report";
-import { retiredLine } from "../lib/retired";
-import { findRetiredRegions } from "../ops/retired";
-import { terraformEnv } from "../lib/terraform-env";
+import { noticeLines, resolveFleet } from "../fleet/adapters/resolve";
+import { compareSets, matchesReview, renderComparison } from "../review/compare";
+import { commentFor, exitCodeOf, renderReport } from "../review/report";
+import { retiredLine } from "../state/retired";
+import { findRetiredRegions } from "../state/adapters/retire";
+import { terraformEnv } from "../terraform/adapters/env";
 import {
   AWS_ENVIRONMENT,
   defineCommand,
@@ -15,15 +16,15 @@ import {
   startCommand,
   TERRAFORM_ENVIRONMENT,
   type CommandArgs,
-} from "../ops/command";
-import { UsageError, UserFacingError } from "../ops/console";
-import { interruption } from "../ops/interrupt";
-import { fleetContext, PROJECT, reportContextOf, synthesizeSelected } from "../ops/fleet-ops";
-import { parseCount, parseSeconds } from "../ops/deploy";
-import { parallelismOf } from "../ops/rollout";
-import { planStacks } from "../ops/plan-stacks";
-import { loadPlanSet, planMap, savePlanSet, selectedPlans } from "../ops/plan-sets";
-import { terraformProblem } from "../ops/terraform-check";
+} from "../cli/command";
+import { UsageError, UserFacingError } from "../cli/console";
+import { interruption } from "../cli/interrupt";
+import { fleetContext, PROJECT, reportContextOf, synthesizeSelected } from "../terraform/adapters/stacks";
+import { parseCount, parseSeconds } from "../rollout/adapters/deploy";
+import { parallelismOf } from "../rollout/adapters/region";
+import { planStacks } from "../review/adapters/plan-stacks";
+import { loadPlanSet, planMap, savePlanSet, selectedPlans } from "../review/adapters/plan-sets";
+import { terraformProblem } from "../terraform/adapters/version";
 
 const options = {
   report: { type: "string", value: "FILE", description: "write the whole report (Markdown) to FILE" },
@@ -96,14 +97,14 @@ async function plan(args: CommandArgs<typeof options, typeof positional>, progre
   const problem = terraformProblem();
   if (problem !== undefined) throw new UserFacingError(problem);
   const env = terraformEnv(PROJECT);
-  const fleet = resolveFleet(env, process.cwd());
+  const fleet = resolveFleet(env, process.cwd(), BUILT_IN_FLEETS);
   if (!fleet.ok) throw new UserFacingError(fleet.message);
   for (const line of noticeLines(fleet)) progress(line);
   const ctx = fleetContext({
     env,
     outdir: options.outdir,
     progress,
-    plan: fleet.plan,
+    shape: fleet.shape,
     target: fleet.target,
     workDir: process.cwd(),
     lockTimeoutSeconds: options.lockTimeoutSeconds,
@@ -111,7 +112,7 @@ async function plan(args: CommandArgs<typeof options, typeof positional>, progre
     ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }),
   });
   const stacks = await synthesizeSelected(ctx, options.globs);
-  const retired = await findRetiredRegions(ctx.target, ctx.plan);
+  const retired = await findRetiredRegions(ctx.target, ctx.shape);
   for (const region of retired) progress(`warning: ${retiredLine(region)}`);
   const expected = options.expect === undefined ? undefined : loadPlanSet(options.expect);
   const plans = await planStacks(

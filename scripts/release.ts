@@ -1,7 +1,8 @@
+import { BUILT_IN_FLEETS } from "../regions";
 import { rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { resolveFleet } from "../lib/fleet-input";
+import { resolveFleet } from "../fleet/adapters/resolve";
 import {
   DEFAULT_NODE_MAJOR,
   defaultReleaseKey,
@@ -10,10 +11,10 @@ import {
   RELEASE_KEY,
   releaseBlock,
   type ReleaseLocation,
-} from "../lib/release";
-import { AWS_ENVIRONMENT, defineCommand, FLEET_ENVIRONMENT, startCommand } from "../ops/command";
-import { UsageError, UserFacingError } from "../ops/console";
-import { packRelease, registryVersions, uploadRelease } from "../ops/release";
+} from "../instance/release";
+import { AWS_ENVIRONMENT, defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
+import { UsageError, UserFacingError } from "../cli/console";
+import { packRelease, registryVersions, uploadRelease } from "../instance/adapters/release-pack";
 
 export const command = defineCommand({
   name: "release",
@@ -61,16 +62,16 @@ export const command = defineCommand({
         `--key: got "${values.key}"; use letters, digits and . _ ~ - / (the boot script signs it as written)`,
       );
     }
-    const fleet = resolveFleet(process.env, process.cwd(), { images: "as-written" });
+    const fleet = resolveFleet(process.env, process.cwd(), BUILT_IN_FLEETS, { images: "as-written" });
     if (!fleet.ok) throw new UserFacingError(fleet.message);
-    const { plan, target } = fleet;
-    const bucket = values.bucket ?? plan.state.releaseBucket ?? plan.regions[0]?.instance.release?.bucket;
+    const { shape, target } = fleet;
+    const bucket = values.bucket ?? shape.state.releaseBucket ?? shape.regions[0]?.instance.release?.bucket;
     if (bucket === undefined) {
       throw new UsageError(
         "--bucket: no bucket given, and the fleet has no releaseBucket; name a bucket you have, or set releaseBucket to have the state stack create one",
       );
     }
-    const arches = [...new Set(plan.regions.map((r) => nodeArch(r.instance.arch)))].sort();
+    const arches = [...new Set(shape.regions.map((r) => nodeArch(r.instance.arch)))].sort();
     const picked = pickNodeVersion(
       values.node,
       Object.fromEntries(arches.map((arch) => [arch, registryVersions(arch)])),
@@ -78,8 +79,8 @@ export const command = defineCommand({
     if (!picked.ok) throw new UserFacingError(picked.error);
     const out = resolve(values.out ?? join(tmpdir(), `cloudrim-release-${process.pid}.tgz`));
     const sha256 = packRelease(resolve(appDir), arches, picked.version, out);
-    const key = values.key ?? defaultReleaseKey(plan.service, sha256);
-    const release: ReleaseLocation = { bucket, key, sha256, region: values.region ?? plan.state.region };
+    const key = values.key ?? defaultReleaseKey(shape.service, sha256);
+    const release: ReleaseLocation = { bucket, key, sha256, region: values.region ?? shape.state.region };
     process.stderr.write(
       `release: packed ${appDir} with Node.js ${picked.version} (${arches.map((a) => `linux-${a}`).join(", ")}): ${statSync(out).size} bytes, sha256 ${sha256}\n`,
     );
@@ -88,7 +89,7 @@ export const command = defineCommand({
       `release: ${result === "uploaded" ? "uploaded to" : "already in"} s3://${bucket}/${key}${target.kind === "local" ? ` (local AWS ${target.endpoint})` : ""}\n`,
     );
     if (values.out === undefined) rmSync(out, { force: true });
-    process.stdout.write(`${releaseBlock(release, plan.state.region)}\n`);
+    process.stdout.write(`${releaseBlock(release, shape.state.region)}\n`);
     return 0;
   },
 });

@@ -1,7 +1,8 @@
+import { BUILT_IN_FLEETS } from "../regions";
 import { resolve } from "node:path";
-import { confirmationFor, DECLINED } from "../lib/confirmation";
-import { noticeLines, resolveFleet } from "../lib/fleet-input";
-import { terraformEnv } from "../lib/terraform-env";
+import { confirmationFor, DECLINED } from "../review/confirmation";
+import { noticeLines, resolveFleet } from "../fleet/adapters/resolve";
+import { terraformEnv } from "../terraform/adapters/env";
 import {
   AWS_ENVIRONMENT,
   CI_ENVIRONMENT,
@@ -11,12 +12,12 @@ import {
   OUTDIR_OPTION,
   startCommand,
   TERRAFORM_ENVIRONMENT,
-} from "../ops/command";
-import { terminalAsk } from "../ops/confirm";
-import { UsageError, UserFacingError } from "../ops/console";
-import { fleetContext, outcomeReport, PROJECT } from "../ops/fleet-ops";
-import { retireRegion } from "../ops/retired";
-import { terraformProblem } from "../ops/terraform-check";
+} from "../cli/command";
+import { terminalAsk } from "../cli/confirm";
+import { UsageError, UserFacingError } from "../cli/console";
+import { fleetContext, outcomeReport, PROJECT } from "../terraform/adapters/stacks";
+import { retireRegion } from "../state/adapters/retire";
+import { terraformProblem } from "../terraform/adapters/version";
 
 export const command = defineCommand({
   name: "retire",
@@ -49,7 +50,7 @@ export const command = defineCommand({
     const problem = terraformProblem();
     if (problem !== undefined) throw new UserFacingError(problem);
     const env = terraformEnv(PROJECT);
-    const fleet = resolveFleet(env, process.cwd());
+    const fleet = resolveFleet(env, process.cwd(), BUILT_IN_FLEETS);
     if (!fleet.ok) throw new UserFacingError(fleet.message);
     const confirmation = confirmationFor("retire", {
       target: fleet.target.kind,
@@ -64,7 +65,7 @@ export const command = defineCommand({
       env,
       outdir: resolve(values.outdir),
       progress,
-      plan: fleet.plan,
+      shape: fleet.shape,
       target: fleet.target,
       workDir: process.cwd(),
     });

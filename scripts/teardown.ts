@@ -1,11 +1,12 @@
+import { BUILT_IN_FLEETS } from "../regions";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../ops/command";
-import { UserFacingError } from "../ops/console";
-import { outcomeReport, synthesize } from "../ops/fleet-ops";
-import { destroyStacks } from "../ops/stack-runs";
-import { localFleet, MOTO_PID_FILE } from "../ops/local-setup";
-import { probeEndpoint } from "../ops/local-aws";
+import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
+import { UserFacingError } from "../cli/console";
+import { outcomeReport, synthesize } from "../terraform/adapters/stacks";
+import { destroyStacks } from "../rollout/adapters/stack-runs";
+import { localFleet, MOTO_PID_FILE } from "../local-aws/adapters/local-setup";
+import { probeEndpoint } from "../local-aws/adapters/emulator";
 
 function stopMotoWeStarted(progress: (line: string) => void): void {
   if (!existsSync(MOTO_PID_FILE)) return;
@@ -21,7 +22,7 @@ function stopMotoWeStarted(progress: (line: string) => void): void {
 }
 
 async function teardown(progress: (line: string) => void): Promise<number> {
-  const fleet = localFleet(progress);
+  const fleet = localFleet(progress, BUILT_IN_FLEETS);
 
   if ((await probeEndpoint(fleet.target.endpoint)) !== "moto") {
     progress(`no local AWS answers at ${fleet.target.endpoint}: nothing to destroy`);
@@ -37,7 +38,7 @@ async function teardown(progress: (line: string) => void): Promise<number> {
   stopMotoWeStarted(progress);
   // Local state the project's earlier layout kept describes a bucket that no longer exists.
   for (const file of readdirSync(fleet.context.workDir).filter((f) =>
-    f.startsWith(`terraform.${fleet.plan.state.stackName}.tfstate`),
+    f.startsWith(`terraform.${fleet.shape.state.stackName}.tfstate`),
   )) {
     rmSync(join(fleet.context.workDir, file));
   }

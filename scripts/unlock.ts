@@ -1,10 +1,11 @@
+import { BUILT_IN_FLEETS } from "../regions";
 import { join, resolve } from "node:path";
-import { noticeLines, resolveFleet } from "../lib/fleet-input";
-import { terraformEnv } from "../lib/terraform-env";
-import { AWS_ENVIRONMENT, defineCommand, FLEET_ENVIRONMENT, OUTDIR_OPTION, startCommand } from "../ops/command";
-import { UserFacingError } from "../ops/console";
-import { PROJECT } from "../ops/fleet-ops";
-import { unlockStack } from "../ops/unlock";
+import { noticeLines, resolveFleet } from "../fleet/adapters/resolve";
+import { terraformEnv } from "../terraform/adapters/env";
+import { AWS_ENVIRONMENT, defineCommand, FLEET_ENVIRONMENT, OUTDIR_OPTION, startCommand } from "../cli/command";
+import { UserFacingError } from "../cli/console";
+import { PROJECT } from "../terraform/adapters/stacks";
+import { unlockStack } from "../state/adapters/unlock";
 
 export const command = defineCommand({
   name: "unlock",
@@ -35,10 +36,10 @@ export const command = defineCommand({
   ],
   onInterrupt: "exit",
   run: async ({ values, positionals: [stack] }, { progress }) => {
-    const fleet = resolveFleet(terraformEnv(PROJECT), process.cwd());
+    const fleet = resolveFleet(terraformEnv(PROJECT), process.cwd(), BUILT_IN_FLEETS);
     if (!fleet.ok) throw new UserFacingError(fleet.message);
     for (const line of noticeLines(fleet)) progress(line);
-    const outcome = await unlockStack(fleet.plan, fleet.target, stack, {
+    const outcome = await unlockStack(fleet.shape, fleet.target, stack, {
       force: values.force,
       stackDir: join(resolve(values.outdir), "stacks", stack),
     });

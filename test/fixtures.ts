@@ -1,8 +1,12 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { FleetConfig } from "../lib/config";
-import { IMAGE_LOCK_VERSION, lookupRegions, renderImageLock, type ImageLock } from "../lib/image-lock";
-import { planOrThrow } from "../lib/validate";
+import type { FleetConfig } from "../fleet/schema";
+import { IMAGE_LOCK_VERSION, lookupRegions, renderImageLock, type ImageLock } from "../images/lock";
+import { shapeOrThrow } from "../fleet/validate";
+import type { AppFiles } from "../instance/user-data";
+
+/** The repository's default app (app/server.js), as instance/adapters/default-app.ts reads it for a command. */
+export const DEFAULT_APP: AppFiles = { "server.js": readFileSync(join(__dirname, "..", "app", "server.js"), "utf8") };
 
 /** A small valid fleet the tests vary one field at a time. */
 export function baseFleet(overrides: Partial<FleetConfig> = {}): FleetConfig {
@@ -21,11 +25,11 @@ export function baseFleet(overrides: Partial<FleetConfig> = {}): FleetConfig {
  * `npm run images -- --update` would write it: what a fleet needs to synthesize on the AWS target.
  */
 export function imageLockFor(config: FleetConfig): ImageLock {
-  const plan = planOrThrow(config);
+  const shape = shapeOrThrow(config, DEFAULT_APP);
   return {
     version: IMAGE_LOCK_VERSION,
     images: Object.fromEntries(
-      lookupRegions(plan).map((r, i) => [
+      lookupRegions(shape).map((r, i) => [
         r.region,
         {
           id: `ami-0${String(i + 1).padStart(16, "0")}`,

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { terraformCliConfigFile } from "../lib/terraform-env";
+import { terraformCliConfigFile } from "../terraform/adapters/env";
 
 // Tests run Terraform through cdktf's matchers: point it at the provider mirror (or registry), and
 // keep the CLI from calling home.

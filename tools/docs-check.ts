@@ -170,7 +170,7 @@ export function tableCommands(
     });
 }
 
-/** The npm scripts that are commands of this project (one definition each in ops/command.ts, run by tsx). */
+/** The npm scripts that are commands of this project (one definition each in cli/command.ts, run by tsx). */
 export function projectCommands(scripts: Readonly<Record<string, string>>): string[] {
   return Object.entries(scripts)
     .filter(([, command]) => command.startsWith("node --import tsx "))
@@ -200,7 +200,7 @@ export function helpProblem(script: string, answer: HelpAnswer): string | undefi
   if (answer.status === 0 && (first === usage || first.startsWith(`${usage} `))) return undefined;
   return (
     `npm run ${script} -- --help exited ${String(answer.status)} and printed ${first === "" ? "nothing" : `"${first}"`} ` +
-    `where its usage ("${usage} …") belongs: define the command with ops/command.ts, or take it out of the table`
+    `where its usage ("${usage} …") belongs: define the command with cli/command.ts, or take it out of the table`
   );
 }
 

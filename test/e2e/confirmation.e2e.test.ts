@@ -1,13 +1,13 @@
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
-import type { FleetConfig } from "../../lib/config";
-import { changesOf } from "../../lib/plan-report";
-import { regionClients } from "../../ops/aws-clients";
-import type { Answer, Ask } from "../../ops/confirm";
-import { deployAsking } from "../../ops/deploy";
-import type { StackOutcome } from "../../ops/fleet-ops";
-import { planStack } from "../../ops/plan-stacks";
-import { retireRegion } from "../../ops/retired";
+import type { FleetConfig } from "../../fleet/schema";
+import { changesOf } from "../../review/report";
+import { regionClients } from "../../fleet/adapters/aws-clients";
+import type { Answer, Ask } from "../../cli/confirm";
+import { deployAsking } from "../../rollout/adapters/deploy";
+import type { StackOutcome } from "../../terraform/adapters/stacks";
+import { planStack } from "../../review/adapters/plan-stacks";
+import { retireRegion } from "../../state/adapters/retire";
 import { LocalFleet } from "./local-fleet";
 
 /*
@@ -141,7 +141,7 @@ describe("a change to AWS asked about first", () => {
       expect.stringMatching(new RegExp(`^  ${REGION}: \\d+ to create, \\d+ to change, 2 to replace \\(${STACK}\\)$`)),
       "      replace: 2 aws_elb (ask-e2e-9000, ask-e2e-9001)",
     ]);
-    // A new port brings new judges of the instances, so the region goes in two stages (lib/stages.ts), each
+    // A new port brings new judges of the instances, so the region goes in two stages (rollout/stages.ts), each
     // planned again and applied only if it stays within what was shown: all shown creations and destructions,
     // and the changes still to make (an update the first stage made moot is not applied again).
     const region = deployed.outcomes.find((o) => o.stack === STACK);

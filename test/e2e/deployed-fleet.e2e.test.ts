@@ -38,19 +38,19 @@ import {
 import { GetDocumentCommand } from "@aws-sdk/client-ssm";
 import { App } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
-import type { FleetConfig } from "../../lib/config";
-import { LOG_COUNTS } from "../../lib/log-counts";
-import { allPortsDownRule } from "../../lib/monitoring";
-import type { FleetPlan } from "../../lib/plan";
-import { changesOf } from "../../lib/plan-report";
-import { PINNED_NODE } from "../../lib/release";
-import type { Target } from "../../lib/target";
-import { regionClients } from "../../ops/aws-clients";
-import { outcomeReport } from "../../ops/fleet-ops";
-import { planStack, planStacks } from "../../ops/plan-stacks";
-import { run } from "../../ops/run";
-import { deployStacks, destroyStacks } from "../../ops/stack-runs";
-import { observeRegion } from "../../ops/summary";
+import type { FleetConfig } from "../../fleet/schema";
+import { LOG_COUNTS } from "../../instance/log-counts";
+import { allPortsDownRule } from "../../monitoring/alarms";
+import type { FleetShape } from "../../fleet/shape";
+import { changesOf } from "../../review/report";
+import { PINNED_NODE } from "../../instance/release";
+import type { Target } from "../../fleet/target";
+import { regionClients } from "../../fleet/adapters/aws-clients";
+import { outcomeReport } from "../../terraform/adapters/stacks";
+import { planStack, planStacks } from "../../review/adapters/plan-stacks";
+import { run } from "../../cli/run";
+import { deployStacks, destroyStacks } from "../../rollout/adapters/stack-runs";
+import { observeRegion } from "../../inspect/adapters/readback";
 import { LocalFleet } from "./local-fleet";
 import {
   ACCOUNT,
@@ -80,7 +80,7 @@ const SYDNEY = { region: "ap-southeast-2", processes: 2, loadBalancerType: "netw
 
 describe("a deployed fleet, read back, planned and destroyed", () => {
   let local: LocalFleet;
-  let plan: FleetPlan;
+  let shape: FleetShape;
   let target: Target;
   let app: ReturnType<typeof shopRelease>;
   /** The fleet file as deployed. */
@@ -89,7 +89,7 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
   beforeAll(async () => {
     local = await LocalFleet.start();
     app = shopRelease(local.dir);
-    ({ plan, target } = await local.configure(oneWave(base())));
+    ({ shape, target } = await local.configure(oneWave(base())));
     await local.deploy();
   });
   afterAll(async () => {
@@ -119,7 +119,7 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
 
   describe.each(REGIONS)("in %s", (regionName) => {
     it("has one load balancer of the region's type per port, with the right listener and health check", async () => {
-      const r = regionPlan(plan, regionName);
+      const r = regionPlan(shape, regionName);
       const observed = await observeRegion(target, r);
       expect(observed.loadBalancers.map((lb) => lb.name)).toEqual(r.ports.map((p) => p.loadBalancerName));
       for (const port of r.ports) {
@@ -157,7 +157,7 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
     });
 
     it("attaches the Auto Scaling group to all of them, with a running instance", async () => {
-      const r = regionPlan(plan, regionName);
+      const r = regionPlan(shape, regionName);
       const { AutoScalingGroups: groups = [] } = await regionClients(target, regionName).autoScaling.send(
         new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [r.autoScaling.name] }),
       );
@@ -188,7 +188,7 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
     });
 
     it("admits only the listener port to the load balancers and only the load balancers to the instances", async () => {
-      const r = regionPlan(plan, regionName);
+      const r = regionPlan(shape, regionName);
       const ec2 = regionClients(target, regionName).ec2;
       const { SecurityGroups: groups = [] } = await ec2.send(
         new DescribeSecurityGroupsCommand({
@@ -216,7 +216,7 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
     });
 
     it("runs its instances with a role that reads the release object, writes its log group, reports on its own group, and reaches Session Manager", async () => {
-      const r = regionPlan(plan, regionName);
+      const r = regionPlan(shape, regionName);
       const { iam, ec2 } = regionClients(target, regionName);
       const policy = async (name: string) =>
         JSON.parse(
@@ -285,7 +285,7 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
     });
 
     it("ships its instances' logs to one group with the fleet's retention, counts what must not be missed, and logs sessions there", async () => {
-      const r = regionPlan(plan, regionName);
+      const r = regionPlan(shape, regionName);
       const { logs, ssm } = regionClients(target, regionName);
       const groups = async (prefix: string) =>
         ((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix }))).logGroups ?? []).map((g) => [
@@ -316,7 +316,7 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
     });
 
     it("scales on average CPU, alarms for every port and for all of them, and draws each port on its dashboard", async () => {
-      const r = regionPlan(plan, regionName);
+      const r = regionPlan(shape, regionName);
       const { monitoring } = await observeRegion(target, r);
       expect(monitoring.policies).toEqual([
         { name: `${r.stackName}-cpu`, type: "TargetTrackingScaling", cpuTarget: 50, warmup: 10 },
@@ -406,7 +406,7 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
     });
 
     it("publishes the three levels of names as alias records that evaluate health, and keeps state in S3", async () => {
-      const r = regionPlan(plan, regionName);
+      const r = regionPlan(shape, regionName);
       const observed = await observeRegion(target, r);
       const dnsNameOf = (p: { loadBalancerName: string }) =>
         observed.loadBalancers.find((lb) => lb.name === p.loadBalancerName)?.dnsName;
@@ -655,7 +655,7 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
       await local.configure(moved());
       const fresh = join(local.dir, "fresh-clone.out");
       const app = new App({ outdir: fresh });
-      addFleet(app, local.context().plan, target);
+      addFleet(app, local.context().shape, target);
       app.synth();
       const [planned] = await planStacks(
         local.context(() => undefined, { outdir: fresh }),

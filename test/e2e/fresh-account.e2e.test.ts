@@ -3,17 +3,17 @@ import { join } from "node:path";
 import { DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { CreateLoadBalancerCommand, DeleteLoadBalancerCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { HeadObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
-import type { FleetPlan, RegionPlan } from "../../lib/plan";
-import { renderReport } from "../../lib/plan-report";
-import type { StackNode } from "../../lib/stack-selection";
-import type { Target } from "../../lib/target";
-import { regionClients } from "../../ops/aws-clients";
-import { checkBeforeDeploy, deployFleet } from "../../ops/deploy";
-import { PROJECT, type StackOutcome } from "../../ops/fleet-ops";
-import { planStacks } from "../../ops/plan-stacks";
-import { run } from "../../ops/run";
-import { deployStacks } from "../../ops/stack-runs";
-import { observeRegion } from "../../ops/summary";
+import type { FleetShape, RegionShape } from "../../fleet/shape";
+import { renderReport } from "../../review/report";
+import type { StackNode } from "../../terraform/stack-selection";
+import type { Target } from "../../fleet/target";
+import { regionClients } from "../../fleet/adapters/aws-clients";
+import { checkBeforeDeploy, deployFleet } from "../../rollout/adapters/deploy";
+import { PROJECT, type StackOutcome } from "../../terraform/adapters/stacks";
+import { planStacks } from "../../review/adapters/plan-stacks";
+import { run } from "../../cli/run";
+import { deployStacks } from "../../rollout/adapters/stack-runs";
+import { observeRegion } from "../../inspect/adapters/readback";
 import { LocalFleet } from "./local-fleet";
 import { regionPlan, shopFleet, STATE, stateKey, zoneRecords } from "./shop-fleet";
 
@@ -35,7 +35,7 @@ const config = shopFleet({
  * A region stack's Terraform as the first releases wrote its DNS: at the same addresses, the weighted set
  * as CNAME records (TTL 60) over the per-port names, no record waiting for anything, no global name.
  */
-function firstReleaseRecords(stackJson: string, r: RegionPlan): string {
+function firstReleaseRecords(stackJson: string, r: RegionShape): string {
   const json = JSON.parse(stackJson) as { resource: { aws_route53_record: Record<string, Record<string, unknown>> } };
   const records = Object.entries(json.resource.aws_route53_record)
     .filter(([name]) => !name.startsWith("dns_global"))
@@ -52,7 +52,7 @@ function firstReleaseRecords(stackJson: string, r: RegionPlan): string {
 
 describe("a fresh account, deployed the ways users deploy", () => {
   let local: LocalFleet;
-  let plan: FleetPlan;
+  let shape: FleetShape;
   let target: Target;
   /** The stacks as first synthesized, which the bootstrap deploys (npm run deploy's code path after synth). */
   let synthesized: StackNode[] = [];
@@ -60,7 +60,7 @@ describe("a fresh account, deployed the ways users deploy", () => {
 
   beforeAll(async () => {
     local = await LocalFleet.start();
-    ({ plan, target, stacks: synthesized } = await local.configure(config));
+    ({ shape, target, stacks: synthesized } = await local.configure(config));
   });
   afterAll(async () => {
     await local.stop();
@@ -88,7 +88,7 @@ describe("a fresh account, deployed the ways users deploy", () => {
     // us-east-1 goes out the way the first releases wrote its DNS (CNAME members): the upgrade test below.
     const usEast = join(local.stackDir("shop-e2e-us-east-1"), "cdk.tf.json");
     const current = readFileSync(usEast, "utf8");
-    writeFileSync(usEast, firstReleaseRecords(current, regionPlan(plan, "us-east-1")));
+    writeFileSync(usEast, firstReleaseRecords(current, regionPlan(shape, "us-east-1")));
     let outcomes: StackOutcome[];
     try {
       const ctx = local.context((line) => progress.push(line));
@@ -141,7 +141,7 @@ describe("a fresh account, deployed the ways users deploy", () => {
     );
     // Its other load balancers and its group exist, but no name points anywhere: not the port aliases, not
     // the regional set, not its latency record in the global name.
-    const west = regionPlan(plan, "eu-west-1");
+    const west = regionPlan(shape, "eu-west-1");
     const observed = await observeRegion(target, west);
     expect(observed.loadBalancers.map((lb) => lb.name)).toEqual(west.ports.map((p) => p.loadBalancerName));
     expect(observed.records).toEqual([]);
@@ -157,7 +157,7 @@ describe("a fresh account, deployed the ways users deploy", () => {
   });
 
   it("upgrades a region deployed with the first releases' CNAME records, in one deploy that deletes them before it creates", async () => {
-    const east = regionPlan(plan, "us-east-1");
+    const east = regionPlan(shape, "us-east-1");
     const ports = east.ports.map((p) => p.port);
     const before = await observeRegion(target, east);
     expect(before.records.filter((r) => r.setIdentifier !== undefined).map((r) => r.type)).toEqual(

@@ -8,12 +8,12 @@ import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balan
 import { ListRolesCommand } from "@aws-sdk/client-iam";
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
-import type { FleetConfig } from "../../lib/config";
-import { changesOf } from "../../lib/plan-report";
-import { regionClients } from "../../ops/aws-clients";
-import { planStack } from "../../ops/plan-stacks";
-import type { RunResult } from "../../ops/run";
-import { destroyStacks } from "../../ops/stack-runs";
+import type { FleetConfig } from "../../fleet/schema";
+import { changesOf } from "../../review/report";
+import { regionClients } from "../../fleet/adapters/aws-clients";
+import { planStack } from "../../review/adapters/plan-stacks";
+import type { RunResult } from "../../cli/run";
+import { destroyStacks } from "../../rollout/adapters/stack-runs";
 import { LocalFleet } from "./local-fleet";
 
 /*

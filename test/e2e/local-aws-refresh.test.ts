@@ -28,10 +28,10 @@ import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingClient,
 } from "@aws-sdk/client-elastic-load-balancing";
-import { startMoto } from "../../ops/local-aws";
+import { startMoto } from "../../local-aws/adapters/emulator";
 import { freePort } from "./local-fleet";
 
-// The local AWS's instance refresh (scripts/local_aws_refresh.py) runs in real time: every refresh
+// The local AWS's instance refresh (local-aws/local_aws_refresh.py) runs in real time: every refresh
 // here uses a warmup of 1-3 s.
 jest.setTimeout(60_000);
 

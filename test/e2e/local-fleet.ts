@@ -1,18 +1,19 @@
+import { BUILT_IN_FLEETS } from "../../regions";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FleetConfig } from "../../lib/config";
-import { resolveFleet } from "../../lib/fleet-input";
-import type { FleetPlan } from "../../lib/plan";
-import type { StackNode } from "../../lib/stack-selection";
-import type { Target } from "../../lib/target";
-import { terraformEnv } from "../../lib/terraform-env";
-import { fleetContext, outcomeReport, PROJECT, synthesize, type FleetContext } from "../../ops/fleet-ops";
-import { startMoto } from "../../ops/local-aws";
-import { run, type RunResult } from "../../ops/run";
-import { deployStacks } from "../../ops/stack-runs";
+import type { FleetConfig } from "../../fleet/schema";
+import { resolveFleet } from "../../fleet/adapters/resolve";
+import type { FleetShape } from "../../fleet/shape";
+import type { StackNode } from "../../terraform/stack-selection";
+import type { Target } from "../../fleet/target";
+import { terraformEnv } from "../../terraform/adapters/env";
+import { fleetContext, outcomeReport, PROJECT, synthesize, type FleetContext } from "../../terraform/adapters/stacks";
+import { startMoto } from "../../local-aws/adapters/emulator";
+import { run, type RunResult } from "../../cli/run";
+import { deployStacks } from "../../rollout/adapters/stack-runs";
 
 /** A port nothing listens on right now (the kernel picks it). */
 export function freePort(): Promise<number> {
@@ -33,7 +34,7 @@ export function freePort(): Promise<number> {
  * port, its own synth output, state files and fleet config, all removed by `stop()`.
  */
 export class LocalFleet {
-  private configured?: { plan: FleetPlan; target: Target; stacks: StackNode[] };
+  private configured?: { shape: FleetShape; target: Target; stacks: StackNode[] };
 
   private constructor(
     readonly endpoint: string,
@@ -86,14 +87,14 @@ export class LocalFleet {
   /** Writes the fleet config, validates and adapts it like main.ts does, and synthesizes it. */
   async configure(
     config: FleetConfig,
-  ): Promise<{ plan: FleetPlan; target: Target; stacks: Awaited<ReturnType<typeof synthesize>> }> {
+  ): Promise<{ shape: FleetShape; target: Target; stacks: Awaited<ReturnType<typeof synthesize>> }> {
     writeFileSync(this.configFile, JSON.stringify(config, null, 2));
-    const fleet = resolveFleet(this.env, this.dir);
+    const fleet = resolveFleet(this.env, this.dir, BUILT_IN_FLEETS);
     if (!fleet.ok) throw new Error(fleet.message);
     mkdirSync(join(this.dir, "logs"), { recursive: true });
     const stacks = await synthesize({ env: this.env, outdir: this.outdir, workDir: this.dir });
-    this.configured = { plan: fleet.plan, target: fleet.target, stacks };
-    return { plan: fleet.plan, target: fleet.target, stacks };
+    this.configured = { shape: fleet.shape, target: fleet.target, stacks };
+    return { shape: fleet.shape, target: fleet.target, stacks };
   }
 
   stackDir(stack: string): string {

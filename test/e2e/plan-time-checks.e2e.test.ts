@@ -3,13 +3,14 @@ import { join } from "node:path";
 import { CreateSubnetCommand, CreateTagsCommand, CreateVpcCommand, DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
 import { App } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
-import type { StackPlan } from "../../lib/plan-report";
-import type { Target } from "../../lib/target";
-import { planOrThrow } from "../../lib/validate";
-import { regionClients } from "../../ops/aws-clients";
-import { planStack } from "../../ops/plan-stacks";
+import type { StackPlan } from "../../review/report";
+import type { Target } from "../../fleet/target";
+import { shapeOrThrow } from "../../fleet/validate";
+import { regionClients } from "../../fleet/adapters/aws-clients";
+import { planStack } from "../../review/adapters/plan-stacks";
 import { LocalFleet } from "./local-fleet";
 import { shopFleet } from "./shop-fleet";
+import { DEFAULT_APP } from "../fixtures";
 
 /*
  * What is refused or settled before anything is applied: image locks, a VPC whose subnets need picking, another
@@ -78,7 +79,7 @@ describe("before anything is applied", () => {
       const outdir = join(local.dir, `vpc-${subnetTags === undefined ? "untagged" : "tagged"}`);
       const app = new App({ outdir });
       // The domain's zone exists (the shop's zone stack created it); state goes to the same bucket, its own key.
-      addFleet(app, { ...planOrThrow(vpcFleet), domain: "shop.test" }, target);
+      addFleet(app, { ...shapeOrThrow(vpcFleet, DEFAULT_APP), domain: "shop.test" }, target);
       app.synth();
       return planStack(
         local.context(() => undefined, { outdir }),
@@ -137,13 +138,13 @@ describe("before anything is applied", () => {
       regions: [{ region: "eu-west-1" }],
       rollout: { bakeSeconds: 3 },
     });
-    const boundPlan = { ...planOrThrow(bound), domain: "shop.test" };
+    const boundPlan = { ...shapeOrThrow(bound, DEFAULT_APP), domain: "shop.test" };
     const outdir = join(local.dir, "other-account");
     const app = new App({ outdir });
     addFleet(app, boundPlan, target);
     app.synth();
     const result = await planStack(
-      local.context(() => undefined, { outdir, plan: boundPlan }),
+      local.context(() => undefined, { outdir, shape: boundPlan }),
       "shop-account-eu-west-1",
     );
     expect(result.status === "failed" ? [result.error, result.hint] : "planned").toEqual([

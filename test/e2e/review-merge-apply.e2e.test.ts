@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { FleetConfig } from "../../lib/config";
-import { changesOf, type TerraformPlanJson } from "../../lib/plan-report";
-import type { Target } from "../../lib/target";
-import { regionClients } from "../../ops/aws-clients";
-import { planStacks } from "../../ops/plan-stacks";
+import type { FleetConfig } from "../../fleet/schema";
+import { changesOf, type TerraformPlanJson } from "../../review/report";
+import type { Target } from "../../fleet/target";
+import { regionClients } from "../../fleet/adapters/aws-clients";
+import { planStacks } from "../../review/adapters/plan-stacks";
 import { LocalFleet } from "./local-fleet";
 import { oneWave, REGION_STACKS, shopFleet, stable } from "./shop-fleet";
 

@@ -5,11 +5,11 @@ import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeLaunchTemplatesCommand } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import type { FleetConfig } from "../../lib/config";
-import type { Target } from "../../lib/target";
-import { regionClients } from "../../ops/aws-clients";
-import { findRetiredRegions } from "../../ops/retired";
-import { observeRegion } from "../../ops/summary";
+import type { FleetConfig } from "../../fleet/schema";
+import type { Target } from "../../fleet/target";
+import { regionClients } from "../../fleet/adapters/aws-clients";
+import { findRetiredRegions } from "../../state/adapters/retire";
+import { observeRegion } from "../../inspect/adapters/readback";
 import { LocalFleet } from "./local-fleet";
 import { oneWave, REGION_STACKS, regionPlan, shopFleet, STATE, stateKey, zoneRecords } from "./shop-fleet";
 
@@ -135,7 +135,7 @@ describe("a rollout in waves, and a region retired", () => {
   it("names a region removed from the fleet file in plan and report; npm run retire destroys it, its records and state, and no other region's", async () => {
     // The fleet as deployed (the bad release's rollout, finished), without ap-southeast-2.
     const remaining = REGIONS.filter((r) => r.region !== "ap-southeast-2");
-    const { plan: deployed } = await local.configure(shopFleet({ regions: remaining, app: RELEASED }));
+    const { shape: deployed } = await local.configure(shopFleet({ regions: remaining, app: RELEASED }));
     const reportFile = join(local.dir, "retired-report.md");
     const outdir = join(local.dir, "retire-plan.out");
     const planned = await local.command("plan", ["--report", reportFile, "--outdir", outdir, REGION_STACKS]);

@@ -4,13 +4,13 @@ import {
   ListResourceRecordSetsCommand,
   type ResourceRecordSet,
 } from "@aws-sdk/client-route-53";
-import type { FleetConfig } from "../../lib/config";
-import type { FleetPlan, RegionPlan } from "../../lib/plan";
-import { defaultReleaseKey, PINNED_NODE } from "../../lib/release";
-import type { Target } from "../../lib/target";
-import { regionClients } from "../../ops/aws-clients";
-import { PROJECT } from "../../ops/fleet-ops";
-import { packRelease } from "../../ops/release";
+import type { FleetConfig } from "../../fleet/schema";
+import type { FleetShape, RegionShape } from "../../fleet/shape";
+import { defaultReleaseKey, PINNED_NODE } from "../../instance/release";
+import type { Target } from "../../fleet/target";
+import { regionClients } from "../../fleet/adapters/aws-clients";
+import { PROJECT } from "../../terraform/adapters/stacks";
+import { packRelease } from "../../instance/adapters/release-pack";
 
 /*
  * The end-to-end scenarios' fleet: a production fleet file as a user writes it from the README, unlike
@@ -65,8 +65,8 @@ export function shopRelease(dir: string): NonNullable<FleetConfig["app"]> & { re
   return { release: { bucket: RELEASES, key: defaultReleaseKey("shop", sha256), sha256 } };
 }
 
-export function regionPlan(plan: FleetPlan, name: string): RegionPlan {
-  const found = plan.regions.find((r) => r.region === name);
+export function regionPlan(shape: FleetShape, name: string): RegionShape {
+  const found = shape.regions.find((r) => r.region === name);
   if (found === undefined) throw new Error(`no region ${name} in the plan`);
   return found;
 }

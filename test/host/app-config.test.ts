@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
-import { HostSandbox, launchTemplateUserData, whoServes } from "../../host/sandbox";
+import { HostSandbox, launchTemplateUserData, whoServes } from "../../host/adapters/sandbox";
 import { inRoot, parseCloudConfig, shellScripts } from "../../host/cloud-config";
-import type { FleetConfig } from "../../lib/config";
-import { planOrThrow } from "../../lib/validate";
-import { regionClients } from "../../ops/aws-clients";
-import { startMoto } from "../../ops/local-aws";
+import type { FleetConfig } from "../../fleet/schema";
+import { shapeOrThrow } from "../../fleet/validate";
+import { regionClients } from "../../fleet/adapters/aws-clients";
+import { startMoto } from "../../local-aws/adapters/emulator";
 import { freePort } from "../e2e/local-fleet";
-import { baseFleet } from "../fixtures";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 import { freeBase } from "./free-ports";
 
 // Real runit, node and curl: an instance boots with the app's own configuration, its secrets read from a
@@ -88,10 +88,10 @@ describe("a service's own configuration: plain variables, an SSM parameter and a
       ...baseFleet({ basePort: port, listenerPort: port, processes: 2, regions: [{ region: REGION }] }),
       app: { environment: { GREETING }, secrets },
     };
-    const plan = planOrThrow(config);
-    const region = plan.regions[0];
+    const shape = shapeOrThrow(config, DEFAULT_APP);
+    const region = shape.regions[0];
     if (region === undefined) throw new Error("no region");
-    const userData = launchTemplateUserData(plan, region);
+    const userData = launchTemplateUserData(shape, region);
     const sandbox = await HostSandbox.start({
       region,
       userData,
@@ -142,8 +142,8 @@ describe("a service's own configuration: plain variables, an SSM parameter and a
       ...baseFleet({ regions: [{ region: REGION }] }),
       app: { environment: { GREETING }, secrets: { DB_PASSWORD: parameterArn("db-password"), API_KEY: secretArn } },
     };
-    const plan = planOrThrow(config);
-    const scripts = shellScripts(parseCloudConfig(plan.regions[0]?.instance.userData ?? ""));
+    const shape = shapeOrThrow(config, DEFAULT_APP);
+    const scripts = shellScripts(parseCloudConfig(shape.regions[0]?.instance.userData ?? ""));
     expect(scripts.map((s) => s.path)).toContain("/usr/local/sbin/cloudrim-boot");
     for (const script of scripts) {
       const result = spawnSync("shellcheck", ["--shell=sh", "-"], { input: script.content, encoding: "utf8" });

@@ -4,12 +4,12 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { shellScripts, parseCloudConfig } from "../../host/cloud-config";
-import { HostSandbox, httpGet, type BootOptions, launchTemplateUserData, whoServes } from "../../host/sandbox";
-import type { FleetConfig } from "../../lib/config";
-import { instanceApiPath } from "../../lib/instance-api";
-import type { RegionPlan } from "../../lib/plan";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+import { HostSandbox, httpGet, type BootOptions, launchTemplateUserData, whoServes } from "../../host/adapters/sandbox";
+import type { FleetConfig } from "../../fleet/schema";
+import { instanceApiPath } from "../../instance/instance-api";
+import type { RegionShape } from "../../fleet/shape";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 import { freeBase } from "./free-ports";
 
 // Real runsvdir, runsv, chpst, svlogd, node and haproxy on loopback; needs root (as CI is).
@@ -24,11 +24,11 @@ function fleet(basePort: number, processes: number, weights: number[]): FleetCon
 async function boot(
   config: FleetConfig,
   options: Partial<BootOptions> = {},
-): Promise<{ sandbox: HostSandbox; region: RegionPlan }> {
-  const plan = planOrThrow(config);
-  const region = plan.regions[0];
+): Promise<{ sandbox: HostSandbox; region: RegionShape }> {
+  const shape = shapeOrThrow(config, DEFAULT_APP);
+  const region = shape.regions[0];
   if (region === undefined) throw new Error("no region");
-  const userData = launchTemplateUserData(plan, region);
+  const userData = launchTemplateUserData(shape, region);
   return { sandbox: await HostSandbox.start({ ...options, region, userData }), region };
 }
 
@@ -54,8 +54,8 @@ function uidOf(pid: number): number {
 }
 
 describe("the user data the launch template carries", () => {
-  const plan = planOrThrow(fleet(9000, 3, [1, 1, 1]));
-  const userData = launchTemplateUserData(plan, plan.regions[0] as RegionPlan);
+  const shape = shapeOrThrow(fleet(9000, 3, [1, 1, 1]), DEFAULT_APP);
+  const userData = launchTemplateUserData(shape, shape.regions[0] as RegionShape);
 
   it("passes cloud-init's schema", () => {
     const dir = mkdtempSync(join(tmpdir(), "cloudrim-schema-"));
@@ -94,7 +94,7 @@ describe.each([
   [5, [1, 2, 3, 0, 4]],
 ])("one instance with %i processes, booted from its user data", (processes, weights) => {
   let sandbox: HostSandbox;
-  let region: RegionPlan;
+  let region: RegionShape;
   let root = "";
 
   beforeAll(async () => {

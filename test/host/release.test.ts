@@ -3,15 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { HostSandbox, launchTemplateUserData, whoServes } from "../../host/sandbox";
-import type { FleetConfig } from "../../lib/config";
-import { defaultReleaseKey, PINNED_NODE, type ReleaseLocation } from "../../lib/release";
-import { planOrThrow } from "../../lib/validate";
-import { regionClients } from "../../ops/aws-clients";
-import { startMoto } from "../../ops/local-aws";
-import { packRelease, uploadRelease } from "../../ops/release";
+import { HostSandbox, launchTemplateUserData, whoServes } from "../../host/adapters/sandbox";
+import type { FleetConfig } from "../../fleet/schema";
+import { defaultReleaseKey, PINNED_NODE, type ReleaseLocation } from "../../instance/release";
+import { shapeOrThrow } from "../../fleet/validate";
+import { regionClients } from "../../fleet/adapters/aws-clients";
+import { startMoto } from "../../local-aws/adapters/emulator";
+import { packRelease, uploadRelease } from "../../instance/adapters/release-pack";
 import { freePort } from "../e2e/local-fleet";
-import { baseFleet } from "../fixtures";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 import { freeBase } from "./free-ports";
 
 // Real runit, node and curl: each boot fetches a release from a private local AWS (moto) with
@@ -50,12 +50,12 @@ describe("a team's own service, shipped as a release", () => {
       ...baseFleet({ basePort: port, listenerPort: port, processes: 3, regions: [{ region: "us-east-1" }] }),
       app: { release: { bucket: location.bucket, key: location.key, sha256 } },
     };
-    const plan = planOrThrow(config);
-    const region = plan.regions[0];
+    const shape = shapeOrThrow(config, DEFAULT_APP);
+    const region = shape.regions[0];
     if (region === undefined) throw new Error("no region");
     return HostSandbox.start({
       region,
-      userData: launchTemplateUserData(plan, region),
+      userData: launchTemplateUserData(shape, region),
       s3Endpoint: endpoint,
       tolerateBootFailure: true,
       ...(readySeconds === undefined ? {} : { readySeconds }),

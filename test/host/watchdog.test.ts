@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
-import { HostSandbox, launchTemplateUserData, whoServes } from "../../host/sandbox";
+import { HostSandbox, launchTemplateUserData, whoServes } from "../../host/adapters/sandbox";
 import { inRoot } from "../../host/cloud-config";
-import { BOOT_HOOK_NAME } from "../../lib/instance-api";
-import { AGENT_CONFIG_PATH } from "../../lib/log-shipping";
-import { planOrThrow } from "../../lib/validate";
-import { WATCHDOG_LINES, watchdogService } from "../../lib/watchdog";
-import { baseFleet } from "../fixtures";
+import { BOOT_HOOK_NAME } from "../../instance/instance-api";
+import { AGENT_CONFIG_PATH } from "../../instance/log-shipping";
+import { shapeOrThrow } from "../../fleet/validate";
+import { WATCHDOG_LINES, watchdogService } from "../../instance/watchdog";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 import { freeBase } from "./free-ports";
 
 // Real runit: the boot's launch hook, and the liveness watchdog judging processes wedged with SIGSTOP
@@ -43,13 +43,16 @@ describe("an instance with a liveness watchdog (fail after 10 s, hand over after
   beforeAll(async () => {
     base = await freeBase(4);
     ports = [base, base + 1, base + 2, base + 3];
-    const plan = planOrThrow({
-      ...baseFleet({ basePort: base, listenerPort: base, processes: 4, regions: [{ region: "us-east-1" }] }),
-      watchdog: WATCHDOG,
-    });
-    const region = plan.regions[0];
+    const shape = shapeOrThrow(
+      {
+        ...baseFleet({ basePort: base, listenerPort: base, processes: 4, regions: [{ region: "us-east-1" }] }),
+        watchdog: WATCHDOG,
+      },
+      DEFAULT_APP,
+    );
+    const region = shape.regions[0];
     if (region === undefined) throw new Error("no region");
-    sandbox = await HostSandbox.start({ region, userData: launchTemplateUserData(plan, region) });
+    sandbox = await HostSandbox.start({ region, userData: launchTemplateUserData(shape, region) });
     await sandbox.waitUntilServing();
     // runsvdir looks for new services every 5 s: the boot linked the watchdog once every port answered.
     for (let i = 0; i < 100 && !/^run: /.test(sandbox.svStatusOf(watchdogService("cloudrim").name)); i++) {

@@ -9,8 +9,8 @@ import {
   usageExitCodeOf,
   usageOf,
   type Command,
-} from "../../ops/command";
-import { UsageError, UserFacingError, userMessageOf } from "../../ops/console";
+} from "../../cli/command";
+import { UsageError, UserFacingError, userMessageOf } from "../../cli/console";
 import { command as bench } from "../../bench/run";
 import { command as host } from "../../host/main";
 import { command as ciRoles } from "../../scripts/ci-roles";

@@ -5,31 +5,31 @@ import {
   parseCount,
   requiredStateBucket,
   ROLLOUT_STOPPED,
-} from "../../ops/deploy";
-import type { StackOutcome } from "../../ops/fleet-ops";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+} from "../../rollout/adapters/deploy";
+import type { StackOutcome } from "../../terraform/adapters/stacks";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 describe("the state bucket a deploy needs (npm run deploy)", () => {
-  const plan = planOrThrow(baseFleet({ createHostedZone: true }));
-  const bucket = plan.state;
+  const shape = shapeOrThrow(baseFleet({ createHostedZone: true }), DEFAULT_APP);
+  const bucket = shape.state;
 
   it("needs the bucket to exist when a region is deployed without the state stack", () => {
-    expect(requiredStateBucket(plan, ["cloudrim-prod-us-east-1"])).toEqual(bucket);
+    expect(requiredStateBucket(shape, ["cloudrim-prod-us-east-1"])).toEqual(bucket);
   });
 
   it("needs it for the hosted zone's stack too: its state lives there as well", () => {
-    expect(requiredStateBucket(plan, ["cloudrim-prod-dns"])).toEqual(bucket);
+    expect(requiredStateBucket(shape, ["cloudrim-prod-dns"])).toEqual(bucket);
   });
 
   it("needs nothing when the state stack is deployed in the same run: it goes first", () => {
     expect(
-      requiredStateBucket(plan, ["cloudrim-prod-state", "cloudrim-prod-us-east-1", "cloudrim-prod-us-west-2"]),
+      requiredStateBucket(shape, ["cloudrim-prod-state", "cloudrim-prod-us-east-1", "cloudrim-prod-us-west-2"]),
     ).toBeUndefined();
   });
 
   it("needs nothing when only the state stack is deployed: it bootstraps the bucket", () => {
-    expect(requiredStateBucket(plan, ["cloudrim-prod-state"])).toBeUndefined();
+    expect(requiredStateBucket(shape, ["cloudrim-prod-state"])).toBeUndefined();
   });
 
   it("says which field, which bucket and which stack to deploy first", () => {

@@ -1,7 +1,8 @@
+import { BUILT_IN_FLEETS } from "../../regions";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveFleet } from "../../lib/fleet-input";
+import { resolveFleet } from "../../fleet/adapters/resolve";
 import {
   applyImageLock,
   EMPTY_LOCK,
@@ -10,11 +11,11 @@ import {
   renderImageLock,
   type ImageLock,
   type LockedImage,
-} from "../../lib/image-lock";
-import { planOrThrow } from "../../lib/validate";
-import { describeImagesInput, imagesFromAnswer, lockImagesBeforeDeploy } from "../../ops/images";
+} from "../../images/lock";
+import { shapeOrThrow } from "../../fleet/validate";
+import { describeImagesInput, imagesFromAnswer, lockImagesBeforeDeploy } from "../../images/adapters/lookup";
 import answers from "../aws-answers/describe-images.json";
-import { baseFleet } from "../fixtures";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 type Recorded = Exclude<keyof typeof answers, "about">;
 
@@ -38,7 +39,7 @@ const LOCK: ImageLock = {
 describe("locking a deploy's missing entries from what DescribeImages lists", () => {
   // The lookup moto answers (it has no Debian images): Amazon Linux 2022, as the local target uses.
   const config = baseFleet({ ami: { owners: ["137112412989"], name: "al2022-ami-2022.0.*-kernel-5.15-*" } });
-  const plan = planOrThrow(config);
+  const shape = shapeOrThrow(config, DEFAULT_APP);
   /** What DescribeImages listed per region, from the recorded answers (by default each region's own). */
   const listed = (
     recorded: Readonly<Record<string, Recorded>> = { "us-east-1": "us-east-1", "us-west-2": "us-west-2" },
@@ -53,11 +54,11 @@ describe("locking a deploy's missing entries from what DescribeImages lists", ()
         { Name: "architecture", Values: ["x86_64"] },
       ],
     };
-    expect(plan.regions.map((r) => describeImagesInput(r.instance.ami))).toEqual([request, request]);
+    expect(shape.regions.map((r) => describeImagesInput(r.instance.ami))).toEqual([request, request]);
   });
 
   it("adds the newest listed image per missing region, prints it, and then every image is locked", () => {
-    const { unlocked } = applyImageLock(plan, EMPTY_LOCK, "fleet.lock.json");
+    const { unlocked } = applyImageLock(shape, EMPTY_LOCK, "fleet.lock.json");
     const result = lockMissingEntries(EMPTY_LOCK, unlocked.regions, listed());
     const al2022 = (created: string): LockedImage => ({
       id: "ami-076f415166b04f5fe",
@@ -81,9 +82,9 @@ describe("locking a deploy's missing entries from what DescribeImages lists", ()
         "us-west-2: locked ami-076f415166b04f5fe (al2022-ami-2022.0.20220728.1-kernel-5.15-x86_64)",
       ],
     });
-    const relocked = result.ok ? applyImageLock(plan, result.lock, "fleet.lock.json") : undefined;
+    const relocked = result.ok ? applyImageLock(shape, result.lock, "fleet.lock.json") : undefined;
     expect(relocked?.unlocked.regions).toEqual([]);
-    expect(relocked?.plan.regions.map((r) => r.instance.ami.id)).toEqual([
+    expect(relocked?.shape.regions.map((r) => r.instance.ami.id)).toEqual([
       "ami-076f415166b04f5fe",
       "ami-076f415166b04f5fe",
     ]);
@@ -92,7 +93,7 @@ describe("locking a deploy's missing entries from what DescribeImages lists", ()
   it("leaves the entries already locked as they are", () => {
     const kept = debian("ami-0aaaaaaaaaaaaaaaa", "al2022-ami-2022.0.20220101.0-kernel-5.15-x86_64");
     const lock: ImageLock = { version: 1, images: { "us-east-1": kept } };
-    const result = lockMissingEntries(lock, applyImageLock(plan, EMPTY_LOCK, "f").unlocked.regions, listed());
+    const result = lockMissingEntries(lock, applyImageLock(shape, EMPTY_LOCK, "f").unlocked.regions, listed());
     expect(result.ok && result.lock.images["us-east-1"]).toBe(kept);
     expect(result.ok && result.lines).toEqual([
       "us-west-2: locked ami-076f415166b04f5fe (al2022-ami-2022.0.20220728.1-kernel-5.15-x86_64)",
@@ -100,7 +101,7 @@ describe("locking a deploy's missing entries from what DescribeImages lists", ()
   });
 
   it("locks nothing when a region's lookup matches no image, naming the region and the lookup", () => {
-    const { unlocked } = applyImageLock(plan, EMPTY_LOCK, "fleet.lock.json");
+    const { unlocked } = applyImageLock(shape, EMPTY_LOCK, "fleet.lock.json");
     expect(
       lockMissingEntries(EMPTY_LOCK, unlocked.regions, listed({ "us-east-1": "us-east-1", "us-west-2": "no-match" })),
     ).toEqual({
@@ -124,7 +125,7 @@ describe("npm run deploy's image lock step", () => {
     return Promise.resolve(imagesFromAnswer(answers[region === "us-east-1" ? "us-east-1" : "us-west-2"] as never));
   };
   const resolved = () => {
-    const fleet = resolveFleet(env, dir);
+    const fleet = resolveFleet(env, dir, BUILT_IN_FLEETS);
     if (!fleet.ok) throw new Error(fleet.message);
     return fleet;
   };
@@ -143,6 +144,7 @@ describe("npm run deploy's image lock step", () => {
     lockImagesBeforeDeploy(resolved(), {
       env,
       cwd: dir,
+      builtIn: BUILT_IN_FLEETS,
       reviewed,
       globs,
       progress: (l) => printed.push(l),
@@ -170,7 +172,7 @@ describe("npm run deploy's image lock step", () => {
       "us-west-2": expect.objectContaining({ id: "ami-076f415166b04f5fe", created: "2026-12-06T11:10:19.000Z" }),
     });
     expect(fleet.unlocked.regions).toEqual([]);
-    expect(fleet.plan.regions.map((r) => r.instance.ami.id)).toEqual([
+    expect(fleet.shape.regions.map((r) => r.instance.ami.id)).toEqual([
       "ami-0aaaaaaaaaaaaaaaa",
       "ami-076f415166b04f5fe",
     ]);
@@ -178,7 +180,7 @@ describe("npm run deploy's image lock step", () => {
     // The next deploy finds every image locked: it asks AWS nothing and writes nothing.
     const again = await deploy();
     expect({ asked, printed: printed.length }).toEqual({ asked: ["us-west-2"], printed: 2 });
-    expect(again.plan).toEqual(fleet.plan);
+    expect(again.shape).toEqual(fleet.shape);
   });
 
   it("refuses, before asking AWS or writing anything, an entry locked for another lookup, and a missing entry when reviewed or in CI", async () => {

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Interrupted, interruption, requestInterrupt, resetInterruption } from "../../ops/interrupt";
-import { realClock } from "../../ops/region-watch";
-import { runStreaming } from "../../ops/stream";
+import { Interrupted, interruption, requestInterrupt, resetInterruption } from "../../cli/interrupt";
+import { realClock } from "../../rollout/adapters/observer";
+import { runStreaming } from "../../cli/stream";
 
 // Stands in for Terraform: on SIGINT it finishes what it is on, saves its state and exits; a second
 // SIGINT would make it exit at once without saving, as Terraform does ("Two interrupts received").

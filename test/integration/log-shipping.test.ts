@@ -10,7 +10,7 @@ import {
   logGroupName,
   logShippingScript,
   logSources,
-} from "../../lib/log-shipping";
+} from "../../instance/log-shipping";
 
 const spec = { service: "api", region: "eu-west-1", logGroup: "/api-prod-eu-west-1", ports: [9000, 9001, 9002] };
 

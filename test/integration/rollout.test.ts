@@ -15,10 +15,10 @@ import {
   type InstanceObservation,
   type PortHealthObservation,
   type RefreshObservation,
-} from "../../lib/rollout";
-import { planOrThrow } from "../../lib/validate";
-import { refreshesFromAnswer } from "../../ops/region-watch";
-import { baseFleet } from "../fixtures";
+} from "../../rollout/verdicts";
+import { shapeOrThrow } from "../../fleet/validate";
+import { refreshesFromAnswer } from "../../rollout/adapters/observer";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 import answers from "../aws-answers/describe-instance-refreshes.json";
 
 type Recorded = Exclude<keyof typeof answers, "about">;
@@ -41,8 +41,9 @@ describe("waves", () => {
   });
 
   it("are found from the stacks a deploy runs together, and described with their bake", () => {
-    const plan = planOrThrow(
+    const plan = shapeOrThrow(
       baseFleet({ regions: [{ region: "us-east-1" }, { region: "eu-west-1" }, { region: "us-west-2" }] }),
+      DEFAULT_APP,
     ).rollout;
     const second = waveOf(plan, ["cloudrim-prod-us-west-2"]);
     expect(second?.number).toBe(2);

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { secretReaderScript } from "../../lib/app-environment";
+import { secretReaderScript } from "../../instance/app-environment";
 
 describe("the boot's reader of one answer", () => {
   let dir: string;

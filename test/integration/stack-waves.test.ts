@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { planOrThrow } from "../../lib/validate";
-import { outcomeLine, runInWaves, type StackOutcome } from "../../ops/fleet-ops";
-import { baseFleet } from "../fixtures";
+import { shapeOrThrow } from "../../fleet/validate";
+import { outcomeLine, runInWaves, type StackOutcome } from "../../terraform/adapters/stacks";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 const FLEET = [
   { name: "cloudrim-prod-state", dependencies: [] },
@@ -142,7 +142,7 @@ describe("rolling out in waves", () => {
 
 describe("the one-line outcome of a stack's terraform run", () => {
   const output = (name: string) => readFileSync(join(__dirname, "..", "terraform-output", `${name}.txt`), "utf8");
-  const plan = planOrThrow(baseFleet());
+  const shape = shapeOrThrow(baseFleet(), DEFAULT_APP);
 
   it("keeps Terraform's own summary of a finished apply", () => {
     const log =
@@ -173,7 +173,7 @@ describe("the one-line outcome of a stack's terraform run", () => {
           },
         }),
       );
-      expect(outcomeLine(output("backend-changed"), false, "cloudrim-prod-us-east-1", dir, plan).summary).toBe(
+      expect(outcomeLine(output("backend-changed"), false, "cloudrim-prod-us-east-1", dir, shape).summary).toBe(
         "failed: its state backend changed from s3://old/cloudrim/prod/us-east-1.tfstate (us-east-1) to " +
           "s3://old/cloudrim/cloudrim/prod/us-east-1.tfstate (us-east-1); nothing was planned or applied. Move the state with " +
           `\`terraform -chdir=${relative(process.cwd(), dir)} init -migrate-state\`, then run again (docs/state-and-locks.md, "Moving state")`,
@@ -184,14 +184,14 @@ describe("the one-line outcome of a stack's terraform run", () => {
   });
 
   it("otherwise gives Terraform's first error, the resource it is about, and what to change", () => {
-    expect(outcomeLine(output("zone-not-found"), false, "cloudrim-prod-us-east-1", "x", plan)).toEqual({
+    expect(outcomeLine(output("zone-not-found"), false, "cloudrim-prod-us-east-1", "x", shape)).toEqual({
       summary: "failed: no matching Route 53 Hosted Zone found (data.aws_route53_zone.zone)",
       hint: expect.stringMatching(/^domain: this account has no public hosted zone "example.com"/) as unknown,
     });
   });
 
   it("names who holds a lock it could not take, since when, and the command that releases it", () => {
-    const { summary, hint } = outcomeLine(output("state-locked"), false, "shop-prod-us-east-1", "x", plan);
+    const { summary, hint } = outcomeLine(output("state-locked"), false, "shop-prod-us-east-1", "x", shape);
     expect(summary).toMatch(/^failed: Error acquiring the state lock/);
     expect(hint).toMatch(
       /^another run holds this stack's state lock: runner@ci-host-7 \(apply\) since 2026-11-25T00:00:00\.123Z, \d+ d \d+ h ago; wait for it to finish, or once it is gone: npm run unlock -- shop-prod-us-east-1 --force$/,

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runStreaming } from "../../ops/stream";
+import { runStreaming } from "../../cli/stream";
 
 describe("running a command with its log written as it goes", () => {
   let dir: string;

@@ -1,10 +1,10 @@
-import { regionAlarmNames } from "../../lib/plan";
-import { planOrThrow } from "../../lib/validate";
-import { formatRegion, type ObservedRegion } from "../../ops/summary";
-import { baseFleet } from "../fixtures";
+import { regionAlarmNames } from "../../fleet/shape";
+import { shapeOrThrow } from "../../fleet/validate";
+import { formatRegion, type ObservedRegion } from "../../inspect/adapters/readback";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 describe("the demo's read-back of a region", () => {
-  const plan = planOrThrow(baseFleet({ processes: 2 })).regions[0];
+  const plan = shapeOrThrow(baseFleet({ processes: 2 }), DEFAULT_APP).regions[0];
   if (plan === undefined) throw new Error("no region");
   const observed = (monitoring: ObservedRegion["monitoring"]): ObservedRegion => ({
     region: plan.region,

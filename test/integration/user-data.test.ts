@@ -1,3 +1,4 @@
+import { readDefaultApp } from "../../instance/adapters/default-app";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
@@ -5,15 +6,14 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import {
   decodeUserData,
-  defaultAppFiles,
   encodeUserData,
   renderUserData,
   runitServices,
   SVLOGD_CONFIG,
   type UserDataSpec,
-} from "../../lib/user-data";
-import { PINNED_NODE } from "../../lib/release";
-import { FLEET_VARIABLE_NAMES, planSecrets } from "../../lib/app-environment";
+} from "../../instance/user-data";
+import { PINNED_NODE } from "../../instance/release";
+import { FLEET_VARIABLE_NAMES, planSecrets } from "../../instance/app-environment";
 
 interface CloudConfig {
   packages: string[];
@@ -28,7 +28,7 @@ const spec: UserDataSpec = {
   command: "node server.js",
   ports: [9000, 9001, 9002],
   runtime: { kind: "pinned", version: PINNED_NODE.version, sha256: PINNED_NODE.sha256 },
-  appFiles: defaultAppFiles(),
+  appFiles: readDefaultApp(),
   region: "eu-west-1",
   groupName: "cloudrim-prod-eu-west-1",
   logGroup: "/cloudrim-prod-eu-west-1",
@@ -88,7 +88,7 @@ describe("cloud-init user data", () => {
   });
 
   it("ships the default app into the app directory", () => {
-    expect(fileAt(config, "/opt/cloudrim/server.js").content).toBe(defaultAppFiles()["server.js"]);
+    expect(fileAt(config, "/opt/cloudrim/server.js").content).toBe(readDefaultApp()["server.js"]);
   });
 
   it("writes one run script that every port's service shares, and no file per port", () => {

@@ -6,7 +6,7 @@ import {
   watchdogScript,
   watchdogService,
   type WatchdogSpec,
-} from "../../lib/watchdog";
+} from "../../instance/watchdog";
 
 const spec: WatchdogSpec = {
   service: "shop",

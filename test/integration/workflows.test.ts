@@ -12,11 +12,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { FleetConfig } from "../../lib/config";
-import { dnsStackName } from "../../lib/names";
-import { selectStacks } from "../../lib/stack-selection";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet, readmeFleet } from "../fixtures";
+import type { FleetConfig } from "../../fleet/schema";
+import { dnsStackName } from "../../fleet/names";
+import { selectStacks } from "../../terraform/stack-selection";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, readmeFleet, DEFAULT_APP } from "../fixtures";
 
 const ROOT = join(__dirname, "..", "..");
 const WORKFLOWS = join(ROOT, ".github", "workflows");
@@ -126,7 +126,7 @@ describe("GitHub Actions workflows", () => {
       const wf = workflow(file);
       const paths = wf.on.pull_request?.paths ?? wf.on.push?.paths ?? [];
       expect(paths).toEqual(
-        expect.arrayContaining(["regions/**", "constructs/**", "lib/**", "ops/**", "scripts/**", "main.ts"]),
+        expect.arrayContaining(["regions/**", "constructs/**", "fleet/**", "rollout/**", "scripts/**", "main.ts"]),
       );
       expect(wf.env.CLOUDRIM_CONFIG).toBe("${{ vars.CLOUDRIM_CONFIG }}");
     },
@@ -149,8 +149,8 @@ describe("GitHub Actions workflows", () => {
     expect(variable).toBe("PLAN_STACKS");
     // Whatever the fleet's service and deployment are called, the default leaves none of its stacks out.
     const stacksOf = (fleet: FleetConfig) => {
-      const plan = planOrThrow(fleet);
-      return [plan.state.stackName, dnsStackName(plan), ...plan.regions.map((region) => region.stackName)];
+      const shape = shapeOrThrow(fleet, DEFAULT_APP);
+      return [shape.state.stackName, dnsStackName(shape), ...shape.regions.map((region) => region.stackName)];
     };
     for (const fleet of [readmeFleet(), baseFleet({ service: "shop", deployment: "staging" })]) {
       expect(selectStacks(stacksOf(fleet), [fallback])).toEqual({ ok: true, stacks: [...stacksOf(fleet)].sort() });

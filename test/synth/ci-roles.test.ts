@@ -3,25 +3,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Testing } from "cdktf";
 import { CiRolesStack } from "../../constructs/ci-roles-stack";
-import { planCiRoles } from "../../lib/ci-roles";
-import type { FleetConfig } from "../../lib/config";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+import { ciRolesShape } from "../../ci/roles";
+import type { FleetConfig } from "../../fleet/schema";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 import { terraformValidate } from "../terraform";
 import { onlyResource, resourcesOf, stackJson } from "./synth-helpers";
 
 jest.setTimeout(120_000);
 
 const shapeWith = (overrides: Partial<FleetConfig> = {}) =>
-  planOrThrow(baseFleet({ service: "api", accountId: "012345678901", ...overrides }));
+  shapeOrThrow(baseFleet({ service: "api", accountId: "012345678901", ...overrides }), DEFAULT_APP);
 const fleet = shapeWith();
-const roles = planCiRoles(fleet, "acme/fleet", "production");
+const roles = ciRolesShape(fleet, "acme/fleet", "production");
 
 function synthFor(shape: typeof fleet, oidcProviderArn?: string) {
   const app = Testing.app();
   const stack = new CiRolesStack(app, {
     fleet: shape,
-    roles: planCiRoles(shape, "acme/fleet", "production"),
+    roles: ciRolesShape(shape, "acme/fleet", "production"),
     ...(oidcProviderArn === undefined ? {} : { oidcProviderArn }),
   });
   return stackJson(stack);

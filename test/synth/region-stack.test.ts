@@ -1,5 +1,5 @@
-import type { FleetConfig } from "../../lib/config";
-import { decodeUserData } from "../../lib/user-data";
+import type { FleetConfig } from "../../fleet/schema";
+import { decodeUserData } from "../../instance/user-data";
 import { parse } from "yaml";
 import { baseFleet } from "../fixtures";
 import {

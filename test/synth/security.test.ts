@@ -3,10 +3,10 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fleetBaseline } from "../../constructs/fleet";
-import type { FleetConfig } from "../../lib/config";
-import { planOrThrow } from "../../lib/validate";
+import type { FleetConfig } from "../../fleet/schema";
+import { shapeOrThrow } from "../../fleet/validate";
 import { defaultFleet } from "../../regions/default";
-import { baseFleet, certificateIn, securedFleet, writeFleetFile } from "../fixtures";
+import { baseFleet, certificateIn, securedFleet, writeFleetFile, DEFAULT_APP } from "../fixtures";
 import { body, onlyResource, resourcesOf, stackJson, synthFleet, type StackJson } from "./synth-helpers";
 
 function region(config: FleetConfig, index = 0): StackJson {
@@ -66,8 +66,9 @@ describe("TLS on the listener", () => {
 
   it("refuses a certificate of another region, naming the region entry to set", () => {
     expect(() =>
-      planOrThrow(
+      shapeOrThrow(
         baseFleet({ regions: [{ region: "us-east-1", tls: { certificateArn: certificateIn("eu-west-1") } }] }),
+        DEFAULT_APP,
       ),
     ).toThrow(
       /regions\[0\]\.tls\.certificateArn: got .*; in us-east-1: is a certificate in eu-west-1, and a load balancer uses certificates of its own region only/,
@@ -202,7 +203,7 @@ describe("the security baseline on every synth", () => {
       ["every option", securedFleet(), ["iam-no-wildcards", "iam-no-wildcards"]],
     ] as const) {
       const { app } = synthFleet(config);
-      const result = fleetBaseline(app, planOrThrow(config));
+      const result = fleetBaseline(app, shapeOrThrow(config, DEFAULT_APP));
       expect({ name, findings: result.findings }).toEqual({ name, findings: [] });
       expect({ name, excepted: result.excepted.map((e) => e.finding.rule).sort() }).toEqual({ name, excepted });
     }

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Testing, type TerraformStack } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
-import type { FleetConfig } from "../../lib/config";
-import { planOrThrow } from "../../lib/validate";
+import type { FleetConfig } from "../../fleet/schema";
+import { shapeOrThrow } from "../../fleet/validate";
+import { DEFAULT_APP } from "../fixtures";
 
 /** The synthesized Terraform JSON of one stack, with just the parts the tests read. */
 export interface StackJson {
@@ -45,7 +46,7 @@ afterAll(() => {
 export function synthFleet(config: FleetConfig): { app: App; stacks: ReturnType<typeof addFleet> } {
   outdir ??= mkdtempSync(join(tmpdir(), "cloudrim-synth-"));
   const app = Testing.app({ outdir });
-  return { app, stacks: addFleet(app, planOrThrow(config)) };
+  return { app, stacks: addFleet(app, shapeOrThrow(config, DEFAULT_APP)) };
 }
 
 /** `${aws_elb.balancers_port-9000_ABC.dns_name}` → the address `aws_elb.balancers_port-9000_ABC`. */

@@ -1,10 +1,10 @@
 import { Testing } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
-import type { FleetConfig } from "../../lib/config";
-import { adaptToTarget } from "../../lib/rehearsal";
-import { planOrThrow } from "../../lib/validate";
+import type { FleetConfig } from "../../fleet/schema";
+import { adaptToTarget } from "../../fleet/rehearsal";
+import { shapeOrThrow } from "../../fleet/validate";
 import { localFleet } from "../../regions/local";
-import { baseFleet } from "../fixtures";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 import { addresses, defined, onlyResource, resourcesOf, stackJson, type StackJson } from "./synth-helpers";
 
 const local = { kind: "local", endpoint: "http://127.0.0.1:5055" } as const;
@@ -12,7 +12,7 @@ const aws = { kind: "aws" } as const;
 
 /** As main.ts does it: validate the fleet as written, then adapt it to the target. */
 function fleetStacks(config: FleetConfig, target: typeof local | typeof aws) {
-  return addFleet(Testing.app(), adaptToTarget(planOrThrow(config), target).plan, target);
+  return addFleet(Testing.app(), adaptToTarget(shapeOrThrow(config, DEFAULT_APP), target).shape, target);
 }
 
 /** A production fleet file unlike regions/local.ts: its own networks, a private zone, no ami. */
@@ -70,7 +70,7 @@ describe("the local target rehearsing a production fleet file", () => {
     }
   });
 
-  it("keeps the instance refresh, which the local AWS emulates (scripts/local_aws_refresh.py)", () => {
+  it("keeps the instance refresh, which the local AWS emulates (local-aws/local_aws_refresh.py)", () => {
     expect(onlyResource(regionJson(onLocal, 0), "aws_autoscaling_group").instance_refresh).toEqual(
       onlyResource(regionJson(onAws, 0), "aws_autoscaling_group").instance_refresh,
     );

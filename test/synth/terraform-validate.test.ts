@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Testing } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
-import { planOrThrow } from "../../lib/validate";
+import { shapeOrThrow } from "../../fleet/validate";
 import { defaultFleet } from "../../regions/default";
-import { baseFleet, certificateIn, securedFleet } from "../fixtures";
+import { baseFleet, certificateIn, securedFleet, DEFAULT_APP } from "../fixtures";
 import { terraformValidate } from "../terraform";
 
 // Real `terraform init` + `validate` through the provider mirror (or registry): a few seconds per stack.
@@ -13,7 +13,7 @@ jest.setTimeout(120_000);
 
 function synthesizedStacks(config: unknown, outdir: string): string[] {
   const app = Testing.app({ outdir });
-  const { state, regions } = addFleet(app, planOrThrow(config));
+  const { state, regions } = addFleet(app, shapeOrThrow(config, DEFAULT_APP));
   app.synth();
   return [state, ...regions].map((stack) => stack.node.id);
 }

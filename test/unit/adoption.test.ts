@@ -9,10 +9,10 @@ import {
   recordImportId,
   sameDnsName,
   type AdoptionCandidate,
-} from "../../lib/adoption";
+} from "../../adoption/decide";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TerraformPlanJson, TerraformResourceChange } from "../../lib/terraform-plan";
+import type { TerraformPlanJson, TerraformResourceChange } from "../../terraform/plan-json";
 
 const OWNER = { service: "shop", deployment: "prod" };
 

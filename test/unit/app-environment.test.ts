@@ -1,8 +1,8 @@
-import { planSecrets, secretServiceHost, type SecretSource } from "../../lib/app-environment";
+import { planSecrets, secretServiceHost, type SecretSource } from "../../instance/app-environment";
 import { policyAttachmentId, secretsPolicy } from "../../constructs/instance-role";
-import type { FleetConfig } from "../../lib/config";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+import type { FleetConfig } from "../../fleet/schema";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 const PARAMETER = "arn:aws:ssm:{region}:123456789012:parameter/shop/db-password";
 const SECRET = "arn:aws:secretsmanager:{region}:123456789012:secret:shop/api-key-AbCdEf";
@@ -19,7 +19,7 @@ const fleet: FleetConfig = baseFleet({
 });
 
 describe("the app's secrets, region by region", () => {
-  const [east, west] = planOrThrow(fleet).regions;
+  const [east, west] = shapeOrThrow(fleet, DEFAULT_APP).regions;
 
   it("reads each region's own copy where the ARN says {region}, and the one copy where it names a region", () => {
     expect(east?.instance.secrets.map((s) => [s.name, s.store, s.region, s.arn])).toEqual([
@@ -59,7 +59,7 @@ describe("the app's secrets, region by region", () => {
 });
 
 describe("the instance role's statements for the app's secrets", () => {
-  const [east, west] = planOrThrow(fleet).regions;
+  const [east, west] = shapeOrThrow(fleet, DEFAULT_APP).regions;
   const statementsOf = (secrets: readonly SecretSource[]) =>
     (JSON.parse(secretsPolicy(secrets) ?? "{}") as { Statement: unknown[] }).Statement;
 

@@ -1,4 +1,4 @@
-import { checkBaseline, formatFinding, type StackJson } from "../../lib/baseline";
+import { checkBaseline, formatFinding, type StackJson } from "../../baseline/engine";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 

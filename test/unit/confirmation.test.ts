@@ -9,11 +9,11 @@ import {
   deployFirst,
   stackRegion,
   type ConfirmationInput,
-} from "../../lib/confirmation";
-import type { TerraformPlanJson } from "../../lib/terraform-plan";
-import { planOrThrow } from "../../lib/validate";
+} from "../../review/confirmation";
+import type { TerraformPlanJson } from "../../terraform/plan-json";
+import { shapeOrThrow } from "../../fleet/validate";
 
-import { baseFleet } from "../fixtures";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 /** Plans recorded with `terraform show -json` (each file's `about` says how). */
 const recorded = (file: string) =>
@@ -147,13 +147,13 @@ describe("what the question shows, from recorded plans", () => {
 });
 
 describe("where a stack runs, as the question groups it", () => {
-  const plan = planOrThrow(baseFleet({ createHostedZone: true }));
+  const shape = shapeOrThrow(baseFleet({ createHostedZone: true }), DEFAULT_APP);
 
   it("the state stack in the state bucket's region, the hosted zone as global, a region stack in its region", () => {
-    expect(stackRegion(plan, "cloudrim-prod-state")).toBe("us-east-1");
-    expect(stackRegion(plan, "cloudrim-prod-dns")).toBe("global");
-    expect(stackRegion(plan, "cloudrim-prod-us-west-2")).toBe("us-west-2");
-    expect(stackRegion(plan, "elsewhere")).toBeUndefined();
+    expect(stackRegion(shape, "cloudrim-prod-state")).toBe("us-east-1");
+    expect(stackRegion(shape, "cloudrim-prod-dns")).toBe("global");
+    expect(stackRegion(shape, "cloudrim-prod-us-west-2")).toBe("us-west-2");
+    expect(stackRegion(shape, "elsewhere")).toBeUndefined();
   });
 });
 

@@ -116,9 +116,9 @@ describe("plain references to a document's sections, in code and messages", () =
       'const moved = "manual/operations.md, \\"A rollout stopped\\"";',
       'const renamed = "manual/runbook.md (\\"On call\\")";',
     ].join("\n");
-    expect(referenceProblems("ops/deploy.ts", code, tree, "manual")).toEqual([
-      { file: "ops/deploy.ts", line: 2, message: "manual/operations.md does not exist" },
-      { file: "ops/deploy.ts", line: 3, message: 'manual/runbook.md has no heading "On call"' },
+    expect(referenceProblems("rollout/adapters/deploy.ts", code, tree, "manual")).toEqual([
+      { file: "rollout/adapters/deploy.ts", line: 2, message: "manual/operations.md does not exist" },
+      { file: "rollout/adapters/deploy.ts", line: 3, message: 'manual/runbook.md has no heading "On call"' },
     ]);
   });
 });
@@ -184,7 +184,7 @@ describe("the README's command table", () => {
     ).toBeUndefined();
     expect(helpProblem("typecheck", answer(0, "Version 5.9.3\ntsc: The TypeScript Compiler"))).toBe(
       'npm run typecheck -- --help exited 0 and printed "Version 5.9.3" where its usage ("usage: npm run typecheck …") ' +
-        "belongs: define the command with ops/command.ts, or take it out of the table",
+        "belongs: define the command with cli/command.ts, or take it out of the table",
     );
     expect(helpProblem("deploy", answer(2, "usage: npm run deploy -- [--yes]"))).toMatch(/exited 2/);
     expect(helpProblem("deploy", answer(0, "usage: npm run deployment"))).toMatch(

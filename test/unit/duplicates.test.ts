@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { FleetSchema } from "../../lib/config";
-import { byField, duplicateProblems, listRules } from "../../lib/duplicates";
-import { fieldsAt, formatPath, listsIn } from "../../lib/schema-walk";
+import { FleetSchema } from "../../fleet/schema";
+import { byField, duplicateProblems, listRules } from "../../fleet/duplicates";
+import { fieldsAt, formatPath, listsIn } from "../../fleet/schema-walk";
 import { securedFleet } from "../fixtures";
 
 describe("repeated list entries, found by walking the schema", () => {
@@ -83,7 +83,7 @@ describe("repeated list entries, found by walking the schema", () => {
   it("refuses a kind of schema it cannot look inside, rather than miss the lists in it", () => {
     const schema = z.strictObject({ pair: z.tuple([z.array(z.string()), z.number()]) });
     expect(() => duplicateProblems(schema, { pair: [["a", "a"], 1] })).toThrow(
-      'listsIn cannot look inside a zod "tuple" schema; teach it (lib/schema-walk.ts)',
+      'listsIn cannot look inside a zod "tuple" schema; teach it (fleet/schema-walk.ts)',
     );
   });
 

@@ -1,14 +1,16 @@
 import { inRoot, parseCloudConfig, sandboxCommand, serviceUsers, shellScripts } from "../../host/cloud-config";
 import { haproxyConfig, standInLayout } from "../../host/stand-in";
-import { PINNED_NODE } from "../../lib/release";
-import type { RegionPlan } from "../../lib/plan";
-import { renderUserData } from "../../lib/user-data";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+import { PINNED_NODE } from "../../instance/release";
+import type { RegionShape } from "../../fleet/shape";
+import { renderUserData } from "../../instance/user-data";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 const region = (overrides = {}) =>
-  planOrThrow(baseFleet({ processes: 3, weights: [1, 2, 3], regions: [{ region: "us-east-1" }], ...overrides }))
-    .regions[0] as RegionPlan;
+  shapeOrThrow(
+    baseFleet({ processes: 3, weights: [1, 2, 3], regions: [{ region: "us-east-1" }], ...overrides }),
+    DEFAULT_APP,
+  ).regions[0] as RegionShape;
 
 describe("the load balancer stand-in layout", () => {
   it("puts the regional entry at listener + 1000 and load balancer i right after it", () => {

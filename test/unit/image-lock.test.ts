@@ -1,4 +1,4 @@
-import type { FleetConfig } from "../../lib/config";
+import type { FleetConfig } from "../../fleet/schema";
 import {
   applyImageLock,
   EMPTY_LOCK,
@@ -13,9 +13,9 @@ import {
   unlockedWarning,
   type ImageLock,
   type LockedImage,
-} from "../../lib/image-lock";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+} from "../../images/lock";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 const debian = (id: string, name: string, architecture: "x86_64" | "arm64" = "x86_64"): LockedImage => ({
   id,
@@ -61,8 +61,8 @@ describe("the image lock file", () => {
 
 describe("plans with the image lock", () => {
   it("use the locked id in every region whose image is a lookup, and remember where it came from", () => {
-    const locked = applyImageLock(planOrThrow(baseFleet()), LOCK, "regions/prod.lock.json");
-    expect(locked.plan.regions.map((r) => r.instance.ami)).toEqual([
+    const locked = applyImageLock(shapeOrThrow(baseFleet(), DEFAULT_APP), LOCK, "regions/prod.lock.json");
+    expect(locked.shape.regions.map((r) => r.instance.ami)).toEqual([
       {
         id: "ami-0aaaaaaaaaaaaaaaa",
         owners: ["136693071363"],
@@ -76,27 +76,28 @@ describe("plans with the image lock", () => {
   });
 
   it("leave an image pinned by id alone, without needing an entry", () => {
-    const plan = planOrThrow(baseFleet({ ami: "ami-0123456789abcdef0" }));
-    expect(applyImageLock(plan, EMPTY_LOCK, "x.lock.json")).toEqual({
-      plan,
+    const shape = shapeOrThrow(baseFleet({ ami: "ami-0123456789abcdef0" }), DEFAULT_APP);
+    expect(applyImageLock(shape, EMPTY_LOCK, "x.lock.json")).toEqual({
+      shape,
       unlocked: { lockFile: "x.lock.json", regions: [] },
     });
   });
 
   it("keep the lookup of a region the lock does not answer, and list it with the entry it has, if any", () => {
-    const plan = planOrThrow(baseFleet());
-    const missing = applyImageLock(plan, EMPTY_LOCK, "f.lock.json");
-    expect(missing.plan).toEqual(plan);
+    const shape = shapeOrThrow(baseFleet(), DEFAULT_APP);
+    const missing = applyImageLock(shape, EMPTY_LOCK, "f.lock.json");
+    expect(missing.shape).toEqual(shape);
     expect(missing.unlocked.regions).toEqual(
-      plan.regions.map((r) => ({ region: r.region, stack: r.stackName, lookup: r.instance.ami })),
+      shape.regions.map((r) => ({ region: r.region, stack: r.stackName, lookup: r.instance.ami })),
     );
 
     // m7g.large is arm64: the entry locked for the amd64 lookup does not answer it, and stays as it is.
-    const arm = planOrThrow(
+    const arm = shapeOrThrow(
       baseFleet({ regions: [{ region: "us-east-1" }, { region: "us-west-2", instanceType: "m7g.large" }] }),
+      DEFAULT_APP,
     );
     const changed = applyImageLock(arm, LOCK, "f.lock.json");
-    expect(changed.plan.regions.map((r) => r.instance.ami.id)).toEqual(["ami-0aaaaaaaaaaaaaaaa", undefined]);
+    expect(changed.shape.regions.map((r) => r.instance.ami.id)).toEqual(["ami-0aaaaaaaaaaaaaaaa", undefined]);
     expect(changed.unlocked.regions).toEqual([
       {
         region: "us-west-2",
@@ -108,12 +109,12 @@ describe("plans with the image lock", () => {
   });
 
   it("mark, for the plan report, the region stacks on AWS whose image is looked up at plan time", () => {
-    const { plan } = applyImageLock(
-      planOrThrow(baseFleet()),
+    const { shape } = applyImageLock(
+      shapeOrThrow(baseFleet(), DEFAULT_APP),
       { version: 1, images: { "us-east-1": LOCK.images["us-east-1"] as LockedImage } },
       "f.lock.json",
     );
-    expect(unlockedImageStacks(plan, { kind: "aws" })).toEqual([
+    expect(unlockedImageStacks(shape, { kind: "aws" })).toEqual([
       {
         stack: "cloudrim-prod-us-west-2",
         region: "us-west-2",
@@ -121,16 +122,17 @@ describe("plans with the image lock", () => {
       },
     ]);
     // The local target substitutes every image with the emulator's: nothing to lock there.
-    expect(unlockedImageStacks(plan, { kind: "local", endpoint: "http://127.0.0.1:5055" })).toEqual([]);
+    expect(unlockedImageStacks(shape, { kind: "local", endpoint: "http://127.0.0.1:5055" })).toEqual([]);
   });
 });
 
 describe("the warning when the lock does not answer a region", () => {
   it("is one line naming every region, why, what synth does instead and the command that locks just those", () => {
-    const arm = planOrThrow(
+    const arm = shapeOrThrow(
       baseFleet({
         regions: [{ region: "us-east-1" }, { region: "us-west-2", instanceType: "m7g.large" }, { region: "eu-west-1" }],
       }),
+      DEFAULT_APP,
     );
     const lock: ImageLock = { version: 1, images: { "us-west-2": LOCK.images["us-west-2"] as LockedImage } };
     expect(unlockedWarning(applyImageLock(arm, lock, "regions/prod.lock.json").unlocked)).toBe(
@@ -145,14 +147,16 @@ describe("the warning when the lock does not answer a region", () => {
   });
 
   it("is not printed when every looked-up image is locked", () => {
-    expect(unlockedWarning(applyImageLock(planOrThrow(baseFleet()), LOCK, "f.lock.json").unlocked)).toBeUndefined();
+    expect(
+      unlockedWarning(applyImageLock(shapeOrThrow(baseFleet(), DEFAULT_APP), LOCK, "f.lock.json").unlocked),
+    ).toBeUndefined();
   });
 });
 
 describe("a deploy to AWS and the regions the lock does not answer", () => {
   const plain = { reviewed: false, ci: false };
   const unlockedOf = (config: FleetConfig, lock: ImageLock) =>
-    applyImageLock(planOrThrow(config), lock, "regions/prod.lock.json").unlocked;
+    applyImageLock(shapeOrThrow(config, DEFAULT_APP), lock, "regions/prod.lock.json").unlocked;
 
   it("locks a missing entry itself, as npm install writes package-lock.json", () => {
     const unlocked = unlockedOf(baseFleet(), EMPTY_LOCK);

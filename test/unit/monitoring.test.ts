@@ -16,7 +16,7 @@ import {
   portHealthMetric,
   type DashboardWidget,
   type PortMetricSource,
-} from "../../lib/monitoring";
+} from "../../monitoring/alarms";
 
 const classic = (port: number): PortMetricSource => ({ kind: "classic", port, loadBalancerName: `shop-prod-${port}` });
 const network = (port: number): PortMetricSource => ({

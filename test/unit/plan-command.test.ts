@@ -1,6 +1,5 @@
-import { cleanError, formatPorts } from "../../lib/plan-report";
-import { globToRegExp, mapWithLimit, selectStacks } from "../../lib/stack-selection";
-import { terraformEnv } from "../../lib/terraform-env";
+import { cleanError, formatPorts } from "../../review/report";
+import { globToRegExp, mapWithLimit, selectStacks } from "../../terraform/stack-selection";
 
 const STACKS = ["cloudrim-prod-us-west-2", "cloudrim-prod-state", "cloudrim-prod-us-east-1", "cloudrim-dev-us-east-1"];
 
@@ -67,18 +66,5 @@ describe("report formatting helpers", () => {
     expect(cleanError(`${escape}[31mError:${escape}[0m bad /tmp/x/stacks/a\n`, ["/tmp/x"])).toBe(
       "Error: bad <outdir>/stacks/a",
     );
-  });
-});
-
-describe("terraform environment", () => {
-  it("replaces a CLI config path that does not exist (this machine kind sets one)", () => {
-    const env = terraformEnv("/project", { TF_CLI_CONFIG_FILE: "/nonexistent/.terraformrc" });
-    expect(env.TF_CLI_CONFIG_FILE).toMatch(/^\/project\/tf\/(mirror|registry)\.tfrc$/);
-    expect(env.CHECKPOINT_DISABLE).toBe("1");
-  });
-
-  it("keeps a CLI config the user points at", () => {
-    // Any file that exists will do: this test's own.
-    expect(terraformEnv("/project", { TF_CLI_CONFIG_FILE: __filename }).TF_CLI_CONFIG_FILE).toBe(__filename);
   });
 });

@@ -6,10 +6,10 @@ import {
   topologyOf,
   type StackPlan,
   type TerraformResourceChange,
-} from "../../lib/plan-report";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
-import { legacyWeightedRecords, replaceFlags } from "../../lib/legacy-records";
+} from "../../review/report";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
+import { legacyWeightedRecords, replaceFlags } from "../../terraform/legacy-records";
 
 /** A weighted member of us-east-1's set, in the CNAME form of the first releases or as an alias A record. */
 const member = (port: number, form: "CNAME" | "alias A" | null) =>
@@ -269,11 +269,12 @@ describe("the topology of what an operator watches", () => {
 });
 
 describe("the rollout in the plan report", () => {
-  const plan = planOrThrow(
+  const shape = shapeOrThrow(
     baseFleet({
       regions: [{ region: "us-east-1" }, { region: "eu-west-1" }, { region: "us-west-2" }],
       rollout: { bakeSeconds: 900 },
     }),
+    DEFAULT_APP,
   );
   const templateChange: TerraformResourceChange = {
     address: "aws_launch_template.service_launch-template_X",
@@ -318,7 +319,7 @@ describe("the rollout in the plan report", () => {
         },
         { stack: "cloudrim-prod-eu-west-1", status: "planned", plan: { resource_changes: [alarmOnly] } },
       ],
-      { rollout: plan.rollout },
+      { rollout: shape.rollout },
     );
     expect(report).toContain(
       [

@@ -1,4 +1,4 @@
-import type { FleetConfig } from "../../lib/config";
+import type { FleetConfig } from "../../fleet/schema";
 import {
   aliasRecordName,
   loadBalancerName,
@@ -8,10 +8,10 @@ import {
   setIdentifier,
   stateKey,
   stateStackName,
-} from "../../lib/names";
-import { defaultProcesses, equalWeights, planAmi, portList, type RegionPlan } from "../../lib/plan";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+} from "../../fleet/names";
+import { defaultProcesses, equalWeights, amiShape, portList, type RegionShape } from "../../fleet/shape";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 const fleet = { service: "cloudrim", deployment: "prod" };
 
@@ -27,8 +27,8 @@ describe("names", () => {
 
   it("gives two services that share a bucket and a key prefix different state keys", () => {
     const keys = (service: string) => {
-      const plan = planOrThrow(baseFleet({ service, state: { bucket: "shared", region: "us-east-1" } }));
-      return [plan.state.key, ...plan.regions.map((r) => r.state.key)];
+      const shape = shapeOrThrow(baseFleet({ service, state: { bucket: "shared", region: "us-east-1" } }), DEFAULT_APP);
+      return [shape.state.key, ...shape.regions.map((r) => r.state.key)];
     };
     expect(keys("api")).toEqual([
       "cloudrim/api/prod/state.tfstate",
@@ -69,7 +69,7 @@ describe("port plan", () => {
     ["m5.xlarge", 4],
     ["m5.4xlarge", 16],
   ])("derives every per-port object from one list for %s (%i vCPUs)", (instanceType, vcpus) => {
-    const region = planOrThrow(baseFleet({ instanceType })).regions[0] as RegionPlan;
+    const region = shapeOrThrow(baseFleet({ instanceType }), DEFAULT_APP).regions[0] as RegionShape;
     const processes = vcpus + 1;
     expect(region.ports).toHaveLength(processes);
     expect(region.ports.map((p) => p.port)).toEqual(portList(9000, processes));
@@ -93,7 +93,7 @@ describe("port plan", () => {
   });
 
   it("applies region overrides over fleet-wide settings over defaults", () => {
-    const plan = planOrThrow(
+    const shape = shapeOrThrow(
       baseFleet({
         instanceType: "c5.xlarge",
         regions: [
@@ -101,8 +101,9 @@ describe("port plan", () => {
           { region: "eu-west-1", instanceType: "m5.large", processes: 2, weights: [3, 1] },
         ],
       }),
+      DEFAULT_APP,
     );
-    const [east, west] = plan.regions as [RegionPlan, RegionPlan];
+    const [east, west] = shape.regions as [RegionShape, RegionShape];
     expect(east.instance.type).toBe("c5.xlarge");
     expect(east.ports.map((p) => p.weight)).toEqual([1, 1, 1, 1, 1]);
     expect(west.instance.type).toBe("m5.large");
@@ -113,31 +114,34 @@ describe("port plan", () => {
   });
 
   it("gives every weighted record in the shared hosted zone its own set id, across regions", () => {
-    const plan = planOrThrow(baseFleet());
-    const ids = plan.regions.flatMap((r) => r.ports.map((p) => p.setIdentifier));
+    const shape = shapeOrThrow(baseFleet(), DEFAULT_APP);
+    const ids = shape.regions.flatMap((r) => r.ports.map((p) => p.setIdentifier));
     expect(ids).toHaveLength(2 * 3);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
   it("keeps a valid zero: a weight of 0 is not replaced by the default", () => {
-    const region = planOrThrow(baseFleet({ processes: 2, weights: [0, 5] })).regions[0] as RegionPlan;
+    const region = shapeOrThrow(baseFleet({ processes: 2, weights: [0, 5] }), DEFAULT_APP).regions[0] as RegionShape;
     expect(region.ports.map((p) => p.weight)).toEqual([0, 5]);
   });
 
   it("names one global record per region, the service at the domain unless configured otherwise", () => {
-    const names = (config: FleetConfig) => planOrThrow(config).regions.map((r) => r.dns.globalName);
+    const names = (config: FleetConfig) => shapeOrThrow(config, DEFAULT_APP).regions.map((r) => r.dns.globalName);
     expect(names(baseFleet())).toEqual(["cloudrim.example.com", "cloudrim.example.com"]);
     expect(names(baseFleet({ globalName: "www.example.com" }))).toEqual(["www.example.com", "www.example.com"]);
     expect(names(baseFleet({ globalName: false }))).toEqual([undefined, undefined]);
   });
 
   it("places each region's state under the state bucket at the documented key", () => {
-    const plan = planOrThrow(baseFleet({ state: { bucket: "tf-state", region: "eu-central-1", keyPrefix: "infra" } }));
-    expect(plan.regions.map((r) => r.state)).toEqual([
+    const shape = shapeOrThrow(
+      baseFleet({ state: { bucket: "tf-state", region: "eu-central-1", keyPrefix: "infra" } }),
+      DEFAULT_APP,
+    );
+    expect(shape.regions.map((r) => r.state)).toEqual([
       { bucket: "tf-state", region: "eu-central-1", key: "infra/cloudrim/prod/us-east-1.tfstate" },
       { bucket: "tf-state", region: "eu-central-1", key: "infra/cloudrim/prod/us-west-2.tfstate" },
     ]);
-    expect(plan.state).toEqual({
+    expect(shape.state).toEqual({
       bucket: "tf-state",
       region: "eu-central-1",
       stackName: "cloudrim-prod-state",
@@ -152,16 +156,16 @@ describe("port plan", () => {
 
 describe("AMI selection", () => {
   it("looks up the newest official Debian 12 image for the instance's architecture by default", () => {
-    expect(planAmi(undefined, "x86_64")).toEqual({
+    expect(amiShape(undefined, "x86_64")).toEqual({
       owners: ["136693071363"],
       namePattern: "debian-12-amd64-*",
       architecture: "x86_64",
     });
-    expect(planAmi(undefined, "arm64").namePattern).toBe("debian-12-arm64-*");
+    expect(amiShape(undefined, "arm64").namePattern).toBe("debian-12-arm64-*");
   });
 
   it("pins an explicit image id", () => {
-    expect(planAmi("ami-0123456789abcdef0", "x86_64")).toEqual({
+    expect(amiShape("ami-0123456789abcdef0", "x86_64")).toEqual({
       id: "ami-0123456789abcdef0",
       owners: [],
       architecture: "x86_64",
@@ -169,7 +173,7 @@ describe("AMI selection", () => {
   });
 
   it("picks the arm64 image for Graviton types", () => {
-    const region = planOrThrow(baseFleet({ instanceType: "m7g.large" })).regions[0] as RegionPlan;
+    const region = shapeOrThrow(baseFleet({ instanceType: "m7g.large" }), DEFAULT_APP).regions[0] as RegionShape;
     expect(region.instance.arch).toBe("arm64");
     expect(region.instance.ami.namePattern).toBe("debian-12-arm64-*");
   });

@@ -1,14 +1,15 @@
-import type { FleetConfig } from "../../lib/config";
-import { adaptToTarget, formatSubstitution, rehearsal } from "../../lib/rehearsal";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+import type { FleetConfig } from "../../fleet/schema";
+import { adaptToTarget, formatSubstitution, rehearsal } from "../../fleet/rehearsal";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
-const linesOf = (config: FleetConfig) => rehearsal(planOrThrow(config)).substitutions.map(formatSubstitution);
+const linesOf = (config: FleetConfig) =>
+  rehearsal(shapeOrThrow(config, DEFAULT_APP)).substitutions.map(formatSubstitution);
 
 describe("the local target's substitutions", () => {
   it("change nothing on AWS", () => {
-    const plan = planOrThrow(baseFleet());
-    expect(adaptToTarget(plan, { kind: "aws" })).toEqual({ plan, substitutions: [] });
+    const shape = shapeOrThrow(baseFleet(), DEFAULT_APP);
+    expect(adaptToTarget(shape, { kind: "aws" })).toEqual({ shape, substitutions: [] });
   });
 
   it("print one line each, naming the field, the production value and the local one", () => {
@@ -23,14 +24,15 @@ describe("the local target's substitutions", () => {
 
   it("replace every image, id or lookup, keeping each region's architecture", () => {
     const adapted = rehearsal(
-      planOrThrow(
+      shapeOrThrow(
         baseFleet({
           ami: "ami-0123456789abcdef0",
           regions: [{ region: "us-east-1" }, { region: "us-west-2", instanceType: "m7g.large" }],
         }),
+        DEFAULT_APP,
       ),
     );
-    expect(adapted.plan.regions.map((r) => r.instance.ami)).toEqual([
+    expect(adapted.shape.regions.map((r) => r.instance.ami)).toEqual([
       { owners: ["137112412989"], namePattern: "al2022-ami-2022.0.*-kernel-5.15-*", architecture: "x86_64" },
       { owners: ["137112412989"], namePattern: "al2022-ami-2022.0.*-kernel-5.15-*", architecture: "arm64" },
     ]);
@@ -42,7 +44,7 @@ describe("the local target's substitutions", () => {
 
   it("name each region's own network and move it to the default VPC", () => {
     const adapted = rehearsal(
-      planOrThrow(
+      shapeOrThrow(
         baseFleet({
           regions: [
             { region: "us-east-1" },
@@ -50,9 +52,10 @@ describe("the local target's substitutions", () => {
             { region: "eu-west-1", vpcId: "vpc-0fedcba9", subnetTags: { Tier: "private" } },
           ],
         }),
+        DEFAULT_APP,
       ),
     );
-    expect(adapted.plan.regions.map((r) => r.network)).toEqual([{}, {}, {}]);
+    expect(adapted.shape.regions.map((r) => r.network)).toEqual([{}, {}, {}]);
     expect(adapted.substitutions.filter((s) => /vpcId|subnet/.test(s.field)).map(formatSubstitution)).toEqual([
       "local target: regions[1].vpcId: vpc-0123abcd → the default VPC of us-west-2 and its default subnets (the emulator has none of your networks)",
       "local target: regions[1].subnetIds: subnet-0123abcd, subnet-4567ef01 → (as above) (the emulator has none of your networks)",
@@ -66,42 +69,45 @@ describe("the local target's substitutions", () => {
       "local target: privateZone: true → false (the rehearsal creates its own zone, and a private one would need your VPCs)",
       "local target: createHostedZone: false → true (a fresh emulator has no zone example.com; the rehearsal creates it in stack cloudrim-prod-dns)",
     ]);
-    const creating = rehearsal(planOrThrow(baseFleet({ createHostedZone: true })));
+    const creating = rehearsal(shapeOrThrow(baseFleet({ createHostedZone: true }), DEFAULT_APP));
     expect(creating.substitutions.map((s) => s.field)).not.toContain("createHostedZone");
-    expect(creating.plan.hostedZone?.state.key).toBe("cloudrim/cloudrim/prod/dns.tfstate");
+    expect(creating.shape.hostedZone?.state.key).toBe("cloudrim/cloudrim/prod/dns.tfstate");
   });
 
   it("answer as the emulator's account, which is the only one it has", () => {
-    const adapted = rehearsal(planOrThrow(baseFleet({ accountId: "210987654321" })));
-    expect(adapted.plan.accountId).toBe("123456789012");
-    expect(adapted.plan.regions.map((r) => r.accountId)).toEqual(["123456789012", "123456789012"]);
+    const adapted = rehearsal(shapeOrThrow(baseFleet({ accountId: "210987654321" }), DEFAULT_APP));
+    expect(adapted.shape.accountId).toBe("123456789012");
+    expect(adapted.shape.regions.map((r) => r.accountId)).toEqual(["123456789012", "123456789012"]);
     expect(adapted.substitutions.map(formatSubstitution)).toContain(
       "local target: accountId: 210987654321 → 123456789012 (the emulator answers every request as its own account)",
     );
   });
 
   it("keep a bake of 30 s or less as it is", () => {
-    const plan = planOrThrow(baseFleet({ rollout: { bakeSeconds: 30 } }));
-    expect(rehearsal(plan).plan.rollout).toEqual(plan.rollout);
+    const shape = shapeOrThrow(baseFleet({ rollout: { bakeSeconds: 30 } }), DEFAULT_APP);
+    expect(rehearsal(shape).shape.rollout).toEqual(shape.rollout);
     expect(linesOf(baseFleet({ rollout: { bakeSeconds: 5 } })).some((l) => l.includes("bakeSeconds"))).toBe(false);
   });
 
   it("leave the instance refresh as it is, which the local AWS emulates", () => {
-    const plan = planOrThrow(baseFleet());
-    expect(rehearsal(plan).plan.regions.map((r) => r.autoScaling)).toEqual(plan.regions.map((r) => r.autoScaling));
+    const shape = shapeOrThrow(baseFleet(), DEFAULT_APP);
+    expect(rehearsal(shape).shape.regions.map((r) => r.autoScaling)).toEqual(shape.regions.map((r) => r.autoScaling));
     expect(linesOf(baseFleet()).some((l) => l.includes("instanceRefresh"))).toBe(false);
   });
 
   it("never touch what is the user's choice: names, ports, weights, capacity, state keys", () => {
-    const plan = planOrThrow(baseFleet({ weights: [3, 1, 1], capacity: { min: 2, desired: 3, max: 6 } }));
-    const adapted = rehearsal(plan).plan;
+    const shape = shapeOrThrow(
+      baseFleet({ weights: [3, 1, 1], capacity: { min: 2, desired: 3, max: 6 } }),
+      DEFAULT_APP,
+    );
+    const adapted = rehearsal(shape).shape;
     adapted.regions.forEach((region, i) => {
-      const original = plan.regions[i];
+      const original = shape.regions[i];
       expect(region.ports).toEqual(original?.ports);
       expect(region.autoScaling.capacity).toEqual(original?.autoScaling.capacity);
       expect(region.state).toEqual(original?.state);
       expect(region.instance.userData).toBe(original?.instance.userData);
     });
-    expect(adapted.state.key).toBe(plan.state.key);
+    expect(adapted.state.key).toBe(shape.state.key);
   });
 });

@@ -1,6 +1,12 @@
-import { defaultReleaseKey, nodeTarballUrl, pickNodeVersion, releaseBlock, releaseObjectArn } from "../../lib/release";
-import { planOrThrow, validateFleet } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+import {
+  defaultReleaseKey,
+  nodeTarballUrl,
+  pickNodeVersion,
+  releaseBlock,
+  releaseObjectArn,
+} from "../../instance/release";
+import { shapeOrThrow, validateFleet } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 const SHA = "0123456789abcdef".repeat(4);
 
@@ -67,13 +73,15 @@ describe("validating app.release", () => {
   const withRelease = (release: Record<string, unknown>) =>
     validateFleet(
       baseFleet({ app: { release: { bucket: "acme", key: "releases/api/x.tgz", sha256: SHA, ...release } as never } }),
+      DEFAULT_APP,
     );
 
   it("takes a bucket, a key and a sha256, and the state bucket's region by default", () => {
-    const plan = planOrThrow(
+    const shape = shapeOrThrow(
       baseFleet({ app: { release: { bucket: "acme", key: "releases/api/x.tgz", sha256: SHA } } }),
+      DEFAULT_APP,
     );
-    expect(plan.regions[0]?.instance.release).toEqual({
+    expect(shape.regions[0]?.instance.release).toEqual({
       bucket: "acme",
       key: "releases/api/x.tgz",
       sha256: SHA,

@@ -1,10 +1,10 @@
-import { fleetStatePrefix, retiredRegions, retireCommand } from "../../lib/retired";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+import { fleetStatePrefix, retiredRegions, retireCommand } from "../../state/retired";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 describe("regions the fleet file no longer lists", () => {
-  const plan = planOrThrow(baseFleet({ service: "api", regions: [{ region: "us-east-1" }] }));
-  const prefix = fleetStatePrefix(plan);
+  const shape = shapeOrThrow(baseFleet({ service: "api", regions: [{ region: "us-east-1" }] }), DEFAULT_APP);
+  const prefix = fleetStatePrefix(shape);
 
   it("are found by their state keys, under the fleet's own prefix", () => {
     expect(prefix).toBe("cloudrim/api/prod/");
@@ -17,7 +17,7 @@ describe("regions the fleet file no longer lists", () => {
       ["cloudrim/other/prod/ap-south-1.tfstate", 12],
       [`${prefix}us-west-2.tfstate.tflock`, 0],
     ]);
-    expect(retiredRegions(plan, states)).toEqual([
+    expect(retiredRegions(shape, states)).toEqual([
       {
         region: "us-west-2",
         stack: "api-prod-us-west-2",

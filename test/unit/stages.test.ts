@@ -1,5 +1,5 @@
-import type { TerraformResourceChange } from "../../lib/plan-report";
-import { describeJudges, stagingOf, targetFlags } from "../../lib/stages";
+import type { TerraformResourceChange } from "../../review/report";
+import { describeJudges, stagingOf, targetFlags } from "../../rollout/stages";
 
 const rc = (
   address: string,

@@ -1,21 +1,22 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { explainTerraformError, firstError, formatTerraformError } from "../../lib/terraform-errors";
-import { planOrThrow } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+import { explainTerraformError, firstError, formatTerraformError } from "../../terraform/errors";
+import { shapeOrThrow } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 /** Terraform's own output, captured from real runs against the local AWS (test/terraform-output/). */
 const output = (name: string) => readFileSync(join(__dirname, "..", "terraform-output", `${name}.txt`), "utf8");
 
-const plan = planOrThrow(
+const shape = shapeOrThrow(
   baseFleet({
     regions: [{ region: "us-east-1" }, { region: "eu-west-1", vpcId: "vpc-0123abcd", subnetTags: { Tier: "private" } }],
   }),
+  DEFAULT_APP,
 );
 const explain = (name: string, stack: string) => {
   const error = firstError(output(name));
   if (error === undefined) throw new Error(`no error in ${name}`);
-  return explainTerraformError(error, plan, stack);
+  return explainTerraformError(error, shape, stack);
 };
 
 describe("reading Terraform's first error", () => {
@@ -75,7 +76,7 @@ describe("what to change in the fleet config", () => {
       summary:
         "creating S3 Bucket (cloudrim-state): operation error S3: CreateBucket, https response error StatusCode: 409, RequestID: X, BucketAlreadyExists: ",
     };
-    expect(explainTerraformError(error, plan, "cloudrim-prod-state")).toBe(
+    expect(explainTerraformError(error, shape, "cloudrim-prod-state")).toBe(
       'state.bucket: "cloudrim-state" belongs to another AWS account (bucket names are global); choose a name of your own',
     );
   });
@@ -83,7 +84,7 @@ describe("what to change in the fleet config", () => {
   it("names accountId when the credentials belong to another account", () => {
     const error = firstError(output("account-not-allowed"));
     if (error === undefined) throw new Error("no error in account-not-allowed");
-    const pinned = planOrThrow(baseFleet({ accountId: "111111111111" }));
+    const pinned = shapeOrThrow(baseFleet({ accountId: "111111111111" }), DEFAULT_APP);
     expect(formatTerraformError(error)).toBe(
       'AWS account ID not allowed: 123456789012 (provider["registry.terraform.io/hashicorp/aws"])',
     );
@@ -95,6 +96,6 @@ describe("what to change in the fleet config", () => {
 
   it("leaves errors the config cannot fix to Terraform's own words", () => {
     expect(explain("two-subnets-per-zone", "cloudrim-prod-eu-west-1")).toBeUndefined();
-    expect(explainTerraformError({ summary: "something else" }, plan, "cloudrim-prod-us-east-1")).toBeUndefined();
+    expect(explainTerraformError({ summary: "something else" }, shape, "cloudrim-prod-us-east-1")).toBeUndefined();
   });
 });

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { compressUserData } from "../../lib/user-data";
-import type { FleetConfig } from "../../lib/config";
-import { formatProblems, formatWarning, planOrThrow, validateFleet, type Problem } from "../../lib/validate";
-import { baseFleet } from "../fixtures";
+import { compressUserData } from "../../instance/user-data";
+import type { FleetConfig } from "../../fleet/schema";
+import { formatProblems, formatWarning, shapeOrThrow, validateFleet, type Problem } from "../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 function problemsOf(config: unknown): readonly Problem[] {
-  const result = validateFleet(config);
+  const result = validateFleet(config, DEFAULT_APP);
   if (result.ok) throw new Error("expected the config to be rejected, but it was accepted");
   return result.problems;
 }
@@ -21,7 +21,7 @@ const withRegions = (regions: FleetConfig["regions"], rest: Partial<FleetConfig>
 
 describe("a valid fleet", () => {
   it("is accepted with every default filled in", () => {
-    const result = validateFleet(baseFleet());
+    const result = validateFleet(baseFleet(), DEFAULT_APP);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.config).toMatchObject({
@@ -36,7 +36,7 @@ describe("a valid fleet", () => {
   });
 
   it("accepts the largest instance type within the default load balancer quota (16 vCPUs: 17 ports)", () => {
-    expect(validateFleet(baseFleet({ instanceType: "m5.4xlarge" })).ok).toBe(true);
+    expect(validateFleet(baseFleet({ instanceType: "m5.4xlarge" }), DEFAULT_APP).ok).toBe(true);
   });
 });
 
@@ -182,7 +182,7 @@ describe("plan rules", () => {
   });
 
   it("accepts an unknown instance type when processes is given", () => {
-    expect(validateFleet(baseFleet({ instanceType: "z9.mega", processes: 4 })).ok).toBe(true);
+    expect(validateFleet(baseFleet({ instanceType: "z9.mega", processes: 4 }), DEFAULT_APP).ok).toBe(true);
   });
 
   it("rejects instance ports that overflow 65535", () => {
@@ -204,7 +204,7 @@ describe("plan rules", () => {
   });
 
   it("accepts a listener port outside the instance range", () => {
-    expect(validateFleet(baseFleet({ listenerPort: 443, basePort: 9000 })).ok).toBe(true);
+    expect(validateFleet(baseFleet({ listenerPort: 443, basePort: 9000 }), DEFAULT_APP).ok).toBe(true);
   });
 
   it("rejects a weight count that differs from processes", () => {
@@ -258,7 +258,8 @@ describe("plan rules", () => {
   it("keeps the user data small whatever the process count: scripts loop over the ports, gzipped for EC2", () => {
     const bytes = (processes: number) =>
       compressUserData(
-        planOrThrow(baseFleet({ processes, loadBalancerType: "network" })).regions[0]?.instance.userData ?? "",
+        shapeOrThrow(baseFleet({ processes, loadBalancerType: "network" }), DEFAULT_APP).regions[0]?.instance
+          .userData ?? "",
       ).length;
     expect(bytes(50) - bytes(2)).toBeLessThan(48 * 6);
     expect(bytes(50)).toBeLessThan(16384 / 2);
@@ -324,7 +325,10 @@ describe("plan rules", () => {
       message: "picks subnets by tag, but regions[0].subnetIds lists them already; keep one of the two",
     });
     expect(
-      validateFleet(withRegions([{ region: "us-east-1", vpcId: "vpc-0123abcd", subnetTags: { Tier: "private" } }])).ok,
+      validateFleet(
+        withRegions([{ region: "us-east-1", vpcId: "vpc-0123abcd", subnetTags: { Tier: "private" } }]),
+        DEFAULT_APP,
+      ).ok,
     ).toBe(true);
   });
 
@@ -341,7 +345,7 @@ describe("plan rules", () => {
     expect(classic.message).toBe(
       'in us-east-1, us-west-2: needs 21 classic load balancers (one per process) but the quota is 20; lower processes, pick a smaller instance type, use loadBalancerType "network" (quota 50), or raise loadBalancerQuota after AWS raises the account\'s quota',
     );
-    expect(validateFleet(baseFleet({ processes: 21, loadBalancerType: "network" })).ok).toBe(true);
+    expect(validateFleet(baseFleet({ processes: 21, loadBalancerType: "network" }), DEFAULT_APP).ok).toBe(true);
     expect(
       theProblem(
         baseFleet({
@@ -379,7 +383,7 @@ describe("plan rules", () => {
         { region: "us-west-2", allowedCidrs: ["10.2.0.0/16"] },
       ],
     };
-    expect(validateFleet(config).ok).toBe(true);
+    expect(validateFleet(config, DEFAULT_APP).ok).toBe(true);
   });
 });
 
@@ -407,7 +411,7 @@ describe("tags", () => {
       path: "tags.aws:owner",
       message: expect.stringMatching(/"aws:" prefix, which AWS reserves/),
     });
-    expect(validateFleet(baseFleet({ tags: { Team: "payments", CostCenter: "42" } })).ok).toBe(true);
+    expect(validateFleet(baseFleet({ tags: { Team: "payments", CostCenter: "42" } }), DEFAULT_APP).ok).toBe(true);
   });
 });
 
@@ -501,7 +505,7 @@ describe("lists: no entry twice", () => {
   });
 
   it("takes equal weights: a list whose repeats mean something", () => {
-    expect(validateFleet(baseFleet({ processes: 3, weights: [2, 2, 1] })).ok).toBe(true);
+    expect(validateFleet(baseFleet({ processes: 3, weights: [2, 2, 1] }), DEFAULT_APP).ok).toBe(true);
   });
 
   it("reports repeats together with the shape problems, but not that two malformed entries repeat", () => {
@@ -557,8 +561,8 @@ describe("reporting", () => {
     expect(formatProblems([long("a"), long("b")])).toMatch(/^fleet config has 2 problems:/);
   });
 
-  it("throws a FleetConfigError from planOrThrow", () => {
-    expect(() => planOrThrow(baseFleet({ processes: 0 }))).toThrow(/processes: got 0/);
+  it("throws a FleetConfigError from shapeOrThrow", () => {
+    expect(() => shapeOrThrow(baseFleet({ processes: 0 }), DEFAULT_APP)).toThrow(/processes: got 0/);
   });
 });
 
@@ -576,7 +580,7 @@ describe("DNS and health check settings", () => {
 
   it("accepts a global name inside the domain, the apex, or false", () => {
     for (const globalName of ["www.example.com", "example.com", false] as const) {
-      expect(validateFleet(baseFleet({ globalName })).ok).toBe(true);
+      expect(validateFleet(baseFleet({ globalName }), DEFAULT_APP).ok).toBe(true);
     }
   });
 
@@ -596,7 +600,7 @@ describe("DNS and health check settings", () => {
   });
 
   it("takes a health check path that starts with /, is printable and has no spaces; the rest keep their defaults", () => {
-    const result = validateFleet(baseFleet({ healthCheck: { path: "/healthz" } }));
+    const result = validateFleet(baseFleet({ healthCheck: { path: "/healthz" } }), DEFAULT_APP);
     expect(result.ok && result.config.healthCheck).toEqual({
       timeout: 2,
       interval: 20,
@@ -623,7 +627,7 @@ describe("hosted zone creation", () => {
 
 describe("scaling and alarms", () => {
   const allWarningsOf = (config: unknown) => {
-    const result = validateFleet(config);
+    const result = validateFleet(config, DEFAULT_APP);
     if (!result.ok) throw new Error(formatProblems(result.problems));
     return result.warnings.map(formatWarning);
   };
@@ -639,24 +643,27 @@ describe("scaling and alarms", () => {
     ).toEqual([expect.stringMatching(/^warning: alarms\.topicArn: got nothing; in us-west-2: tells nobody/)]);
     expect(allWarningsOf(baseFleet({ alarms: { topicArn: false } }))).toEqual([]);
     expect(allWarningsOf(baseFleet({ deployment: "local" }))).toEqual([]);
-    expect(planOrThrow(baseFleet({ alarms: { topicArn: false } })).regions[0]?.monitoring).toMatchObject({
+    expect(shapeOrThrow(baseFleet({ alarms: { topicArn: false } }), DEFAULT_APP).regions[0]?.monitoring).toMatchObject({
       silenced: true,
     });
   });
 
   it("plans target tracking at 60% CPU by default, warming instances up for the grace period, or none with scaling: false", () => {
-    const [east, west] = planOrThrow(
+    const [east, west] = shapeOrThrow(
       withRegions([{ region: "us-east-1" }, { region: "us-west-2", scaling: false }], { healthCheckGracePeriod: 240 }),
+      DEFAULT_APP,
     ).regions;
     expect(east?.scaling).toEqual({ policyName: "cloudrim-prod-us-east-1-cpu", cpuTarget: 60, warmup: 240 });
     expect(west?.scaling).toBeUndefined();
-    expect(planOrThrow(baseFleet({ scaling: { cpuTarget: 45 } })).regions[0]?.scaling?.cpuTarget).toBe(45);
-    expect(planOrThrow(baseFleet({ scaling: {} })).regions[0]?.scaling?.cpuTarget).toBe(60);
+    expect(shapeOrThrow(baseFleet({ scaling: { cpuTarget: 45 } }), DEFAULT_APP).regions[0]?.scaling?.cpuTarget).toBe(
+      45,
+    );
+    expect(shapeOrThrow(baseFleet({ scaling: {} }), DEFAULT_APP).regions[0]?.scaling?.cpuTarget).toBe(60);
   });
 
   it("takes a CPU target of 10 to 90 percent and nothing else, wherever it is set", () => {
-    expect(validateFleet(baseFleet({ scaling: { cpuTarget: 10 } })).ok).toBe(true);
-    expect(validateFleet(baseFleet({ scaling: { cpuTarget: 90 } })).ok).toBe(true);
+    expect(validateFleet(baseFleet({ scaling: { cpuTarget: 10 } }), DEFAULT_APP).ok).toBe(true);
+    expect(validateFleet(baseFleet({ scaling: { cpuTarget: 90 } }), DEFAULT_APP).ok).toBe(true);
     expect(theProblem(baseFleet({ scaling: { cpuTarget: 95 } }))).toEqual({
       path: "scaling.cpuTarget",
       value: 95,
@@ -686,7 +693,11 @@ describe("scaling and alarms", () => {
   });
 
   it("keeps two instances by default, one per zone, and warns that a min below two allows an outage, naming it", () => {
-    expect(planOrThrow(baseFleet()).regions[0]?.autoScaling.capacity).toEqual({ min: 2, desired: 2, max: 4 });
+    expect(shapeOrThrow(baseFleet(), DEFAULT_APP).regions[0]?.autoScaling.capacity).toEqual({
+      min: 2,
+      desired: 2,
+      max: 4,
+    });
     expect(warningsOf(baseFleet({ capacity: { min: 1, desired: 1, max: 3 }, healthCheckGracePeriod: 120 }))).toEqual([
       'warning: capacity: got {"min":1,"desired":1,"max":3}; in us-east-1, us-west-2: has min = 1: when the group runs one instance, that instance failing (or its zone) is an outage of the region until a replacement boots and passes its checks (grace period 120 s and more); set min to 2 or more, one instance per zone',
     ]);
@@ -701,10 +712,11 @@ describe("scaling and alarms", () => {
 
   it("lays a region's alarm settings over the fleet's, field by field", () => {
     const topic = (region: string) => `arn:aws:sns:${region}:123456789012:on-call`;
-    const [east, west] = planOrThrow(
+    const [east, west] = shapeOrThrow(
       withRegions([{ region: "us-east-1" }, { region: "us-west-2", alarms: { topicArn: topic("us-west-2") } }], {
         alarms: { minutes: 5, topicArn: topic("us-east-1") },
       }),
+      DEFAULT_APP,
     ).regions;
     const guard = { name: "cloudrim-prod-us-east-1-unhealthy-hosts-9000", ports: [9000, 9001, 9002] };
     const region = {
@@ -730,14 +742,16 @@ describe("scaling and alarms", () => {
       guardMinutes: 7,
     });
     expect(west?.monitoring).toMatchObject({ minutes: 5, topicArn: topic("us-west-2") });
-    expect(planOrThrow(baseFleet()).regions[0]?.monitoring).toEqual({
+    expect(shapeOrThrow(baseFleet(), DEFAULT_APP).regions[0]?.monitoring).toEqual({
       minutes: 3,
       silenced: false,
       ...region,
       guardMinutes: 7,
     });
     // A fleet that alarms later than its instances settle keeps its own minutes for the guards too.
-    expect(planOrThrow(baseFleet({ alarms: { minutes: 10 } })).regions[0]?.monitoring.guardMinutes).toBe(10);
+    expect(shapeOrThrow(baseFleet({ alarms: { minutes: 10 } }), DEFAULT_APP).regions[0]?.monitoring.guardMinutes).toBe(
+      10,
+    );
   });
 
   it("refuses a topic in another region than its alarms, naming the region entry to set, and a malformed ARN", () => {
@@ -762,7 +776,7 @@ describe("the rollout", () => {
   const regions = [{ region: "us-east-1" }, { region: "eu-west-1" }, { region: "ap-southeast-2" }];
 
   it("rolls the first listed region alone, then all the others, baking each wave ten minutes, by default", () => {
-    expect(planOrThrow(baseFleet({ regions })).rollout).toEqual({
+    expect(shapeOrThrow(baseFleet({ regions }), DEFAULT_APP).rollout).toEqual({
       waves: [
         { number: 1, regions: ["us-east-1"], stacks: ["cloudrim-prod-us-east-1"] },
         {
@@ -773,15 +787,16 @@ describe("the rollout", () => {
       ],
       bakeSeconds: 600,
     });
-    expect(planOrThrow(baseFleet({ regions: [{ region: "us-east-1" }] })).rollout.waves).toHaveLength(1);
+    expect(shapeOrThrow(baseFleet({ regions: [{ region: "us-east-1" }] }), DEFAULT_APP).rollout.waves).toHaveLength(1);
   });
 
   it("takes waves, a bake (0 allowed) and a bound on regions at once as written", () => {
-    const rollout = planOrThrow(
+    const rollout = shapeOrThrow(
       baseFleet({
         regions,
         rollout: { waves: [["eu-west-1", "ap-southeast-2"], ["us-east-1"]], bakeSeconds: 0, maxParallel: 2 },
       }),
+      DEFAULT_APP,
     ).rollout;
     expect(rollout.waves.map((w) => w.regions)).toEqual([["eu-west-1", "ap-southeast-2"], ["us-east-1"]]);
     expect(rollout.bakeSeconds).toBe(0);
@@ -840,9 +855,11 @@ describe("the rollout", () => {
 
 describe("the account", () => {
   it("is a 12-digit id given as a string, so its leading zeros survive", () => {
-    expect(planOrThrow(baseFleet({ accountId: "012345678901" })).accountId).toBe("012345678901");
-    expect(planOrThrow(baseFleet({ accountId: "012345678901" })).regions[0]?.accountId).toBe("012345678901");
-    expect(planOrThrow(baseFleet()).accountId).toBeUndefined();
+    expect(shapeOrThrow(baseFleet({ accountId: "012345678901" }), DEFAULT_APP).accountId).toBe("012345678901");
+    expect(shapeOrThrow(baseFleet({ accountId: "012345678901" }), DEFAULT_APP).regions[0]?.accountId).toBe(
+      "012345678901",
+    );
+    expect(shapeOrThrow(baseFleet(), DEFAULT_APP).accountId).toBeUndefined();
     expect(theProblem(baseFleet({ accountId: 12345678901 as unknown as string }))).toMatchObject({
       path: "accountId",
       message: 'must be a string of 12 digits, e.g. "123456789012" (quoted: JSON numbers lose leading zeros)',
@@ -916,9 +933,12 @@ describe("inputs that would break every boot or every apply", () => {
       message:
         'is outside the 2-60 seconds that classic load balancers take (AWS refuses it at apply), and us-east-1, eu-west-1 use classic ones; lower it to 60 or less, or set loadBalancerType "network" there (2-120)',
     });
-    expect(validateFleet(baseFleet({ ...slowChecks, loadBalancerType: "network" })).ok).toBe(true);
+    expect(validateFleet(baseFleet({ ...slowChecks, loadBalancerType: "network" }), DEFAULT_APP).ok).toBe(true);
     expect(
-      validateFleet(baseFleet({ healthCheck: { timeout: 60, interval: 300 }, healthCheckGracePeriod: 900 })).ok,
+      validateFleet(
+        baseFleet({ healthCheck: { timeout: 60, interval: 300 }, healthCheckGracePeriod: 900 }),
+        DEFAULT_APP,
+      ).ok,
     ).toBe(true);
   });
 
@@ -939,7 +959,10 @@ describe("inputs that would break every boot or every apply", () => {
       /is shorter than the 60 s a new instance needs to pass its checks \(healthCheck.healthyThreshold 3 × interval 20 s\).*raise it to at least 60, or check more often/,
     );
     expect(
-      validateFleet(baseFleet({ healthCheckGracePeriod: 10, healthCheck: { interval: 5, healthyThreshold: 2 } })).ok,
+      validateFleet(
+        baseFleet({ healthCheckGracePeriod: 10, healthCheck: { interval: 5, healthyThreshold: 2 } }),
+        DEFAULT_APP,
+      ).ok,
     ).toBe(true);
   });
 
@@ -972,6 +995,7 @@ describe("inputs that would break every boot or every apply", () => {
   it("warns that network load balancers log nothing without a TLS listener", () => {
     const result = validateFleet(
       baseFleet({ loadBalancerType: "network", accessLogs: true, regions: [{ region: "us-east-1" }] }),
+      DEFAULT_APP,
     );
     expect(result.ok && result.warnings.map(formatWarning)).toContainEqual(
       expect.stringMatching(
@@ -997,6 +1021,7 @@ describe("the app's own configuration: environment, secrets and policies", () =>
         },
         policyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::123456789012:policy/shop/queue"],
       }),
+      DEFAULT_APP,
     );
     expect(result.ok ? [] : result.problems).toEqual([]);
   });

@@ -1,0 +1,179 @@
+import { hostedZoneShape, type AmiShape, type FleetShape, type HostedZoneShape, type RegionShape } from "./shape";
+import type { Target } from "./target";
+
+/*
+ * Pure: the local target adapts the fleet, not the user. A production fleet file names things a
+ * fresh emulator does not have (an image, a hosted zone, VPCs) and asks for things moto does not
+ * implement (a TLS-only bucket policy it cannot evaluate). Rehearsing it locally
+ * substitutes each of those in the plan, after the fleet was validated as written, and says so: one
+ * line per substitution, naming the field, the production value and the local one. Substitutions
+ * never add, remove or rename a resource of a region stack, so the Terraform addresses stay the same
+ * on both targets.
+ */
+
+export interface Substitution {
+  /** The config field (or stack setting) that differs, e.g. `ami` or `regions[1].vpcId`. */
+  readonly field: string;
+  readonly production: string;
+  readonly local: string;
+  readonly why: string;
+}
+
+/** An image moto ships for both architectures (Amazon Linux 2022); the lookup's architecture filter picks one. */
+export const EMULATOR_IMAGE = { owners: ["137112412989"], namePattern: "al2022-ami-2022.0.*-kernel-5.15-*" } as const;
+
+/** The account moto answers as, whatever the credentials. */
+export const EMULATOR_ACCOUNT = "123456789012";
+
+/** The longest bake a rehearsal keeps: long enough for a test to set an alarm by hand, and no longer. */
+export const LOCAL_BAKE_SECONDS = 30;
+
+export interface Adapted {
+  readonly shape: FleetShape;
+  readonly substitutions: readonly Substitution[];
+}
+
+/** The plan a target deploys: the production plan on AWS, the rehearsal plan on the local AWS. */
+export function adaptToTarget(shape: FleetShape, target: Target): Adapted {
+  return target.kind === "aws" ? { shape, substitutions: [] } : rehearsal(shape);
+}
+
+/** `local target: ami: … → … (why)`: the line printed at synth and at deploy. */
+export function formatSubstitution(s: Substitution): string {
+  return `local target: ${s.field}: ${s.production} → ${s.local} (${s.why})`;
+}
+
+export function describeAmi(ami: AmiShape): string {
+  if (ami.locked !== undefined && ami.id !== undefined)
+    return `${ami.id} (${ami.locked.name}, locked in ${ami.locked.lockFile})`;
+  if (ami.id !== undefined) return ami.id;
+  return `newest "${ami.namePattern ?? "*"}" of ${ami.owners.join(", ")}`;
+}
+
+/** Regions named in a line, in fleet order: `us-east-1, eu-west-1`. */
+function regionList(regions: readonly RegionShape[]): string {
+  return regions.map((r) => r.region).join(", ");
+}
+
+export function rehearsal(shape: FleetShape): Adapted {
+  const substitutions: Substitution[] = [];
+  const note = (field: string, production: string, local: string, why: string) =>
+    substitutions.push({ field, production, local, why });
+
+  // Images: one line per distinct production image, naming the regions it applies to.
+  const byImage = new Map<string, RegionShape[]>();
+  for (const region of shape.regions) {
+    const key = describeAmi(region.instance.ami);
+    byImage.set(key, [...(byImage.get(key) ?? []), region]);
+  }
+  for (const [image, regions] of byImage) {
+    note(
+      `ami (${regionList(regions)})`,
+      image,
+      `newest "${EMULATOR_IMAGE.namePattern}" of ${EMULATOR_IMAGE.owners[0]} for the instance type's architecture`,
+      "the emulator ships no Debian image and none of your images",
+    );
+  }
+
+  shape.regions.forEach((region, index) => {
+    const { vpcId, subnetIds, subnetTags } = region.network;
+    const defaultNetwork = `the default VPC of ${region.region} and its default subnets`;
+    const why = "the emulator has none of your networks";
+    if (vpcId !== undefined) note(`regions[${index}].vpcId`, vpcId, defaultNetwork, why);
+    if (subnetIds !== undefined) note(`regions[${index}].subnetIds`, subnetIds.join(", "), "(as above)", why);
+    if (subnetTags !== undefined && vpcId !== undefined) {
+      note(`subnetTags (${region.region})`, JSON.stringify(subnetTags), "(as above)", why);
+    }
+  });
+
+  const privateZone = shape.regions.some((r) => r.dns.privateZone);
+  if (privateZone) {
+    note("privateZone", "true", "false", "the rehearsal creates its own zone, and a private one would need your VPCs");
+  }
+  let hostedZone: HostedZoneShape | undefined = shape.hostedZone;
+  if (hostedZone === undefined) {
+    hostedZone = hostedZoneShape(shape, shape.domain, shape.state);
+    note(
+      "createHostedZone",
+      "false",
+      "true",
+      `a fresh emulator has no zone ${shape.domain}; the rehearsal creates it in stack ${hostedZone.stackName}`,
+    );
+  }
+
+  if (shape.accountId !== undefined && shape.accountId !== EMULATOR_ACCOUNT) {
+    note("accountId", shape.accountId, EMULATOR_ACCOUNT, "the emulator answers every request as its own account");
+  }
+
+  if (shape.rollout.bakeSeconds > LOCAL_BAKE_SECONDS) {
+    note(
+      "rollout.bakeSeconds",
+      String(shape.rollout.bakeSeconds),
+      String(LOCAL_BAKE_SECONDS),
+      "the emulator never evaluates an alarm: a longer bake there only waits for alarms set by hand",
+    );
+  }
+
+  if (shape.regions.some((r) => r.accessLogs?.create === true)) {
+    note(
+      "access log bucket policy",
+      "deny requests without TLS",
+      "none",
+      "moto ignores aws:SecureTransport and would deny every request",
+    );
+  }
+  if (shape.state.tlsOnlyPolicy) {
+    note(
+      "state bucket policy",
+      "deny requests without TLS",
+      "none",
+      "moto ignores aws:SecureTransport and would deny every request, Terraform's own included",
+    );
+  }
+  if (shape.state.preventDestroy) {
+    note(
+      "state bucket protection",
+      "prevent_destroy",
+      "none",
+      "make teardown deletes the rehearsal's bucket with everything else",
+    );
+  }
+
+  return {
+    shape: {
+      ...shape,
+      ...(shape.accountId === undefined ? {} : { accountId: EMULATOR_ACCOUNT }),
+      rollout: { ...shape.rollout, bakeSeconds: Math.min(shape.rollout.bakeSeconds, LOCAL_BAKE_SECONDS) },
+      hostedZone,
+      state: { ...shape.state, tlsOnlyPolicy: false, preventDestroy: false },
+      // The substitution above, as the baseline sees it: recorded, with its reason, like any exception.
+      baselineExceptions: [
+        ...shape.baselineExceptions,
+        {
+          rule: "bucket-tls-only",
+          resources: /^[^/]+\/aws_s3_bucket\./,
+          reason:
+            "local target: moto ignores aws:SecureTransport and would deny every request, Terraform's own included",
+        },
+      ],
+      regions: shape.regions.map(
+        (region): RegionShape => ({
+          ...region,
+          ...(region.accountId === undefined ? {} : { accountId: EMULATOR_ACCOUNT }),
+          network: {},
+          dns: { ...region.dns, privateZone: false },
+          ...(region.accessLogs === undefined ? {} : { accessLogs: { ...region.accessLogs, tlsOnly: false } }),
+          instance: {
+            ...region.instance,
+            ami: {
+              owners: [...EMULATOR_IMAGE.owners],
+              namePattern: EMULATOR_IMAGE.namePattern,
+              architecture: region.instance.arch,
+            },
+          },
+        }),
+      ),
+    },
+    substitutions,
+  };
+}

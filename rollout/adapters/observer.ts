@@ -1,0 +1,405 @@
+/*
+ * What the rollout asks AWS about one region, and the waits built on it: the instance refresh to its end,
+ * the new instances to a verdict, the bake, the rollback. Every decision is rollout/verdicts.ts's; this file
+ * only asks, waits and acts.
+ */
+import { throwIfInterrupted } from "../../cli/interrupt";
+import {
+  CancelInstanceRefreshCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeInstanceRefreshesCommand,
+  StartInstanceRefreshCommand,
+  type DescribeInstanceRefreshesCommandOutput,
+} from "@aws-sdk/client-auto-scaling";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeInstanceHealthCommand } from "@aws-sdk/client-elastic-load-balancing";
+import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { bakeAlarmNames, type RegionShape } from "../../fleet/shape";
+import {
+  bakeLine,
+  judgeBakeSample,
+  judgeInstances,
+  judgeRefresh,
+  refreshLine,
+  shortId,
+  type AlarmObservation,
+  type BakeVerdict,
+  type InstanceObservation,
+  type InstancesVerdict,
+  type PortHealthObservation,
+  type RefreshObservation,
+  type RefreshStatus,
+} from "../verdicts";
+import type { Target } from "../../fleet/target";
+import { regionClients, type RegionClients } from "../../fleet/adapters/aws-clients";
+
+/** How often to look, and how to wait: real time in commands, injectable in tests. */
+export interface Clock {
+  readonly pollMs: number;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export function realClock(pollSeconds: number): Clock {
+  return {
+    pollMs: pollSeconds * 1000,
+    now: () => Date.now(),
+    sleep: async (ms) => {
+      // In steps of at most a second: an interruption ends a rollout's wait within one.
+      const end = Date.now() + ms;
+      throwIfInterrupted();
+      while (Date.now() < end) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, end - Date.now())));
+        throwIfInterrupted();
+      }
+    },
+  };
+}
+
+export interface GroupObservation {
+  readonly exists: boolean;
+  readonly templateId?: string;
+  /** The launch template version the group launches from. */
+  readonly version?: string;
+  readonly instances: readonly InstanceObservation[];
+  /** The classic load balancers and target groups attached to it: the judges of its instances. */
+  readonly attached: ReadonlySet<string>;
+}
+
+/** One region's group, refreshes, load balancers and alarms, as the SDK answers. */
+export class RegionObserver {
+  private readonly clients: RegionClients;
+  private targetGroupArns?: ReadonlyMap<number, string>;
+
+  constructor(
+    target: Target,
+    readonly region: RegionShape,
+  ) {
+    this.clients = regionClients(target, region.region);
+  }
+
+  get groupName(): string {
+    return this.region.autoScaling.name;
+  }
+
+  async group(): Promise<GroupObservation> {
+    const answer = await this.clients.autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [this.groupName] }),
+    );
+    const group = answer.AutoScalingGroups?.[0];
+    if (group === undefined) return { exists: false, instances: [], attached: new Set() };
+    return {
+      exists: true,
+      attached: new Set([...(group.LoadBalancerNames ?? []), ...(group.TargetGroupARNs ?? [])]),
+      ...(group.LaunchTemplate?.LaunchTemplateId === undefined
+        ? {}
+        : { templateId: group.LaunchTemplate.LaunchTemplateId }),
+      ...(group.LaunchTemplate?.Version === undefined ? {} : { version: group.LaunchTemplate.Version }),
+      instances: (group.Instances ?? []).map((i) => ({
+        id: i.InstanceId ?? "",
+        lifecycleState: i.LifecycleState ?? "",
+        healthStatus: i.HealthStatus ?? "",
+        ...(i.LaunchTemplate?.Version === undefined ? {} : { launchTemplateVersion: i.LaunchTemplate.Version }),
+      })),
+    };
+  }
+
+  /** The group's refreshes, newest first; none for a group that does not exist. */
+  async refreshes(): Promise<RefreshObservation[]> {
+    const answer = await this.clients.autoScaling
+      .send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: this.groupName }))
+      .catch((error: unknown) => {
+        if ((error as { name?: string }).name === "ValidationError") return { InstanceRefreshes: [] };
+        throw error;
+      });
+    return refreshesFromAnswer(answer);
+  }
+
+  async refresh(id: string): Promise<RefreshObservation | undefined> {
+    return (await this.refreshes()).find((r) => r.id === id);
+  }
+
+  /** Each port's load balancer's view of each of these instances. */
+  async portHealth(instanceIds: readonly string[]): Promise<PortHealthObservation[]> {
+    if (instanceIds.length === 0) return [];
+    const seen: PortHealthObservation[] = [];
+    for (const port of this.region.ports) {
+      if (this.region.loadBalancerType === "classic") {
+        const answer = await this.clients.elb.send(
+          new DescribeInstanceHealthCommand({
+            LoadBalancerName: port.loadBalancerName,
+            Instances: instanceIds.map((InstanceId) => ({ InstanceId })),
+          }),
+        );
+        for (const state of answer.InstanceStates ?? []) {
+          seen.push({
+            port: port.port,
+            instanceId: state.InstanceId ?? "",
+            state: state.State ?? "",
+            ...(state.Description === undefined ? {} : { reason: state.Description }),
+          });
+        }
+      } else {
+        const arn = (await this.targetGroups()).get(port.port);
+        if (arn === undefined) continue;
+        const answer = await this.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+        for (const target of answer.TargetHealthDescriptions ?? []) {
+          const id = target.Target?.Id ?? "";
+          if (!instanceIds.includes(id)) continue;
+          seen.push({
+            port: port.port,
+            instanceId: id,
+            state: target.TargetHealth?.State ?? "",
+            ...(target.TargetHealth?.Description === undefined ? {} : { reason: target.TargetHealth.Description }),
+          });
+        }
+      }
+    }
+    return seen;
+  }
+
+  private async targetGroups(): Promise<ReadonlyMap<number, string>> {
+    if (this.targetGroupArns === undefined) {
+      const answer = await this.clients.elbv2.send(
+        new DescribeTargetGroupsCommand({ Names: this.region.ports.map((p) => p.loadBalancerName) }),
+      );
+      const byName = new Map((answer.TargetGroups ?? []).map((g) => [g.TargetGroupName, g.TargetGroupArn]));
+      this.targetGroupArns = new Map(
+        this.region.ports.flatMap((p) => {
+          const arn = byName.get(p.loadBalancerName);
+          return arn === undefined ? [] : [[p.port, arn] as const];
+        }),
+      );
+    }
+    return this.targetGroupArns;
+  }
+
+  /** The alarms a bake watches (all of the region's but the traffic shares), in the state CloudWatch holds them. */
+  async alarms(): Promise<AlarmObservation[]> {
+    const names = bakeAlarmNames(this.region);
+    const found: AlarmObservation[] = [];
+    for (let i = 0; i < names.length; i += 100) {
+      const answer = await this.clients.cloudWatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNames: names.slice(i, i + 100),
+          AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
+        }),
+      );
+      for (const alarm of [...(answer.MetricAlarms ?? []), ...(answer.CompositeAlarms ?? [])]) {
+        found.push({
+          name: alarm.AlarmName ?? "",
+          state: alarm.StateValue ?? "",
+          ...(alarm.StateReason === undefined ? {} : { reason: alarm.StateReason }),
+        });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Judges the instances on `version` (all in service when undefined) on their own health, on the load
+   * balancer of every port attached to the group (a port whose attachment waits for a later stage does
+   * not judge them yet).
+   */
+  async judge(version: string | undefined): Promise<InstancesVerdict> {
+    const group = await this.group();
+    const judged = group.instances.filter((i) => version === undefined || i.launchTemplateVersion === version);
+    const health = await this.portHealth(judged.filter((i) => i.lifecycleState === "InService").map((i) => i.id));
+    return judgeInstances(version, group.instances, health, await this.attachedPorts(group));
+  }
+
+  /** The ports whose load balancer (classic) or target group (network) is attached to the group. */
+  private async attachedPorts(group: GroupObservation): Promise<number[]> {
+    if (this.region.loadBalancerType === "classic") {
+      return this.region.ports.filter((p) => group.attached.has(p.loadBalancerName)).map((p) => p.port);
+    }
+    const arns = await this.targetGroups();
+    return this.region.ports.filter((p) => group.attached.has(arns.get(p.port) ?? "")).map((p) => p.port);
+  }
+
+  async cancelRefresh(): Promise<void> {
+    await this.clients.autoScaling.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: this.groupName }));
+  }
+
+  /**
+   * A refresh to a given launch template version: launch before terminate, skipping instances already on it.
+   * With a desired configuration AWS moves the group to that version when the refresh succeeds.
+   */
+  async startRefreshTo(templateId: string, version: string): Promise<string> {
+    const answer = await this.clients.autoScaling.send(
+      new StartInstanceRefreshCommand({
+        AutoScalingGroupName: this.groupName,
+        Strategy: "Rolling",
+        DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: templateId, Version: version } },
+        Preferences: {
+          MinHealthyPercentage: 100,
+          MaxHealthyPercentage: 200,
+          InstanceWarmup: this.region.autoScaling.healthCheckGracePeriod,
+          SkipMatching: true,
+        },
+      }),
+    );
+    return answer.InstanceRefreshId ?? "";
+  }
+}
+
+/** A DescribeInstanceRefreshes answer in the shape rollout/verdicts.ts judges. */
+export function refreshesFromAnswer(
+  answer: DescribeInstanceRefreshesCommandOutput | { InstanceRefreshes?: never[] },
+): RefreshObservation[] {
+  return (answer.InstanceRefreshes ?? []).map((r) => ({
+    id: r.InstanceRefreshId ?? "",
+    status: (r.Status ?? "Pending") as RefreshStatus,
+    ...(r.StatusReason === undefined ? {} : { statusReason: r.StatusReason }),
+    ...(r.PercentageComplete === undefined ? {} : { percentageComplete: r.PercentageComplete }),
+    ...(r.InstancesToUpdate === undefined ? {} : { instancesToUpdate: r.InstancesToUpdate }),
+    ...(r.StartTime === undefined ? {} : { startTime: new Date(r.StartTime) }),
+    ...(r.EndTime === undefined ? {} : { endTime: new Date(r.EndTime) }),
+  }));
+}
+
+/** Seconds a good new instance may take to be in service on every port once the refresh counts it warm. */
+export function settleSeconds(region: RegionShape): number {
+  const { healthyThreshold, interval } = region.healthCheck;
+  return region.autoScaling.healthCheckGracePeriod + (healthyThreshold + 2) * interval;
+}
+
+/** A refresh still running after this long stops the rollout (and is cancelled). */
+export const REFRESH_TIMEOUT_SECONDS = 2 * 60 * 60;
+
+export type RefreshOutcome =
+  | { readonly kind: "succeeded"; readonly refresh: RefreshObservation }
+  | { readonly kind: "failed"; readonly why: string; readonly refresh?: RefreshObservation };
+
+/**
+ * Polls a refresh until it ends, printing a line whenever what it reports changes. A new instance its group
+ * calls Unhealthy stops the wait early (the refresh is cancelled): a bad release shows there first.
+ */
+export async function watchRefresh(
+  observer: RegionObserver,
+  id: string,
+  say: (line: string) => void,
+  clock: Clock,
+  version: string | undefined,
+): Promise<RefreshOutcome> {
+  const deadline = clock.now() + REFRESH_TIMEOUT_SECONDS * 1000;
+  let last = "";
+  for (;;) {
+    const refresh = await observer.refresh(id);
+    if (refresh === undefined) return { kind: "failed", why: `instance refresh ${shortId(id)} is not reported by AWS` };
+    const line = refreshLine(refresh);
+    if (line !== last) say(line);
+    last = line;
+    const verdict = judgeRefresh(refresh);
+    if (verdict.kind === "succeeded") return { kind: "succeeded", refresh };
+    if (verdict.kind === "failed") return { kind: "failed", why: verdict.why, refresh };
+    const early = await observer.judge(version);
+    if (early.kind === "unhealthy" && early.why.includes("Unhealthy for its Auto Scaling group")) {
+      await observer.cancelRefresh().catch(() => undefined);
+      return { kind: "failed", why: `${early.why} while the refresh ran (refresh ${shortId(id)} cancelled)`, refresh };
+    }
+    if (clock.now() > deadline) {
+      await observer.cancelRefresh().catch(() => undefined);
+      return {
+        kind: "failed",
+        why: `instance refresh ${shortId(id)} still ${refresh.status} after ${REFRESH_TIMEOUT_SECONDS} s (cancelled)`,
+        refresh,
+      };
+    }
+    await clock.sleep(clock.pollMs);
+  }
+}
+
+/** Waits for the new instances' verdict: healthy or unhealthy; still waiting after `seconds` is unhealthy. */
+export async function awaitInstances(
+  observer: RegionObserver,
+  version: string | undefined,
+  seconds: number,
+  clock: Clock,
+): Promise<InstancesVerdict> {
+  const deadline = clock.now() + seconds * 1000;
+  for (;;) {
+    const verdict = await observer.judge(version);
+    if (verdict.kind !== "waiting") return verdict;
+    if (clock.now() >= deadline) return { kind: "unhealthy", why: `${verdict.why} after ${seconds} s` };
+    await clock.sleep(clock.pollMs);
+  }
+}
+
+/** How often a bake says it is alive. */
+const BAKE_LINE_EVERY_MS = 60_000;
+
+/**
+ * Watches the region's alarms and the new instances for `seconds`; the first alarm in ALARM or unhealthy
+ * instance ends it. With 0 seconds it looks once.
+ */
+export async function bake(
+  observer: RegionObserver,
+  version: string | undefined,
+  seconds: number,
+  say: (line: string) => void,
+  clock: Clock,
+): Promise<BakeVerdict> {
+  const started = clock.now();
+  const end = started + seconds * 1000;
+  let lastLine = started;
+  const alarmCount = bakeAlarmNames(observer.region).length;
+  say(`baking ${seconds} s: watching ${alarmCount} alarms and the new instances`);
+  for (;;) {
+    const [alarms, instances] = [await observer.alarms(), await observer.judge(version)];
+    const verdict = judgeBakeSample(alarms, instances);
+    if (verdict.kind === "failed") {
+      const into = Math.round((clock.now() - started) / 1000);
+      return { ...verdict, why: `${verdict.why}, ${into} s into the bake` };
+    }
+    const now = clock.now();
+    if (now >= end) {
+      say(
+        `baked ${seconds} s: no alarm in ALARM, ${instances.kind === "healthy" ? "new instances healthy" : instances.why}`,
+      );
+      return verdict;
+    }
+    if (now - lastLine >= BAKE_LINE_EVERY_MS) {
+      say(bakeLine((end - now) / 1000, alarms, instances));
+      lastLine = now;
+    }
+    await clock.sleep(Math.min(clock.pollMs, end - now));
+  }
+}
+
+/**
+ * Rolls the group's instances back to `version`: cancels a refresh still running, then refreshes to that
+ * version (AWS moves the group to it on success). Returns what was done, for the report.
+ */
+export async function rollBack(
+  observer: RegionObserver,
+  templateId: string,
+  version: string,
+  say: (line: string) => void,
+  clock: Clock,
+): Promise<string> {
+  const active = (await observer.refreshes()).find((r) => judgeRefresh(r).kind === "running");
+  if (active !== undefined) {
+    say(`rollback: cancelling refresh ${shortId(active.id)} first`);
+    await observer.cancelRefresh().catch(() => undefined);
+    for (;;) {
+      const now = await observer.refresh(active.id);
+      if (now === undefined || judgeRefresh(now).kind !== "running") break;
+      await clock.sleep(clock.pollMs);
+    }
+  }
+  say(`rollback: refreshing the instances back to launch template version ${version}`);
+  const id = await observer.startRefreshTo(templateId, version);
+  const outcome = await watchRefresh(
+    observer,
+    id,
+    (line) => {
+      say(`rollback: ${line}`);
+    },
+    clock,
+    undefined,
+  );
+  return outcome.kind === "succeeded"
+    ? `instances back on launch template version ${version} (refresh ${shortId(id)} Successful)`
+    : `the rollback to launch template version ${version} did not finish: ${outcome.why}; the group may run a mix of versions (docs/runbook.md, "A rollout stopped")`;
+}

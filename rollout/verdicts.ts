@@ -1,0 +1,290 @@
+/*
+ * Pure: how a deploy rolls a change across the fleet and how it judges each region, as functions of
+ * what AWS answered. The operations layer (rollout/adapters/region.ts) asks AWS and acts; every decision it takes
+ * is made here, so each one is unit-tested from recorded answers without AWS.
+ *
+ * The shape follows AWS's own practice: waves of regions (one region first), each region's instance
+ * refresh watched to its end, the new instances judged on their own health, a bake that watches the
+ * region's alarms, and a stop that leaves later waves untouched and rolls the failed region back.
+ */
+
+/** One wave of the rollout: regions that change together, after every earlier wave passed. */
+export interface Wave {
+  /** 1-based. */
+  readonly number: number;
+  readonly regions: readonly string[];
+  /** The region stacks, in the order of `regions`. */
+  readonly stacks: readonly string[];
+}
+
+export interface RolloutShape {
+  readonly waves: readonly Wave[];
+  /** Seconds each region of a wave is watched after its change before the next wave starts. */
+  readonly bakeSeconds: number;
+  /** Region stacks applied at once within a wave; none: derived from the machine's free memory. */
+  readonly maxParallel?: number;
+}
+
+/** AWS's practice: the first region alone, then all the others. */
+export function defaultWaves(regions: readonly string[]): string[][] {
+  const [first, ...rest] = regions;
+  if (first === undefined) return [];
+  return rest.length === 0 ? [[first]] : [[first], [...rest]];
+}
+
+/**
+ * What one Terraform process with the AWS provider takes while it plans or applies a region (measured:
+ * 8 regions at once peaked at 5.1 GiB).
+ */
+export const MEMORY_PER_REGION_BYTES = 640 * 1024 * 1024;
+
+/** Regions applied at once: `--parallelism`, else `rollout.maxParallel`, else what free memory holds (at least 1). */
+export function parallelism(options: {
+  readonly override?: number;
+  readonly configured?: number;
+  readonly freeMemoryBytes: number;
+}): number {
+  return (
+    options.override ?? options.configured ?? Math.max(1, Math.floor(options.freeMemoryBytes / MEMORY_PER_REGION_BYTES))
+  );
+}
+
+/** The rollout wave a set of region stacks belongs to, if they all belong to the same one. */
+export function waveOf(plan: RolloutShape, stacks: readonly string[]): Wave | undefined {
+  const wave = plan.waves.find((w) => stacks.every((s) => w.stacks.includes(s)));
+  return stacks.length > 0 ? wave : undefined;
+}
+
+/** `wave 1 of 2: us-east-1 (bake 600 s)`. */
+export function waveLine(plan: RolloutShape, wave: Wave): string {
+  return `wave ${wave.number} of ${plan.waves.length}: ${wave.regions.join(", ")} (bake ${plan.bakeSeconds} s)`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The instance refresh
+
+/** Every status DescribeInstanceRefreshes reports. */
+export type RefreshStatus =
+  | "Pending"
+  | "InProgress"
+  | "Successful"
+  | "Failed"
+  | "Cancelling"
+  | "Cancelled"
+  | "RollbackInProgress"
+  | "RollbackFailed"
+  | "RollbackSuccessful"
+  | "Baking";
+
+/** One refresh as DescribeInstanceRefreshes answers it (the fields the rollout reads). */
+export interface RefreshObservation {
+  readonly id: string;
+  readonly status: RefreshStatus;
+  readonly statusReason?: string;
+  readonly percentageComplete?: number;
+  readonly instancesToUpdate?: number;
+  readonly startTime?: Date;
+  readonly endTime?: Date;
+}
+
+/**
+ * The refresh an apply started: one that is newest now, was not there before the apply, and started
+ * after the apply did (minus a minute of clock skew). None when the apply changed nothing that refreshes.
+ */
+export function startedRefresh(
+  before: readonly RefreshObservation[],
+  after: readonly RefreshObservation[],
+  applyStartedAt: Date,
+): RefreshObservation | undefined {
+  const known = new Set(before.map((r) => r.id));
+  const skew = 60_000;
+  return after
+    .filter((r) => !known.has(r.id))
+    .filter((r) => r.startTime === undefined || r.startTime.getTime() >= applyStartedAt.getTime() - skew)
+    .sort((a, b) => (b.startTime?.getTime() ?? 0) - (a.startTime?.getTime() ?? 0))[0];
+}
+
+export type RefreshVerdict =
+  | { readonly kind: "running" }
+  | { readonly kind: "succeeded" }
+  | { readonly kind: "failed"; readonly why: string };
+
+const RUNNING: readonly RefreshStatus[] = ["Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"];
+
+/**
+ * Whether the rollout may go on: only a Successful refresh passes. A refresh AWS rolled back passed
+ * nothing (it says the new configuration was bad), and neither did a cancelled one.
+ */
+export function judgeRefresh(refresh: RefreshObservation): RefreshVerdict {
+  if (RUNNING.includes(refresh.status)) return { kind: "running" };
+  if (refresh.status === "Successful") return { kind: "succeeded" };
+  const reason = refresh.statusReason === undefined || refresh.statusReason === "" ? "" : `: ${refresh.statusReason}`;
+  return { kind: "failed", why: `instance refresh ${shortId(refresh.id)} ended ${refresh.status}${reason}` };
+}
+
+/** `refresh 1a2b3c4d: InProgress, 50% complete, 1 instance to update`. */
+export function refreshLine(refresh: RefreshObservation): string {
+  const parts = [`refresh ${shortId(refresh.id)}: ${refresh.status}`];
+  if (refresh.percentageComplete !== undefined) parts.push(`${refresh.percentageComplete}% complete`);
+  if (refresh.instancesToUpdate !== undefined) {
+    parts.push(`${refresh.instancesToUpdate} instance${refresh.instancesToUpdate === 1 ? "" : "s"} to update`);
+  }
+  return parts.join(", ");
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The new instances' own health
+
+/** An instance of the group, as DescribeAutoScalingGroups answers. */
+export interface InstanceObservation {
+  readonly id: string;
+  /** `InService`, `Pending`, `Terminating`, … */
+  readonly lifecycleState: string;
+  /** `Healthy` or `Unhealthy`: the group's own view (SetInstanceHealth, or its health checks). */
+  readonly healthStatus: string;
+  /** The launch template version it was launched from. */
+  readonly launchTemplateVersion?: string;
+}
+
+/** One port's load balancer's view of one instance: `InService`/`OutOfService` (classic), `healthy`/… (network). */
+export interface PortHealthObservation {
+  readonly port: number;
+  readonly instanceId: string;
+  readonly state: string;
+  readonly reason?: string;
+}
+
+const HEALTHY_LB_STATES = new Set(["InService", "healthy"]);
+/**
+ * States that are not a verdict yet: a target starting or leaving (network), a classic load balancer that
+ * cannot tell yet (`Unknown`, e.g. while an instance is being registered).
+ */
+const TRANSIENT_LB_STATES = new Set(["initial", "draining", "unused", "Unknown"]);
+
+export type InstancesVerdict =
+  | { readonly kind: "healthy"; readonly instances: number; readonly ports: number }
+  | { readonly kind: "unhealthy"; readonly why: string }
+  | { readonly kind: "waiting"; readonly why: string };
+
+/**
+ * The instances that run `version`, judged on their own: in service, healthy for the group, and in
+ * service on the load balancer of every port in `ports` (those attached to the group). A fleet-wide alarm ("no healthy instance at all") stays OK
+ * while any old instance is healthy; this looks at the new ones. With `version` undefined, every
+ * in-service instance is judged.
+ */
+export function judgeInstances(
+  version: string | undefined,
+  instances: readonly InstanceObservation[],
+  health: readonly PortHealthObservation[],
+  ports: readonly number[],
+): InstancesVerdict {
+  const judged = instances.filter(
+    (i) => (version === undefined || i.launchTemplateVersion === version) && i.lifecycleState !== "Terminated",
+  );
+  const sick = judged.filter((i) => i.healthStatus !== "Healthy");
+  if (sick.length > 0) {
+    return {
+      kind: "unhealthy",
+      why: `instance ${sick.map((i) => i.id).join(", ")}${describeVersion(version)} is Unhealthy for its Auto Scaling group`,
+    };
+  }
+  const inService = judged.filter((i) => i.lifecycleState === "InService");
+  if (inService.length === 0) {
+    return { kind: "waiting", why: `no instance${describeVersion(version)} is in service yet` };
+  }
+  for (const instance of inService) {
+    for (const port of ports) {
+      const seen = health.find((h) => h.port === port && h.instanceId === instance.id);
+      if (seen === undefined || TRANSIENT_LB_STATES.has(seen.state)) {
+        return { kind: "waiting", why: `port ${port}'s load balancer has no verdict on ${instance.id} yet` };
+      }
+      if (!HEALTHY_LB_STATES.has(seen.state)) {
+        const reason = seen.reason === undefined || seen.reason === "" ? "" : ` (${seen.reason})`;
+        return {
+          kind: "unhealthy",
+          why: `instance ${instance.id}${describeVersion(version)} is ${seen.state} on port ${port}'s load balancer${reason}`,
+        };
+      }
+    }
+  }
+  return { kind: "healthy", instances: inService.length, ports: ports.length };
+}
+
+function describeVersion(version: string | undefined): string {
+  return version === undefined ? "" : ` (launch template version ${version})`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The bake
+
+/** An alarm of the region as DescribeAlarms answers. */
+export interface AlarmObservation {
+  readonly name: string;
+  readonly state: string;
+  readonly reason?: string;
+}
+
+export type BakeVerdict =
+  | { readonly kind: "clean" }
+  | { readonly kind: "failed"; readonly why: string; readonly alarm?: string };
+
+/**
+ * One look during the bake: any of the region's alarms in ALARM, or the new instances unhealthy, stops the
+ * rollout. An alarm already in ALARM when the bake started counts too: a region that alarms is not proven.
+ */
+export function judgeBakeSample(alarms: readonly AlarmObservation[], instances: InstancesVerdict): BakeVerdict {
+  const firing = alarms.filter((a) => a.state === "ALARM").sort((a, b) => a.name.localeCompare(b.name));
+  const [first] = firing;
+  if (first !== undefined) {
+    const reason = first.reason === undefined || first.reason === "" ? "" : ` (${first.reason})`;
+    const others = firing.length > 1 ? ` and ${firing.length - 1} more` : "";
+    return { kind: "failed", why: `alarm ${first.name} is in ALARM${reason}${others}`, alarm: first.name };
+  }
+  if (instances.kind === "unhealthy") return { kind: "failed", why: instances.why };
+  return { kind: "clean" };
+}
+
+/** `baking: 540 s left, 8 alarms OK, instances healthy`. */
+export function bakeLine(
+  secondsLeft: number,
+  alarms: readonly AlarmObservation[],
+  instances: InstancesVerdict,
+): string {
+  const ok = alarms.filter((a) => a.state !== "ALARM").length;
+  const health = instances.kind === "healthy" ? "new instances healthy" : instances.why;
+  return `baking: ${Math.max(0, Math.round(secondsLeft))} s left, ${ok} of ${alarms.length} alarms not in ALARM, ${health}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Stopping and rolling back
+
+/** The launch template version the group ran before the apply, and the one it runs now. */
+export interface GroupVersions {
+  readonly before?: string;
+  readonly after?: string;
+}
+
+export type RollbackAction =
+  | { readonly kind: "refresh"; readonly toVersion: string }
+  | { readonly kind: "none"; readonly why: string };
+
+/**
+ * What to undo when a region fails its judgement. Instances are rolled back to the launch template version
+ * the group ran before the apply; other changes (alarms, records) stay until the fleet file is reverted,
+ * because the Terraform state describes them. AWS's own auto rollback cannot do this under Terraform: the
+ * provider updates the group to the new version before it starts the refresh, so "the configuration
+ * before the refresh" is the new one (hashicorp/terraform-provider-aws#34189).
+ */
+export function rollbackAction(versions: GroupVersions): RollbackAction {
+  if (versions.before === undefined) {
+    return { kind: "none", why: "the group was created by this deploy, so there is no earlier version to go back to" };
+  }
+  if (versions.before === versions.after) {
+    return { kind: "none", why: "this change replaced no instance (the launch template version did not change)" };
+  }
+  return { kind: "refresh", toVersion: versions.before };
+}
