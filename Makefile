@@ -29,8 +29,9 @@ demo: setup
 teardown: setup
 	npm run --silent teardown
 
-## Static checks: types, lint, formatting, Markdown structure, and the docs (links and the sections they name
-## resolve; every command of the README's table answers --help).
+## Static checks: types, lint (layer boundaries included), formatting, Markdown structure, the docs (links and the
+## sections they name resolve; every command of the README's table answers --help), and the code layout against
+## tools/layout.json and docs/architecture.md.
 check: setup static
 
 static:
@@ -39,6 +40,7 @@ static:
 	npx prettier --check .
 	npx markdownlint-cli2
 	node --import tsx tools/check-docs.ts
+	node --import tsx tools/check-layout.ts
 
 ## Everything: the static checks beside every jest suite (they use the CPU while the end-to-end suite waits on
 ## the local AWS), closing with one "N passed, N failed" line; either failing fails it.

@@ -1,5 +1,6 @@
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
+import layout from "./tools/eslint-boundaries.cjs";
 
 export default tseslint.config(
   { ignores: ["node_modules/", "cdktf.out/", "coverage/", "**/*.d.ts", ".gen/"] },
@@ -26,12 +27,18 @@ export default tseslint.config(
     },
   },
   {
+    // The layers of tools/layout.json (docs/architecture.md, "Code layout"): each imports only what it may.
+    files: ["**/*.ts", "**/*.js", "**/*.mjs", "**/*.cjs"],
+    plugins: { layout: layout.plugin },
+    rules: { "layout/boundaries": "error" },
+  },
+  {
     // Jest's asymmetric matchers (expect.stringMatching, expect.objectContaining) are typed `any`.
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-unsafe-assignment": "off" },
   },
   {
-    files: ["**/*.js", "**/*.mjs"],
+    files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: {
       globals: {

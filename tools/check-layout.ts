@@ -1,0 +1,33 @@
+/*
+ * The layout check of `make check` (tools/layout-check.ts says what it holds the tree to): the project's files
+ * and docs/architecture.md's "Code layout" tables against tools/layout.json. Prints one line per problem and
+ * exits 1 on any.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { docProblems, treeProblems, type Layout } from "./layout-check";
+
+const ROOT = join(__dirname, "..");
+const DOC = "docs/architecture.md";
+const HEADING = "Code layout";
+
+const layout = JSON.parse(readFileSync(join(__dirname, "layout.json"), "utf8")) as Layout;
+// Tracked and new files alike (a file not yet added must have its row too); ignored ones are not the project's.
+const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
+  cwd: ROOT,
+  encoding: "utf8",
+})
+  .split("\n")
+  .filter((file) => file !== "");
+const problems = [
+  ...treeProblems(layout, files),
+  ...docProblems(layout, readFileSync(join(ROOT, DOC), "utf8"), DOC, HEADING),
+];
+for (const problem of problems) console.error(problem);
+console.log(
+  problems.length === 0
+    ? `layout: ${layout.paths.length} rows of tools/layout.json hold ${files.length} files, and ${DOC} shows them`
+    : `layout: ${problems.length} problem(s)`,
+);
+process.exitCode = problems.length === 0 ? 0 : 1;
