@@ -15,6 +15,7 @@ import { parse } from "yaml";
 import type { FleetConfig } from "../../fleet/schema";
 import { dnsStackName } from "../../fleet/names";
 import { selectStacks } from "../../terraform/stack-selection";
+import type { Layout } from "../../tools/layout-check";
 import { shapeOrThrow } from "../../fleet/validate";
 import { baseFleet, readmeFleet, DEFAULT_APP } from "../fixtures";
 
@@ -48,6 +49,21 @@ interface Workflow {
 
 const text = (file: string) => readFileSync(join(WORKFLOWS, file), "utf8");
 const workflow = (file: string) => parse(text(file)) as Workflow;
+/**
+ * The folders whose code a plan or a deploy runs, from the code layout (tools/layout.json): every layer but the
+ * tests' and the checks', outside the host sandbox and the benchmark, which only tests run.
+ */
+const DEPLOYED_FOLDERS = [
+  ...new Set(
+    (JSON.parse(readFileSync(join(ROOT, "tools", "layout.json"), "utf8")) as Layout).paths
+      .filter(
+        ([path, layer]) => path.endsWith("/") && !["fixtures", "test-support", "unit-tests", "tests"].includes(layer),
+      )
+      .map(([path]) => `${path.split("/")[0] ?? ""}/`)
+      .filter((folder) => !["host/", "bench/", "tools/", "test/"].includes(folder)),
+  ),
+];
+
 const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
   .scripts;
 const makeTargets = readFileSync(join(ROOT, "Makefile"), "utf8")
@@ -125,9 +141,7 @@ describe("GitHub Actions workflows", () => {
     (file) => {
       const wf = workflow(file);
       const paths = wf.on.pull_request?.paths ?? wf.on.push?.paths ?? [];
-      expect(paths).toEqual(
-        expect.arrayContaining(["regions/**", "constructs/**", "fleet/**", "rollout/**", "scripts/**", "main.ts"]),
-      );
+      expect(paths).toEqual(expect.arrayContaining(["main.ts", ...DEPLOYED_FOLDERS.map((folder) => `${folder}**`)]));
       expect(wf.env.CLOUDRIM_CONFIG).toBe("${{ vars.CLOUDRIM_CONFIG }}");
     },
   );
