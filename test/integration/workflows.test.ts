@@ -141,6 +141,7 @@ describe("GitHub Actions workflows", () => {
     (file) => {
       const wf = workflow(file);
       const paths = wf.on.pull_request?.paths ?? wf.on.push?.paths ?? [];
+      expect(DEPLOYED_FOLDERS).toEqual(expect.arrayContaining(["fleet/", "rollout/", "scripts/", "regions/", "app/"]));
       expect(paths).toEqual(expect.arrayContaining(["main.ts", ...DEPLOYED_FOLDERS.map((folder) => `${folder}**`)]));
       expect(wf.env.CLOUDRIM_CONFIG).toBe("${{ vars.CLOUDRIM_CONFIG }}");
     },
