@@ -1,4 +1,6 @@
-import { checkBaseline, formatFinding, type StackJson } from "../../baseline/engine";
+import { checkBaseline } from "../../baseline/engine";
+import { formatFinding } from "../../baseline/format";
+import type { StackJson } from "../../baseline/terraform-json";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
