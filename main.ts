@@ -2,7 +2,7 @@ import { BUILT_IN_FLEETS } from "./regions";
 import { existsSync, rmSync } from "node:fs";
 import { App } from "cdktf";
 import { addFleet, fleetBaseline } from "./constructs/fleet";
-import { formatFinding } from "./baseline/engine";
+import { formatFinding } from "./baseline/format";
 import { noticeLines, resolveFleet } from "./fleet/adapters/resolve";
 
 /*

@@ -1,6 +1,7 @@
 import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { checkBaseline, type BaselineResult, type StackJson } from "../baseline/engine";
+import { checkBaseline, type BaselineResult } from "../baseline/engine";
+import type { StackJson } from "../baseline/terraform-json";
 import { PROJECT_EXCEPTIONS } from "../baseline/exceptions";
 import type { FleetShape } from "../fleet/shape";
 import type { Target } from "../fleet/target";

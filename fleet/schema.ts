@@ -7,7 +7,7 @@ import {
   type HealthCheckNumber,
 } from "./aws-facts";
 import { DEFAULTS } from "./defaults";
-import { BASELINE_RULE_IDS } from "../baseline/engine";
+import { BASELINE_RULE_IDS } from "../baseline/rules";
 import { RELEASE_KEY } from "../instance/release";
 import { IAM_POLICY_ARN, secretArnProblem, variableNameProblem } from "../instance/app-environment";
 import { byField, byFields, listRules } from "./duplicates";

@@ -2,7 +2,7 @@
  * Pure: whether a command that changes AWS asks first, and what it shows when it does (per region, what the
  * saved plans create, change, replace and destroy).
  */
-import type { StackJson } from "../baseline/engine";
+import type { StackJson } from "../baseline/terraform-json";
 import type { FleetShape } from "../fleet/shape";
 import type { StackNode } from "../terraform/stack-selection";
 import type { Target } from "../fleet/target";

@@ -2,7 +2,8 @@
  * Pure: turns `terraform show -json` plans of several stacks into one Markdown report for a pull
  * request. Sorted and free of timestamps and absolute paths, so the same plans give the same bytes.
  */
-import { exceptionRows, type BaselineResult } from "../baseline/engine";
+import type { BaselineResult } from "../baseline/engine";
+import { exceptionRows } from "../baseline/format";
 import { updateCommandFor } from "../images/lock";
 import { retiredLine, type RetiredRegion } from "../state/retired";
 import type { RolloutShape } from "../rollout/verdicts";

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { interruption } from "../../cli/interrupt";
-import type { StackJson } from "../../baseline/engine";
+import type { StackJson } from "../../baseline/terraform-json";
 import { changeSummary, creationOf, deployFirst, stackRegion, type StackChanges } from "../../review/confirmation";
 import type { FleetShape, StateShape } from "../../fleet/shape";
 import { compareSets, matchesReview, renderComparison } from "../../review/compare";

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { adoptableAddresses, listedAddresses } from "../../adoption/decide";
-import type { StackJson } from "../../baseline/engine";
+import type { StackJson } from "../../baseline/terraform-json";
 import type { RegionShape } from "../../fleet/shape";
 import type { TerraformPlanJson } from "../../review/report";
 import type { StackNode } from "../../terraform/stack-selection";

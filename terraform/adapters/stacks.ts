@@ -8,7 +8,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { checkBaseline, type BaselineResult, type StackJson } from "../../baseline/engine";
+import { checkBaseline, type BaselineResult } from "../../baseline/engine";
+import type { StackJson } from "../../baseline/terraform-json";
 import { PROJECT_EXCEPTIONS } from "../../baseline/exceptions";
 import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../legacy-records";
 import { unlockedImageStacks } from "../../images/lock";
