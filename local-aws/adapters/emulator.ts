@@ -52,7 +52,10 @@ export async function probeEndpoint(endpoint: string): Promise<EndpointState> {
   }
 }
 
-/** moto with the fixes our stacks need (local-aws/moto_server.py), run by the Python that has moto. */
+/** The Python that runs the local AWS and its own tests: the python3 first on PATH (CI puts moto's venv first). */
+export const PYTHON = "python3";
+
+/** moto with the fixes our stacks need (local-aws/moto_server.py, local-aws/fixes/), run by PYTHON. */
 const MOTO_LAUNCHER = join(__dirname, "..", "moto_server.py");
 
 const PROBE_ALARM = "cloudrim-local-aws-probe";
@@ -87,7 +90,7 @@ export function plainMotoMessage(endpoint: string): string {
 }
 
 export function motoServerInstalled(): boolean {
-  return spawnSync("python3", ["-c", "import moto.server"], { stdio: "ignore" }).status === 0;
+  return spawnSync(PYTHON, ["-c", "import moto.server"], { stdio: "ignore" }).status === 0;
 }
 
 /**
@@ -107,7 +110,7 @@ export async function startMoto(endpoint: string, logFile: string, detached: boo
     );
   }
   const log = openSync(logFile, "a");
-  const child = spawn("python3", [MOTO_LAUNCHER, "-H", "127.0.0.1", "-p", String(endpointPort(endpoint))], {
+  const child = spawn(PYTHON, [MOTO_LAUNCHER, "-H", "127.0.0.1", "-p", String(endpointPort(endpoint))], {
     // AWS's managed policies (Session Manager's, for the instance role) exist only when moto loads them.
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
     detached,

@@ -31,7 +31,7 @@ import {
 import { startMoto } from "../../local-aws/adapters/emulator";
 import { freePort } from "./local-fleet";
 
-// The local AWS's instance refresh (local-aws/local_aws_refresh.py) runs in real time: every refresh
+// The local AWS's instance refresh (local-aws/fixes/refresh_*.py) runs in real time: every refresh
 // here uses a warmup of 1-3 s.
 jest.setTimeout(60_000);
 

@@ -70,7 +70,7 @@ describe("the local target rehearsing a production fleet file", () => {
     }
   });
 
-  it("keeps the instance refresh, which the local AWS emulates (local-aws/local_aws_refresh.py)", () => {
+  it("keeps the instance refresh, which the local AWS emulates (local-aws/fixes/refresh_run.py)", () => {
     expect(onlyResource(regionJson(onLocal, 0), "aws_autoscaling_group").instance_refresh).toEqual(
       onlyResource(regionJson(onAws, 0), "aws_autoscaling_group").instance_refresh,
     );

@@ -1,0 +1,47 @@
+"""What our stacks need from AWS and moto 5.2 lacks, restored in moto's own classes; local-aws/moto_server.py
+calls install() before it serves. Each fix makes moto answer as AWS does for calls the AWS provider or the
+rollout makes; without them the provider retries a missing action until it times out, or plans a change on every
+run. docs/local-aws-internals.md ("moto and its fixes") lists them with what they restore.
+
+  composite_alarms     PutCompositeAlarm
+  scaling_policies     DescribePolicies: Enabled, no empty PredictiveScalingConfiguration
+  template_user_data   a launch from a version made by CreateLaunchTemplateVersion with user data
+  refresh_api          StartInstanceRefresh, DescribeInstanceRefreshes, CancelInstanceRefresh,
+                       RollbackInstanceRefresh; each refresh runs in refresh_run, deciding by refresh_rules,
+                       launching through group_launches (each instance shows the version it was launched from)
+  group_settings       InstanceMaintenancePolicy and DefaultInstanceWarmup kept on a group
+  lifecycle_hooks      DescribeLifecycleHooks: no invented role or notification target
+  rule_descriptions    DescribeSecurityGroupRules: the description of a rule that names another group
+
+refresh_rules imports no moto, and this package imports the fixes in install() only: the rules load without it.
+"""
+
+_installed = False
+
+
+def install() -> None:
+    """Patches moto, once: a second call (a test module after another) changes nothing."""
+    global _installed
+    if _installed:
+        return
+    from fixes import (
+        composite_alarms,
+        group_settings,
+        lifecycle_hooks,
+        refresh_api,
+        rule_descriptions,
+        scaling_policies,
+        template_user_data,
+    )
+
+    for fix in (
+        composite_alarms,
+        scaling_policies,
+        template_user_data,
+        refresh_api,
+        group_settings,
+        lifecycle_hooks,
+        rule_descriptions,
+    ):
+        fix.install()
+    _installed = True
