@@ -150,3 +150,28 @@ export function docProblems(layout: Layout, markdown: string, doc: string, headi
   }
   return problems;
 }
+
+/**
+ * The document with the section's two tables rewritten from the layout (its prose kept): what
+ * `tools/check-layout.ts --write` saves. A table the section lacks is added at the section's end.
+ */
+export function withLayoutTables(layout: Layout, markdown: string, heading: string): string {
+  const lines = markdown.split("\n");
+  const start = lines.findIndex((line) => line.startsWith("#") && line.replace(/^#+\s*/, "") === heading);
+  if (start === -1) throw new Error(`no section "${heading}"`);
+  const nextHeading = lines.findIndex((line, i) => i > start && /^#{1,2} /.test(line));
+  const end = nextHeading === -1 ? lines.length : nextHeading;
+  const section = lines.slice(start, end);
+  for (const table of [pathTable(layout), layerTable(layout)]) {
+    const header = normalizedRows([table[0] ?? ""])[0];
+    const first = section.findIndex((line) => normalizedRows([line])[0] === header);
+    if (first === -1) {
+      section.push("", ...table, "");
+      continue;
+    }
+    let last = first;
+    while (section[last + 1]?.trimStart().startsWith("|") === true) last++;
+    section.splice(first, last - first + 1, ...table);
+  }
+  return [...lines.slice(0, start), ...section, ...lines.slice(end)].join("\n");
+}

@@ -1,6 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { docProblems, layerTable, pathTable, rowOf, treeProblems, type Layout } from "../../tools/layout-check";
+import {
+  docProblems,
+  layerTable,
+  pathTable,
+  rowOf,
+  treeProblems,
+  withLayoutTables,
+  type Layout,
+} from "../../tools/layout-check";
 
 const LAYOUT: Layout = {
   layers: {
@@ -93,5 +101,21 @@ describe("docs/architecture.md's tables against tools/layout.json", () => {
     const layout = JSON.parse(readFileSync(join(root, "tools", "layout.json"), "utf8")) as Layout;
     const doc = readFileSync(join(root, "docs", "architecture.md"), "utf8");
     expect(docProblems(layout, doc, "docs/architecture.md", "Code layout")).toEqual([]);
+  });
+
+  it("rewrites a stale table from the layout, keeping the section's prose and what follows", () => {
+    const stale = DOC.join("\n")
+      .replace("| reading it |", "| reading the file |")
+      .replace("## Next", "## Next\n\ntext");
+    const rewritten = withLayoutTables(LAYOUT, `${stale}\n`, "Code layout");
+    expect(docProblems(LAYOUT, rewritten, "doc.md", "Code layout")).toEqual([]);
+    expect(rewritten).toBe(`${DOC.join("\n").replace("## Next", "## Next\n\ntext")}\n`);
+  });
+
+  it("adds a table the section lacks", () => {
+    const pathsOnly = ["## Code layout", "", "The code.", "", ...pathTable(LAYOUT), ""].join("\n");
+    expect(docProblems(LAYOUT, withLayoutTables(LAYOUT, pathsOnly, "Code layout"), "doc.md", "Code layout")).toEqual(
+      [],
+    );
   });
 });
