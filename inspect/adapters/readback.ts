@@ -13,7 +13,7 @@ import {
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { metricLineDimensions } from "../../monitoring/alarms";
+import { metricLineDimensions } from "../../monitoring/dashboard";
 import { healthCheckTarget, regionAlarmNames, type RegionShape } from "../../fleet/shape";
 import type { Target } from "../../fleet/target";
 import {
