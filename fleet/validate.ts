@@ -9,7 +9,8 @@ import {
   type HealthCheckNumber,
   type LoadBalancerType,
 } from "./aws-facts";
-import { ACM_CERTIFICATE_ARN, FleetSchema, type ParsedFleetConfig } from "./schema";
+import { ACM_CERTIFICATE_ARN } from "./schema/listener";
+import { FleetSchema, type ParsedFleetConfig } from "./schema";
 import { LOCAL_DEPLOYMENT } from "./defaults";
 import { duplicateProblems } from "./duplicates";
 import { fieldsAt, formatPath } from "./schema-walk";
