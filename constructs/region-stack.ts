@@ -2,7 +2,8 @@ import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zon
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import type { PortShape, RegionShape } from "../fleet/shape";
+import type { PortShape } from "../fleet/shape/ports";
+import type { RegionShape } from "../fleet/shape";
 import { awsProviderConfig, s3BackendOverrides, type Target } from "../fleet/target";
 import { GROUP_METRICS, dashboardUrl } from "../monitoring/dashboard";
 import type { PortMetricSource } from "../monitoring/metrics";

@@ -15,14 +15,8 @@ import { LOCAL_DEPLOYMENT } from "./defaults";
 import { duplicateProblems } from "./duplicates";
 import { fieldsAt, formatPath } from "./schema-walk";
 import { nearestNames } from "./spelling";
-import {
-  fleetShape,
-  regionAlarmNames,
-  resolveSettings,
-  type FleetShape,
-  type RegionShape,
-  type ResolvedSettings,
-} from "./shape";
+import { fleetShape, regionAlarmNames, type FleetShape, type RegionShape } from "./shape";
+import { resolveSettings, type ResolvedSettings } from "./region-settings";
 
 /** One thing wrong with the config: where, what was there, and what is allowed instead. */
 export interface Problem {

@@ -1,6 +1,6 @@
 /*
  * The settings a region entry may override, each one optional in the fleet and in a region entry, so that
- * both take them with the same schema and `resolveSettings` can lay a region's values over the fleet's.
+ * both take them with the same schema and `resolveSettings` (fleet/region-settings.ts) can lay a region's values over the fleet's.
  */
 import { z } from "zod";
 import { ROUTE53_MAX_WEIGHT } from "../aws-facts";
