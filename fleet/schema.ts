@@ -14,7 +14,7 @@ import { userTags } from "./schema/tags";
 /*
  * The fleet definition: the public JSON interface (`CLOUDRIM_CONFIG=fleet.json`) and the TypeScript
  * type of `regions/default.ts`. This schema checks the shape of each field on its own; the rules that
- * relate fields to each other (port ranges, name lengths, counts, quotas) live in validate.ts, where
+ * relate fields to each other (port ranges, name lengths, counts, quotas) live in fleet/validate/, where
  * they run on the computed plan. No list repeats an entry (fleet/duplicates.ts): by value, unless the list
  * registers another rule in `listRules` (an identity for entries that are objects, or why repeats are fine).
  * The sections with more than a line or two to them are in fleet/schema/, one file each.

@@ -8,8 +8,8 @@ import { DEFAULTS } from "../defaults";
 import { positiveInt } from "./fields";
 
 /**
- * A number of the load balancers' health check, within what either load balancer type takes; validate.ts
- * holds each region to its own type's range.
+ * A number of the load balancers' health check, within what either load balancer type takes;
+ * fleet/validate/health-checks.ts holds each region to its own type's range.
  */
 const healthCheckNumber = (field: HealthCheckNumber, unit: "seconds" | "checks") => {
   const ranges = Object.values(HEALTH_CHECK_RANGES).map((numbers) => numbers[field]);

@@ -7,7 +7,7 @@ import { DEFAULTS } from "../defaults";
 import { listRules } from "../duplicates";
 import { positiveInt } from "./fields";
 
-/** Every region of the fleet in exactly one wave (validate.ts checks it against `regions`). */
+/** Every region of the fleet in exactly one wave (fleet/validate/rollout.ts checks it against `regions`). */
 export const rollout = z
   .strictObject({
     /** Region names, wave by wave: every region of the fleet in exactly one wave. */
