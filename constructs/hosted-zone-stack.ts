@@ -2,7 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import type { HostedZoneShape } from "../fleet/shape";
+import type { HostedZoneShape } from "../fleet/shape/dns";
 import { awsProviderConfig, s3BackendOverrides, type Target } from "../fleet/target";
 import { useS3StateBackend } from "./s3-state-backend";
 

@@ -10,8 +10,8 @@ import {
   trafficShareAlarmSpec,
   type MathAlarmSpec,
   type MetricAlarmSpec,
-  type PortMetricSource,
 } from "../monitoring/alarms";
+import type { PortMetricSource } from "../monitoring/metrics";
 
 export interface AlarmedPort {
   readonly source: PortMetricSource;

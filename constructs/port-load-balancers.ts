@@ -6,7 +6,7 @@ import { ProxyProtocolPolicy } from "@cdktf/provider-aws/lib/proxy-protocol-poli
 import { Construct } from "constructs";
 import type { HealthCheck } from "../fleet/schema";
 import { DEFAULTS } from "../fleet/defaults";
-import { healthCheckTarget, type AccessLogsShape, type ListenerShape } from "../fleet/shape";
+import { healthCheckTarget, type AccessLogsShape, type ListenerShape } from "../fleet/shape/load-balancers";
 
 export interface BalancedPort {
   /** Instance port this load balancer forwards to. */

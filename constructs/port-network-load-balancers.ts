@@ -5,7 +5,7 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Construct } from "constructs";
 import type { HealthCheck } from "../fleet/schema";
 import { DEFAULTS } from "../fleet/defaults";
-import type { AccessLogsShape, ListenerShape } from "../fleet/shape";
+import type { AccessLogsShape, ListenerShape } from "../fleet/shape/load-balancers";
 import type { BalancedPort } from "./port-load-balancers";
 
 export interface PortNetworkLoadBalancersProps<P extends BalancedPort> {

@@ -1,7 +1,7 @@
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import { dashboardBody, type DashboardInput } from "../monitoring/alarms";
+import { dashboardBody, type DashboardInput } from "../monitoring/dashboard";
 
 export interface RegionDashboardProps extends DashboardInput {
   /** The region stack's name. */
@@ -9,7 +9,7 @@ export interface RegionDashboardProps extends DashboardInput {
 }
 
 /**
- * The region's CloudWatch dashboard: alarm status, the group, then a row per port (monitoring/alarms.ts).
+ * The region's CloudWatch dashboard: alarm status, the group, then a row per port (monitoring/dashboard.ts).
  * The body holds Terraform references (alarm ARNs, network load balancers' ARN suffixes), so it is
  * encoded by Terraform, at plan time.
  */

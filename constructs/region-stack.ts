@@ -2,9 +2,11 @@ import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zon
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import type { PortShape, RegionShape } from "../fleet/shape";
+import type { PortShape } from "../fleet/shape/ports";
+import type { RegionShape } from "../fleet/shape";
 import { awsProviderConfig, s3BackendOverrides, type Target } from "../fleet/target";
-import { GROUP_METRICS, dashboardUrl, type PortMetricSource } from "../monitoring/alarms";
+import { GROUP_METRICS, dashboardUrl } from "../monitoring/dashboard";
+import type { PortMetricSource } from "../monitoring/metrics";
 import { CpuScaling } from "./cpu-scaling";
 import { FleetDnsRecords } from "./dns-records";
 import { FleetLogs } from "./fleet-logs";

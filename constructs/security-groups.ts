@@ -2,7 +2,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { cidrId, type EgressRule, type PortRange } from "../fleet/shape";
+import { cidrId, type EgressRule } from "../fleet/shape/network";
+import type { PortRange } from "../fleet/shape/ports";
 
 export interface FleetSecurityGroupsProps {
   readonly vpcId: string;
@@ -14,7 +15,7 @@ export interface FleetSecurityGroupsProps {
   readonly instancePorts: PortRange;
   /** Who may reach the listener port. */
   readonly allowedCidrs: readonly string[];
-  /** Where instances may connect out, one rule per destination and port (fleet/shape.ts, `egressRules`). */
+  /** Where instances may connect out, one rule per destination and port (fleet/shape/network.ts, `egressRules`). */
   readonly instanceEgress: readonly EgressRule[];
 }
 

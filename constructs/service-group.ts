@@ -6,7 +6,7 @@ import type { Precondition } from "cdktf";
 import { Construct } from "constructs";
 import type { Capacity } from "../fleet/schema";
 import { DEFAULTS } from "../fleet/defaults";
-import type { AmiShape } from "../fleet/shape";
+import type { AmiShape } from "../fleet/shape/ami";
 import { encodeUserData } from "../instance/user-data";
 
 export interface ServiceGroupProps {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { formatPath, listsIn } from "./schema-walk";
-import type { Problem } from "./validate";
+import type { Problem } from "./validate/problems";
 
 /*
  * No list of the fleet repeats an entry: a repeat is at best a typo, and at worst two resources with

@@ -1,4 +1,6 @@
-import { hostedZoneShape, type AmiShape, type FleetShape, type HostedZoneShape, type RegionShape } from "./shape";
+import { hostedZoneShape, type HostedZoneShape } from "./shape/dns";
+import type { AmiShape } from "./shape/ami";
+import type { FleetShape, RegionShape } from "./shape";
 import type { Target } from "./target";
 
 /*

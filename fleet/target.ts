@@ -1,6 +1,6 @@
 import type { AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import type { S3BackendConfig } from "cdktf";
-import type { Problem } from "./validate";
+import type { Problem } from "./validate/problems";
 
 /*
  * Where the stacks deploy: real AWS (the default), or a local AWS emulator (moto) on loopback. The

@@ -1,5 +1,6 @@
 import type { CpuArchitecture } from "../fleet/aws-facts";
-import type { AmiShape, FleetShape, RegionShape } from "../fleet/shape";
+import type { AmiShape } from "../fleet/shape/ami";
+import type { FleetShape, RegionShape } from "../fleet/shape";
 import { globToRegExp } from "../terraform/stack-selection";
 import type { Target } from "../fleet/target";
 

@@ -1,7 +1,8 @@
 import { BUILT_IN_FLEETS } from "../regions";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { counts, changesOf } from "../review/report";
+import { counts } from "../review/changes";
+import { changesOf } from "../terraform/plan-json";
 import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
 import { UserFacingError } from "../cli/console";
 import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "../local-aws/adapters/local-setup";

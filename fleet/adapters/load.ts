@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseJson } from "../json-errors";
 import type { BuiltInFleets, Target } from "../target";
-import type { Problem } from "../validate";
+import type { Problem } from "../validate/problems";
 
 export const CONFIG_ENV = "CLOUDRIM_CONFIG";
 

@@ -13,7 +13,8 @@ import { loadFleetInput } from "./load";
 import type { FleetShape } from "../shape";
 import { adaptToTarget, formatSubstitution, type Substitution } from "../rehearsal";
 import { targetFromEnv, type BuiltInFleets, type Target } from "../target";
-import { formatProblems, formatWarning, validateFleet, type Problem } from "../validate";
+import { formatProblems, formatWarning, validateFleet } from "../validate";
+import type { Problem } from "../validate/problems";
 import { readDefaultApp } from "../../instance/adapters/default-app";
 
 export type ResolvedFleet =

@@ -21,7 +21,8 @@ import {
   type FoundImage,
   type LockedImage,
 } from "../lock";
-import type { AmiShape, RegionShape } from "../../fleet/shape";
+import type { AmiShape } from "../../fleet/shape/ami";
+import type { RegionShape } from "../../fleet/shape";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { UserFacingError } from "../../cli/console";

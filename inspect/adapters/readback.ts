@@ -13,8 +13,9 @@ import {
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { metricLineDimensions } from "../../monitoring/alarms";
-import { healthCheckTarget, regionAlarmNames, type RegionShape } from "../../fleet/shape";
+import { metricLineDimensions } from "../../monitoring/dashboard";
+import { healthCheckTarget } from "../../fleet/shape/load-balancers";
+import { regionAlarmNames, type RegionShape } from "../../fleet/shape";
 import type { Target } from "../../fleet/target";
 import {
   DescribeListenersCommand,

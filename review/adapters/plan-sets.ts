@@ -9,7 +9,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { StackPlan, TerraformPlanJson } from "../report";
+import type { StackPlan } from "../stack-plans";
+import type { TerraformPlanJson } from "../../terraform/plan-json";
 import { globToRegExp } from "../../terraform/stack-selection";
 import { UserFacingError } from "../../cli/console";
 import { stackDir, type FleetContext } from "../../terraform/adapters/stacks";

@@ -1,6 +1,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanError, type StackPlan, type TerraformPlanJson } from "../report";
+import { cleanError, type StackPlan } from "../stack-plans";
+import type { TerraformPlanJson } from "../../terraform/plan-json";
 import { mapWithLimit } from "../../terraform/stack-selection";
 import { firstError } from "../../terraform/errors";
 import {

@@ -1,7 +1,7 @@
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import type { FleetConfig } from "../../fleet/schema";
-import { changesOf } from "../../review/report";
+import { changesOf } from "../../terraform/plan-json";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import type { Answer, Ask } from "../../cli/confirm";
 import { deployAsking } from "../../rollout/adapters/deploy";

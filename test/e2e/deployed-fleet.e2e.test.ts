@@ -42,7 +42,7 @@ import type { FleetConfig } from "../../fleet/schema";
 import { LOG_COUNTS } from "../../instance/log-counts";
 import { allPortsDownRule } from "../../monitoring/alarms";
 import type { FleetShape } from "../../fleet/shape";
-import { changesOf } from "../../review/report";
+import { changesOf } from "../../terraform/plan-json";
 import { PINNED_NODE } from "../../instance/release";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";

@@ -9,7 +9,7 @@ import { ListRolesCommand } from "@aws-sdk/client-iam";
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { FleetConfig } from "../../fleet/schema";
-import { changesOf } from "../../review/report";
+import { changesOf } from "../../terraform/plan-json";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { planStack } from "../../review/adapters/plan-stacks";
 import type { RunResult } from "../../cli/run";

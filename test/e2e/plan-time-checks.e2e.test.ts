@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { CreateSubnetCommand, CreateTagsCommand, CreateVpcCommand, DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
 import { App } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
-import type { StackPlan } from "../../review/report";
+import type { StackPlan } from "../../review/stack-plans";
 import type { Target } from "../../fleet/target";
 import { shapeOrThrow } from "../../fleet/validate";
 import { regionClients } from "../../fleet/adapters/aws-clients";

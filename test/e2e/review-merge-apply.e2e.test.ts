@@ -4,7 +4,7 @@ import { DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from "@aw
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { FleetConfig } from "../../fleet/schema";
-import { changesOf, type TerraformPlanJson } from "../../review/report";
+import { changesOf, type TerraformPlanJson } from "../../terraform/plan-json";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { planStacks } from "../../review/adapters/plan-stacks";

@@ -3,20 +3,15 @@ import {
   belowDesiredAlarmSpec,
   belowDesiredMinutes,
   logCountAlarmSpec,
-  portTrafficMetric,
   portUnhealthyAlarmSpec,
   shareGroup,
   SHARE_MIN_PER_MINUTE,
   SHARE_TOLERANCE,
   trafficShareAlarmSpec,
-  dashboardBody,
-  dashboardUrl,
-  metricLineDimensions,
   portAlarmSpec,
-  portHealthMetric,
-  type DashboardWidget,
-  type PortMetricSource,
 } from "../../monitoring/alarms";
+import { portTrafficMetric, portHealthMetric, type PortMetricSource } from "../../monitoring/metrics";
+import { dashboardBody, dashboardUrl, metricLineDimensions, type DashboardWidget } from "../../monitoring/dashboard";
 
 const classic = (port: number): PortMetricSource => ({ kind: "classic", port, loadBalancerName: `shop-prod-${port}` });
 const network = (port: number): PortMetricSource => ({

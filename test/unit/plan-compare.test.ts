@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareSets, compareStack, comparableChanges, matchesReview, renderComparison } from "../../review/compare";
-import type { TerraformPlanJson, TerraformResourceChange } from "../../review/report";
+import type { TerraformPlanJson, TerraformResourceChange } from "../../terraform/plan-json";
 
 /** A plan recorded against the local AWS (test/plan-pairs: what each one is says its `about`). */
 const recorded = (name: string): TerraformPlanJson =>

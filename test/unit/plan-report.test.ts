@@ -1,12 +1,7 @@
-import {
-  changesOutputs,
-  commentFor,
-  GITHUB_COMMENT_LIMIT,
-  renderReport,
-  topologyOf,
-  type StackPlan,
-  type TerraformResourceChange,
-} from "../../review/report";
+import { changesOutputs, type TerraformResourceChange } from "../../terraform/plan-json";
+import { commentFor, GITHUB_COMMENT_LIMIT, renderReport } from "../../review/report";
+import { topologyOf } from "../../review/topology";
+import type { StackPlan } from "../../review/stack-plans";
 import { shapeOrThrow } from "../../fleet/validate";
 import { baseFleet, DEFAULT_APP } from "../fixtures";
 import { legacyWeightedRecords, replaceFlags } from "../../terraform/legacy-records";

@@ -9,7 +9,9 @@ import {
   stateKey,
   stateStackName,
 } from "../../fleet/names";
-import { defaultProcesses, equalWeights, amiShape, portList, type RegionShape } from "../../fleet/shape";
+import { defaultProcesses, equalWeights, portList } from "../../fleet/shape/ports";
+import { amiShape } from "../../fleet/shape/ami";
+import type { RegionShape } from "../../fleet/shape";
 import { shapeOrThrow } from "../../fleet/validate";
 import { baseFleet, DEFAULT_APP } from "../fixtures";
 

@@ -1,4 +1,4 @@
-import type { TerraformResourceChange } from "../../review/report";
+import type { TerraformResourceChange } from "../../terraform/plan-json";
 import { describeJudges, stagingOf, targetFlags } from "../../rollout/stages";
 
 const rc = (
