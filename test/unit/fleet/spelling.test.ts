@@ -1,4 +1,4 @@
-import { editDistance, nearestNames } from "../../fleet/spelling";
+import { editDistance, nearestNames } from "../../../fleet/spelling";
 
 describe("edit distance", () => {
   it("counts inserted, deleted and replaced characters", () => {

@@ -9,10 +9,10 @@ import {
   recordImportId,
   sameDnsName,
   type AdoptionCandidate,
-} from "../../adoption/decide";
+} from "../../../adoption/decide";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TerraformPlanJson, TerraformResourceChange } from "../../terraform/plan-json";
+import type { TerraformPlanJson, TerraformResourceChange } from "../../../terraform/plan-json";
 
 const OWNER = { service: "shop", deployment: "prod" };
 
@@ -165,7 +165,7 @@ describe("adopting what an interrupted apply left behind", () => {
   });
 
   it("reads a state list, and a stack never applied as an empty state rather than a failure", () => {
-    const noState = readFileSync(join(__dirname, "..", "terraform-output", "no-state.txt"), "utf8");
+    const noState = readFileSync(join(__dirname, "..", "..", "terraform-output", "no-state.txt"), "utf8");
     expect(listedAddresses(1, noState)).toEqual(new Set());
     expect(listedAddresses(1, "Error: error loading state: AccessDenied")).toBeUndefined();
     expect(listedAddresses(0, "data.aws_ami.service_image_1\naws_iam_role.instance_role_8EBCA72E\n\n")).toEqual(

@@ -1,4 +1,4 @@
-import type { FleetConfig } from "../../fleet/schema";
+import type { FleetConfig } from "../../../fleet/schema";
 import {
   aliasRecordName,
   loadBalancerName,
@@ -8,12 +8,12 @@ import {
   setIdentifier,
   stateKey,
   stateStackName,
-} from "../../fleet/names";
-import { defaultProcesses, equalWeights, portList } from "../../fleet/shape/ports";
-import { amiShape } from "../../fleet/shape/ami";
-import type { RegionShape } from "../../fleet/shape";
-import { shapeOrThrow } from "../../fleet/validate";
-import { baseFleet, DEFAULT_APP } from "../fixtures";
+} from "../../../fleet/names";
+import { defaultProcesses, equalWeights, portList } from "../../../fleet/shape/ports";
+import { amiShape } from "../../../fleet/shape/ami";
+import type { RegionShape } from "../../../fleet/shape";
+import { shapeOrThrow } from "../../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 const fleet = { service: "cloudrim", deployment: "prod" };
 

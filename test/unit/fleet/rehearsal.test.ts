@@ -1,7 +1,7 @@
-import type { FleetConfig } from "../../fleet/schema";
-import { adaptToTarget, formatSubstitution, rehearsal } from "../../fleet/rehearsal";
-import { shapeOrThrow } from "../../fleet/validate";
-import { baseFleet, DEFAULT_APP } from "../fixtures";
+import type { FleetConfig } from "../../../fleet/schema";
+import { adaptToTarget, formatSubstitution, rehearsal } from "../../../fleet/rehearsal";
+import { shapeOrThrow } from "../../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 const linesOf = (config: FleetConfig) =>
   rehearsal(shapeOrThrow(config, DEFAULT_APP)).substitutions.map(formatSubstitution);

@@ -7,7 +7,7 @@ import {
   linkProblems,
   referenceProblems,
   type DocsTree,
-} from "../../tools/docs-check";
+} from "../../../tools/docs-check";
 
 // The fixtures keep their documents in manual/, so that the check, which reads this file too, never takes them
 // for references to the project's own docs.

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { compressUserData } from "../../instance/user-data";
-import type { FleetConfig } from "../../fleet/schema";
-import { formatProblems, formatWarning, shapeOrThrow, validateFleet } from "../../fleet/validate";
-import type { Problem } from "../../fleet/validate/problems";
-import { baseFleet, DEFAULT_APP } from "../fixtures";
+import { compressUserData } from "../../../instance/user-data";
+import type { FleetConfig } from "../../../fleet/schema";
+import { formatProblems, formatWarning, shapeOrThrow, validateFleet } from "../../../fleet/validate";
+import type { Problem } from "../../../fleet/validate/problems";
+import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 function problemsOf(config: unknown): readonly Problem[] {
   const result = validateFleet(config, DEFAULT_APP);

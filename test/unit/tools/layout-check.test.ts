@@ -8,7 +8,7 @@ import {
   treeProblems,
   withLayoutTables,
   type Layout,
-} from "../../tools/layout-check";
+} from "../../../tools/layout-check";
 
 const LAYOUT: Layout = {
   layers: {
@@ -97,7 +97,7 @@ describe("docs/architecture.md's tables against tools/layout.json", () => {
   });
 
   it("holds the repository's own document to the repository's own layout", () => {
-    const root = join(__dirname, "..", "..");
+    const root = join(__dirname, "..", "..", "..");
     const layout = JSON.parse(readFileSync(join(root, "tools", "layout.json"), "utf8")) as Layout;
     const doc = readFileSync(join(root, "docs", "architecture.md"), "utf8");
     expect(docProblems(layout, doc, "docs/architecture.md", "Code layout")).toEqual([]);

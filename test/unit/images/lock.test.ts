@@ -1,4 +1,4 @@
-import type { FleetConfig } from "../../fleet/schema";
+import type { FleetConfig } from "../../../fleet/schema";
 import {
   applyImageLock,
   EMPTY_LOCK,
@@ -13,9 +13,9 @@ import {
   unlockedWarning,
   type ImageLock,
   type LockedImage,
-} from "../../images/lock";
-import { shapeOrThrow } from "../../fleet/validate";
-import { baseFleet, DEFAULT_APP } from "../fixtures";
+} from "../../../images/lock";
+import { shapeOrThrow } from "../../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 const debian = (id: string, name: string, architecture: "x86_64" | "arm64" = "x86_64"): LockedImage => ({
   id,

@@ -1,6 +1,6 @@
-import { fleetStatePrefix, retiredRegions, retireCommand } from "../../state/retired";
-import { shapeOrThrow } from "../../fleet/validate";
-import { baseFleet, DEFAULT_APP } from "../fixtures";
+import { fleetStatePrefix, retiredRegions, retireCommand } from "../../../state/retired";
+import { shapeOrThrow } from "../../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 describe("regions the fleet file no longer lists", () => {
   const shape = shapeOrThrow(baseFleet({ service: "api", regions: [{ region: "us-east-1" }] }), DEFAULT_APP);

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { explainTerraformError, firstError, formatTerraformError } from "../../terraform/errors";
-import { shapeOrThrow } from "../../fleet/validate";
-import { baseFleet, DEFAULT_APP } from "../fixtures";
+import { explainTerraformError, firstError, formatTerraformError } from "../../../terraform/errors";
+import { shapeOrThrow } from "../../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 /** Terraform's own output, captured from real runs against the local AWS (test/terraform-output/). */
-const output = (name: string) => readFileSync(join(__dirname, "..", "terraform-output", `${name}.txt`), "utf8");
+const output = (name: string) => readFileSync(join(__dirname, "..", "..", "terraform-output", `${name}.txt`), "utf8");
 
 const shape = shapeOrThrow(
   baseFleet({

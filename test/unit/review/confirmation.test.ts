@@ -9,15 +9,15 @@ import {
   deployFirst,
   stackRegion,
   type ConfirmationInput,
-} from "../../review/confirmation";
-import type { TerraformPlanJson } from "../../terraform/plan-json";
-import { shapeOrThrow } from "../../fleet/validate";
+} from "../../../review/confirmation";
+import type { TerraformPlanJson } from "../../../terraform/plan-json";
+import { shapeOrThrow } from "../../../fleet/validate";
 
-import { baseFleet, DEFAULT_APP } from "../fixtures";
+import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 /** Plans recorded with `terraform show -json` (each file's `about` says how). */
 const recorded = (file: string) =>
-  JSON.parse(readFileSync(join(__dirname, "..", file), "utf8")) as TerraformPlanJson & { about: string };
+  JSON.parse(readFileSync(join(__dirname, "..", "..", file), "utf8")) as TerraformPlanJson & { about: string };
 
 /** 2 → 3 processes, internal → public load balancers: 7 created (the new port's balancer, attachment, two records, three alarms), 13 changed, both old balancers replaced. */
 const PUBLIC_AND_A_PORT = recorded("recorded-plans/public-and-a-port.json");

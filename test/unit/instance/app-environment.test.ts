@@ -1,8 +1,8 @@
-import { planSecrets, secretServiceHost, type SecretSource } from "../../instance/app-environment";
-import { policyAttachmentId, secretsPolicy } from "../../constructs/instance-role";
-import type { FleetConfig } from "../../fleet/schema";
-import { shapeOrThrow } from "../../fleet/validate";
-import { baseFleet, DEFAULT_APP } from "../fixtures";
+import { planSecrets, secretServiceHost, type SecretSource } from "../../../instance/app-environment";
+import { policyAttachmentId, secretsPolicy } from "../../../constructs/instance-role";
+import type { FleetConfig } from "../../../fleet/schema";
+import { shapeOrThrow } from "../../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 const PARAMETER = "arn:aws:ssm:{region}:123456789012:parameter/shop/db-password";
 const SECRET = "arn:aws:secretsmanager:{region}:123456789012:secret:shop/api-key-AbCdEf";

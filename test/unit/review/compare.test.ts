@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareSets, compareStack, comparableChanges, matchesReview, renderComparison } from "../../review/compare";
-import type { TerraformPlanJson, TerraformResourceChange } from "../../terraform/plan-json";
+import { compareSets, compareStack, comparableChanges, matchesReview, renderComparison } from "../../../review/compare";
+import type { TerraformPlanJson, TerraformResourceChange } from "../../../terraform/plan-json";
 
 /** A plan recorded against the local AWS (test/plan-pairs: what each one is says its `about`). */
 const recorded = (name: string): TerraformPlanJson =>
-  JSON.parse(readFileSync(join(__dirname, "..", "plan-pairs", `${name}.json`), "utf8")) as TerraformPlanJson;
+  JSON.parse(readFileSync(join(__dirname, "..", "..", "plan-pairs", `${name}.json`), "utf8")) as TerraformPlanJson;
 
 /** A resource change in `terraform show -json`'s shape. */
 const change = (

@@ -9,9 +9,9 @@ import {
   SHARE_TOLERANCE,
   trafficShareAlarmSpec,
   portAlarmSpec,
-} from "../../monitoring/alarms";
-import { portTrafficMetric, portHealthMetric, type PortMetricSource } from "../../monitoring/metrics";
-import { dashboardBody, dashboardUrl, metricLineDimensions, type DashboardWidget } from "../../monitoring/dashboard";
+} from "../../../monitoring/alarms";
+import { portTrafficMetric, portHealthMetric, type PortMetricSource } from "../../../monitoring/metrics";
+import { dashboardBody, dashboardUrl, metricLineDimensions, type DashboardWidget } from "../../../monitoring/dashboard";
 
 const classic = (port: number): PortMetricSource => ({ kind: "classic", port, loadBalancerName: `shop-prod-${port}` });
 const network = (port: number): PortMetricSource => ({

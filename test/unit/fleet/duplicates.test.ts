@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { FleetSchema } from "../../fleet/schema";
-import { byField, duplicateProblems, listRules } from "../../fleet/duplicates";
-import { fieldsAt, formatPath, listsIn } from "../../fleet/schema-walk";
-import { securedFleet } from "../fixtures";
+import { FleetSchema } from "../../../fleet/schema";
+import { byField, duplicateProblems, listRules } from "../../../fleet/duplicates";
+import { fieldsAt, formatPath, listsIn } from "../../../fleet/schema-walk";
+import { securedFleet } from "../../fixtures";
 
 describe("repeated list entries, found by walking the schema", () => {
   it("checks a list nobody registered, wherever it sits: objects, optional fields, records, unions, lists of lists", () => {

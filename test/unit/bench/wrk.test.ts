@@ -1,4 +1,4 @@
-import { parseWrk } from "../../bench/wrk";
+import { parseWrk } from "../../../bench/wrk";
 
 describe("reading wrk's report", () => {
   it("takes requests per second and the 99th percentile latency in milliseconds", () => {

@@ -1,4 +1,4 @@
-import { describeJsonError, jsonErrorOffset, lineAndColumn, parseJson } from "../../fleet/json-errors";
+import { describeJsonError, jsonErrorOffset, lineAndColumn, parseJson } from "../../../fleet/json-errors";
 
 /** What this Node.js says about `text`. */
 function parseMessage(text: string): string {

@@ -1,10 +1,10 @@
-import { inRoot, parseCloudConfig, sandboxCommand, serviceUsers, shellScripts } from "../../host/cloud-config";
-import { haproxyConfig, standInLayout } from "../../host/stand-in";
-import { PINNED_NODE } from "../../instance/release";
-import type { RegionShape } from "../../fleet/shape";
-import { renderUserData } from "../../instance/user-data";
-import { shapeOrThrow } from "../../fleet/validate";
-import { baseFleet, DEFAULT_APP } from "../fixtures";
+import { inRoot, parseCloudConfig, sandboxCommand, serviceUsers, shellScripts } from "../../../host/cloud-config";
+import { haproxyConfig, standInLayout } from "../../../host/stand-in";
+import { PINNED_NODE } from "../../../instance/release";
+import type { RegionShape } from "../../../fleet/shape";
+import { renderUserData } from "../../../instance/user-data";
+import { shapeOrThrow } from "../../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 const region = (overrides = {}) =>
   shapeOrThrow(

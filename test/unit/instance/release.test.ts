@@ -4,9 +4,9 @@ import {
   pickNodeVersion,
   releaseBlock,
   releaseObjectArn,
-} from "../../instance/release";
-import { shapeOrThrow, validateFleet } from "../../fleet/validate";
-import { baseFleet, DEFAULT_APP } from "../fixtures";
+} from "../../../instance/release";
+import { shapeOrThrow, validateFleet } from "../../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 const SHA = "0123456789abcdef".repeat(4);
 

@@ -1,10 +1,10 @@
-import { changesOutputs, type TerraformResourceChange } from "../../terraform/plan-json";
-import { commentFor, GITHUB_COMMENT_LIMIT, renderReport } from "../../review/report";
-import { topologyOf } from "../../review/topology";
-import type { StackPlan } from "../../review/stack-plans";
-import { shapeOrThrow } from "../../fleet/validate";
-import { baseFleet, DEFAULT_APP } from "../fixtures";
-import { legacyWeightedRecords, replaceFlags } from "../../terraform/legacy-records";
+import { changesOutputs, type TerraformResourceChange } from "../../../terraform/plan-json";
+import { commentFor, GITHUB_COMMENT_LIMIT, renderReport } from "../../../review/report";
+import { topologyOf } from "../../../review/topology";
+import type { StackPlan } from "../../../review/stack-plans";
+import { shapeOrThrow } from "../../../fleet/validate";
+import { baseFleet, DEFAULT_APP } from "../../fixtures";
+import { legacyWeightedRecords, replaceFlags } from "../../../terraform/legacy-records";
 
 /** A weighted member of us-east-1's set, in the CNAME form of the first releases or as an alias A record. */
 const member = (port: number, form: "CNAME" | "alias A" | null) =>

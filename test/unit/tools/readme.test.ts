@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readmeFleet } from "../fixtures";
+import { readmeFleet } from "../../fixtures";
 
-const ROOT = join(__dirname, "..", "..");
+const ROOT = join(__dirname, "..", "..", "..");
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
 
 /** The fenced blocks of a Markdown text in a language, in order. */

@@ -5,7 +5,7 @@ import {
   parseLockInfo,
   parseLockObject,
   provablyAbandoned,
-} from "../../state/lock";
+} from "../../../state/lock";
 
 // As Terraform 1.11 wrote them on the local AWS.
 const LOCK_OBJECT = JSON.stringify({

@@ -4,7 +4,7 @@ import {
   s3BackendOverrides,
   targetFromEnv,
   type Target,
-} from "../../fleet/target";
+} from "../../../fleet/target";
 
 describe("target from the environment", () => {
   it("deploys to real AWS by default", () => {
