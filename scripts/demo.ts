@@ -5,7 +5,8 @@ import { counts, changesOf } from "../review/report";
 import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
 import { UserFacingError } from "../cli/console";
 import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "../local-aws/adapters/local-setup";
-import { outcomeReport, synthesize } from "../terraform/adapters/stacks";
+import { outcomeReport } from "../terraform/outcome";
+import { synthesize } from "../terraform/adapters/synth";
 import {
   hasFleetFixes,
   LocalAwsError,

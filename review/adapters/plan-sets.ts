@@ -12,7 +12,7 @@ import { join, relative } from "node:path";
 import type { StackPlan, TerraformPlanJson } from "../report";
 import { globToRegExp } from "../../terraform/stack-selection";
 import { UserFacingError } from "../../cli/console";
-import { stackDir, type FleetContext } from "../../terraform/adapters/stacks";
+import { stackDir, type FleetContext } from "../../terraform/adapters/context";
 
 export const PLAN_SET_VERSION = 1;
 

@@ -3,17 +3,9 @@ import { join } from "node:path";
 import { cleanError, type StackPlan, type TerraformPlanJson } from "../report";
 import { mapWithLimit } from "../../terraform/stack-selection";
 import { firstError } from "../../terraform/errors";
-import {
-  backendChangedLine,
-  init,
-  legacyReplacements,
-  planLockFlag,
-  outcomeLine,
-  PROJECT,
-  stackDir,
-  terraform,
-  type FleetContext,
-} from "../../terraform/adapters/stacks";
+import { backendChangedLine } from "../../terraform/adapters/backend";
+import { init, legacyReplacements, outcomeLine, terraform } from "../../terraform/adapters/runner";
+import { planLockFlag, PROJECT, stackDir, type FleetContext } from "../../terraform/adapters/context";
 import { clearAdoptions, planAdopting } from "../../adoption/adapters/adopt";
 import { regionOf } from "../../rollout/adapters/region";
 import { run } from "../../cli/run";

@@ -18,14 +18,9 @@ import { LOCAL_AWS_COMMAND } from "../../fleet/target";
 import { altersResources } from "../../terraform/plan-json";
 import type { Ask } from "../../cli/confirm";
 import { UsageError, UserFacingError } from "../../cli/console";
-import {
-  outcomeReport,
-  reportContextOf,
-  stackDir,
-  synthesizeSelected,
-  type FleetContext,
-  type StackOutcome,
-} from "../../terraform/adapters/stacks";
+import { outcomeReport, type StackOutcome } from "../../terraform/outcome";
+import { reportContextOf, synthesizeSelected } from "../../terraform/adapters/synth";
+import { stackDir, type FleetContext } from "../../terraform/adapters/context";
 import { hasFleetFixes, plainMotoMessage, probeEndpoint } from "../../local-aws/adapters/emulator";
 import { planStacks } from "../../review/adapters/plan-stacks";
 import { describeOrigins, loadPlanSet, planMap, selectedPlans } from "../../review/adapters/plan-sets";

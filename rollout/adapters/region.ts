@@ -17,18 +17,10 @@ import { parallelism, rollbackAction, shortId, startedRefresh, waveLine, waveOf 
 import type { StackNode } from "../../terraform/stack-selection";
 import { compareStack, matchesReview } from "../../review/compare";
 import { describeJudges, stagingOf, targetFlags } from "../stages";
-import {
-  finish,
-  lockTimeoutFlag,
-  outcomeLine,
-  prepareStack,
-  runInWaves,
-  stackDir,
-  terraform,
-  type FleetContext,
-  type StackOutcome,
-  type StackTask,
-} from "../../terraform/adapters/stacks";
+import { finish, planTo, prepareStack, terraform } from "../../terraform/adapters/runner";
+import { lockTimeoutFlag, stackDir, type FleetContext } from "../../terraform/adapters/context";
+import { runInWaves, type StackTask } from "./waves";
+import { completionLine, type StackOutcome } from "../../terraform/outcome";
 import {
   awaitInstances,
   bake,
@@ -39,7 +31,6 @@ import {
   watchRefresh,
   type Clock,
 } from "./observer";
-import { run } from "../../cli/run";
 
 /** Stacks of a wave applied at once: `--parallelism`, else `rollout.maxParallel`, else what free memory holds. */
 export function parallelismOf(ctx: Pick<FleetContext, "parallelism" | "shape">): number {
@@ -79,36 +70,6 @@ export function rollOut(ctx: FleetContext, stacks: readonly StackNode[], task: S
     },
     limit,
   );
-}
-
-/** Terraform's `Apply complete! …` line of an apply's output. */
-function appliedLine(output: string): string {
-  return outcomeLine(output, true, "", "").summary;
-}
-
-/** `terraform plan -out=FILE` (with extra flags) and its JSON; the run's output when it fails. */
-export async function planTo(
-  ctx: FleetContext,
-  stack: string,
-  log: string,
-  file: string,
-  flags: readonly string[],
-): Promise<{ ok: true; plan: TerraformPlanJson } | { ok: false; output: string; code: number }> {
-  const planned = await terraform(ctx, stack, log, [
-    "plan",
-    "-input=false",
-    "-no-color",
-    lockTimeoutFlag(ctx),
-    `-out=${file}`,
-    ...flags,
-  ]);
-  if (planned.code !== 0) return { ok: false, output: planned.output, code: planned.code };
-  const shown = await run("terraform", ["show", "-json", "-no-color", file], {
-    cwd: stackDir(ctx, stack),
-    env: ctx.env,
-  });
-  if (shown.code !== 0) return { ok: false, output: shown.stderr, code: shown.code };
-  return { ok: true, plan: JSON.parse(shown.stdout) as TerraformPlanJson };
 }
 
 export interface RegionDeployOptions {
@@ -182,7 +143,7 @@ export async function deployRegion(
         file,
       ]);
       if (result.code !== 0) return { ok: false, outcome: finish(ctx, stack, started, log, result) };
-      applied.push(appliedLine(result.output));
+      applied.push(completionLine(result.output));
       const now = await observer.refreshes();
       const refresh = startedRefresh(knownRefreshes, now, at);
       knownRefreshes = now;

@@ -6,17 +6,12 @@ import type { RegionShape } from "../../fleet/shape";
 import type { TerraformPlanJson } from "../../review/report";
 import type { StackNode } from "../../terraform/stack-selection";
 import { clearAdoptions, planAdopting, writtenImports } from "../../adoption/adapters/adopt";
-import {
-  applySavedPlan,
-  applyStack,
-  lockTimeoutFlag,
-  runInWaves,
-  stackDir,
-  terraform,
-  type FleetContext,
-  type StackOutcome,
-} from "../../terraform/adapters/stacks";
-import { deployRegion, planTo, regionOf, rollOut } from "./region";
+import { applySavedPlan, applyStack, terraform } from "../../terraform/adapters/runner";
+import { lockTimeoutFlag, stackDir, type FleetContext } from "../../terraform/adapters/context";
+import { runInWaves } from "./waves";
+import type { StackOutcome } from "../../terraform/outcome";
+import { deployRegion, regionOf, rollOut } from "./region";
+import { planTo } from "../../terraform/adapters/runner";
 import { deployStateStack, destroyStateStack } from "../../state/adapters/bootstrap";
 
 /**

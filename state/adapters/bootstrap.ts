@@ -19,15 +19,9 @@ import {
 import type { StateShape } from "../../fleet/shape";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
-import {
-  applyStack,
-  finish,
-  init,
-  stackDir,
-  terraform,
-  type FleetContext,
-  type StackOutcome,
-} from "../../terraform/adapters/stacks";
+import { applyStack, finish, init, terraform } from "../../terraform/adapters/runner";
+import { stackDir, type FleetContext } from "../../terraform/adapters/context";
+import type { StackOutcome } from "../../terraform/outcome";
 
 /** Terraform reads `*_override.tf.json` after the stack's own file; this one replaces the backend. */
 export const BACKEND_OVERRIDE = "cloudrim_local_backend_override.tf.json";

@@ -15,15 +15,10 @@ import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import type { Answer, Ask } from "../../cli/confirm";
 import { UserFacingError } from "../../cli/console";
-import {
-  finish,
-  init,
-  lockTimeoutFlag,
-  terraform,
-  type FleetContext,
-  type StackOutcome,
-} from "../../terraform/adapters/stacks";
-import { planTo } from "../../rollout/adapters/region";
+import { finish, init, terraform } from "../../terraform/adapters/runner";
+import { lockTimeoutFlag, type FleetContext } from "../../terraform/adapters/context";
+import type { StackOutcome } from "../../terraform/outcome";
+import { planTo } from "../../terraform/adapters/runner";
 import { stateHasResources } from "./bootstrap";
 
 /** Every state key of the fleet in the bucket, with the number of resources each holds; none without a bucket. */

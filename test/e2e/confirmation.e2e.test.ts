@@ -5,7 +5,7 @@ import { changesOf } from "../../review/report";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import type { Answer, Ask } from "../../cli/confirm";
 import { deployAsking } from "../../rollout/adapters/deploy";
-import type { StackOutcome } from "../../terraform/adapters/stacks";
+import type { StackOutcome } from "../../terraform/outcome";
 import { planStack } from "../../review/adapters/plan-stacks";
 import { retireRegion } from "../../state/adapters/retire";
 import { LocalFleet } from "./local-fleet";

@@ -46,7 +46,7 @@ import { changesOf } from "../../review/report";
 import { PINNED_NODE } from "../../instance/release";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
-import { outcomeReport } from "../../terraform/adapters/stacks";
+import { outcomeReport } from "../../terraform/outcome";
 import { planStack, planStacks } from "../../review/adapters/plan-stacks";
 import { run } from "../../cli/run";
 import { deployStacks, destroyStacks } from "../../rollout/adapters/stack-runs";

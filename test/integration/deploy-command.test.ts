@@ -6,7 +6,7 @@ import {
   requiredStateBucket,
   ROLLOUT_STOPPED,
 } from "../../rollout/adapters/deploy";
-import type { StackOutcome } from "../../terraform/adapters/stacks";
+import type { StackOutcome } from "../../terraform/outcome";
 import { shapeOrThrow } from "../../fleet/validate";
 import { baseFleet, DEFAULT_APP } from "../fixtures";
 

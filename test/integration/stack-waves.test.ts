@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { shapeOrThrow } from "../../fleet/validate";
-import { outcomeLine, runInWaves, type StackOutcome } from "../../terraform/adapters/stacks";
+import { outcomeLine } from "../../terraform/adapters/runner";
+import { runInWaves } from "../../rollout/adapters/waves";
+import type { StackOutcome } from "../../terraform/outcome";
 import { baseFleet, DEFAULT_APP } from "../fixtures";
 
 const FLEET = [
