@@ -44,7 +44,7 @@ import { BOOT_HOOK_NAME } from "../instance/instance-api";
 import { eventLogGroupName, logGroupName } from "../instance/log-shipping";
 import { belowDesiredMinutes, guardGroups, guardMinutes, shareGroup } from "../monitoring/alarms";
 import { PINNED_NODE, releaseObjectArn, type ReleaseLocation } from "../instance/release";
-import { defaultWaves, type RolloutShape } from "../rollout/verdicts";
+import { defaultWaves, type RolloutShape } from "../rollout/waves";
 import { readySeconds, renderUserData, type AppFiles } from "../instance/user-data";
 import type { WatchdogSpec } from "../instance/watchdog";
 

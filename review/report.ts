@@ -5,7 +5,7 @@
 import { exceptionRows, type BaselineResult } from "../baseline/engine";
 import { updateCommandFor } from "../images/lock";
 import { retiredLine, type RetiredRegion } from "../state/retired";
-import type { RolloutShape } from "../rollout/verdicts";
+import type { RolloutShape } from "../rollout/waves";
 import { stagingOf } from "../rollout/stages";
 import {
   altersResources,

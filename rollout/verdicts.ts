@@ -8,58 +8,6 @@
  * region's alarms, and a stop that leaves later waves untouched and rolls the failed region back.
  */
 
-/** One wave of the rollout: regions that change together, after every earlier wave passed. */
-export interface Wave {
-  /** 1-based. */
-  readonly number: number;
-  readonly regions: readonly string[];
-  /** The region stacks, in the order of `regions`. */
-  readonly stacks: readonly string[];
-}
-
-export interface RolloutShape {
-  readonly waves: readonly Wave[];
-  /** Seconds each region of a wave is watched after its change before the next wave starts. */
-  readonly bakeSeconds: number;
-  /** Region stacks applied at once within a wave; none: derived from the machine's free memory. */
-  readonly maxParallel?: number;
-}
-
-/** AWS's practice: the first region alone, then all the others. */
-export function defaultWaves(regions: readonly string[]): string[][] {
-  const [first, ...rest] = regions;
-  if (first === undefined) return [];
-  return rest.length === 0 ? [[first]] : [[first], [...rest]];
-}
-
-/**
- * What one Terraform process with the AWS provider takes while it plans or applies a region (measured:
- * 8 regions at once peaked at 5.1 GiB).
- */
-export const MEMORY_PER_REGION_BYTES = 640 * 1024 * 1024;
-
-/** Regions applied at once: `--parallelism`, else `rollout.maxParallel`, else what free memory holds (at least 1). */
-export function parallelism(options: {
-  readonly override?: number;
-  readonly configured?: number;
-  readonly freeMemoryBytes: number;
-}): number {
-  return (
-    options.override ?? options.configured ?? Math.max(1, Math.floor(options.freeMemoryBytes / MEMORY_PER_REGION_BYTES))
-  );
-}
-
-/** The rollout wave a set of region stacks belongs to, if they all belong to the same one. */
-export function waveOf(plan: RolloutShape, stacks: readonly string[]): Wave | undefined {
-  const wave = plan.waves.find((w) => stacks.every((s) => w.stacks.includes(s)));
-  return stacks.length > 0 ? wave : undefined;
-}
-
-/** `wave 1 of 2: us-east-1 (bake 600 s)`. */
-export function waveLine(plan: RolloutShape, wave: Wave): string {
-  return `wave ${wave.number} of ${plan.waves.length}: ${wave.regions.join(", ")} (bake ${plan.bakeSeconds} s)`;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The instance refresh
 

@@ -42,7 +42,7 @@ async function demo(progress: (line: string) => void): Promise<number> {
   progress("synthesizing");
   const stacks = await synthesize(ctx);
   const outcomes = await deployStacks(ctx, stacks);
-  const failed = outcomes.filter((o) => !o.ok);
+  const failed = outcomes.filter((o) => o.status !== "succeeded");
   if (failed.length > 0) {
     for (const f of failed) process.stderr.write(`${outcomeReport(f)}\n`);
     throw new UserFacingError(`${failed.length} stack(s) failed to deploy; the others are up. Fix and run again.`);

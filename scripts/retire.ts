@@ -90,7 +90,7 @@ export const command = defineCommand({
       return INTERRUPTED;
     }
     process.stdout.write(`${outcomeReport(outcome)}\n`);
-    return outcome.ok ? 0 : 1;
+    return outcome.status === "succeeded" ? 0 : 1;
   },
 });
 

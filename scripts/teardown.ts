@@ -30,7 +30,7 @@ async function teardown(progress: (line: string) => void): Promise<number> {
   } else {
     const stacks = await synthesize(fleet.context);
     const outcomes = await destroyStacks(fleet.context, stacks);
-    const failed = outcomes.filter((o) => !o.ok);
+    const failed = outcomes.filter((o) => o.status !== "succeeded");
     if (failed.length > 0) {
       for (const f of failed) process.stderr.write(`${outcomeReport(f)}\n`);
       throw new UserFacingError(`${failed.length} stack(s) failed to destroy; the local AWS is left running to retry`);

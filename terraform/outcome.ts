@@ -7,24 +7,57 @@ import type { FleetShape } from "../fleet/shape";
 import { lockHint, parseLockInfo } from "../state/lock";
 import { explainTerraformError, firstError, formatTerraformError } from "./errors";
 
-export interface StackOutcome {
-  readonly stack: string;
-  readonly ok: boolean;
+/** What is done to a stack: applied (its dependencies first) or destroyed (its dependents first). */
+export type StackAction = "deploy" | "destroy";
+
+/** How a stack's run ended. */
+export type StackStatus =
+  /** Applied, destroyed, or nothing to do. */
+  | "succeeded"
+  /** Terraform, or a check before it, failed; `summary` says why. */
+  | "failed"
   /**
    * The region's rollout stopped it: its change applied, but its refresh, its new instances or its bake
-   * failed the judgement (`summary` says why and what was rolled back). Later waves are not started.
+   * failed the judgement (`summary` says why and what was rolled back). Nothing later starts.
    */
-  readonly stopped?: boolean;
-  /** `Apply complete! Resources: 18 added, 0 changed, 0 destroyed.` or the error. */
-  readonly summary: string;
+  | "stopped"
   /** An interruption (SIGINT, SIGTERM) stopped it; its state is saved, the same command finishes it. */
-  readonly interrupted?: boolean;
+  | "interrupted"
+  /** Never started: `cause` says what kept it back. */
+  | "not-started";
+
+/** What kept a stack from starting: an interruption, or stacks that failed or stopped the rollout. */
+export type NotStartedCause =
+  | { readonly kind: "interrupted"; readonly signal: string }
+  | { readonly kind: "failure"; readonly failed: readonly string[]; readonly stopped: readonly string[] };
+
+export interface StackOutcome {
+  readonly stack: string;
+  readonly status: StackStatus;
+  /** `Apply complete! Resources: 18 added, 0 changed, 0 destroyed.`, the error, or why it did not start. */
+  readonly summary: string;
+  /** Why it did not start (status `not-started` only). */
+  readonly cause?: NotStartedCause;
   /** What the rollout saw after the apply: the refresh, the new instances, the bake. */
   readonly rollout?: string;
   /** For a failure the user can fix in the fleet config: which field, and what to change. */
   readonly hint?: string;
   readonly log: string;
   readonly seconds: number;
+}
+
+/**
+ * The outcome of a stack that never started. A failure is told once, where it happened: the stacks kept back
+ * name it (`skipped: … failed`, `not started: the rollout stopped at …`), never each other.
+ */
+export function notStarted(stack: string, cause: NotStartedCause): StackOutcome {
+  const summary =
+    cause.kind === "interrupted"
+      ? `not started: interrupted by ${cause.signal}`
+      : cause.stopped.length > 0
+        ? `not started: the rollout stopped at ${cause.stopped.join(", ")}`
+        : `skipped: ${cause.failed.join(", ")} failed`;
+  return { stack, status: "not-started", cause, summary, log: "", seconds: 0 };
 }
 
 /** Terraform's `Apply complete! …` (or `Destroy complete! …`) line of a run's output; `done` without one. */
@@ -67,7 +100,8 @@ export function runSummary(
 
 /** `  cloudrim-prod-us-east-1: failed: … (log: …)`, its hint and what the rollout saw: lines for a final report. */
 export function outcomeReport(outcome: StackOutcome): string {
-  const log = outcome.ok || outcome.log === "" ? "" : ` (log: ${relative(process.cwd(), outcome.log)})`;
+  const log =
+    outcome.status === "succeeded" || outcome.log === "" ? "" : ` (log: ${relative(process.cwd(), outcome.log)})`;
   const hint = outcome.hint === undefined ? "" : `\n    fix: ${outcome.hint}`;
   const rollout = outcome.rollout === undefined ? "" : `\n    rollout: ${outcome.rollout}`;
   return `  ${outcome.stack}: ${outcome.summary}${log}${hint}${rollout}`;

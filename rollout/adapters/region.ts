@@ -13,7 +13,8 @@ import { join } from "node:path";
 import type { RegionShape } from "../../fleet/shape";
 import { changesOf, changesOutputs, type TerraformPlanJson } from "../../review/report";
 import { altersResources } from "../../terraform/plan-json";
-import { parallelism, rollbackAction, shortId, startedRefresh, waveLine, waveOf } from "../verdicts";
+import { rollbackAction, shortId, startedRefresh } from "../verdicts";
+import { parallelism, waveLine, waveOf } from "../waves";
 import type { StackNode } from "../../terraform/stack-selection";
 import { compareStack, matchesReview } from "../../review/compare";
 import { describeJudges, stagingOf, targetFlags } from "../stages";
@@ -185,8 +186,7 @@ export async function deployRegion(
       say(summary);
       return {
         stack,
-        ok: false,
-        stopped: true,
+        status: "stopped",
         summary,
         ...(applied.length === 0 ? {} : { rollout: `applied before it stopped: ${applied.join(" ")}` }),
         log,
@@ -201,7 +201,7 @@ export async function deployRegion(
       // An interruption ended a wait of the rollout: what was applied stays, and is judged by the next deploy.
       const summary = `interrupted by ${error.signal} while the rollout watched it${applied.length === 0 ? "" : ` (applied: ${applied.join(" ")})`}; deploy again to judge it`;
       say(summary);
-      return { stack, ok: false, interrupted: true, summary, log, seconds: seconds() };
+      return { stack, status: "interrupted", summary, log, seconds: seconds() };
     }
 
     async function applyAndJudge(): Promise<StackOutcome> {
@@ -209,7 +209,7 @@ export async function deployRegion(
       if (!altersResources(reviewedPlan) && !changesOutputs(reviewedPlan)) {
         // Nothing to apply: no refresh to wait for, nothing new to judge or bake.
         ctx.progress(`${stack}: No changes. (${seconds()}s)`);
-        return { stack, ok: true, summary: "No changes.", log, seconds: seconds() };
+        return { stack, status: "succeeded", summary: "No changes.", log, seconds: seconds() };
       }
       if (staging === undefined) {
         const result = await apply("plan.tfplan");
@@ -251,7 +251,7 @@ export async function deployRegion(
       ctx.progress(`${stack}: ${summary} (${seconds()}s)`);
       return {
         stack,
-        ok: true,
+        status: "succeeded",
         summary,
         ...(seen.length === 0 ? {} : { rollout: seen.join("; ") }),
         log,

@@ -16,9 +16,9 @@ import { deployStateStack, destroyStateStack } from "../../state/adapters/bootst
 
 /**
  * Deploys stacks wave by wave: the state bucket, the hosted zone, then the regions as the rollout's waves
- * say, each region judged before the next wave starts (rollout/adapters/region.ts). A failed stack fails alone: the
- * rest of its wave still deploys, and only stacks that depend on it are not started. The state stack
- * bootstraps its bucket when it does not exist yet.
+ * say, each region judged before the next wave starts (rollout/adapters/region.ts). A failed stack fails alone
+ * among those already running; nothing after it starts (rollout/waves.ts). The state stack bootstraps its
+ * bucket when it does not exist yet.
  */
 export function deployStacks(ctx: FleetContext, stacks: readonly StackNode[]): Promise<StackOutcome[]> {
   return rollOut(ctx, stacks, (name) => {
@@ -109,7 +109,7 @@ export function applySavedPlans(
 ): Promise<StackOutcome[]> {
   return rollOut(ctx, stacks, (name) => {
     if (!changing.has(name)) {
-      return Promise.resolve({ stack: name, ok: true, summary: unchanged, log: "", seconds: 0 });
+      return Promise.resolve({ stack: name, status: "succeeded", summary: unchanged, log: "", seconds: 0 });
     }
     const region = regionOf(ctx, name);
     const planned = plans.fresh.get(name);

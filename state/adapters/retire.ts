@@ -106,7 +106,7 @@ export async function retireRegion(
     "retire.tfplan",
   ]);
   const outcome = finish(ctx, stack, started, log, applied);
-  if (!outcome.ok) return outcome;
+  if (outcome.status !== "succeeded") return outcome;
   const key = retired.state.replace(`s3://${shape.state.bucket}/`, "");
   await regionClients(ctx.target, shape.state.region).s3.send(
     new DeleteObjectCommand({ Bucket: shape.state.bucket, Key: key }),

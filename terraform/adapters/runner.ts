@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../legacy-records";
-import { runSummary, type StackOutcome } from "../outcome";
+import { runSummary, type StackAction, type StackOutcome } from "../outcome";
 import type { TerraformPlanJson } from "../plan-json";
 import type { FleetShape } from "../../fleet/shape";
 import { reconfiguresBackends } from "../../fleet/target";
@@ -16,8 +16,6 @@ import { runStreaming } from "../../cli/stream";
 import { stateElsewhere, stateElsewhereLine } from "../../state/adapters/location";
 import { backendChangedLine } from "./backend";
 import { lockTimeoutFlag, stackDir, type FleetContext } from "./context";
-
-export type Action = "deploy" | "destroy";
 
 /**
  * One line for a stack's run in `dir`: Terraform's own summary, or its first error with the resource it is
@@ -122,12 +120,19 @@ export function finish(
   if (!ok && signal !== undefined) {
     const summary = `interrupted by ${signal}: Terraform stopped after the resource it was on and saved its state; run the command again to finish`;
     ctx.progress(`${stack}: ${summary} (${seconds}s)`);
-    return { stack, ok, interrupted: true, summary, log, seconds };
+    return { stack, status: "interrupted", summary, log, seconds };
   }
   const line = outcomeLine(result.output, ok, stack, stackDir(ctx, stack), ctx.shape);
   ctx.progress(`${stack}: ${line.summary} (${seconds}s)`);
   if (line.hint !== undefined) ctx.progress(`${stack}: fix: ${line.hint}`);
-  return { stack, ok, summary: line.summary, ...(line.hint === undefined ? {} : { hint: line.hint }), log, seconds };
+  return {
+    stack,
+    status: ok ? "succeeded" : "failed",
+    summary: line.summary,
+    ...(line.hint === undefined ? {} : { hint: line.hint }),
+    log,
+    seconds,
+  };
 }
 
 /**
@@ -137,7 +142,7 @@ export function finish(
  */
 export async function prepareStack(
   ctx: FleetContext,
-  action: Action,
+  action: StackAction,
   stack: string,
   log: string,
   started: number,
@@ -151,7 +156,7 @@ export async function prepareStack(
     ctx.progress(`${stack}: ${summary}`);
     return {
       ok: false,
-      outcome: { stack, ok: false, summary, log, seconds: Math.round((Date.now() - started) / 1000) },
+      outcome: { stack, status: "failed", summary, log, seconds: Math.round((Date.now() - started) / 1000) },
     };
   }
   return { ok: true, flags: action === "deploy" ? await legacyReplacements(ctx, stack) : [] };
@@ -163,7 +168,7 @@ export async function prepareStack(
  */
 export async function applyStack(
   ctx: FleetContext,
-  action: Action,
+  action: StackAction,
   stack: string,
   beforeRun?: (log: string) => Promise<{ readonly code: number; readonly output: string } | undefined>,
 ): Promise<StackOutcome> {

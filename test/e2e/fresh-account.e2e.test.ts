@@ -106,7 +106,7 @@ describe("a fresh account, deployed the ways users deploy", () => {
       Object.fromEntries(
         outcomes.map((o) => [
           o.stack,
-          o.ok ||
+          o.status === "succeeded" ||
             [o.summary, o.hint ?? "no hint", ...progress.filter((l) => l.startsWith(o.stack)).slice(-6)].join(" | "),
         ]),
       ),

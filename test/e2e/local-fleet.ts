@@ -111,7 +111,7 @@ export class LocalFleet {
   async deploy(only?: readonly string[]): Promise<void> {
     if (this.configured === undefined) throw new Error("configure() a fleet first");
     const selected = this.configured.stacks.filter((s) => only === undefined || only.includes(s.name));
-    const failed = (await deployStacks(this.context(), selected)).filter((o) => !o.ok);
+    const failed = (await deployStacks(this.context(), selected)).filter((o) => o.status !== "succeeded");
     if (failed.length > 0) {
       const logs = failed.map((o) =>
         o.log === "" ? "" : readFileSync(o.log, "utf8").split("\n").slice(-40).join("\n"),

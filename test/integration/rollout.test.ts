@@ -1,21 +1,17 @@
 import {
   bakeLine,
-  defaultWaves,
   judgeBakeSample,
   judgeInstances,
   judgeRefresh,
-  MEMORY_PER_REGION_BYTES,
-  parallelism,
   refreshLine,
   rollbackAction,
   startedRefresh,
-  waveLine,
-  waveOf,
   type AlarmObservation,
   type InstanceObservation,
   type PortHealthObservation,
   type RefreshObservation,
 } from "../../rollout/verdicts";
+import { defaultWaves, MEMORY_PER_REGION_BYTES, parallelism, waveLine, waveOf } from "../../rollout/waves";
 import { shapeOrThrow } from "../../fleet/validate";
 import { refreshesFromAnswer } from "../../rollout/adapters/observer";
 import { baseFleet, DEFAULT_APP } from "../fixtures";
