@@ -1,7 +1,7 @@
 /*
- * Pure: how a deploy rolls a change across the fleet and how it judges each region, as functions of
- * what AWS answered. The operations layer (rollout/adapters/region.ts) asks AWS and acts; every decision it takes
- * is made here, so each one is unit-tested from recorded answers without AWS.
+ * Pure: how a deploy judges each region, as functions of what AWS answered: which refresh an apply started
+ * and whether it passed, whether the new instances and the bake did, what to roll back. The region's rollout
+ * (rollout/machine.ts) takes its decisions from here; rollout/adapters/ asks AWS and acts.
  *
  * The shape follows AWS's own practice: waves of regions (one region first), each region's instance
  * refresh watched to its end, the new instances judged on their own health, a bake that watches the
@@ -33,6 +33,35 @@ export interface RefreshObservation {
   readonly instancesToUpdate?: number;
   readonly startTime?: Date;
   readonly endTime?: Date;
+}
+
+/**
+ * A DescribeInstanceRefreshes answer, the fields the rollout reads: the SDK's output, or the same answer
+ * recorded as JSON (times as strings).
+ */
+export interface InstanceRefreshesAnswer {
+  readonly InstanceRefreshes?: readonly {
+    readonly InstanceRefreshId?: string | undefined;
+    readonly Status?: string | undefined;
+    readonly StatusReason?: string | undefined;
+    readonly PercentageComplete?: number | undefined;
+    readonly InstancesToUpdate?: number | undefined;
+    readonly StartTime?: Date | string | undefined;
+    readonly EndTime?: Date | string | undefined;
+  }[];
+}
+
+/** A DescribeInstanceRefreshes answer in the shape the verdicts judge. */
+export function refreshesFromAnswer(answer: InstanceRefreshesAnswer): RefreshObservation[] {
+  return (answer.InstanceRefreshes ?? []).map((r) => ({
+    id: r.InstanceRefreshId ?? "",
+    status: (r.Status ?? "Pending") as RefreshStatus,
+    ...(r.StatusReason === undefined ? {} : { statusReason: r.StatusReason }),
+    ...(r.PercentageComplete === undefined ? {} : { percentageComplete: r.PercentageComplete }),
+    ...(r.InstancesToUpdate === undefined ? {} : { instancesToUpdate: r.InstancesToUpdate }),
+    ...(r.StartTime === undefined ? {} : { startTime: new Date(r.StartTime) }),
+    ...(r.EndTime === undefined ? {} : { endTime: new Date(r.EndTime) }),
+  }));
 }
 
 /**
