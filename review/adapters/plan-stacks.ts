@@ -6,7 +6,7 @@ import { firstError } from "../../terraform/errors";
 import { backendChangedLine } from "../../terraform/adapters/backend";
 import { init, legacyReplacements, outcomeLine, terraform } from "../../terraform/adapters/runner";
 import { planLockFlag, PROJECT, stackDir, type FleetContext } from "../../terraform/adapters/context";
-import { clearAdoptions, planAdopting } from "../../adoption/adapters/adopt";
+import { planAdoptingAfresh } from "../../adoption/adapters/lifecycle";
 import { regionOf } from "../../rollout/adapters/region";
 import { run } from "../../cli/run";
 import { stateElsewhere, stateElsewhereLine } from "../../state/adapters/location";
@@ -73,11 +73,10 @@ export async function planStack(ctx: FleetContext, stack: string): Promise<Stack
     };
     // A region's plan adopts what an interrupted apply left behind (its imports are in the saved plan).
     const region = regionOf(ctx, stack);
-    clearAdoptions(cwd);
     const planned =
       region === undefined
         ? await planOnce()
-        : await planAdopting(
+        : await planAdoptingAfresh(
             ctx.target,
             region,
             cwd,

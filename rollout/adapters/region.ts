@@ -10,7 +10,7 @@
  */
 import { freemem } from "node:os";
 import { join } from "node:path";
-import { clearAdoptions, planAdopting } from "../../adoption/adapters/adopt";
+import { planAdoptingAfresh, withAdoptions } from "../../adoption/adapters/lifecycle";
 import { Interrupted } from "../../cli/interrupt";
 import { bakeAlarmNames, type RegionShape } from "../../fleet/shape";
 import type { TerraformPlanJson } from "../../terraform/plan-json";
@@ -83,18 +83,17 @@ export async function deployRegion(
     ctx.progress(`${stack}: ${line}`);
   };
   say("deploying");
-  const dir = stackDir(ctx, stack);
-  try {
+  // Imports done (or the apply failed, and the next deploy decides afresh): no stale import block stays.
+  return withAdoptions(stackDir(ctx, stack), async () => {
     let plan = options.planned;
     if (plan === undefined) {
       const prepared = await prepareStack(ctx, "deploy", stack, log, started);
       if (!prepared.ok) return prepared.outcome;
-      clearAdoptions(dir);
       // What an interrupted apply left in AWS but not in state is adopted before anything is created again.
-      const fresh = await planAdopting(
+      const fresh = await planAdoptingAfresh(
         ctx.target,
         region,
-        dir,
+        stackDir(ctx, stack),
         say,
         () => planTo(ctx, stack, log, "plan.tfplan", prepared.flags),
         (result) => (result.ok ? result.plan : undefined),
@@ -120,10 +119,7 @@ export async function deployRegion(
       if (action.kind === "finish") return outcomeOf(ctx, stack, started, log, action.result);
       step = advance(step.state, await perform(action));
     }
-  } finally {
-    // Imports done (or the apply failed, and the next deploy decides afresh): no stale import block stays.
-    clearAdoptions(dir);
-  }
+  });
 }
 
 /**

@@ -1,18 +1,12 @@
-import { readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
-import { adoptableAddresses, listedAddresses } from "../../adoption/decide";
-import type { StackJson } from "../../baseline/engine";
-import type { RegionShape } from "../../fleet/shape";
-import type { TerraformPlanJson } from "../../review/report";
+import type { TerraformPlanJson } from "../../terraform/plan-json";
 import type { StackNode } from "../../terraform/stack-selection";
-import { clearAdoptions, planAdopting, writtenImports } from "../../adoption/adapters/adopt";
-import { applySavedPlan, applyStack, terraform } from "../../terraform/adapters/runner";
-import { lockTimeoutFlag, stackDir, type FleetContext } from "../../terraform/adapters/context";
-import { runInWaves } from "./waves";
 import type { StackOutcome } from "../../terraform/outcome";
-import { deployRegion, regionOf, rollOut } from "./region";
-import { planTo } from "../../terraform/adapters/runner";
+import { importOrphans } from "../../adoption/adapters/lifecycle";
+import { applySavedPlan, applyStack } from "../../terraform/adapters/runner";
+import type { FleetContext } from "../../terraform/adapters/context";
 import { deployStateStack, destroyStateStack } from "../../state/adapters/bootstrap";
+import { runInWaves } from "./waves";
+import { deployRegion, regionOf, rollOut } from "./region";
 
 /**
  * Deploys stacks wave by wave: the state bucket, the hosted zone, then the regions as the rollout's waves
@@ -40,56 +34,6 @@ export function destroyStacks(ctx: FleetContext, stacks: readonly StackNode[]): 
       ? applyStack(ctx, "destroy", name)
       : applyStack(ctx, "destroy", name, (log) => importOrphans(ctx, region, log));
   });
-}
-
-/**
- * Before a region's destroy: what an interrupted apply created but never recorded is imported into its
- * state, so the destroy removes it too (a destroy ignores import blocks); a region never applied has no
- * state, and is looked for as well. Costs one `terraform state list` when the state holds every resource
- * that could be orphaned. Returns the failed run, if one failed.
- */
-export async function importOrphans(
-  ctx: FleetContext,
-  region: RegionShape,
-  log: string,
-): Promise<{ readonly code: number; readonly output: string } | undefined> {
-  const stack = region.stackName;
-  const dir = stackDir(ctx, stack);
-  const listed = await terraform(ctx, stack, log, ["state", "list", "-no-color"]);
-  const inState = listedAddresses(listed.code, listed.output);
-  if (inState === undefined) return listed;
-  const synthesized = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as StackJson;
-  if (adoptableAddresses(synthesized).every((address) => inState.has(address))) return undefined;
-  const say = (line: string) => {
-    ctx.progress(`${stack}: ${line}`);
-  };
-  clearAdoptions(dir);
-  try {
-    const planned = await planAdopting(
-      ctx.target,
-      region,
-      dir,
-      say,
-      () => planTo(ctx, stack, log, "adopt.tfplan", []),
-      (result) => (result.ok ? result.plan : undefined),
-    );
-    if (!planned.ok) return planned;
-    for (const { to, id } of writtenImports(dir)) {
-      const imported = await terraform(ctx, stack, log, [
-        "import",
-        "-input=false",
-        "-no-color",
-        lockTimeoutFlag(ctx),
-        to,
-        id,
-      ]);
-      if (imported.code !== 0) return imported;
-    }
-    return undefined;
-  } finally {
-    clearAdoptions(dir);
-    rmSync(join(dir, "adopt.tfplan"), { force: true });
-  }
 }
 
 /**
