@@ -20,7 +20,7 @@ import { monitoringShape, type MonitoringShape } from "./shape/monitoring";
 import { egressRules, networkShape, type EgressRule, type NetworkShape } from "./shape/network";
 import { defaultProcesses, equalWeights, portRange, portShapes, type PortRange, type PortShape } from "./shape/ports";
 import { scalingShape, type AutoScalingShape, type ScalingShape } from "./shape/scaling";
-import { defaultWaves, type RolloutShape } from "../rollout/verdicts";
+import { defaultWaves, type RolloutShape } from "../rollout/waves";
 import type { AppFiles } from "../instance/user-data";
 
 /*

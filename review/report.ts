@@ -6,7 +6,7 @@ import type { BaselineResult } from "../baseline/engine";
 import { exceptionRows } from "../baseline/format";
 import { updateCommandFor } from "../images/lock";
 import { retiredLine, type RetiredRegion } from "../state/retired";
-import type { RolloutShape } from "../rollout/verdicts";
+import type { RolloutShape } from "../rollout/waves";
 import { altersResources, changesOf, importsOf } from "../terraform/plan-json";
 import { byTypeTable, counts, describeChange } from "./changes";
 import { dangersOf } from "./dangers";
@@ -15,8 +15,6 @@ import type { StackPlan } from "./stack-plans";
 import { summarize, topologyTable } from "./topology";
 
 // rollout/ imports these from here (the rest of the project from terraform/plan-json directly).
-export type { TerraformPlanJson } from "../terraform/plan-json";
-export { changesOf, changesOutputs } from "../terraform/plan-json";
 
 /** What a report shows beside the plans: the rollout they would follow, and regions the fleet no longer lists. */
 export interface ReportContext {

@@ -2,7 +2,7 @@
  * Pure: which stacks replace their instances and why (a new release, user data, image or setting in the
  * launch template, or a version rolled out again), and the rollout table: the waves a deploy would follow.
  */
-import type { RolloutShape } from "../rollout/verdicts";
+import type { RolloutShape } from "../rollout/waves";
 import { stagingOf } from "../rollout/stages";
 import { altersResources, classify, first, record, type TerraformPlanJson } from "../terraform/plan-json";
 import { decodeUserData } from "../instance/user-data";

@@ -1,64 +1,12 @@
 /*
- * Pure: how a deploy rolls a change across the fleet and how it judges each region, as functions of
- * what AWS answered. The operations layer (rollout/adapters/region.ts) asks AWS and acts; every decision it takes
- * is made here, so each one is unit-tested from recorded answers without AWS.
+ * Pure: how a deploy judges each region, as functions of what AWS answered: which refresh an apply started
+ * and whether it passed, whether the new instances and the bake did, what to roll back. The region's rollout
+ * (rollout/machine.ts) takes its decisions from here; rollout/adapters/ asks AWS and acts.
  *
  * The shape follows AWS's own practice: waves of regions (one region first), each region's instance
  * refresh watched to its end, the new instances judged on their own health, a bake that watches the
  * region's alarms, and a stop that leaves later waves untouched and rolls the failed region back.
  */
-
-/** One wave of the rollout: regions that change together, after every earlier wave passed. */
-export interface Wave {
-  /** 1-based. */
-  readonly number: number;
-  readonly regions: readonly string[];
-  /** The region stacks, in the order of `regions`. */
-  readonly stacks: readonly string[];
-}
-
-export interface RolloutShape {
-  readonly waves: readonly Wave[];
-  /** Seconds each region of a wave is watched after its change before the next wave starts. */
-  readonly bakeSeconds: number;
-  /** Region stacks applied at once within a wave; none: derived from the machine's free memory. */
-  readonly maxParallel?: number;
-}
-
-/** AWS's practice: the first region alone, then all the others. */
-export function defaultWaves(regions: readonly string[]): string[][] {
-  const [first, ...rest] = regions;
-  if (first === undefined) return [];
-  return rest.length === 0 ? [[first]] : [[first], [...rest]];
-}
-
-/**
- * What one Terraform process with the AWS provider takes while it plans or applies a region (measured:
- * 8 regions at once peaked at 5.1 GiB).
- */
-export const MEMORY_PER_REGION_BYTES = 640 * 1024 * 1024;
-
-/** Regions applied at once: `--parallelism`, else `rollout.maxParallel`, else what free memory holds (at least 1). */
-export function parallelism(options: {
-  readonly override?: number;
-  readonly configured?: number;
-  readonly freeMemoryBytes: number;
-}): number {
-  return (
-    options.override ?? options.configured ?? Math.max(1, Math.floor(options.freeMemoryBytes / MEMORY_PER_REGION_BYTES))
-  );
-}
-
-/** The rollout wave a set of region stacks belongs to, if they all belong to the same one. */
-export function waveOf(plan: RolloutShape, stacks: readonly string[]): Wave | undefined {
-  const wave = plan.waves.find((w) => stacks.every((s) => w.stacks.includes(s)));
-  return stacks.length > 0 ? wave : undefined;
-}
-
-/** `wave 1 of 2: us-east-1 (bake 600 s)`. */
-export function waveLine(plan: RolloutShape, wave: Wave): string {
-  return `wave ${wave.number} of ${plan.waves.length}: ${wave.regions.join(", ")} (bake ${plan.bakeSeconds} s)`;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The instance refresh
@@ -85,6 +33,35 @@ export interface RefreshObservation {
   readonly instancesToUpdate?: number;
   readonly startTime?: Date;
   readonly endTime?: Date;
+}
+
+/**
+ * A DescribeInstanceRefreshes answer, the fields the rollout reads: the SDK's output, or the same answer
+ * recorded as JSON (times as strings).
+ */
+export interface InstanceRefreshesAnswer {
+  readonly InstanceRefreshes?: readonly {
+    readonly InstanceRefreshId?: string | undefined;
+    readonly Status?: string | undefined;
+    readonly StatusReason?: string | undefined;
+    readonly PercentageComplete?: number | undefined;
+    readonly InstancesToUpdate?: number | undefined;
+    readonly StartTime?: Date | string | undefined;
+    readonly EndTime?: Date | string | undefined;
+  }[];
+}
+
+/** A DescribeInstanceRefreshes answer in the shape the verdicts judge. */
+export function refreshesFromAnswer(answer: InstanceRefreshesAnswer): RefreshObservation[] {
+  return (answer.InstanceRefreshes ?? []).map((r) => ({
+    id: r.InstanceRefreshId ?? "",
+    status: (r.Status ?? "Pending") as RefreshStatus,
+    ...(r.StatusReason === undefined ? {} : { statusReason: r.StatusReason }),
+    ...(r.PercentageComplete === undefined ? {} : { percentageComplete: r.PercentageComplete }),
+    ...(r.InstancesToUpdate === undefined ? {} : { instancesToUpdate: r.InstancesToUpdate }),
+    ...(r.StartTime === undefined ? {} : { startTime: new Date(r.StartTime) }),
+    ...(r.EndTime === undefined ? {} : { endTime: new Date(r.EndTime) }),
+  }));
 }
 
 /**

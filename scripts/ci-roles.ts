@@ -7,7 +7,7 @@ import { noticeLines, resolveFleet } from "../fleet/adapters/resolve";
 import { terraformEnv } from "../terraform/adapters/env";
 import { defineCommand, FLEET_ENVIRONMENT, OUTDIR_OPTION, startCommand } from "../cli/command";
 import { UsageError, UserFacingError } from "../cli/console";
-import { PROJECT } from "../terraform/adapters/stacks";
+import { PROJECT } from "../terraform/adapters/context";
 
 export const command = defineCommand({
   name: "ci-roles",

@@ -6,7 +6,8 @@ import { changesOf } from "../terraform/plan-json";
 import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
 import { UserFacingError } from "../cli/console";
 import { LOCAL_DIR, localFleet, MOTO_PID_FILE } from "../local-aws/adapters/local-setup";
-import { outcomeReport, synthesize } from "../terraform/adapters/stacks";
+import { outcomeReport } from "../terraform/outcome";
+import { synthesize } from "../terraform/adapters/synth";
 import {
   hasFleetFixes,
   LocalAwsError,
@@ -42,7 +43,7 @@ async function demo(progress: (line: string) => void): Promise<number> {
   progress("synthesizing");
   const stacks = await synthesize(ctx);
   const outcomes = await deployStacks(ctx, stacks);
-  const failed = outcomes.filter((o) => !o.ok);
+  const failed = outcomes.filter((o) => o.status !== "succeeded");
   if (failed.length > 0) {
     for (const f of failed) process.stderr.write(`${outcomeReport(f)}\n`);
     throw new UserFacingError(`${failed.length} stack(s) failed to deploy; the others are up. Fix and run again.`);

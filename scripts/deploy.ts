@@ -28,7 +28,8 @@ import {
   ROLLOUT_STOPPED,
   STALE_REVIEW,
 } from "../rollout/adapters/deploy";
-import { fleetContext, outcomeReport, PROJECT, type StackOutcome } from "../terraform/adapters/stacks";
+import { fleetContext, PROJECT } from "../terraform/adapters/context";
+import { outcomeReport, type StackOutcome } from "../terraform/outcome";
 import { lockImagesBeforeDeploy } from "../images/adapters/lookup";
 import { terraformProblem } from "../terraform/adapters/version";
 

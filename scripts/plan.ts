@@ -20,7 +20,8 @@ import {
 } from "../cli/command";
 import { UsageError, UserFacingError } from "../cli/console";
 import { interruption } from "../cli/interrupt";
-import { fleetContext, PROJECT, reportContextOf, synthesizeSelected } from "../terraform/adapters/stacks";
+import { fleetContext, PROJECT } from "../terraform/adapters/context";
+import { reportContextOf, synthesizeSelected } from "../terraform/adapters/synth";
 import { parseCount, parseSeconds } from "../rollout/adapters/deploy";
 import { parallelismOf } from "../rollout/adapters/region";
 import { planStacks } from "../review/adapters/plan-stacks";

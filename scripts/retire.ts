@@ -15,7 +15,8 @@ import {
 } from "../cli/command";
 import { terminalAsk } from "../cli/confirm";
 import { UsageError, UserFacingError } from "../cli/console";
-import { fleetContext, outcomeReport, PROJECT } from "../terraform/adapters/stacks";
+import { fleetContext, PROJECT } from "../terraform/adapters/context";
+import { outcomeReport } from "../terraform/outcome";
 import { retireRegion } from "../state/adapters/retire";
 import { terraformProblem } from "../terraform/adapters/version";
 
@@ -89,7 +90,7 @@ export const command = defineCommand({
       return INTERRUPTED;
     }
     process.stdout.write(`${outcomeReport(outcome)}\n`);
-    return outcome.ok ? 0 : 1;
+    return outcome.status === "succeeded" ? 0 : 1;
   },
 });
 

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
 import { UserFacingError } from "../cli/console";
-import { outcomeReport, synthesize } from "../terraform/adapters/stacks";
+import { outcomeReport } from "../terraform/outcome";
+import { synthesize } from "../terraform/adapters/synth";
 import { destroyStacks } from "../rollout/adapters/stack-runs";
 import { localFleet, MOTO_PID_FILE } from "../local-aws/adapters/local-setup";
 import { probeEndpoint } from "../local-aws/adapters/emulator";
@@ -29,7 +30,7 @@ async function teardown(progress: (line: string) => void): Promise<number> {
   } else {
     const stacks = await synthesize(fleet.context);
     const outcomes = await destroyStacks(fleet.context, stacks);
-    const failed = outcomes.filter((o) => !o.ok);
+    const failed = outcomes.filter((o) => o.status !== "succeeded");
     if (failed.length > 0) {
       for (const f of failed) process.stderr.write(`${outcomeReport(f)}\n`);
       throw new UserFacingError(`${failed.length} stack(s) failed to destroy; the local AWS is left running to retry`);

@@ -4,7 +4,7 @@ import { noticeLines, resolveFleet } from "../fleet/adapters/resolve";
 import { terraformEnv } from "../terraform/adapters/env";
 import { AWS_ENVIRONMENT, defineCommand, FLEET_ENVIRONMENT, OUTDIR_OPTION, startCommand } from "../cli/command";
 import { UserFacingError } from "../cli/console";
-import { PROJECT } from "../terraform/adapters/stacks";
+import { PROJECT } from "../terraform/adapters/context";
 import { unlockStack } from "../state/adapters/unlock";
 
 export const command = defineCommand({

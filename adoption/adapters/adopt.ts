@@ -1,11 +1,8 @@
 /*
- * Finds what an interrupted apply left in AWS but not in a region stack's state, and adopts it (the
- * decisions are adoption/decide.ts's; this file only asks AWS and writes Terraform's import blocks). A deploy
- * writes the imports beside the synthesized stack and plans again; a teardown imports them with `terraform
- * import` first, since a destroy ignores import blocks (Terraform ≥ 1.9).
+ * Finds what an interrupted apply left in AWS but not in a region stack's state, and decides what to adopt
+ * (the decisions are adoption/decide.ts's; this file only asks AWS). The import blocks that adopt it, and
+ * their life beside the synthesized stack, are ./lifecycle.ts's.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeLogGroupsCommand, ListTagsForResourceCommand as ListLogTags } from "@aws-sdk/client-cloudwatch-logs";
 import {
@@ -29,9 +26,7 @@ import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { DescribeDocumentCommand, ListTagsForResourceCommand as ListSsmTags } from "@aws-sdk/client-ssm";
 import {
   adoptionCandidates,
-  adoptionLine,
   decideAdoption,
-  importBlocks,
   madeFromPrefix,
   recordImportId,
   sameDnsName,
@@ -44,9 +39,6 @@ import type { RegionShape } from "../../fleet/shape";
 import type { TerraformPlanJson } from "../../terraform/plan-json";
 import type { Target } from "../../fleet/target";
 import { regionClients, type RegionClients } from "../../fleet/adapters/aws-clients";
-
-/** The file of import blocks Terraform reads beside cdk.tf.json; removed before each deploy plans afresh. */
-export const ADOPTION_FILE = "adopt.tf.json";
 
 type Planned = Readonly<Record<string, unknown>>;
 type Finder = (clients: RegionClients, planned: Planned) => Promise<FoundResource | undefined>;
@@ -283,49 +275,4 @@ export async function decideOrphans(
     ),
   );
   return decisions.filter((d): d is AdoptionDecision => d !== undefined);
-}
-
-/** The import blocks already written for this stack (a previous round's). */
-export function writtenImports(dir: string): { to: string; id: string }[] {
-  const file = join(dir, ADOPTION_FILE);
-  if (!existsSync(file)) return [];
-  return (JSON.parse(readFileSync(file, "utf8")) as { import: { to: string; id: string }[] }).import;
-}
-
-/** Forgets a previous run's import blocks: each deploy decides afresh from AWS and the state. */
-export function clearAdoptions(dir: string): void {
-  rmSync(join(dir, ADOPTION_FILE), { force: true });
-}
-
-/**
- * Plans with adoption: after each plan, looks for the orphans of its creations and, when it found some,
- * writes their import blocks and plans again (an adopted load balancer or group makes its listeners' and
- * rules' identities known to the next plan). Prints one line per decision. Returns the last plan's result.
- */
-export async function planAdopting<R extends { ok: boolean }>(
-  target: Target,
-  region: RegionShape,
-  dir: string,
-  say: (line: string) => void,
-  plan: () => Promise<R>,
-  planOf: (result: R) => TerraformPlanJson | undefined,
-): Promise<R> {
-  const reported = new Set<string>();
-  let result = await plan();
-  // Each round can only make more identities known; four rounds reach records aliasing records.
-  for (let round = 0; round < 4; round++) {
-    const planned = planOf(result);
-    if (!result.ok || planned === undefined) return result;
-    const imports = writtenImports(dir);
-    const decisions = await decideOrphans(target, region, planned, new Set(imports.map((i) => i.to)));
-    for (const d of decisions.filter((x) => !reported.has(x.address))) {
-      reported.add(d.address);
-      say(adoptionLine(d));
-    }
-    const adopted = importBlocks(decisions).import;
-    if (adopted.length === 0) return result;
-    writeFileSync(join(dir, ADOPTION_FILE), `${JSON.stringify({ import: [...imports, ...adopted] }, null, 2)}\n`);
-    result = await plan();
-  }
-  return result;
 }

@@ -5,7 +5,7 @@ import type { BuiltInFleets } from "../../fleet/target";
 import type { FleetShape } from "../../fleet/shape";
 import { terraformEnv } from "../../terraform/adapters/env";
 import { UserFacingError } from "../../cli/console";
-import { fleetContext, PROJECT, type FleetContext } from "../../terraform/adapters/stacks";
+import { fleetContext, PROJECT, type FleetContext } from "../../terraform/adapters/context";
 import { terraformProblem } from "../../terraform/adapters/version";
 
 /** Where the demo keeps what it starts and writes: moto's pid and log, per-run logs. */

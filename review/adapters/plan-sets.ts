@@ -13,7 +13,7 @@ import type { StackPlan } from "../stack-plans";
 import type { TerraformPlanJson } from "../../terraform/plan-json";
 import { globToRegExp } from "../../terraform/stack-selection";
 import { UserFacingError } from "../../cli/console";
-import { stackDir, type FleetContext } from "../../terraform/adapters/stacks";
+import { stackDir, type FleetContext } from "../../terraform/adapters/context";
 
 export const PLAN_SET_VERSION = 1;
 

@@ -4,18 +4,10 @@ import { cleanError, type StackPlan } from "../stack-plans";
 import type { TerraformPlanJson } from "../../terraform/plan-json";
 import { mapWithLimit } from "../../terraform/stack-selection";
 import { firstError } from "../../terraform/errors";
-import {
-  backendChangedLine,
-  init,
-  legacyReplacements,
-  planLockFlag,
-  outcomeLine,
-  PROJECT,
-  stackDir,
-  terraform,
-  type FleetContext,
-} from "../../terraform/adapters/stacks";
-import { clearAdoptions, planAdopting } from "../../adoption/adapters/adopt";
+import { backendChangedLine } from "../../terraform/adapters/backend";
+import { init, legacyReplacements, outcomeLine, terraform } from "../../terraform/adapters/runner";
+import { planLockFlag, PROJECT, stackDir, type FleetContext } from "../../terraform/adapters/context";
+import { planAdoptingAfresh } from "../../adoption/adapters/lifecycle";
 import { regionOf } from "../../rollout/adapters/region";
 import { run } from "../../cli/run";
 import { stateElsewhere, stateElsewhereLine } from "../../state/adapters/location";
@@ -82,11 +74,10 @@ export async function planStack(ctx: FleetContext, stack: string): Promise<Stack
     };
     // A region's plan adopts what an interrupted apply left behind (its imports are in the saved plan).
     const region = regionOf(ctx, stack);
-    clearAdoptions(cwd);
     const planned =
       region === undefined
         ? await planOnce()
-        : await planAdopting(
+        : await planAdoptingAfresh(
             ctx.target,
             region,
             cwd,

@@ -11,21 +11,17 @@ import type { StackJson } from "../../baseline/terraform-json";
 import { changeSummary, creationOf, deployFirst, stackRegion, type StackChanges } from "../../review/confirmation";
 import type { FleetShape, StateShape } from "../../fleet/shape";
 import { compareSets, matchesReview, renderComparison } from "../../review/compare";
-import { changesOf, changesOutputs, renderReport } from "../../review/report";
+import { renderReport } from "../../review/report";
+import { changesOf, changesOutputs } from "../../terraform/plan-json";
 import { retiredLine } from "../../state/retired";
 import { stackWaves } from "../../terraform/stack-selection";
 import { LOCAL_AWS_COMMAND } from "../../fleet/target";
 import { altersResources } from "../../terraform/plan-json";
 import type { Ask } from "../../cli/confirm";
 import { UsageError, UserFacingError } from "../../cli/console";
-import {
-  outcomeReport,
-  reportContextOf,
-  stackDir,
-  synthesizeSelected,
-  type FleetContext,
-  type StackOutcome,
-} from "../../terraform/adapters/stacks";
+import { outcomeReport, type StackOutcome, type StackStatus } from "../../terraform/outcome";
+import { reportContextOf, synthesizeSelected } from "../../terraform/adapters/synth";
+import { stackDir, type FleetContext } from "../../terraform/adapters/context";
 import { hasFleetFixes, plainMotoMessage, probeEndpoint } from "../../local-aws/adapters/emulator";
 import { planStacks } from "../../review/adapters/plan-stacks";
 import { describeOrigins, loadPlanSet, planMap, selectedPlans } from "../../review/adapters/plan-sets";
@@ -214,9 +210,10 @@ export function deployExit(
   logDir: string,
 ): { readonly code: 0 | 1 | 4 | 130; readonly message?: string } {
   const signal = interruption();
+  const named = (status: StackStatus) => outcomes.filter((o) => o.status === status).map((o) => o.stack);
   if (signal !== undefined) {
-    const stopped = outcomes.filter((o) => o.interrupted === true).map((o) => o.stack);
-    const notStarted = outcomes.filter((o) => o.summary.startsWith("not started: interrupted")).map((o) => o.stack);
+    const stopped = named("interrupted");
+    const notStarted = outcomes.filter((o) => o.cause?.kind === "interrupted").map((o) => o.stack);
     return {
       code: 130,
       message:
@@ -226,23 +223,21 @@ export function deployExit(
         `. Run the same deploy again to finish (logs: ${logDir}); a lock left behind: npm run unlock -- <stack>.`,
     };
   }
-  const failed = outcomes.filter((o) => !o.ok && o.stopped !== true);
-  const stoppedAt = outcomes.filter((o) => o.stopped === true && o.summary.startsWith("stopped:")).map((o) => o.stack);
-  const notStarted = outcomes
-    .filter((o) => o.stopped === true && !o.summary.startsWith("stopped:"))
-    .map((o) => o.stack);
+  const failed = named("failed");
+  const stoppedAt = named("stopped");
+  const notStarted = named("not-started");
+  const notStartedLine = notStarted.length === 0 ? "" : `; not started: ${notStarted.join(", ")}`;
   if (failed.length > 0) {
     return {
       code: 1,
-      message: `${failed.length} stack(s) failed; the others are deployed. Fix and run again (logs: ${logDir}).`,
+      message: `${failed.length} stack(s) failed${notStartedLine}; the others are deployed. Fix and run again (logs: ${logDir}).`,
     };
   }
   if (stoppedAt.length > 0) {
     return {
       code: ROLLOUT_STOPPED,
       message:
-        `the rollout stopped at ${stoppedAt.join(", ")}` +
-        (notStarted.length === 0 ? "" : `; not started: ${notStarted.join(", ")}`) +
+        `the rollout stopped at ${stoppedAt.join(", ")}${notStartedLine}` +
         `. What to do: docs/runbook.md, "A rollout stopped" (logs: ${logDir})`,
     };
   }

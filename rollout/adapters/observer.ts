@@ -1,7 +1,7 @@
 /*
- * What the rollout asks AWS about one region, and the waits built on it: the instance refresh to its end,
- * the new instances to a verdict, the bake, the rollback. Every decision is rollout/verdicts.ts's; this file
- * only asks, waits and acts.
+ * What the rollout asks AWS about one region and does to it: its group, its refreshes, its load balancers'
+ * view of its instances, its alarms; cancelling and starting a refresh. And the clock it waits by. What to
+ * ask and when is the region's state machine's (rollout/machine.ts).
  */
 import { throwIfInterrupted } from "../../cli/interrupt";
 import {
@@ -9,26 +9,19 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
   StartInstanceRefreshCommand,
-  type DescribeInstanceRefreshesCommandOutput,
 } from "@aws-sdk/client-auto-scaling";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeInstanceHealthCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { bakeAlarmNames, type RegionShape } from "../../fleet/shape";
 import {
-  bakeLine,
-  judgeBakeSample,
   judgeInstances,
-  judgeRefresh,
-  refreshLine,
-  shortId,
+  refreshesFromAnswer,
   type AlarmObservation,
-  type BakeVerdict,
   type InstanceObservation,
   type InstancesVerdict,
   type PortHealthObservation,
   type RefreshObservation,
-  type RefreshStatus,
 } from "../verdicts";
 import type { Target } from "../../fleet/target";
 import { regionClients, type RegionClients } from "../../fleet/adapters/aws-clients";
@@ -243,163 +236,8 @@ export class RegionObserver {
   }
 }
 
-/** A DescribeInstanceRefreshes answer in the shape rollout/verdicts.ts judges. */
-export function refreshesFromAnswer(
-  answer: DescribeInstanceRefreshesCommandOutput | { InstanceRefreshes?: never[] },
-): RefreshObservation[] {
-  return (answer.InstanceRefreshes ?? []).map((r) => ({
-    id: r.InstanceRefreshId ?? "",
-    status: (r.Status ?? "Pending") as RefreshStatus,
-    ...(r.StatusReason === undefined ? {} : { statusReason: r.StatusReason }),
-    ...(r.PercentageComplete === undefined ? {} : { percentageComplete: r.PercentageComplete }),
-    ...(r.InstancesToUpdate === undefined ? {} : { instancesToUpdate: r.InstancesToUpdate }),
-    ...(r.StartTime === undefined ? {} : { startTime: new Date(r.StartTime) }),
-    ...(r.EndTime === undefined ? {} : { endTime: new Date(r.EndTime) }),
-  }));
-}
-
 /** Seconds a good new instance may take to be in service on every port once the refresh counts it warm. */
 export function settleSeconds(region: RegionShape): number {
   const { healthyThreshold, interval } = region.healthCheck;
   return region.autoScaling.healthCheckGracePeriod + (healthyThreshold + 2) * interval;
-}
-
-/** A refresh still running after this long stops the rollout (and is cancelled). */
-export const REFRESH_TIMEOUT_SECONDS = 2 * 60 * 60;
-
-export type RefreshOutcome =
-  | { readonly kind: "succeeded"; readonly refresh: RefreshObservation }
-  | { readonly kind: "failed"; readonly why: string; readonly refresh?: RefreshObservation };
-
-/**
- * Polls a refresh until it ends, printing a line whenever what it reports changes. A new instance its group
- * calls Unhealthy stops the wait early (the refresh is cancelled): a bad release shows there first.
- */
-export async function watchRefresh(
-  observer: RegionObserver,
-  id: string,
-  say: (line: string) => void,
-  clock: Clock,
-  version: string | undefined,
-): Promise<RefreshOutcome> {
-  const deadline = clock.now() + REFRESH_TIMEOUT_SECONDS * 1000;
-  let last = "";
-  for (;;) {
-    const refresh = await observer.refresh(id);
-    if (refresh === undefined) return { kind: "failed", why: `instance refresh ${shortId(id)} is not reported by AWS` };
-    const line = refreshLine(refresh);
-    if (line !== last) say(line);
-    last = line;
-    const verdict = judgeRefresh(refresh);
-    if (verdict.kind === "succeeded") return { kind: "succeeded", refresh };
-    if (verdict.kind === "failed") return { kind: "failed", why: verdict.why, refresh };
-    const early = await observer.judge(version);
-    if (early.kind === "unhealthy" && early.why.includes("Unhealthy for its Auto Scaling group")) {
-      await observer.cancelRefresh().catch(() => undefined);
-      return { kind: "failed", why: `${early.why} while the refresh ran (refresh ${shortId(id)} cancelled)`, refresh };
-    }
-    if (clock.now() > deadline) {
-      await observer.cancelRefresh().catch(() => undefined);
-      return {
-        kind: "failed",
-        why: `instance refresh ${shortId(id)} still ${refresh.status} after ${REFRESH_TIMEOUT_SECONDS} s (cancelled)`,
-        refresh,
-      };
-    }
-    await clock.sleep(clock.pollMs);
-  }
-}
-
-/** Waits for the new instances' verdict: healthy or unhealthy; still waiting after `seconds` is unhealthy. */
-export async function awaitInstances(
-  observer: RegionObserver,
-  version: string | undefined,
-  seconds: number,
-  clock: Clock,
-): Promise<InstancesVerdict> {
-  const deadline = clock.now() + seconds * 1000;
-  for (;;) {
-    const verdict = await observer.judge(version);
-    if (verdict.kind !== "waiting") return verdict;
-    if (clock.now() >= deadline) return { kind: "unhealthy", why: `${verdict.why} after ${seconds} s` };
-    await clock.sleep(clock.pollMs);
-  }
-}
-
-/** How often a bake says it is alive. */
-const BAKE_LINE_EVERY_MS = 60_000;
-
-/**
- * Watches the region's alarms and the new instances for `seconds`; the first alarm in ALARM or unhealthy
- * instance ends it. With 0 seconds it looks once.
- */
-export async function bake(
-  observer: RegionObserver,
-  version: string | undefined,
-  seconds: number,
-  say: (line: string) => void,
-  clock: Clock,
-): Promise<BakeVerdict> {
-  const started = clock.now();
-  const end = started + seconds * 1000;
-  let lastLine = started;
-  const alarmCount = bakeAlarmNames(observer.region).length;
-  say(`baking ${seconds} s: watching ${alarmCount} alarms and the new instances`);
-  for (;;) {
-    const [alarms, instances] = [await observer.alarms(), await observer.judge(version)];
-    const verdict = judgeBakeSample(alarms, instances);
-    if (verdict.kind === "failed") {
-      const into = Math.round((clock.now() - started) / 1000);
-      return { ...verdict, why: `${verdict.why}, ${into} s into the bake` };
-    }
-    const now = clock.now();
-    if (now >= end) {
-      say(
-        `baked ${seconds} s: no alarm in ALARM, ${instances.kind === "healthy" ? "new instances healthy" : instances.why}`,
-      );
-      return verdict;
-    }
-    if (now - lastLine >= BAKE_LINE_EVERY_MS) {
-      say(bakeLine((end - now) / 1000, alarms, instances));
-      lastLine = now;
-    }
-    await clock.sleep(Math.min(clock.pollMs, end - now));
-  }
-}
-
-/**
- * Rolls the group's instances back to `version`: cancels a refresh still running, then refreshes to that
- * version (AWS moves the group to it on success). Returns what was done, for the report.
- */
-export async function rollBack(
-  observer: RegionObserver,
-  templateId: string,
-  version: string,
-  say: (line: string) => void,
-  clock: Clock,
-): Promise<string> {
-  const active = (await observer.refreshes()).find((r) => judgeRefresh(r).kind === "running");
-  if (active !== undefined) {
-    say(`rollback: cancelling refresh ${shortId(active.id)} first`);
-    await observer.cancelRefresh().catch(() => undefined);
-    for (;;) {
-      const now = await observer.refresh(active.id);
-      if (now === undefined || judgeRefresh(now).kind !== "running") break;
-      await clock.sleep(clock.pollMs);
-    }
-  }
-  say(`rollback: refreshing the instances back to launch template version ${version}`);
-  const id = await observer.startRefreshTo(templateId, version);
-  const outcome = await watchRefresh(
-    observer,
-    id,
-    (line) => {
-      say(`rollback: ${line}`);
-    },
-    clock,
-    undefined,
-  );
-  return outcome.kind === "succeeded"
-    ? `instances back on launch template version ${version} (refresh ${shortId(id)} Successful)`
-    : `the rollback to launch template version ${version} did not finish: ${outcome.why}; the group may run a mix of versions (docs/runbook.md, "A rollout stopped")`;
 }

@@ -1,45 +1,27 @@
 /*
  * The rollout: how `npm run deploy` (and `--reviewed`) change the region stacks. Waves in order, at most
- * `parallelism` regions of a wave at once; each region planned, applied (in two stages when the change
- * brings new judges of its instances, rollout/stages.ts), its instance refresh watched to its end, its new
- * instances judged on their own health, then baked for `rollout.bakeSeconds` while its alarms are
- * watched. A region that fails any of it stops the rollout: its instances go back to the launch template
- * version they ran before, and later waves are not started. Decisions: rollout/verdicts.ts; AWS: region-watch.ts.
+ * `parallelism` regions of a wave at once (rollout/waves.ts); each region planned, then rolled out by its
+ * state machine (rollout/machine.ts): applied (in two stages when the change brings new judges of its
+ * instances), its instance refresh watched to its end, its new instances judged on their own health, then
+ * baked for `rollout.bakeSeconds` while its alarms are watched. A region that fails any of it stops the
+ * rollout: its instances go back to the launch template version they ran before, and nothing after it starts.
+ * This file performs what the machine asks for (Terraform here, AWS through ./observer.ts) and tells it what
+ * came of it; every decision is the machine's.
  */
-import { clearAdoptions, planAdopting } from "../../adoption/adapters/adopt";
-import { Interrupted } from "../../cli/interrupt";
 import { freemem } from "node:os";
 import { join } from "node:path";
-import type { RegionShape } from "../../fleet/shape";
-import { changesOf, changesOutputs, type TerraformPlanJson } from "../../review/report";
-import { altersResources } from "../../terraform/plan-json";
-import { parallelism, rollbackAction, shortId, startedRefresh, waveLine, waveOf } from "../verdicts";
+import { planAdoptingAfresh, withAdoptions } from "../../adoption/adapters/lifecycle";
+import { Interrupted } from "../../cli/interrupt";
+import { bakeAlarmNames, type RegionShape } from "../../fleet/shape";
+import type { TerraformPlanJson } from "../../terraform/plan-json";
 import type { StackNode } from "../../terraform/stack-selection";
-import { compareStack, matchesReview } from "../../review/compare";
-import { describeJudges, stagingOf, targetFlags } from "../stages";
-import {
-  finish,
-  lockTimeoutFlag,
-  outcomeLine,
-  prepareStack,
-  runInWaves,
-  stackDir,
-  terraform,
-  type FleetContext,
-  type StackOutcome,
-  type StackTask,
-} from "../../terraform/adapters/stacks";
-import {
-  awaitInstances,
-  bake,
-  realClock,
-  RegionObserver,
-  rollBack,
-  settleSeconds,
-  watchRefresh,
-  type Clock,
-} from "./observer";
-import { run } from "../../cli/run";
+import type { StackOutcome } from "../../terraform/outcome";
+import { finish, planTo, prepareStack, terraform } from "../../terraform/adapters/runner";
+import { lockTimeoutFlag, stackDir, type FleetContext } from "../../terraform/adapters/context";
+import { advance, begin, type RegionAction, type RegionEvent, type RegionResult } from "../machine";
+import { parallelism, waveLine, waveOf } from "../waves";
+import { realClock, RegionObserver, settleSeconds, type Clock } from "./observer";
+import { runInWaves, type StackTask } from "./waves";
 
 /** Stacks of a wave applied at once: `--parallelism`, else `rollout.maxParallel`, else what free memory holds. */
 export function parallelismOf(ctx: Pick<FleetContext, "parallelism" | "shape">): number {
@@ -81,36 +63,6 @@ export function rollOut(ctx: FleetContext, stacks: readonly StackNode[], task: S
   );
 }
 
-/** Terraform's `Apply complete! …` line of an apply's output. */
-function appliedLine(output: string): string {
-  return outcomeLine(output, true, "", "").summary;
-}
-
-/** `terraform plan -out=FILE` (with extra flags) and its JSON; the run's output when it fails. */
-export async function planTo(
-  ctx: FleetContext,
-  stack: string,
-  log: string,
-  file: string,
-  flags: readonly string[],
-): Promise<{ ok: true; plan: TerraformPlanJson } | { ok: false; output: string; code: number }> {
-  const planned = await terraform(ctx, stack, log, [
-    "plan",
-    "-input=false",
-    "-no-color",
-    lockTimeoutFlag(ctx),
-    `-out=${file}`,
-    ...flags,
-  ]);
-  if (planned.code !== 0) return { ok: false, output: planned.output, code: planned.code };
-  const shown = await run("terraform", ["show", "-json", "-no-color", file], {
-    cwd: stackDir(ctx, stack),
-    env: ctx.env,
-  });
-  if (shown.code !== 0) return { ok: false, output: shown.stderr, code: shown.code };
-  return { ok: true, plan: JSON.parse(shown.stdout) as TerraformPlanJson };
-}
-
 export interface RegionDeployOptions {
   /** The plan already saved as plan.tfplan in the stack's directory (a reviewed deploy planned it); else planned here. */
   readonly planned?: TerraformPlanJson;
@@ -130,172 +82,120 @@ export async function deployRegion(
   const say = (line: string) => {
     ctx.progress(`${stack}: ${line}`);
   };
-  const seconds = () => Math.round((Date.now() - started) / 1000);
   say("deploying");
-
-  const dir = stackDir(ctx, stack);
-  try {
-    return await deployPlanned();
-  } finally {
-    // Imports done (or the apply failed, and the next deploy decides afresh): no stale import block stays.
-    clearAdoptions(dir);
-  }
-
-  async function deployPlanned(): Promise<StackOutcome> {
-    let planned = options.planned;
-    if (planned === undefined) {
+  // Imports done (or the apply failed, and the next deploy decides afresh): no stale import block stays.
+  return withAdoptions(stackDir(ctx, stack), async () => {
+    let plan = options.planned;
+    if (plan === undefined) {
       const prepared = await prepareStack(ctx, "deploy", stack, log, started);
       if (!prepared.ok) return prepared.outcome;
-      clearAdoptions(dir);
       // What an interrupted apply left in AWS but not in state is adopted before anything is created again.
-      const fresh = await planAdopting(
+      const fresh = await planAdoptingAfresh(
         ctx.target,
         region,
-        dir,
+        stackDir(ctx, stack),
         say,
         () => planTo(ctx, stack, log, "plan.tfplan", prepared.flags),
         (result) => (result.ok ? result.plan : undefined),
       );
       if (!fresh.ok) return finish(ctx, stack, started, log, fresh);
-      planned = fresh.plan;
+      plan = fresh.plan;
     }
-    const reviewedPlan: TerraformPlanJson = planned;
-    const changed = changesOf(reviewedPlan).length > 0;
     const observer = new RegionObserver(ctx.target, region);
     const clock = clockOf(ctx);
-    const before = await observer.group();
-    // Refreshes seen so far: a later stage must not take an earlier stage's refresh for its own.
-    let knownRefreshes = await observer.refreshes();
-    const applied: string[] = [];
-    const seen: string[] = [];
+    const perform = performer(ctx, stack, log, observer, clock);
+    let step = begin({
+      stack,
+      plan,
+      reviewed: options.reviewed ?? [plan],
+      bakeSeconds: ctx.shape.rollout.bakeSeconds,
+      settleSeconds: settleSeconds(region),
+      alarmCount: bakeAlarmNames(region).length,
+      pollMs: clock.pollMs,
+    });
+    for (;;) {
+      step.lines.forEach(say);
+      const { action } = step;
+      if (action.kind === "finish") return outcomeOf(ctx, stack, started, log, action.result);
+      step = advance(step.state, await perform(action));
+    }
+  });
+}
 
-    /** Applies a saved plan and returns the refresh it started, if any; or the failed outcome. */
-    const apply = async (
-      file: string,
-    ): Promise<{ ok: true; refresh?: ReturnType<typeof startedRefresh> } | { ok: false; outcome: StackOutcome }> => {
-      const at = new Date(clock.now());
-      const result = await terraform(ctx, stack, log, [
-        "apply",
-        "-input=false",
-        "-no-color",
-        lockTimeoutFlag(ctx),
-        file,
-      ]);
-      if (result.code !== 0) return { ok: false, outcome: finish(ctx, stack, started, log, result) };
-      applied.push(appliedLine(result.output));
-      const now = await observer.refreshes();
-      const refresh = startedRefresh(knownRefreshes, now, at);
-      knownRefreshes = now;
-      return refresh === undefined ? { ok: true } : { ok: true, refresh };
-    };
-
-    /** The refresh (if the apply started one) to its end, then the new instances; why the region fails, if it does. */
-    const judge = async (refresh: ReturnType<typeof startedRefresh>): Promise<string | undefined> => {
-      const version = (await observer.group()).version;
-      if (refresh !== undefined) {
-        say(
-          `instance refresh ${shortId(refresh.id)} started: launch before terminate, to launch template version ${version ?? "?"}`,
-        );
-        const outcome = await watchRefresh(observer, refresh.id, say, clock, version);
-        if (outcome.kind === "failed") return outcome.why;
-        seen.push(`refresh ${shortId(refresh.id)} Successful`);
+/**
+ * Performs one action of the machine and reports what came of it, stamped with the clock's time. An
+ * interruption that ends a wait is reported as such.
+ */
+function performer(
+  ctx: FleetContext,
+  stack: string,
+  log: string,
+  observer: RegionObserver,
+  clock: Clock,
+): (action: Exclude<RegionAction, { kind: "finish" }>) => Promise<RegionEvent> {
+  const answer = async (action: Exclude<RegionAction, { kind: "finish" }>) => {
+    switch (action.kind) {
+      case "read-group": {
+        const { version, templateId } = await observer.group();
+        return {
+          kind: "group",
+          ...(version === undefined ? {} : { version }),
+          ...(templateId === undefined ? {} : { templateId }),
+        } as const;
       }
-      const verdict = await awaitInstances(observer, version, settleSeconds(region), clock);
-      if (verdict.kind !== "healthy") return verdict.why;
-      const line = `${verdict.instances} instance${verdict.instances === 1 ? "" : "s"}${version === undefined ? "" : ` on launch template version ${version}`} in service on all ${verdict.ports} ports`;
-      say(line);
-      seen.push(line);
-      return undefined;
-    };
-
-    /** Stops the rollout at this region: rolls its instances back if the change replaced them. */
-    const stop = async (why: string): Promise<StackOutcome> => {
-      say(`stopping the rollout: ${why}`);
-      const after = await observer.group();
-      const action = rollbackAction({
-        ...(before.version === undefined ? {} : { before: before.version }),
-        ...(after.version === undefined ? {} : { after: after.version }),
-      });
-      const rolledBack =
-        action.kind === "refresh" && after.templateId !== undefined
-          ? `rolled back: ${await rollBack(observer, after.templateId, action.toVersion, say, clock)}`
-          : `nothing rolled back: ${action.kind === "none" ? action.why : "the group has no launch template"}`;
-      const summary = `stopped: ${why}; ${rolledBack}`;
-      say(summary);
-      return {
-        stack,
-        ok: false,
-        stopped: true,
-        summary,
-        ...(applied.length === 0 ? {} : { rollout: `applied before it stopped: ${applied.join(" ")}` }),
-        log,
-        seconds: seconds(),
-      };
-    };
-
+      case "read-refreshes":
+        return { kind: "refreshes", refreshes: await observer.refreshes() } as const;
+      case "read-refresh": {
+        const refresh = await observer.refresh(action.id);
+        return { kind: "refresh", ...(refresh === undefined ? {} : { refresh }) } as const;
+      }
+      case "judge-instances":
+        return { kind: "instances", verdict: await observer.judge(action.version) } as const;
+      case "sample-bake": {
+        const alarms = await observer.alarms();
+        return { kind: "bake-sample", alarms, instances: await observer.judge(action.version) } as const;
+      }
+      case "plan":
+        return { kind: "planned", result: await planTo(ctx, stack, log, action.file, action.flags) } as const;
+      case "apply": {
+        const args = ["apply", "-input=false", "-no-color", lockTimeoutFlag(ctx), action.file];
+        const { code, output } = await terraform(ctx, stack, log, args);
+        return { kind: "applied", code, output } as const;
+      }
+      case "cancel-refresh":
+        await observer.cancelRefresh().catch(() => undefined);
+        return { kind: "refresh-cancelled" } as const;
+      case "start-refresh":
+        return {
+          kind: "refresh-started",
+          id: await observer.startRefreshTo(action.templateId, action.version),
+        } as const;
+      case "wait":
+        await clock.sleep(action.ms);
+        return { kind: "waited" } as const;
+    }
+  };
+  return async (action) => {
     try {
-      return await applyAndJudge();
+      return { ...(await answer(action)), at: clock.now() };
     } catch (error) {
       if (!(error instanceof Interrupted)) throw error;
-      // An interruption ended a wait of the rollout: what was applied stays, and is judged by the next deploy.
-      const summary = `interrupted by ${error.signal} while the rollout watched it${applied.length === 0 ? "" : ` (applied: ${applied.join(" ")})`}; deploy again to judge it`;
-      say(summary);
-      return { stack, ok: false, interrupted: true, summary, log, seconds: seconds() };
+      return { kind: "interrupted", signal: error.signal, at: clock.now() };
     }
+  };
+}
 
-    async function applyAndJudge(): Promise<StackOutcome> {
-      const staging = stagingOf(reviewedPlan);
-      if (!altersResources(reviewedPlan) && !changesOutputs(reviewedPlan)) {
-        // Nothing to apply: no refresh to wait for, nothing new to judge or bake.
-        ctx.progress(`${stack}: No changes. (${seconds()}s)`);
-        return { stack, ok: true, summary: "No changes.", log, seconds: seconds() };
-      }
-      if (staging === undefined) {
-        const result = await apply("plan.tfplan");
-        if (!result.ok) return result.outcome;
-        if (changed) {
-          const why = await judge(result.refresh);
-          if (why !== undefined) return stop(why);
-        }
-      } else {
-        say(
-          `two stages: first the launch template and the group, so every instance runs what ${describeJudges(staging.judges)} will check; then the rest`,
-        );
-        for (const [file, flags] of [
-          ["stage1.tfplan", targetFlags(staging)],
-          ["stage2.tfplan", []],
-        ] as const) {
-          const stage = await planTo(ctx, stack, log, file, flags);
-          if (!stage.ok) return finish(ctx, stack, started, log, stage);
-          const within = compareStack(stack, options.reviewed ?? [reviewedPlan], stage.plan);
-          if (!matchesReview([within])) {
-            return stop(
-              `${file.replace(".tfplan", "")} would change what was not reviewed: ${within.differences.join("; ")}`,
-            );
-          }
-          const result = await apply(file);
-          if (!result.ok) return result.outcome;
-          const why = await judge(result.refresh);
-          if (why !== undefined) return stop(why);
-        }
-      }
-
-      if (changed) {
-        const baked = await bake(observer, (await observer.group()).version, ctx.shape.rollout.bakeSeconds, say, clock);
-        if (baked.kind === "failed") return stop(baked.why);
-        seen.push(`baked ${ctx.shape.rollout.bakeSeconds} s, no alarm`);
-      }
-      const summary =
-        applied.length > 1 ? applied.map((a, i) => `stage ${i + 1}: ${a}`).join(" ") : (applied[0] ?? "done");
-      ctx.progress(`${stack}: ${summary} (${seconds()}s)`);
-      return {
-        stack,
-        ok: true,
-        summary,
-        ...(seen.length === 0 ? {} : { rollout: seen.join("; ") }),
-        log,
-        seconds: seconds(),
-      };
-    }
-  }
+/** The stack's outcome from how its rollout ended; a failed Terraform run is told from its output. */
+function outcomeOf(ctx: FleetContext, stack: string, started: number, log: string, result: RegionResult): StackOutcome {
+  if (result.kind === "failed") return finish(ctx, stack, started, log, result.run);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  if (result.kind === "succeeded") ctx.progress(`${stack}: ${result.summary} (${seconds}s)`);
+  return {
+    stack,
+    status: result.kind,
+    summary: result.summary,
+    ...("rollout" in result && result.rollout !== undefined ? { rollout: result.rollout } : {}),
+    log,
+    seconds,
+  };
 }

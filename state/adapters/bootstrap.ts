@@ -19,15 +19,9 @@ import {
 import type { StateShape } from "../../fleet/shape";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
-import {
-  applyStack,
-  finish,
-  init,
-  stackDir,
-  terraform,
-  type FleetContext,
-  type StackOutcome,
-} from "../../terraform/adapters/stacks";
+import { applyStack, finish, init, terraform } from "../../terraform/adapters/runner";
+import { stackDir, type FleetContext } from "../../terraform/adapters/context";
+import type { StackOutcome } from "../../terraform/outcome";
 
 /** Terraform reads `*_override.tf.json` after the stack's own file; this one replaces the backend. */
 export const BACKEND_OVERRIDE = "cloudrim_local_backend_override.tf.json";
@@ -125,7 +119,7 @@ export async function deployStateStack(ctx: FleetContext): Promise<StackOutcome>
   const status = await stateBucketStatus(ctx.target, state);
   if (status.kind === "forbidden") {
     ctx.progress(`${stack}: ${forbiddenBucketMessage(state)}`);
-    return { stack, ok: false, summary: `failed: ${forbiddenBucketMessage(state)}`, log: "", seconds: 0 };
+    return { stack, status: "failed", summary: `failed: ${forbiddenBucketMessage(state)}`, log: "", seconds: 0 };
   }
   if (status.kind === "exists" && status.hasState) return applyStack(ctx, "deploy", stack);
 
@@ -139,7 +133,7 @@ export async function deployStateStack(ctx: FleetContext): Promise<StackOutcome>
         `failed: state.bucket "${state.bucket}" exists but holds no state for its stack at s3://${state.bucket}/${state.key}, ` +
         `and this working copy has none either; if the bucket is this fleet's, adopt it (docs/state-and-locks.md, "Adopt an existing state bucket")`;
       ctx.progress(`${stack}: ${summary}`);
-      return { stack, ok: false, summary, log: "", seconds: 0 };
+      return { stack, status: "failed", summary, log: "", seconds: 0 };
     }
     ctx.progress(`${stack}: moving its local state (${leftover}) into s3://${state.bucket}/${state.key}`);
     const moved = await migrateIntoBucket(ctx, stack, log, leftover);
@@ -224,7 +218,7 @@ export async function destroyStateStack(ctx: FleetContext): Promise<StackOutcome
   const stack = state.stackName;
   const refuse = (summary: string): StackOutcome => {
     ctx.progress(`${stack}: ${summary}`);
-    return { stack, ok: false, summary, log: "", seconds: 0 };
+    return { stack, status: "failed", summary, log: "", seconds: 0 };
   };
   if (state.preventDestroy) {
     return refuse(
@@ -234,7 +228,13 @@ export async function destroyStateStack(ctx: FleetContext): Promise<StackOutcome
   const status = await stateBucketStatus(ctx.target, state);
   if (status.kind === "missing") {
     ctx.progress(`${stack}: the bucket ${state.bucket} is already gone`);
-    return { stack, ok: true, summary: "nothing to destroy: the bucket is already gone", log: "", seconds: 0 };
+    return {
+      stack,
+      status: "succeeded",
+      summary: "nothing to destroy: the bucket is already gone",
+      log: "",
+      seconds: 0,
+    };
   }
   if (status.kind === "forbidden") return refuse(`failed: ${forbiddenBucketMessage(state)}`);
   const others = await otherStateKeys(ctx.target, state);

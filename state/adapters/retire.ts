@@ -15,15 +15,10 @@ import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import type { Answer, Ask } from "../../cli/confirm";
 import { UserFacingError } from "../../cli/console";
-import {
-  finish,
-  init,
-  lockTimeoutFlag,
-  terraform,
-  type FleetContext,
-  type StackOutcome,
-} from "../../terraform/adapters/stacks";
-import { planTo } from "../../rollout/adapters/region";
+import { finish, init, terraform } from "../../terraform/adapters/runner";
+import { lockTimeoutFlag, type FleetContext } from "../../terraform/adapters/context";
+import type { StackOutcome } from "../../terraform/outcome";
+import { planTo } from "../../terraform/adapters/runner";
 import { stateHasResources } from "./bootstrap";
 
 /** Every state key of the fleet in the bucket, with the number of resources each holds; none without a bucket. */
@@ -111,7 +106,7 @@ export async function retireRegion(
     "retire.tfplan",
   ]);
   const outcome = finish(ctx, stack, started, log, applied);
-  if (!outcome.ok) return outcome;
+  if (outcome.status !== "succeeded") return outcome;
   const key = retired.state.replace(`s3://${shape.state.bucket}/`, "");
   await regionClients(ctx.target, shape.state.region).s3.send(
     new DeleteObjectCommand({ Bucket: shape.state.bucket, Key: key }),

@@ -5,7 +5,7 @@ import { changesOf } from "../../terraform/plan-json";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import type { Answer, Ask } from "../../cli/confirm";
 import { deployAsking } from "../../rollout/adapters/deploy";
-import type { StackOutcome } from "../../terraform/adapters/stacks";
+import type { StackOutcome } from "../../terraform/outcome";
 import { planStack } from "../../review/adapters/plan-stacks";
 import { retireRegion } from "../../state/adapters/retire";
 import { LocalFleet } from "./local-fleet";
@@ -85,7 +85,7 @@ describe("a change to AWS asked about first", () => {
 
     const deployed = await deployAsking(local.context(), [], answering("yes"));
     if (deployed.verdict !== "applied") throw new Error(`not applied: ${deployed.verdict}`);
-    expect(deployed.outcomes.filter((o) => !o.ok)).toEqual([]);
+    expect(deployed.outcomes.filter((o) => o.status !== "succeeded")).toEqual([]);
     const summary = shown.at(-1) ?? [];
     expect(summary).toEqual(shown.at(-2));
     const lines = {
@@ -133,7 +133,7 @@ describe("a change to AWS asked about first", () => {
 
     const deployed = await deployAsking(local.context(), [], answering("yes", unchanged));
     if (deployed.verdict !== "applied") throw new Error(`not applied: ${deployed.verdict}`);
-    expect(deployed.outcomes.filter((o) => !o.ok)).toEqual([]);
+    expect(deployed.outcomes.filter((o) => o.status !== "succeeded")).toEqual([]);
     const summary = shown.at(-1) ?? [];
     expect(summary).toEqual([
       "  us-east-1: no changes (ask-e2e-state)",
@@ -175,7 +175,7 @@ describe("a change to AWS asked about first", () => {
 
     const retired = await retireRegion(local.context(), REGION, answering("yes"));
     if (typeof retired === "string") throw new Error(`not retired: ${retired}`);
-    expect(retired.ok).toBe(true);
+    expect(retired.status).toBe("succeeded");
     const [line, ...rest] = shown.at(-1) ?? [];
     expect(line).toMatch(new RegExp(`^  ${REGION}: \\d+ to destroy \\(${STACK}\\)$`));
     expect(rest).toEqual([expect.stringMatching(/^ {6}destroy: \d+ aws_cloudwatch_metric_alarm, /)]);

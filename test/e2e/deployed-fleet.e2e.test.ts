@@ -46,7 +46,7 @@ import { changesOf } from "../../terraform/plan-json";
 import { PINNED_NODE } from "../../instance/release";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
-import { outcomeReport } from "../../terraform/adapters/stacks";
+import { outcomeReport } from "../../terraform/outcome";
 import { planStack, planStacks } from "../../review/adapters/plan-stacks";
 import { run } from "../../cli/run";
 import { deployStacks, destroyStacks } from "../../rollout/adapters/stack-runs";
@@ -677,7 +677,7 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
     // The fleet file as deployed (the tests above changed a weight and the state key).
     const { stacks } = await local.configure(base());
     const outcomes = await destroyStacks(local.context(), stacks);
-    expect(outcomes.filter((o) => !o.ok).map(outcomeReport)).toEqual([]);
+    expect(outcomes.filter((o) => o.status !== "succeeded").map(outcomeReport)).toEqual([]);
     for (const regionName of REGIONS) {
       const clients = regionClients(target, regionName);
       const lbs = await clients.elb.send(new DescribeLoadBalancersCommand({}));

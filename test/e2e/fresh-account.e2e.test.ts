@@ -9,7 +9,8 @@ import type { StackNode } from "../../terraform/stack-selection";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { checkBeforeDeploy, deployFleet } from "../../rollout/adapters/deploy";
-import { PROJECT, type StackOutcome } from "../../terraform/adapters/stacks";
+import { PROJECT } from "../../terraform/adapters/context";
+import type { StackOutcome } from "../../terraform/outcome";
 import { planStacks } from "../../review/adapters/plan-stacks";
 import { run } from "../../cli/run";
 import { deployStacks } from "../../rollout/adapters/stack-runs";
@@ -105,7 +106,7 @@ describe("a fresh account, deployed the ways users deploy", () => {
       Object.fromEntries(
         outcomes.map((o) => [
           o.stack,
-          o.ok ||
+          o.status === "succeeded" ||
             [o.summary, o.hint ?? "no hint", ...progress.filter((l) => l.startsWith(o.stack)).slice(-6)].join(" | "),
         ]),
       ),

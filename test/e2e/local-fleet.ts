@@ -10,7 +10,9 @@ import type { FleetShape } from "../../fleet/shape";
 import type { StackNode } from "../../terraform/stack-selection";
 import type { Target } from "../../fleet/target";
 import { terraformEnv } from "../../terraform/adapters/env";
-import { fleetContext, outcomeReport, PROJECT, synthesize, type FleetContext } from "../../terraform/adapters/stacks";
+import { fleetContext, PROJECT, type FleetContext } from "../../terraform/adapters/context";
+import { outcomeReport } from "../../terraform/outcome";
+import { synthesize } from "../../terraform/adapters/synth";
 import { startMoto } from "../../local-aws/adapters/emulator";
 import { run, type RunResult } from "../../cli/run";
 import { deployStacks } from "../../rollout/adapters/stack-runs";
@@ -109,7 +111,7 @@ export class LocalFleet {
   async deploy(only?: readonly string[]): Promise<void> {
     if (this.configured === undefined) throw new Error("configure() a fleet first");
     const selected = this.configured.stacks.filter((s) => only === undefined || only.includes(s.name));
-    const failed = (await deployStacks(this.context(), selected)).filter((o) => !o.ok);
+    const failed = (await deployStacks(this.context(), selected)).filter((o) => o.status !== "succeeded");
     if (failed.length > 0) {
       const logs = failed.map((o) =>
         o.log === "" ? "" : readFileSync(o.log, "utf8").split("\n").slice(-40).join("\n"),

@@ -9,7 +9,7 @@ import type { FleetShape, RegionShape } from "../../fleet/shape";
 import { defaultReleaseKey, PINNED_NODE } from "../../instance/release";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
-import { PROJECT } from "../../terraform/adapters/stacks";
+import { PROJECT } from "../../terraform/adapters/context";
 import { packRelease } from "../../instance/adapters/release-pack";
 
 /*

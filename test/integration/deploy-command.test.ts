@@ -6,7 +6,7 @@ import {
   requiredStateBucket,
   ROLLOUT_STOPPED,
 } from "../../rollout/adapters/deploy";
-import type { StackOutcome } from "../../terraform/adapters/stacks";
+import { notStarted, type StackOutcome, type StackStatus } from "../../terraform/outcome";
 import { shapeOrThrow } from "../../fleet/validate";
 import { baseFleet, DEFAULT_APP } from "../fixtures";
 
@@ -41,13 +41,12 @@ describe("the state bucket a deploy needs (npm run deploy)", () => {
 });
 
 describe("how a deploy ends", () => {
-  const outcome = (stack: string, summary: string, extra: Partial<StackOutcome> = {}): StackOutcome => ({
+  const outcome = (stack: string, summary: string, status: StackStatus = "succeeded"): StackOutcome => ({
     stack,
-    ok: !/^(failed|stopped|not started|skipped)/.test(summary),
+    status,
     summary,
     log: "",
     seconds: 1,
-    ...extra,
   });
 
   it("exits 0 when every stack deployed", () => {
@@ -60,8 +59,8 @@ describe("how a deploy ends", () => {
     expect(
       deployExit(
         [
-          outcome("api-prod-us-east-1", "stopped: alarm x is in ALARM; rolled back: …", { stopped: true }),
-          outcome("api-prod-eu-west-1", "not started: the rollout stopped at api-prod-us-east-1", { stopped: true }),
+          outcome("api-prod-us-east-1", "stopped: alarm x is in ALARM; rolled back: …", "stopped"),
+          notStarted("api-prod-eu-west-1", { kind: "failure", failed: [], stopped: ["api-prod-us-east-1"] }),
         ],
         ".local/logs/1",
       ),
@@ -74,16 +73,34 @@ describe("how a deploy ends", () => {
 
   it("exits 1 when a stack failed to apply, whatever else happened", () => {
     expect(
-      deployExit([outcome("a", "failed: boom"), outcome("b", "stopped: x", { stopped: true })], "logs"),
+      deployExit([outcome("a", "failed: boom", "failed"), outcome("b", "stopped: x", "stopped")], "logs"),
     ).toMatchObject({
       code: 1,
       message: "1 stack(s) failed; the others are deployed. Fix and run again (logs: logs).",
     });
   });
 
+  it("counts a failure once: the stacks it kept back are named as not started, not as failures", () => {
+    const kept = { kind: "failure", failed: ["api-prod-dns"], stopped: [] } as const;
+    expect(
+      deployExit(
+        [
+          outcome("api-prod-dns", "failed: boom", "failed"),
+          notStarted("api-prod-us-east-1", kept),
+          notStarted("api-prod-eu-west-1", kept),
+        ],
+        "logs",
+      ),
+    ).toEqual({
+      code: 1,
+      message:
+        "1 stack(s) failed; not started: api-prod-us-east-1, api-prod-eu-west-1; the others are deployed. Fix and run again (logs: logs).",
+    });
+  });
+
   it("puts every stack's outcome under the verdict for the pull request, when the deploy did not finish", () => {
     const text = outcomesMarkdown(
-      [outcome("api-prod-us-east-1", "stopped: alarm x is in ALARM; rolled back: …", { stopped: true })],
+      [outcome("api-prod-us-east-1", "stopped: alarm x is in ALARM; rolled back: …", "stopped")],
       "the rollout stopped at api-prod-us-east-1",
     );
     expect(text).toBe(

@@ -1,23 +1,19 @@
 import {
   bakeLine,
-  defaultWaves,
   judgeBakeSample,
   judgeInstances,
   judgeRefresh,
-  MEMORY_PER_REGION_BYTES,
-  parallelism,
+  refreshesFromAnswer,
   refreshLine,
   rollbackAction,
   startedRefresh,
-  waveLine,
-  waveOf,
   type AlarmObservation,
   type InstanceObservation,
   type PortHealthObservation,
   type RefreshObservation,
 } from "../../rollout/verdicts";
+import { defaultWaves, MEMORY_PER_REGION_BYTES, parallelism, waveLine, waveOf } from "../../rollout/waves";
 import { shapeOrThrow } from "../../fleet/validate";
-import { refreshesFromAnswer } from "../../rollout/adapters/observer";
 import { baseFleet, DEFAULT_APP } from "../fixtures";
 import answers from "../aws-answers/describe-instance-refreshes.json";
 
@@ -25,7 +21,7 @@ type Recorded = Exclude<keyof typeof answers, "about">;
 
 /** A recorded DescribeInstanceRefreshes answer (test/aws-answers), mapped as the deploy maps what AWS answers. */
 const recorded = (name: Recorded): RefreshObservation => {
-  const [refresh] = refreshesFromAnswer(answers[name] as never);
+  const [refresh] = refreshesFromAnswer(answers[name]);
   if (refresh === undefined) throw new Error(`no refresh in ${name}`);
   return refresh;
 };

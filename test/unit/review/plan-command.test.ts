@@ -1,6 +1,6 @@
-import { cleanError } from "../../review/stack-plans";
-import { formatPorts } from "../../review/topology";
-import { globToRegExp, mapWithLimit, selectStacks } from "../../terraform/stack-selection";
+import { cleanError } from "../../../review/stack-plans";
+import { formatPorts } from "../../../review/topology";
+import { globToRegExp, mapWithLimit, selectStacks } from "../../../terraform/stack-selection";
 
 const STACKS = ["cloudrim-prod-us-west-2", "cloudrim-prod-state", "cloudrim-prod-us-east-1", "cloudrim-dev-us-east-1"];
 

@@ -1,5 +1,5 @@
-import type { TerraformResourceChange } from "../../terraform/plan-json";
-import { describeJudges, stagingOf, targetFlags } from "../../rollout/stages";
+import type { TerraformResourceChange } from "../../../terraform/plan-json";
+import { describeJudges, stagingOf, targetFlags } from "../../../rollout/stages";
 
 const rc = (
   address: string,

@@ -1,0 +1,401 @@
+/*
+ * Pure: one region's rollout as a state machine. Given the plan a deploy applies, it says what to do next
+ * (apply, look at AWS, wait, cancel or start a refresh), hears what came of it, and moves on; the adapter
+ * (rollout/adapters/region.ts) only performs each action and reports the answer. Its decisions are
+ * rollout/verdicts.ts's; here they are put in order.
+ *
+ * The states (RegionPhase), as a region goes through them:
+ *
+ *   reading-before (the group's launch template version) → reading-known-refreshes
+ *     → [planning (a stage, then the review check)] → applying → finding-refresh (the one the apply started)
+ *     → reading-version → refreshing (its status, the new instances, a pause; until it ends)
+ *     → settling (the new instances, to a verdict) → [stage 2: planning again …]
+ *     → reading-bake-version → baking (alarms and instances, to its end) → done: succeeded
+ *
+ *   any judgement that fails → stopping (rollout/rollback.ts: the group read; when the change replaced
+ *     instances, a running refresh cancelled and drained, a refresh back to the version before started and
+ *     watched) → done: stopped
+ *
+ *   a Terraform run that fails → done: failed; an interruption during a wait → done: interrupted.
+ *
+ * A plan that changes nothing finishes at once. A plan in two stages (rollout/stages.ts) plans each stage
+ * afresh, and each stage plan must stay within the reviewed plans: the one review check.
+ */
+import { compareStack, matchesReview } from "../review/compare";
+import { completionLine } from "../terraform/outcome";
+import { altersResources, changesOf, changesOutputs, type TerraformPlanJson } from "../terraform/plan-json";
+import { describeJudges, stagingOf, targetFlags, type Staging } from "./stages";
+import {
+  bakeLine,
+  judgeBakeSample,
+  shortId,
+  startedRefresh,
+  type AlarmObservation,
+  type InstancesVerdict,
+  type RefreshObservation,
+} from "./verdicts";
+import { watchNext, watchStart, type Watch } from "./refresh-watch";
+import { ROLLBACK_START, rollbackNext, type RollbackStep } from "./rollback";
+
+/** What a region's rollout is given: the plan and the rules it is judged by. */
+export interface RegionRollout {
+  readonly stack: string;
+  /** The plan being applied (saved as plan.tfplan in the stack's directory): reviewed, shown, or fresh. */
+  readonly plan: TerraformPlanJson;
+  /** The plans every stage plan must stay within (any of them may have reviewed a change). */
+  readonly reviewed: readonly TerraformPlanJson[];
+  readonly bakeSeconds: number;
+  /** How long a good new instance may take to be in service on every port once the refresh counts it warm. */
+  readonly settleSeconds: number;
+  /** The alarms a bake watches, counted for its first line. */
+  readonly alarmCount: number;
+  /** Milliseconds between two looks. */
+  readonly pollMs: number;
+}
+
+/** A plan applied in one go (`only`) or one of its two stages. */
+export type Stage = "only" | 1 | 2;
+
+/** What the adapter is asked to do next; each but `finish` is answered with an event. */
+export type RegionAction =
+  | { readonly kind: "read-group" }
+  | { readonly kind: "read-refreshes" }
+  | { readonly kind: "read-refresh"; readonly id: string }
+  | { readonly kind: "judge-instances"; readonly version?: string }
+  | { readonly kind: "sample-bake"; readonly version?: string }
+  | { readonly kind: "plan"; readonly file: string; readonly flags: readonly string[] }
+  | { readonly kind: "apply"; readonly file: string }
+  | { readonly kind: "cancel-refresh" }
+  | { readonly kind: "start-refresh"; readonly templateId: string; readonly version: string }
+  | { readonly kind: "wait"; readonly ms: number }
+  | { readonly kind: "finish"; readonly result: RegionResult };
+
+/** What came of an action (or an interruption during it), and when (milliseconds, the adapter's clock). */
+export type RegionEvent = { readonly at: number } & (
+  | { readonly kind: "group"; readonly version?: string; readonly templateId?: string }
+  | { readonly kind: "refreshes"; readonly refreshes: readonly RefreshObservation[] }
+  | { readonly kind: "refresh"; readonly refresh?: RefreshObservation }
+  | { readonly kind: "instances"; readonly verdict: InstancesVerdict }
+  | {
+      readonly kind: "bake-sample";
+      readonly alarms: readonly AlarmObservation[];
+      readonly instances: InstancesVerdict;
+    }
+  | { readonly kind: "planned"; readonly result: PlanResult }
+  | { readonly kind: "applied"; readonly code: number; readonly output: string }
+  | { readonly kind: "refresh-cancelled" }
+  | { readonly kind: "refresh-started"; readonly id: string }
+  | { readonly kind: "waited" }
+  | { readonly kind: "interrupted"; readonly signal: string }
+);
+
+export type PlanResult =
+  | { readonly ok: true; readonly plan: TerraformPlanJson }
+  | { readonly ok: false; readonly code: number; readonly output: string };
+
+/** How the region's rollout ended. A failed Terraform run is told by the adapter, which reads its output. */
+export type RegionResult =
+  | { readonly kind: "succeeded"; readonly summary: string; readonly rollout?: string }
+  | { readonly kind: "stopped"; readonly summary: string; readonly rollout?: string }
+  | { readonly kind: "interrupted"; readonly summary: string }
+  | { readonly kind: "failed"; readonly run: { readonly code: number; readonly output: string } };
+
+export type RegionPhase =
+  | { readonly name: "reading-before" }
+  | { readonly name: "reading-known-refreshes" }
+  | { readonly name: "planning"; readonly stage: Stage }
+  | { readonly name: "applying"; readonly stage: Stage; readonly startedAt: number }
+  | { readonly name: "finding-refresh"; readonly stage: Stage; readonly appliedFrom: number }
+  | { readonly name: "reading-version"; readonly stage: Stage; readonly refresh?: RefreshObservation }
+  | { readonly name: "refreshing"; readonly stage: Stage; readonly version?: string; readonly watch: Watch }
+  | {
+      readonly name: "settling";
+      readonly stage: Stage;
+      readonly version?: string;
+      readonly deadline: number;
+      readonly pausing: boolean;
+    }
+  | { readonly name: "reading-bake-version" }
+  | {
+      readonly name: "baking";
+      readonly version?: string;
+      readonly startedAt: number;
+      readonly endsAt: number;
+      readonly lastLineAt: number;
+      readonly pausing: boolean;
+    }
+  /** The rollout stopped: the region is rolled back (rollout/rollback.ts), then it has stopped. */
+  | { readonly name: "stopping"; readonly why: string; readonly rollback: RollbackStep }
+  | { readonly name: "done"; readonly result: RegionResult };
+
+export interface RegionState {
+  readonly rollout: RegionRollout;
+  readonly staging?: Staging;
+  readonly phase: RegionPhase;
+  /** The launch template version the group ran before the apply: what a stop rolls back to. */
+  readonly before?: string;
+  /** Refreshes seen so far: a later stage must not take an earlier stage's refresh for its own. */
+  readonly knownRefreshes: readonly RefreshObservation[];
+  /** Terraform's summary of each apply. */
+  readonly applied: readonly string[];
+  /** What the rollout saw pass: the refresh, the new instances, the bake. */
+  readonly seen: readonly string[];
+}
+
+/** A transition: the state it leads to, the lines to print (in order), and the next action. */
+export interface Step {
+  readonly state: RegionState;
+  readonly lines: readonly string[];
+  readonly action: RegionAction;
+}
+
+/** The plan file of each stage. */
+const STAGE_FILE: Readonly<Record<Stage, string>> = { only: "plan.tfplan", 1: "stage1.tfplan", 2: "stage2.tfplan" };
+
+/** The first step: a plan that changes nothing is done; otherwise the group is read before anything changes. */
+export function begin(rollout: RegionRollout): Step {
+  const staging = stagingOf(rollout.plan);
+  const state: RegionState = {
+    rollout,
+    ...(staging === undefined ? {} : { staging }),
+    phase: { name: "reading-before" },
+    knownRefreshes: [],
+    applied: [],
+    seen: [],
+  };
+  if (!altersResources(rollout.plan) && !changesOutputs(rollout.plan)) {
+    // Nothing to apply: no refresh to wait for, nothing new to judge or bake.
+    return finish(state, [], { kind: "succeeded", summary: "No changes." });
+  }
+  return { state, lines: [], action: { kind: "read-group" } };
+}
+
+/** The transition from a state on what came of its action. */
+export function advance(state: RegionState, event: RegionEvent): Step {
+  const { phase, rollout } = state;
+  if (phase.name === "done") throw new Error("the region's rollout has ended");
+  if (event.kind === "interrupted") {
+    // An interruption ended a wait of the rollout: what was applied stays, and is judged by the next deploy.
+    const applied = state.applied.length === 0 ? "" : ` (applied: ${state.applied.join(" ")})`;
+    const summary = `interrupted by ${event.signal} while the rollout watched it${applied}; deploy again to judge it`;
+    return finish(state, [summary], { kind: "interrupted", summary });
+  }
+  switch (phase.name) {
+    case "reading-before": {
+      const group = heard(event, "group");
+      return go({ ...state, ...(group.version === undefined ? {} : { before: group.version }) }, [], {
+        phase: { name: "reading-known-refreshes" },
+        action: { kind: "read-refreshes" },
+      });
+    }
+    case "reading-known-refreshes": {
+      const known = { ...state, knownRefreshes: heard(event, "refreshes").refreshes };
+      if (state.staging === undefined) return applyStage(known, [], "only", event.at);
+      const line = `two stages: first the launch template and the group, so every instance runs what ${describeJudges(state.staging.judges)} will check; then the rest`;
+      return planStage(known, [line], 1);
+    }
+    case "planning": {
+      // The review check: a stage is planned afresh, and applied only when it stays within the reviewed plans.
+      const { result } = heard(event, "planned");
+      if (!result.ok) return finish(state, [], { kind: "failed", run: { code: result.code, output: result.output } });
+      const file = STAGE_FILE[phase.stage];
+      const within = compareStack(rollout.stack, rollout.reviewed, result.plan);
+      if (!matchesReview([within])) {
+        const name = file.replace(".tfplan", "");
+        return stop(state, [], `${name} would change what was not reviewed: ${within.differences.join("; ")}`);
+      }
+      return applyStage(state, [], phase.stage, event.at);
+    }
+    case "applying": {
+      const { code, output } = heard(event, "applied");
+      if (code !== 0) return finish(state, [], { kind: "failed", run: { code, output } });
+      return go({ ...state, applied: [...state.applied, completionLine(output)] }, [], {
+        phase: { name: "finding-refresh", stage: phase.stage, appliedFrom: phase.startedAt },
+        action: { kind: "read-refreshes" },
+      });
+    }
+    case "finding-refresh": {
+      const { refreshes } = heard(event, "refreshes");
+      const refresh = startedRefresh(state.knownRefreshes, refreshes, new Date(phase.appliedFrom));
+      const next = { ...state, knownRefreshes: refreshes };
+      if (phase.stage === "only" && !changed(state)) return afterStage(next, [], phase.stage);
+      return go(next, [], {
+        phase: { name: "reading-version", stage: phase.stage, ...(refresh === undefined ? {} : { refresh }) },
+        action: { kind: "read-group" },
+      });
+    }
+    case "reading-version": {
+      const { version } = heard(event, "group");
+      if (phase.refresh === undefined) return settle(state, [], phase.stage, version, event.at);
+      const line = `instance refresh ${shortId(phase.refresh.id)} started: launch before terminate, to launch template version ${version ?? "?"}`;
+      const watch = watchStart(phase.refresh.id, event.at, version);
+      return go(state, [line], {
+        phase: { name: "refreshing", stage: phase.stage, ...(version === undefined ? {} : { version }), watch },
+        action: { kind: "read-refresh", id: phase.refresh.id },
+      });
+    }
+    case "refreshing": {
+      const next = watchNext(phase.watch, event, rollout.pollMs);
+      if (next.kind === "watching") {
+        return go(state, next.lines, { phase: { ...phase, watch: next.watch }, action: next.action });
+      }
+      if (next.kind === "failed") return stop(state, next.lines, next.why);
+      const passed = { ...state, seen: [...state.seen, `refresh ${shortId(phase.watch.id)} Successful`] };
+      return settle(passed, next.lines, phase.stage, phase.version, event.at);
+    }
+    case "settling": {
+      if (phase.pausing) {
+        heard(event, "waited");
+        return go(state, [], {
+          phase: { ...phase, pausing: false },
+          action: { kind: "judge-instances", ...versionOf(phase) },
+        });
+      }
+      const { verdict } = heard(event, "instances");
+      if (verdict.kind === "unhealthy") return stop(state, [], verdict.why);
+      if (verdict.kind === "waiting") {
+        if (event.at >= phase.deadline) return stop(state, [], `${verdict.why} after ${rollout.settleSeconds} s`);
+        return go(state, [], { phase: { ...phase, pausing: true }, action: { kind: "wait", ms: rollout.pollMs } });
+      }
+      const plural = verdict.instances === 1 ? "" : "s";
+      const on = phase.version === undefined ? "" : ` on launch template version ${phase.version}`;
+      const line = `${verdict.instances} instance${plural}${on} in service on all ${verdict.ports} ports`;
+      return afterStage({ ...state, seen: [...state.seen, line] }, [line], phase.stage);
+    }
+    case "reading-bake-version": {
+      const { version } = heard(event, "group");
+      const seconds = rollout.bakeSeconds;
+      const line = `baking ${seconds} s: watching ${rollout.alarmCount} alarms and the new instances`;
+      return go(state, [line], {
+        phase: {
+          name: "baking",
+          ...(version === undefined ? {} : { version }),
+          startedAt: event.at,
+          endsAt: event.at + seconds * 1000,
+          lastLineAt: event.at,
+          pausing: false,
+        },
+        action: { kind: "sample-bake", ...(version === undefined ? {} : { version }) },
+      });
+    }
+    case "baking": {
+      if (phase.pausing) {
+        heard(event, "waited");
+        return go(state, [], {
+          phase: { ...phase, pausing: false },
+          action: { kind: "sample-bake", ...versionOf(phase) },
+        });
+      }
+      const sample = heard(event, "bake-sample");
+      const verdict = judgeBakeSample(sample.alarms, sample.instances);
+      if (verdict.kind === "failed") {
+        return stop(state, [], `${verdict.why}, ${Math.round((event.at - phase.startedAt) / 1000)} s into the bake`);
+      }
+      const seconds = rollout.bakeSeconds;
+      if (event.at >= phase.endsAt) {
+        const health = sample.instances.kind === "healthy" ? "new instances healthy" : sample.instances.why;
+        const baked = { ...state, seen: [...state.seen, `baked ${seconds} s, no alarm`] };
+        return succeed(baked, [`baked ${seconds} s: no alarm in ALARM, ${health}`]);
+      }
+      const lineDue = event.at - phase.lastLineAt >= BAKE_LINE_EVERY_MS;
+      return go(state, lineDue ? [bakeLine((phase.endsAt - event.at) / 1000, sample.alarms, sample.instances)] : [], {
+        phase: { ...phase, pausing: true, lastLineAt: lineDue ? event.at : phase.lastLineAt },
+        action: { kind: "wait", ms: Math.min(rollout.pollMs, phase.endsAt - event.at) },
+      });
+    }
+    case "stopping": {
+      const next = rollbackNext(phase.rollback, event, state.before, rollout.pollMs);
+      if (next.kind === "rolling-back") {
+        return go(state, next.lines, { phase: { ...phase, rollback: next.step }, action: next.action });
+      }
+      const summary = `stopped: ${phase.why}; ${next.rolledBack}`;
+      const applied =
+        state.applied.length === 0 ? {} : { rollout: `applied before it stopped: ${state.applied.join(" ")}` };
+      return finish(state, [...next.lines, summary], { kind: "stopped", summary, ...applied });
+    }
+  }
+}
+
+/** How often a bake says it is alive. */
+const BAKE_LINE_EVERY_MS = 60_000;
+
+/** Whether the plan changes resources (not only outputs or imports): then the region is judged and baked. */
+function changed(state: RegionState): boolean {
+  return changesOf(state.rollout.plan).length > 0;
+}
+
+function versionOf(phase: { readonly version?: string }): { version?: string } {
+  return phase.version === undefined ? {} : { version: phase.version };
+}
+
+function go(
+  state: RegionState,
+  lines: readonly string[],
+  next: { readonly phase: RegionPhase; readonly action: RegionAction },
+): Step {
+  return { state: { ...state, phase: next.phase }, lines, action: next.action };
+}
+
+function finish(state: RegionState, lines: readonly string[], result: RegionResult): Step {
+  return { state: { ...state, phase: { name: "done", result } }, lines, action: { kind: "finish", result } };
+}
+
+function heard<K extends RegionEvent["kind"]>(event: RegionEvent, kind: K): Extract<RegionEvent, { kind: K }> {
+  if (event.kind !== kind) throw new Error(`the region's rollout waited for ${kind}, and heard ${event.kind}`);
+  return event as Extract<RegionEvent, { kind: K }>;
+}
+
+function planStage(state: RegionState, lines: readonly string[], stage: 1 | 2): Step {
+  const flags = stage === 1 && state.staging !== undefined ? targetFlags(state.staging) : [];
+  return go(state, lines, {
+    phase: { name: "planning", stage },
+    action: { kind: "plan", file: STAGE_FILE[stage], flags },
+  });
+}
+
+function applyStage(state: RegionState, lines: readonly string[], stage: Stage, at: number): Step {
+  return go(state, lines, {
+    phase: { name: "applying", stage, startedAt: at },
+    action: { kind: "apply", file: STAGE_FILE[stage] },
+  });
+}
+
+/** The new instances to a verdict: in service and healthy everywhere, or unhealthy, or still waiting at the deadline. */
+function settle(
+  state: RegionState,
+  lines: readonly string[],
+  stage: Stage,
+  version: string | undefined,
+  at: number,
+): Step {
+  const v = version === undefined ? {} : { version };
+  return go(state, lines, {
+    phase: { name: "settling", stage, ...v, deadline: at + state.rollout.settleSeconds * 1000, pausing: false },
+    action: { kind: "judge-instances", ...v },
+  });
+}
+
+/** A stage passed: the next stage, the bake, or (a change the region is not judged on) success. */
+function afterStage(state: RegionState, lines: readonly string[], stage: Stage): Step {
+  if (stage === 1) return planStage(state, lines, 2);
+  if (!changed(state)) return succeed(state, lines);
+  return go(state, lines, { phase: { name: "reading-bake-version" }, action: { kind: "read-group" } });
+}
+
+function succeed(state: RegionState, lines: readonly string[]): Step {
+  const { applied, seen } = state;
+  const summary = applied.length > 1 ? applied.map((a, i) => `stage ${i + 1}: ${a}`).join(" ") : (applied[0] ?? "done");
+  return finish(state, lines, {
+    kind: "succeeded",
+    summary,
+    ...(seen.length === 0 ? {} : { rollout: seen.join("; ") }),
+  });
+}
+
+/** Stops the rollout at this region: rolls it back first, if the change replaced its instances. */
+function stop(state: RegionState, lines: readonly string[], why: string): Step {
+  return go(state, [...lines, `stopping the rollout: ${why}`], {
+    phase: { name: "stopping", why, rollback: ROLLBACK_START.step },
+    action: ROLLBACK_START.action,
+  });
+}

@@ -1,0 +1,209 @@
+/*
+ * Terraform in a synthesized stack's directory: init, plan, apply, destroy, each logged as the output arrives
+ * and reported when silent too long. Terraform runs directly rather than through `cdktf deploy`: cdktf drops
+ * Terraform's error text (a failed stack ends in "Invoking Terraform CLI failed with exit code 1") and
+ * initialises every selected stack before deploying any.
+ */
+import { join } from "node:path";
+import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../legacy-records";
+import { runSummary, type StackAction, type StackOutcome } from "../outcome";
+import type { TerraformPlanJson } from "../plan-json";
+import type { FleetShape } from "../../fleet/shape";
+import { reconfiguresBackends } from "../../fleet/target";
+import { interruption } from "../../cli/interrupt";
+import { run } from "../../cli/run";
+import { runStreaming } from "../../cli/stream";
+import { stateElsewhere, stateElsewhereLine } from "../../state/adapters/location";
+import { backendChangedLine } from "./backend";
+import { lockTimeoutFlag, stackDir, type FleetContext } from "./context";
+
+/**
+ * One line for a stack's run in `dir`: Terraform's own summary, or its first error with the resource it is
+ * about (and, separately, a hint when the fleet config can fix it); a changed backend names both backends.
+ */
+export function outcomeLine(
+  output: string,
+  ok: boolean,
+  stack: string,
+  dir: string,
+  shape?: FleetShape,
+): { summary: string; hint?: string } {
+  return runSummary(output, ok, {
+    stack,
+    backendChanged: () => backendChangedLine(stack, dir).replace(`${stack}: `, ""),
+    ...(shape === undefined ? {} : { shape }),
+    now: new Date(),
+  });
+}
+
+/** Runs terraform in a stack's directory, logging as it goes and reporting silences. */
+export function terraform(ctx: FleetContext, stack: string, log: string, args: readonly string[]) {
+  const stallSeconds = ctx.stallSeconds ?? 300;
+  return runStreaming("terraform", [...args], {
+    cwd: stackDir(ctx, stack),
+    env: { ...ctx.env, TF_IN_AUTOMATION: "1" },
+    logFile: log,
+    label: stack,
+    stallSeconds,
+    onStall: (silent, lastLine) => {
+      ctx.progress(
+        `${stack}: stalled? no output for ${silent}s; last line: ${lastLine === "" ? "(none yet)" : lastLine}`,
+      );
+    },
+  });
+}
+
+/** `terraform init` for a stack, with `-reconfigure` only where the target allows it. */
+export function init(ctx: FleetContext, stack: string, log: string, extra: readonly string[] = []) {
+  const reconfigure = ctx.reconfigure ?? reconfiguresBackends(ctx.target);
+  return terraform(ctx, stack, log, [
+    "init",
+    "-input=false",
+    "-no-color",
+    ...(reconfigure && !extra.includes("-migrate-state") ? ["-reconfigure"] : []),
+    ...extra,
+  ]);
+}
+
+/** `terraform plan -out=FILE` (with extra flags) and its JSON; the run's output when it fails. */
+export async function planTo(
+  ctx: FleetContext,
+  stack: string,
+  log: string,
+  file: string,
+  flags: readonly string[],
+): Promise<{ ok: true; plan: TerraformPlanJson } | { ok: false; output: string; code: number }> {
+  const planned = await terraform(ctx, stack, log, [
+    "plan",
+    "-input=false",
+    "-no-color",
+    lockTimeoutFlag(ctx),
+    `-out=${file}`,
+    ...flags,
+  ]);
+  if (planned.code !== 0) return { ok: false, output: planned.output, code: planned.code };
+  const shown = await run("terraform", ["show", "-json", "-no-color", file], {
+    cwd: stackDir(ctx, stack),
+    env: ctx.env,
+  });
+  if (shown.code !== 0) return { ok: false, output: shown.stderr, code: shown.code };
+  return { ok: true, plan: JSON.parse(shown.stdout) as TerraformPlanJson };
+}
+
+/**
+ * `-replace=…` for each weighted record still in the first releases' CNAME form (terraform/legacy-records.ts),
+ * read from the stack's state after init; none for a stack without state.
+ */
+export async function legacyReplacements(ctx: FleetContext, stack: string): Promise<string[]> {
+  const pulled = await run("terraform", ["state", "pull"], { cwd: stackDir(ctx, stack), env: ctx.env });
+  if (pulled.code !== 0 || pulled.stdout.trim() === "") return [];
+  const addresses = legacyWeightedRecords(JSON.parse(pulled.stdout) as TerraformState);
+  if (addresses.length > 0) {
+    ctx.progress(
+      `${stack}: replacing the ${addresses.length} CNAME members of its regional set with alias records (deleted first, then created)`,
+    );
+  }
+  return replaceFlags(addresses);
+}
+
+/** The outcome of a finished step, reported on the progress line too. */
+export function finish(
+  ctx: FleetContext,
+  stack: string,
+  started: number,
+  log: string,
+  result: { code: number; output: string },
+): StackOutcome {
+  const ok = result.code === 0;
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const signal = interruption();
+  if (!ok && signal !== undefined) {
+    const summary = `interrupted by ${signal}: Terraform stopped after the resource it was on and saved its state; run the command again to finish`;
+    ctx.progress(`${stack}: ${summary} (${seconds}s)`);
+    return { stack, status: "interrupted", summary, log, seconds };
+  }
+  const line = outcomeLine(result.output, ok, stack, stackDir(ctx, stack), ctx.shape);
+  ctx.progress(`${stack}: ${line.summary} (${seconds}s)`);
+  if (line.hint !== undefined) ctx.progress(`${stack}: fix: ${line.hint}`);
+  return {
+    stack,
+    status: ok ? "succeeded" : "failed",
+    summary: line.summary,
+    ...(line.hint === undefined ? {} : { hint: line.hint }),
+    log,
+    seconds,
+  };
+}
+
+/**
+ * Init, then the checks every apply or destroy of a stack makes first: a working copy that remembers another
+ * backend stops at init (Terraform's own guard); a fresh one is checked for state under another key; a
+ * deploy replaces the first releases' CNAME members. Returns the failed outcome, or the extra flags.
+ */
+export async function prepareStack(
+  ctx: FleetContext,
+  action: StackAction,
+  stack: string,
+  log: string,
+  started: number,
+): Promise<{ readonly ok: false; readonly outcome: StackOutcome } | { readonly ok: true; readonly flags: string[] }> {
+  const initialised = await init(ctx, stack, log);
+  if (initialised.code !== 0) return { ok: false, outcome: finish(ctx, stack, started, log, initialised) };
+  // A fresh working copy does not remember its backend: its new, empty key must not hide the stack's state.
+  const elsewhere = await stateElsewhere(ctx.target, ctx.shape, stack);
+  if (elsewhere.length > 0) {
+    const summary = `failed: ${stateElsewhereLine(ctx.shape, stack, elsewhere).replace(`${stack}: `, "")}`;
+    ctx.progress(`${stack}: ${summary}`);
+    return {
+      ok: false,
+      outcome: { stack, status: "failed", summary, log, seconds: Math.round((Date.now() - started) / 1000) },
+    };
+  }
+  return { ok: true, flags: action === "deploy" ? await legacyReplacements(ctx, stack) : [] };
+}
+
+/**
+ * Init, then apply or destroy one (non-bootstrap) stack. `beforeRun` runs between the two (a teardown's
+ * adoption of orphans); its failure is the stack's.
+ */
+export async function applyStack(
+  ctx: FleetContext,
+  action: StackAction,
+  stack: string,
+  beforeRun?: (log: string) => Promise<{ readonly code: number; readonly output: string } | undefined>,
+): Promise<StackOutcome> {
+  const started = Date.now();
+  ctx.progress(`${stack}: ${action === "deploy" ? "deploying" : "destroying"}`);
+  const log = join(ctx.logDir, `${stack}.${action}.log`);
+  const prepared = await prepareStack(ctx, action, stack, log, started);
+  if (!prepared.ok) return prepared.outcome;
+  const failedBefore = await beforeRun?.(log);
+  if (failedBefore !== undefined) return finish(ctx, stack, started, log, failedBefore);
+  const applied = await terraform(ctx, stack, log, [
+    action === "deploy" ? "apply" : "destroy",
+    "-auto-approve",
+    "-input=false",
+    "-no-color",
+    lockTimeoutFlag(ctx),
+    ...prepared.flags,
+  ]);
+  return finish(ctx, stack, started, log, applied);
+}
+
+/**
+ * Applies the plan the stack's last `terraform plan` saved (plan.tfplan), exactly: Terraform refuses it
+ * if the state changed since, and plans nothing new.
+ */
+export async function applySavedPlan(ctx: FleetContext, stack: string): Promise<StackOutcome> {
+  const started = Date.now();
+  ctx.progress(`${stack}: applying its saved plan`);
+  const log = join(ctx.logDir, `${stack}.apply.log`);
+  const applied = await terraform(ctx, stack, log, [
+    "apply",
+    "-input=false",
+    "-no-color",
+    lockTimeoutFlag(ctx),
+    "plan.tfplan",
+  ]);
+  return finish(ctx, stack, started, log, applied);
+}
