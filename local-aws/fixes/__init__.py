@@ -9,6 +9,7 @@ run. docs/local-aws-internals.md ("moto and its fixes") lists them with what the
   refresh_api          StartInstanceRefresh, DescribeInstanceRefreshes, CancelInstanceRefresh,
                        RollbackInstanceRefresh; each refresh runs in refresh_run, deciding by refresh_rules,
                        launching through group_launches (each instance shows the version it was launched from)
+  unhealthy_replacement  SetInstanceHealth Unhealthy: the group replaces the instance a few seconds later
   group_settings       InstanceMaintenancePolicy and DefaultInstanceWarmup kept on a group
   lifecycle_hooks      DescribeLifecycleHooks: no invented role or notification target
   rule_descriptions    DescribeSecurityGroupRules: the description of a rule that names another group
@@ -32,6 +33,7 @@ def install() -> None:
         rule_descriptions,
         scaling_policies,
         template_user_data,
+        unhealthy_replacement,
     )
 
     for fix in (
@@ -39,6 +41,7 @@ def install() -> None:
         scaling_policies,
         template_user_data,
         refresh_api,
+        unhealthy_replacement,
         group_settings,
         lifecycle_hooks,
         rule_descriptions,
