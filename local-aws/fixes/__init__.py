@@ -13,6 +13,8 @@ run. docs/local-aws-internals.md ("moto and its fixes") lists them with what the
   group_settings       InstanceMaintenancePolicy and DefaultInstanceWarmup kept on a group
   lifecycle_hooks      DescribeLifecycleHooks: no invented role or notification target
   rule_descriptions    DescribeSecurityGroupRules: the description of a rule that names another group
+  elb_registration     DescribeInstanceHealth: OutOfService for a new instance's first checks (off by default:
+                       CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS turns it on)
 
 refresh_rules imports no moto, and this package imports the fixes in install() only: the rules load without it.
 """
@@ -27,6 +29,7 @@ def install() -> None:
         return
     from fixes import (
         composite_alarms,
+        elb_registration,
         group_settings,
         lifecycle_hooks,
         refresh_api,
@@ -45,6 +48,7 @@ def install() -> None:
         group_settings,
         lifecycle_hooks,
         rule_descriptions,
+        elb_registration,
     ):
         fix.install()
     _installed = True

@@ -5,7 +5,9 @@ AWS: "After an instance has been marked unhealthy ..., it is almost immediately 
 automatically recovers its health." The group terminates it, then launches what its desired capacity lacks, from
 its own launch template version (during a refresh that has not succeeded, the version it had before). Until then
 the instance stays in the group, Unhealthy, for anyone to see: here for REPLACEMENT_DELAY_SECONDS of real time, so a
-poller (a rollout, a refresh) sees it, as it would on AWS. A group with ReplaceUnhealthy suspended keeps it.
+poller (a rollout, a refresh) sees it, as it would on AWS (5 s; the environment variable
+CLOUDRIM_LOCAL_AWS_UNHEALTHY_REPLACEMENT_SECONDS sets it for a server). A group with ReplaceUnhealthy suspended
+keeps it.
 
 Not emulated: ShouldRespectGracePeriod (AWS may ignore the call during the group's health check grace period; here
 it always counts), and the activities AWS records for the replacement.
@@ -18,12 +20,13 @@ import threading
 
 from moto.autoscaling.models import AutoScalingBackend, FakeAutoScalingGroup, InstanceState
 
+from fixes.emulator_settings import seconds
 from fixes.group_launches import LaunchSetting, launch, terminate
 from fixes.refresh_run import LOCK
 
 ENVIRONMENT_VARIABLE = "CLOUDRIM_LOCAL_AWS_UNHEALTHY_REPLACEMENT_SECONDS"
 # How long an Unhealthy instance stays in its group before the group replaces it.
-REPLACEMENT_DELAY_SECONDS = float(os.environ.get(ENVIRONMENT_VARIABLE) or 5)
+REPLACEMENT_DELAY_SECONDS = seconds(os.environ, ENVIRONMENT_VARIABLE, 5)
 
 
 def launches_needed(in_service: int, desired_capacity: int) -> int:
