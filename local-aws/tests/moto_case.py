@@ -25,7 +25,7 @@ fixes.install()
 # A refresh looks at its alarms and requests this often; the tests wait on it, so keep it short.
 refresh_run.POLL_SECONDS = 0.02
 # An Unhealthy instance stays this long before its group replaces it: long enough for a test (and a refresh) to see it.
-unhealthy_replacement.REPLACEMENT_DELAY_SECONDS = 0.3
+unhealthy_replacement.REPLACEMENT_DELAY_SECONDS = 0.5
 
 REGION = "us-east-1"
 ZONE = "us-east-1a"

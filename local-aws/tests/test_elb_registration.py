@@ -48,7 +48,7 @@ class Setting(unittest.TestCase):
 
 
 class DescribeInstanceHealth(InProcessMoto):
-    WINDOW = 1.0
+    WINDOW = 2.0
 
     def setUp(self) -> None:
         super().setUp()
