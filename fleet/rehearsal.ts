@@ -30,6 +30,13 @@ export const EMULATOR_ACCOUNT = "123456789012";
 /** The longest bake a rehearsal keeps: long enough for a test to set an alarm by hand, and no longer. */
 export const LOCAL_BAKE_SECONDS = 30;
 
+/**
+ * The longest health check grace period a rehearsal keeps, and so the instance refresh's warm-up, which follows it:
+ * moto's instances are in service as they launch, and every refresh batch and the rollout's judgement wait the
+ * grace out in real time (300 s by default). The e2e fleets use this value.
+ */
+export const LOCAL_GRACE_SECONDS = 10;
+
 export interface Adapted {
   readonly shape: FleetShape;
   readonly substitutions: readonly Substitution[];
@@ -55,6 +62,19 @@ export function describeAmi(ami: AmiShape): string {
 /** Regions named in a line, in fleet order: `us-east-1, eu-west-1`. */
 function regionList(regions: readonly RegionShape[]): string {
   return regions.map((r) => r.region).join(", ");
+}
+
+/**
+ * The region's grace period capped at LOCAL_GRACE_SECONDS, with what follows it in the plan: the refresh's warm-up
+ * (region-stack derives it from the grace period) and the scaling policy's. The guard alarms' minutes, also derived
+ * from it, stay: the emulator never evaluates an alarm.
+ */
+function localGrace(region: RegionShape): Pick<RegionShape, "autoScaling" | "scaling"> {
+  const grace = Math.min(region.autoScaling.healthCheckGracePeriod, LOCAL_GRACE_SECONDS);
+  return {
+    autoScaling: { ...region.autoScaling, healthCheckGracePeriod: grace },
+    ...(region.scaling === undefined ? {} : { scaling: { ...region.scaling, warmup: grace } }),
+  };
 }
 
 export function rehearsal(shape: FleetShape): Adapted {
@@ -116,6 +136,25 @@ export function rehearsal(shape: FleetShape): Adapted {
     );
   }
 
+  // healthCheckGracePeriod and instanceRefresh are fleet settings: every region has the same.
+  const grace = Math.max(...shape.regions.map((r) => r.autoScaling.healthCheckGracePeriod));
+  if (grace > LOCAL_GRACE_SECONDS) {
+    note(
+      "healthCheckGracePeriod",
+      String(grace),
+      String(LOCAL_GRACE_SECONDS),
+      "moto's instances are in service as they launch: a longer grace only makes the rollout wait in real time (the scaling policy's warm-up follows it)",
+    );
+    if (shape.regions.some((r) => r.autoScaling.instanceRefresh)) {
+      note(
+        "instance refresh warm-up",
+        String(grace),
+        String(LOCAL_GRACE_SECONDS),
+        "it follows the grace period: every refresh batch waits it out in real time",
+      );
+    }
+  }
+
   if (shape.regions.some((r) => r.accessLogs?.create === true)) {
     note(
       "access log bucket policy",
@@ -164,6 +203,7 @@ export function rehearsal(shape: FleetShape): Adapted {
           ...(region.accountId === undefined ? {} : { accountId: EMULATOR_ACCOUNT }),
           network: {},
           dns: { ...region.dns, privateZone: false },
+          ...localGrace(region),
           ...(region.accessLogs === undefined ? {} : { accessLogs: { ...region.accessLogs, tlsOnly: false } }),
           instance: {
             ...region.instance,

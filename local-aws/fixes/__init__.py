@@ -9,9 +9,12 @@ run. docs/local-aws-internals.md ("moto and its fixes") lists them with what the
   refresh_api          StartInstanceRefresh, DescribeInstanceRefreshes, CancelInstanceRefresh,
                        RollbackInstanceRefresh; each refresh runs in refresh_run, deciding by refresh_rules,
                        launching through group_launches (each instance shows the version it was launched from)
+  unhealthy_replacement  SetInstanceHealth Unhealthy: the group replaces the instance a few seconds later
   group_settings       InstanceMaintenancePolicy and DefaultInstanceWarmup kept on a group
   lifecycle_hooks      DescribeLifecycleHooks: no invented role or notification target
   rule_descriptions    DescribeSecurityGroupRules: the description of a rule that names another group
+  elb_registration     DescribeInstanceHealth: OutOfService for a new instance's first checks (off by default:
+                       CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS turns it on)
 
 refresh_rules imports no moto, and this package imports the fixes in install() only: the rules load without it.
 """
@@ -26,12 +29,14 @@ def install() -> None:
         return
     from fixes import (
         composite_alarms,
+        elb_registration,
         group_settings,
         lifecycle_hooks,
         refresh_api,
         rule_descriptions,
         scaling_policies,
         template_user_data,
+        unhealthy_replacement,
     )
 
     for fix in (
@@ -39,9 +44,11 @@ def install() -> None:
         scaling_policies,
         template_user_data,
         refresh_api,
+        unhealthy_replacement,
         group_settings,
         lifecycle_hooks,
         rule_descriptions,
+        elb_registration,
     ):
         fix.install()
     _installed = True

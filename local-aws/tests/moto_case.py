@@ -19,11 +19,13 @@ import boto3
 from moto import mock_aws
 
 import fixes
-from fixes import refresh_run
+from fixes import refresh_run, unhealthy_replacement
 
 fixes.install()
 # A refresh looks at its alarms and requests this often; the tests wait on it, so keep it short.
 refresh_run.POLL_SECONDS = 0.02
+# An Unhealthy instance stays this long before its group replaces it: long enough for a test (and a refresh) to see it.
+unhealthy_replacement.REPLACEMENT_DELAY_SECONDS = 0.5
 
 REGION = "us-east-1"
 ZONE = "us-east-1a"
@@ -87,6 +89,9 @@ class InProcessMoto(unittest.TestCase):
             "AutoScalingGroups"
         ]
         return groups[0]
+
+    def instance_ids(self, name: str = "web") -> list[str]:
+        return [i["InstanceId"] for i in self.described_group(name)["Instances"]]
 
     def instance_versions(self, name: str = "web") -> list[str]:
         """The launch template version each of the group's instances shows, sorted."""

@@ -3,11 +3,14 @@ process, through boto3 as the AWS provider and the deploy call them. Warmups are
 where a test acts on it, so each refresh runs in milliseconds; test/e2e/local-aws-refresh.test.ts drives the
 timed behaviour through a real server."""
 
+import time
 import unittest
 
 from botocore.exceptions import ClientError
 
 from moto_case import InProcessMoto
+
+from fixes import unhealthy_replacement
 
 
 def to_version(template_id: str, version: str) -> dict:
@@ -156,7 +159,28 @@ class Failures(InProcessMoto):
             refresh["StatusReason"],
             f"The instance refresh failed because instance {new['InstanceId']}, which it launched, is Unhealthy.",
         )
-        self.assertEqual(self.instance_versions(), ["1", "2"])
+        self.assertIn(new["InstanceId"], self.instance_ids())
+        # The group then replaces it, from its own version: the refresh's was never applied to it.
+        self.wait_until(lambda: new["InstanceId"] not in self.instance_ids(), "replaced the unhealthy instance")
+        self.assertEqual(self.instance_versions(), ["1", "1"])
+
+    def test_an_unhealthy_new_instance_with_auto_rollback_rolls_it_back_to_the_start_version(self):
+        refresh_id = self.hold(AutoRollback=True)
+        new = next(i for i in self.described_group()["Instances"] if i["LaunchTemplate"]["Version"] == "2")
+        self.autoscaling.set_instance_health(InstanceId=new["InstanceId"], HealthStatus="Unhealthy")
+        refresh = self.wait_for(refresh_id)
+        self.assertEqual(
+            (refresh["Status"], refresh["RollbackDetails"]["RollbackReason"]),
+            (
+                "RollbackSuccessful",
+                f"The instance refresh failed because instance {new['InstanceId']}, which it launched, is Unhealthy.",
+            ),
+        )
+        self.assertEqual(self.instance_versions(), ["1", "1"])
+        # The group's replacement of the unhealthy instance, due after the rollback, adds none: the group is full.
+        self.wait_until(lambda: new["InstanceId"] not in self.instance_ids(), "dropped the unhealthy instance")
+        time.sleep(unhealthy_replacement.REPLACEMENT_DELAY_SECONDS)
+        self.assertEqual(self.instance_versions(), ["1", "1"])
 
 
 class Refusals(InProcessMoto):

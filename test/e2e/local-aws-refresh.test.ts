@@ -494,4 +494,19 @@ describe("the local AWS's Auto Scaling groups", () => {
     );
     expect((await describeGroup(fleet.group)).InstanceMaintenancePolicy).toBeUndefined();
   });
+
+  it("keep an instance set Unhealthy until they replace it, a few seconds later, from their own version", async () => {
+    const fleet = await fleetOnVersion1();
+    const [sick] = await instancesOf(fleet.group);
+    const sickId = present(sick, "an instance").id;
+    await autoScaling.send(new SetInstanceHealthCommand({ InstanceId: sickId, HealthStatus: "Unhealthy" }));
+    const health = async () =>
+      new Map((await describeGroup(fleet.group)).Instances?.map((i) => [i.InstanceId, i.HealthStatus]));
+    expect((await health()).get(sickId)).toBe("Unhealthy");
+    const deadline = Date.now() + 20_000;
+    while ((await health()).has(sickId) && Date.now() < deadline) await sleep(250);
+    expect([...(await health()).values()]).toEqual(["Healthy", "Healthy"]);
+    const after = await expectAllOn(fleet, "1");
+    expect(after).not.toContain(sickId);
+  });
 });

@@ -17,6 +17,8 @@ describe("the local target's substitutions", () => {
       'local target: ami (us-east-1, us-west-2): newest "debian-12-amd64-*" of 136693071363 → newest "al2022-ami-2022.0.*-kernel-5.15-*" of 137112412989 for the instance type\'s architecture (the emulator ships no Debian image and none of your images)',
       "local target: createHostedZone: false → true (a fresh emulator has no zone example.com; the rehearsal creates it in stack cloudrim-prod-dns)",
       "local target: rollout.bakeSeconds: 600 → 30 (the emulator never evaluates an alarm: a longer bake there only waits for alarms set by hand)",
+      "local target: healthCheckGracePeriod: 300 → 10 (moto's instances are in service as they launch: a longer grace only makes the rollout wait in real time (the scaling policy's warm-up follows it))",
+      "local target: instance refresh warm-up: 300 → 10 (it follows the grace period: every refresh batch waits it out in real time)",
       "local target: state bucket policy: deny requests without TLS → none (moto ignores aws:SecureTransport and would deny every request, Terraform's own included)",
       "local target: state bucket protection: prevent_destroy → none (make teardown deletes the rehearsal's bucket with everything else)",
     ]);
@@ -89,10 +91,44 @@ describe("the local target's substitutions", () => {
     expect(linesOf(baseFleet({ rollout: { bakeSeconds: 5 } })).some((l) => l.includes("bakeSeconds"))).toBe(false);
   });
 
-  it("leave the instance refresh as it is, which the local AWS emulates", () => {
+  it("leave the instance refresh on, which the local AWS emulates", () => {
     const shape = shapeOrThrow(baseFleet(), DEFAULT_APP);
-    expect(rehearsal(shape).shape.regions.map((r) => r.autoScaling)).toEqual(shape.regions.map((r) => r.autoScaling));
+    expect(rehearsal(shape).shape.regions.map((r) => r.autoScaling.instanceRefresh)).toEqual([true, true]);
     expect(linesOf(baseFleet()).some((l) => l.includes("instanceRefresh"))).toBe(false);
+  });
+
+  it("scale the grace period down to 10 s, and with it the refresh's and the scaling policy's warm-ups", () => {
+    const shape = shapeOrThrow(baseFleet({ healthCheckGracePeriod: 300 }), DEFAULT_APP);
+    const regions = rehearsal(shape).shape.regions;
+    expect(regions.map((r) => [r.autoScaling.healthCheckGracePeriod, r.scaling?.warmup])).toEqual([
+      [10, 10],
+      [10, 10],
+    ]);
+  });
+
+  it("keep a grace period of 10 s or less as it is, and print no line for it", () => {
+    const shape = shapeOrThrow(
+      baseFleet({ healthCheckGracePeriod: 10, healthCheck: { interval: 5, healthyThreshold: 2 } }),
+      DEFAULT_APP,
+    );
+    expect(rehearsal(shape).shape.regions.map((r) => r.autoScaling)).toEqual(shape.regions.map((r) => r.autoScaling));
+    expect(rehearsal(shape).substitutions.filter((s) => /grace|warm-up/i.test(s.field))).toEqual([]);
+  });
+
+  it("name no refresh warm-up for a fleet that does not refresh", () => {
+    const fields = rehearsal(shapeOrThrow(baseFleet({ instanceRefresh: false }), DEFAULT_APP)).substitutions.map(
+      (s) => s.field,
+    );
+    expect(fields).toContain("healthCheckGracePeriod");
+    expect(fields).not.toContain("instance refresh warm-up");
+  });
+
+  it("leave a fixed-size group without a scaling policy", () => {
+    const regions = rehearsal(shapeOrThrow(baseFleet({ scaling: false }), DEFAULT_APP)).shape.regions;
+    expect(regions.map((r) => [r.autoScaling.healthCheckGracePeriod, r.scaling])).toEqual([
+      [10, undefined],
+      [10, undefined],
+    ]);
   });
 
   it("never touch what is the user's choice: names, ports, weights, capacity, state keys", () => {
