@@ -153,12 +153,12 @@ export class RegionStack extends TerraformStack {
         alarmName: name,
         ports: groupSources(ports),
       })),
-      backendErrors: plan.monitoring.backendErrorAlarms.map(({ name, ports }) => ({
+      errors: plan.monitoring.backendErrorAlarms.map(({ name, ports }) => ({
         alarmName: name,
         ports: groupSources(ports),
       })),
       latencySeconds: plan.monitoring.latencySeconds,
-      backendErrorsPerMinute: plan.monitoring.backendErrorsPerMinute,
+      backendErrors: plan.monitoring.backendErrors,
       minutes: plan.monitoring.minutes,
       ...(plan.monitoring.topicArn === undefined ? {} : { topicArn: plan.monitoring.topicArn }),
     });

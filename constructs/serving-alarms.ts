@@ -13,11 +13,12 @@ export interface PortGroupAlarm {
 export interface ServingAlarmsProps {
   /** One per group of ports; none on network load balancers, which report no latency. @default none */
   readonly latency?: readonly PortGroupAlarm[];
-  readonly backendErrors: readonly PortGroupAlarm[];
+  /** One per group of ports. */
+  readonly errors: readonly PortGroupAlarm[];
   /** A classic load balancer's average seconds to reach an instance, above which a port serves badly. */
   readonly latencySeconds: number;
   /** Backend errors a minute on one port above which it serves badly. */
-  readonly backendErrorsPerMinute: number;
+  readonly backendErrors: number;
   /** Minutes a port must serve badly before an alarm fires. */
   readonly minutes: number;
   /** SNS topic told of ALARM and OK. @default none */
@@ -41,12 +42,12 @@ export class ServingAlarms extends Construct {
       const spec = latencyAlarmSpec(ports, props.latencySeconds, props.minutes);
       return spec === undefined ? [] : [mathAlarm(this, `latency-${ports[0]?.port ?? 0}`, alarmName, spec, actions)];
     });
-    this.backendErrorAlarms = props.backendErrors.map(({ alarmName, ports }) =>
+    this.backendErrorAlarms = props.errors.map(({ alarmName, ports }) =>
       mathAlarm(
         this,
         `errors-${ports[0]?.port ?? 0}`,
         alarmName,
-        backendErrorAlarmSpec(ports, props.backendErrorsPerMinute, props.minutes),
+        backendErrorAlarmSpec(ports, props.backendErrors, props.minutes),
         actions,
       ),
     );

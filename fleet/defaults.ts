@@ -33,7 +33,7 @@ export const DEFAULTS = {
    * classic load balancer's average seconds to reach an instance, and backend errors a minute per port,
    * above which a port serves badly.
    */
-  alarms: { minutes: 3, latencySeconds: 0.5, backendErrorsPerMinute: 10 },
+  alarms: { minutes: 3, latencySeconds: 0.5, backendErrors: 10 },
   /**
    * Liveness on the host: a process that answers no probe (3 s each) for 30 s is restarted; the third
    * restart of one port within 15 minutes hands the instance to its group.

@@ -26,7 +26,7 @@ export const alarms = z.strictObject({
    * Backend errors a minute on one port (a classic load balancer's BackendConnectionErrors, a network
    * one's TCP_Target_Reset_Count) above which, for `minutes`, a port serves badly. @default 10
    */
-  backendErrorsPerMinute: positiveInt("errors a minute, 0 or more", 0).optional(),
+  backendErrors: positiveInt("errors a minute, 0 or more", 0).optional(),
   /**
    * An existing SNS topic in the region the alarms are in: it receives ALARM and OK; false runs without
    * one on purpose (no warning). @default none, with a warning outside the local fleet

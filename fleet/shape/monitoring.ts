@@ -42,7 +42,7 @@ export interface MonitoringShape {
   /** A classic load balancer's average seconds to reach an instance above which a port serves badly. */
   readonly latencySeconds: number;
   /** Backend errors a minute on one port above which it serves badly. */
-  readonly backendErrorsPerMinute: number;
+  readonly backendErrors: number;
   /** Slow load balancers in a group of ten ports; none for network load balancers, which report no latency. */
   readonly latencyAlarms: readonly { readonly name: string; readonly ports: readonly number[] }[];
   /** Backend errors on any port of a group of ten. */
@@ -86,8 +86,7 @@ export function monitoringShape(
     guardAlarms,
     guardMinutes: guardMinutes(settling.gracePeriod, settling.healthCheck, minutes),
     latencySeconds: region?.latencySeconds ?? fleet?.latencySeconds ?? DEFAULTS.alarms.latencySeconds,
-    backendErrorsPerMinute:
-      region?.backendErrorsPerMinute ?? fleet?.backendErrorsPerMinute ?? DEFAULTS.alarms.backendErrorsPerMinute,
+    backendErrors: region?.backendErrors ?? fleet?.backendErrors ?? DEFAULTS.alarms.backendErrors,
     latencyAlarms,
     backendErrorAlarms,
     refreshAlarmNames: refreshAlarmNames([

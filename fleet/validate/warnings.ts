@@ -60,7 +60,7 @@ export function warningsOf(config: ParsedFleetConfig, shape: FleetShape): Region
         path: latencyPath,
         value: latencyValue,
         message:
-          "watches nothing behind network load balancers: they report no latency for TCP, so the region alarms on backend resets (alarms.backendErrorsPerMinute) and health only; remove it, or use classic load balancers",
+          "watches nothing behind network load balancers: they report no latency for TCP, so the region alarms on backend resets (alarms.backendErrors) and health only; remove it, or use classic load balancers",
         region: region.region,
       });
     }

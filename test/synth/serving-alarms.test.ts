@@ -30,9 +30,7 @@ type Query = {
 };
 
 describe("classic load balancers", () => {
-  const json = regionJson(
-    baseFleet({ processes: 12, alarms: { latencySeconds: 2, backendErrorsPerMinute: 25, minutes: 4 } }),
-  );
+  const json = regionJson(baseFleet({ processes: 12, alarms: { latencySeconds: 2, backendErrors: 25, minutes: 4 } }));
   const alarms = servingAlarms(json);
 
   it("watch the latency and the backend connection errors of each group of ten ports, one alarm each", () => {

@@ -752,7 +752,7 @@ describe("scaling and alarms", () => {
       // Longer than a new instance takes to pass its checks: (300 s grace + 3 x 20 s) / 60, and one more.
       guardMinutes: 7,
       latencySeconds: 0.5,
-      backendErrorsPerMinute: 10,
+      backendErrors: 10,
     });
     expect(west?.monitoring).toMatchObject({ minutes: 5, topicArn: topic("us-west-2") });
     expect(shapeOrThrow(baseFleet(), DEFAULT_APP).regions[0]?.monitoring).toEqual({
@@ -761,7 +761,7 @@ describe("scaling and alarms", () => {
       ...region,
       guardMinutes: 7,
       latencySeconds: 0.5,
-      backendErrorsPerMinute: 10,
+      backendErrors: 10,
     });
     // A fleet that alarms later than its instances settle keeps its own minutes for the guards too.
     expect(shapeOrThrow(baseFleet({ alarms: { minutes: 10 } }), DEFAULT_APP).regions[0]?.monitoring.guardMinutes).toBe(
@@ -788,14 +788,14 @@ describe("scaling and alarms", () => {
 
   it("takes the serving thresholds from the fleet or a region's entry, refusing what cannot be a threshold", () => {
     const [east, west] = shapeOrThrow(
-      withRegions([{ region: "us-east-1" }, { region: "us-west-2", alarms: { backendErrorsPerMinute: 0 } }], {
-        alarms: { latencySeconds: 2, backendErrorsPerMinute: 50 },
+      withRegions([{ region: "us-east-1" }, { region: "us-west-2", alarms: { backendErrors: 0 } }], {
+        alarms: { latencySeconds: 2, backendErrors: 50 },
       }),
       DEFAULT_APP,
     ).regions;
-    expect(east?.monitoring).toMatchObject({ latencySeconds: 2, backendErrorsPerMinute: 50 });
+    expect(east?.monitoring).toMatchObject({ latencySeconds: 2, backendErrors: 50 });
     // A region's 0 alarms on any error at all: it is a value, not a missing one.
-    expect(west?.monitoring).toMatchObject({ latencySeconds: 2, backendErrorsPerMinute: 0 });
+    expect(west?.monitoring).toMatchObject({ latencySeconds: 2, backendErrors: 0 });
     expect(theProblem(baseFleet({ alarms: { latencySeconds: 0 } }))).toEqual({
       path: "alarms.latencySeconds",
       value: 0,
@@ -806,8 +806,8 @@ describe("scaling and alarms", () => {
       value: 120,
       message: "must be at most 60 seconds, the classic load balancer's idle timeout",
     });
-    expect(theProblem(withRegions([{ region: "us-east-1", alarms: { backendErrorsPerMinute: 2.5 } }]))).toMatchObject({
-      path: "regions[0].alarms.backendErrorsPerMinute",
+    expect(theProblem(withRegions([{ region: "us-east-1", alarms: { backendErrors: 2.5 } }]))).toMatchObject({
+      path: "regions[0].alarms.backendErrors",
       value: 2.5,
     });
   });
@@ -820,7 +820,7 @@ describe("scaling and alarms", () => {
         }),
       ),
     ).toEqual([
-      "warning: alarms.latencySeconds: got 1; in us-east-1: watches nothing behind network load balancers: they report no latency for TCP, so the region alarms on backend resets (alarms.backendErrorsPerMinute) and health only; remove it, or use classic load balancers",
+      "warning: alarms.latencySeconds: got 1; in us-east-1: watches nothing behind network load balancers: they report no latency for TCP, so the region alarms on backend resets (alarms.backendErrors) and health only; remove it, or use classic load balancers",
     ]);
     expect(warningsOf(baseFleet({ loadBalancerType: "network" }))).toEqual([]);
   });
