@@ -22,6 +22,7 @@ import { RegionDashboard } from "./region-dashboard";
 import { AccessLogBucket } from "./access-log-bucket";
 import { FleetSecurityGroups } from "./security-groups";
 import { ServiceGroup } from "./service-group";
+import { ServingAlarms } from "./serving-alarms";
 
 /**
  * One region of the fleet, created from its plan: network lookup, security groups, one load balancer
@@ -40,6 +41,7 @@ export class RegionStack extends TerraformStack {
   readonly scaling?: CpuScaling;
   readonly alarms: PortAlarms;
   readonly hostAlarms: HostAlarms;
+  readonly servingAlarms: ServingAlarms;
   readonly logs: FleetLogs;
   readonly dashboard: RegionDashboard;
 
@@ -115,7 +117,7 @@ export class RegionStack extends TerraformStack {
       name: plan.stackName,
       metricsNamespace: plan.logs.metricsNamespace,
     });
-    // Before the group: its instance refresh stops on the guard alarms, so they must exist first.
+    // Before the group: its instance refresh stops on the guard, host and serving alarms, so they must exist first.
     const shareAlarmNames = new Map(plan.monitoring.shareAlarms.map((a) => [a.port, a.name]));
     this.alarms = new PortAlarms(this, "alarms", {
       ports: fronts.map(({ port, metrics }) => ({
@@ -144,6 +146,34 @@ export class RegionStack extends TerraformStack {
       metricsNamespace: plan.logs.metricsNamespace,
       ...(plan.monitoring.topicArn === undefined ? {} : { topicArn: plan.monitoring.topicArn }),
     });
+    const groupSources = (ports: readonly number[]) =>
+      fronts.filter(({ port }) => ports.includes(port.port)).map(({ metrics }) => metrics);
+    this.servingAlarms = new ServingAlarms(this, "serving", {
+      latency: plan.monitoring.latencyAlarms.map(({ name, ports }) => ({
+        alarmName: name,
+        ports: groupSources(ports),
+      })),
+      errors: plan.monitoring.backendErrorAlarms.map(({ name, ports }) => ({
+        alarmName: name,
+        ports: groupSources(ports),
+      })),
+      latencySeconds: plan.monitoring.latencySeconds,
+      backendErrors: plan.monitoring.backendErrors,
+      minutes: plan.monitoring.minutes,
+      ...(plan.monitoring.topicArn === undefined ? {} : { topicArn: plan.monitoring.topicArn }),
+    });
+    // The refresh names each alarm by its resource's attribute, so the group waits for the alarms it watches.
+    const alarmsByName = new Map(
+      [...this.alarms.guardAlarms, ...this.hostAlarms.alarms, ...this.servingAlarms.alarms].map((alarm) => [
+        alarm.alarmNameInput,
+        alarm,
+      ]),
+    );
+    const refreshAlarms = plan.monitoring.refreshAlarmNames.map((name) => {
+      const alarm = alarmsByName.get(name);
+      if (alarm === undefined) throw new RangeError(`the refresh watches ${name}, which the region does not create`);
+      return alarm.alarmName;
+    });
     this.role = new InstanceRole(this, "instance", {
       name: plan.instance.role.name,
       ...(plan.instance.role.releaseObjectArn === undefined
@@ -170,9 +200,7 @@ export class RegionStack extends TerraformStack {
       instanceProfileArn: this.role.profile.arn,
       capacity: plan.autoScaling.capacity,
       healthCheckGracePeriod: plan.autoScaling.healthCheckGracePeriod,
-      instanceRefresh: plan.autoScaling.instanceRefresh
-        ? { alarmNames: this.alarms.guardAlarms.map((alarm) => alarm.alarmName) }
-        : false,
+      instanceRefresh: plan.autoScaling.instanceRefresh ? { alarmNames: refreshAlarms } : false,
       instanceTags: plan.tags,
       subnetChecks: network.subnetChecks,
       groupMetrics: GROUP_METRICS,

@@ -28,8 +28,12 @@ export const DEFAULTS = {
   rootVolumeSize: 16,
   /** Target tracking on average CPU: with n+1 busy processes per instance, CPU is what saturates first. */
   scaling: { cpuTarget: 60 },
-  /** Minutes a port may have no healthy instance before its alarm fires. */
-  alarms: { minutes: 3 },
+  /**
+   * Minutes a port may have no healthy instance before its alarm fires (and a port may serve badly); a
+   * classic load balancer's average seconds to reach an instance, and backend errors a minute per port,
+   * above which a port serves badly.
+   */
+  alarms: { minutes: 3, latencySeconds: 0.5, backendErrors: 10 },
   /**
    * Liveness on the host: a process that answers no probe (3 s each) for 30 s is restarted; the third
    * restart of one port within 15 minutes hands the instance to its group.

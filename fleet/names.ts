@@ -100,6 +100,16 @@ export function portShareAlarmName(regionStack: string, port: number): string {
   return `${regionStack}-${port}-traffic-share`;
 }
 
+/** `cloudrim-prod-us-east-1-latency-9000`: ports 9000-9009's load balancers are slow to reach an instance. */
+export function latencyAlarmName(regionStack: string, firstPort: number): string {
+  return `${regionStack}-latency-${firstPort}`;
+}
+
+/** `cloudrim-prod-us-east-1-backend-errors-9000`: ports 9000-9009's instances refuse or drop connections. */
+export function backendErrorsAlarmName(regionStack: string, firstPort: number): string {
+  return `${regionStack}-backend-errors-${firstPort}`;
+}
+
 /** The region's alarms on its group and its instances' hosts, by role. */
 export function hostAlarmNames(regionStack: string) {
   return {

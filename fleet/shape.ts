@@ -170,7 +170,7 @@ export function regionShape(config: ParsedFleetConfig, regionIndex: number, defa
       instanceRefresh: config.instanceRefresh,
     },
     ...scalingShape(settings.scaling.value, stackName, config.healthCheckGracePeriod),
-    monitoring: monitoringShape(config.alarms, entry.alarms, stackName, ports, {
+    monitoring: monitoringShape(config.alarms, entry.alarms, stackName, ports, loadBalancerType, {
       gracePeriod: config.healthCheckGracePeriod,
       healthCheck: config.healthCheck,
       bootTimeoutSeconds: config.bootTimeoutSeconds,
@@ -196,6 +196,8 @@ export function regionAlarmNames(region: RegionShape): string[] {
     ...monitoring.shareAlarms.map((a) => a.name),
     monitoring.regionAlarmName,
     ...monitoring.guardAlarms.map((a) => a.name),
+    ...monitoring.backendErrorAlarms.map((a) => a.name),
+    ...monitoring.latencyAlarms.map((a) => a.name),
     ...Object.values(monitoring.host),
   ];
 }

@@ -76,7 +76,7 @@ export type GuardQuery =
   | {
       readonly id: string;
       readonly metric: MetricRef;
-      readonly stat: "Maximum" | "Minimum" | "Sum";
+      readonly stat: "Maximum" | "Minimum" | "Sum" | "Average";
       readonly period: 60;
     }
   | { readonly id: string; readonly expression: string; readonly label: string };

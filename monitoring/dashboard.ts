@@ -2,7 +2,7 @@
  * Pure: the region's CloudWatch dashboard, a projection of the port list: the alarms' status, the group,
  * then a row per port. Its graphs take each port's metrics from metrics.ts, as the alarms do.
  */
-import { healthMetric, type MetricRef, type PortMetricSource } from "./metrics";
+import { healthMetric, portBackendErrorMetric, type MetricRef, type PortMetricSource } from "./metrics";
 
 /** A CloudWatch dashboard metric line: namespace, name, dimension pairs, then rendering options. */
 type MetricLine = (string | Readonly<Record<string, string>>)[];
@@ -62,7 +62,10 @@ function row(y: number, widgets: readonly Omit<DashboardWidget, "x" | "y" | "wid
   return widgets.map((widget, i) => ({ ...widget, x: i * width, y, width }));
 }
 
-/** The widgets of one port: traffic, health, and latency where the load balancer reports it (classic only). */
+/**
+ * The widgets of one port: traffic with the backend errors its serving alarm counts, health, and latency where
+ * the load balancer reports it (classic only).
+ */
 function portRow(region: string, source: PortMetricSource, y: number): DashboardWidget[] {
   const healthy = line(healthMetric(source, "HealthyHostCount"), { stat: "Minimum", label: "healthy (min)" });
   const unhealthy = line(healthMetric(source, "UnHealthyHostCount"), { stat: "Maximum", label: "unhealthy (max)" });
@@ -73,6 +76,7 @@ function portRow(region: string, source: PortMetricSource, y: number): Dashboard
     return row(y, [
       graph(region, `port ${source.port} · requests`, [
         line(metric("RequestCount"), { stat: "Sum", label: "requests" }),
+        line(portBackendErrorMetric(source), { stat: "Sum", label: "backend errors" }),
       ]),
       health,
       graph(region, `port ${source.port} · latency (s)`, [
@@ -87,6 +91,7 @@ function portRow(region: string, source: PortMetricSource, y: number): Dashboard
     graph(region, `port ${source.port} · flows`, [
       line(metric("ActiveFlowCount"), { stat: "Average", label: "active" }),
       line(metric("NewFlowCount"), { stat: "Sum", label: "new" }),
+      line(portBackendErrorMetric(source), { stat: "Sum", label: "target resets" }),
     ]),
     health,
   ]);

@@ -47,3 +47,34 @@ export function portTrafficMetric(source: PortMetricSource): MetricRef {
     ? { namespace: "AWS/ELB", metricName: "RequestCount", dimensions: { LoadBalancerName: source.loadBalancerName } }
     : { namespace: "AWS/NetworkELB", metricName: "NewFlowCount", dimensions: { LoadBalancer: source.loadBalancer } };
 }
+
+/**
+ * Latency of a port's classic load balancer, in seconds. Its listeners are TCP or SSL, so this is the time
+ * to establish a connection to an instance (HTTP listeners would time the response instead): it rises when
+ * an instance's accept backlog overflows or its network stalls. Network load balancers report no latency.
+ */
+export function portLatencyMetric(source: PortMetricSource): MetricRef | undefined {
+  return source.kind === "classic"
+    ? { namespace: "AWS/ELB", metricName: "Latency", dimensions: { LoadBalancerName: source.loadBalancerName } }
+    : undefined;
+}
+
+/**
+ * The backend's failures as a TCP load balancer sees them (HTTPCode_Backend_5XX exists for HTTP listeners
+ * only, and these listeners are TCP or SSL): connections a classic load balancer could not establish with
+ * an instance (BackendConnectionErrors, health checks included), or resets an instance sent through a
+ * network load balancer (TCP_Target_Reset_Count): a process refusing connections or crashing with them open.
+ */
+export function portBackendErrorMetric(source: PortMetricSource): MetricRef {
+  return source.kind === "classic"
+    ? {
+        namespace: "AWS/ELB",
+        metricName: "BackendConnectionErrors",
+        dimensions: { LoadBalancerName: source.loadBalancerName },
+      }
+    : {
+        namespace: "AWS/NetworkELB",
+        metricName: "TCP_Target_Reset_Count",
+        dimensions: { LoadBalancer: source.loadBalancer },
+      };
+}

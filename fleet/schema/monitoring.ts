@@ -14,6 +14,20 @@ export const alarms = z.strictObject({
   /** Minutes without a healthy instance before a port's alarm fires. @default 3 */
   minutes: positiveInt("minutes, 1-60").max(60, { error: "must be at most 60 minutes" }).optional(),
   /**
+   * A classic load balancer's average seconds to reach an instance (its TCP or SSL listener's Latency) above
+   * which, for `minutes`, a port serves badly. Network load balancers report no latency. @default 0.5
+   */
+  latencySeconds: z
+    .number({ error: "must be a number of seconds, above 0 and at most 60" })
+    .gt(0, { error: "must be above 0 seconds (a connection takes some time); 0.5 is the default" })
+    .max(60, { error: "must be at most 60 seconds, the classic load balancer's idle timeout" })
+    .optional(),
+  /**
+   * Backend errors a minute on one port (a classic load balancer's BackendConnectionErrors, a network
+   * one's TCP_Target_Reset_Count) above which, for `minutes`, a port serves badly. @default 10
+   */
+  backendErrors: positiveInt("errors a minute, 0 or more", 0).optional(),
+  /**
    * An existing SNS topic in the region the alarms are in: it receives ALARM and OK; false runs without
    * one on purpose (no warning). @default none, with a warning outside the local fleet
    */

@@ -3,9 +3,18 @@
  * guard alarms a rollout stops on, the traffic shares, and the alarms on the group and its hosts.
  */
 import { DEFAULTS } from "../defaults";
-import { hostAlarmNames, portShareAlarmName, regionAlarmName, unhealthyHostsAlarmName } from "../names";
+import type { LoadBalancerType } from "../aws-facts";
+import {
+  backendErrorsAlarmName,
+  hostAlarmNames,
+  latencyAlarmName,
+  portShareAlarmName,
+  regionAlarmName,
+  unhealthyHostsAlarmName,
+} from "../names";
 import type { AlarmsConfig, HealthCheck } from "../schema";
 import { belowDesiredMinutes, guardGroups, guardMinutes, shareGroup } from "../../monitoring/alarms";
+import { refreshAlarmNames } from "../../monitoring/serving";
 import type { PortShape } from "./ports";
 
 /**
@@ -30,6 +39,19 @@ export interface MonitoringShape {
   readonly guardAlarms: readonly { readonly name: string; readonly ports: readonly number[] }[];
   /** Minutes of unhealthy instances before a guard alarm fires: longer than a good new instance takes to pass. */
   readonly guardMinutes: number;
+  /** A classic load balancer's average seconds to reach an instance above which a port serves badly. */
+  readonly latencySeconds: number;
+  /** Backend errors a minute on one port above which it serves badly. */
+  readonly backendErrors: number;
+  /** Slow load balancers in a group of ten ports; none for network load balancers, which report no latency. */
+  readonly latencyAlarms: readonly { readonly name: string; readonly ports: readonly number[] }[];
+  /** Backend errors on any port of a group of ten. */
+  readonly backendErrorAlarms: readonly { readonly name: string; readonly ports: readonly number[] }[];
+  /**
+   * What an instance refresh stops on (at most ten): the guards, the boots abandoned and instances
+   * missing from service, then the backend errors and latency; the bake watches all of them and more.
+   */
+  readonly refreshAlarmNames: readonly string[];
   /** The region stack's name. */
   readonly dashboardName: string;
 }
@@ -43,25 +65,40 @@ export function monitoringShape(
   region: AlarmsConfig,
   regionStack: string,
   ports: readonly Pick<PortShape, "port" | "weight">[],
+  loadBalancerType: LoadBalancerType,
   settling: { readonly gracePeriod: number; readonly healthCheck: HealthCheck; readonly bootTimeoutSeconds: number },
 ): MonitoringShape {
   const topicArn = region?.topicArn ?? fleet?.topicArn;
   const minutes = region?.minutes ?? fleet?.minutes ?? DEFAULTS.alarms.minutes;
   const weights = new Map(ports.map((p) => [p.port, p.weight]));
+  const groups = guardGroups(ports.map((p) => p.port));
+  const byFirstPort = (name: (stack: string, firstPort: number) => string) =>
+    groups.map((group) => ({ name: name(regionStack, group[0] ?? 0), ports: group }));
+  const guardAlarms = byFirstPort(unhealthyHostsAlarmName);
+  const latencyAlarms = loadBalancerType === "classic" ? byFirstPort(latencyAlarmName) : [];
+  const backendErrorAlarms = byFirstPort(backendErrorsAlarmName);
+  const host = hostAlarmNames(regionStack);
   return {
     minutes,
     ...(topicArn === undefined || topicArn === false ? {} : { topicArn }),
     silenced: topicArn === false,
     regionAlarmName: regionAlarmName(regionStack),
-    guardAlarms: guardGroups(ports.map((p) => p.port)).map((group) => ({
-      name: unhealthyHostsAlarmName(regionStack, group[0] ?? 0),
-      ports: group,
-    })),
+    guardAlarms,
     guardMinutes: guardMinutes(settling.gracePeriod, settling.healthCheck, minutes),
+    latencySeconds: region?.latencySeconds ?? fleet?.latencySeconds ?? DEFAULTS.alarms.latencySeconds,
+    backendErrors: region?.backendErrors ?? fleet?.backendErrors ?? DEFAULTS.alarms.backendErrors,
+    latencyAlarms,
+    backendErrorAlarms,
+    refreshAlarmNames: refreshAlarmNames([
+      guardAlarms.map((a) => a.name),
+      [host.bootAbandoned, host.belowDesired],
+      backendErrorAlarms.map((a) => a.name),
+      latencyAlarms.map((a) => a.name),
+    ]),
     shareAlarms: ports
       .filter((p) => p.weight > 0 && shareGroup(p.port, weights).length > 1)
       .map((p) => ({ name: portShareAlarmName(regionStack, p.port), port: p.port })),
-    host: hostAlarmNames(regionStack),
+    host,
     belowDesiredMinutes: belowDesiredMinutes(settling.bootTimeoutSeconds, minutes),
     dashboardName: regionStack,
   };

@@ -46,8 +46,21 @@ export function warningsOf(config: ParsedFleetConfig, shape: FleetShape): Region
         value: undefined,
         message:
           `tells nobody: the region's ${regionAlarmNames(region).length} alarms (ports without a healthy instance, instances failing checks, ` +
-          "boots abandoned, instances handed over, a failed refresh) only change color in the console; set alarms.topicArn to an SNS topic " +
+          "ports slow or failing connections, boots abandoned, instances handed over, a failed refresh) only change color in the console; set alarms.topicArn to an SNS topic " +
           "in the region that pages you, or to false to run without one on purpose",
+        region: region.region,
+      });
+    }
+    const latencySeconds = config.regions[index]?.alarms?.latencySeconds;
+    const latencyPath =
+      latencySeconds === undefined ? "alarms.latencySeconds" : `regions[${index}].alarms.latencySeconds`;
+    const latencyValue = latencySeconds ?? config.alarms?.latencySeconds;
+    if (region.loadBalancerType === "network" && latencyValue !== undefined) {
+      warnings.push({
+        path: latencyPath,
+        value: latencyValue,
+        message:
+          "watches nothing behind network load balancers: they report no latency for TCP, so the region alarms on backend resets (alarms.backendErrors) and health only; remove it, or use classic load balancers",
         region: region.region,
       });
     }

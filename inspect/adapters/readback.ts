@@ -349,8 +349,9 @@ export function formatRegion(plan: RegionShape, observed: ObservedRegion): strin
   );
   const expected = regionAlarmNames(plan).length;
   const guards = plan.monitoring.guardAlarms.length;
+  const serving = plan.monitoring.latencyAlarms.length + plan.monitoring.backendErrorAlarms.length;
   lines.push(
-    `  alarms: ${alarms.length} of ${expected} (${plan.ports.length * 2 + plan.monitoring.shareAlarms.length} per port, ${plan.monitoring.regionAlarmName}, ${guards} rollout guard${guards === 1 ? "" : "s"}, ${Object.keys(plan.monitoring.host).length} on the group and hosts)` +
+    `  alarms: ${alarms.length} of ${expected} (${plan.ports.length * 2 + plan.monitoring.shareAlarms.length} per port, ${plan.monitoring.regionAlarmName}, ${guards} rollout guard${guards === 1 ? "" : "s"}, ${serving} on ports serving badly, ${Object.keys(plan.monitoring.host).length} on the group and hosts)` +
       (plan.monitoring.topicArn === undefined ? ", no topic" : `, to ${plan.monitoring.topicArn}`) +
       `; dashboard ${dashboard === undefined ? `${plan.monitoring.dashboardName} missing!` : `${dashboard.name}, ${dashboard.widgets.length} widgets`}`,
   );

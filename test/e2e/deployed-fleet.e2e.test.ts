@@ -321,7 +321,8 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
       expect(monitoring.policies).toEqual([
         { name: `${r.stackName}-cpu`, type: "TargetTrackingScaling", cpuTarget: 50, warmup: 10 },
       ]);
-      // Per port: none healthy, one unhealthy, traffic far from its weight; then the region's; then the group's and hosts'.
+      // Per port: none healthy, one unhealthy, traffic far from its weight; then the region's; the guard; the ports
+      // serving badly (no latency behind network load balancers); then the group's and hosts'.
       expect(monitoring.alarms.map((a) => a.name)).toEqual([
         ...r.ports.flatMap((p) => [
           `${r.stackName}-${p.port}-no-healthy-instances`,
@@ -330,6 +331,8 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
         ...r.ports.map((p) => `${r.stackName}-${p.port}-traffic-share`),
         `${r.stackName}-all-ports-down`,
         `${r.stackName}-unhealthy-hosts-9000`,
+        `${r.stackName}-backend-errors-9000`,
+        ...(r.loadBalancerType === "classic" ? [`${r.stackName}-latency-9000`] : []),
         `${r.stackName}-in-service-below-desired`,
         `${r.stackName}-instance-refresh-failed`,
         `${r.stackName}-boot-abandoned`,

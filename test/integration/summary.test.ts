@@ -25,14 +25,14 @@ describe("the demo's read-back of a region", () => {
     );
     expect(text).toContain("  scaling: target tracking, average CPU 60%, warm-up 300s");
     expect(text).toContain(
-      "  alarms: 12 of 12 (6 per port, cloudrim-prod-us-east-1-all-ports-down, 1 rollout guard, 4 on the group and hosts), no topic; dashboard cloudrim-prod-us-east-1, 10 widgets",
+      "  alarms: 14 of 14 (6 per port, cloudrim-prod-us-east-1-all-ports-down, 1 rollout guard, 2 on ports serving badly, 4 on the group and hosts), no topic; dashboard cloudrim-prod-us-east-1, 10 widgets",
     );
   });
 
   it("says what is missing", () => {
     const text = formatRegion(plan, observed({ policies: [], alarms: [] }));
     expect(text).toContain("  scaling: cloudrim-prod-us-east-1-cpu missing!");
-    expect(text).toContain("alarms: 0 of 12");
+    expect(text).toContain("alarms: 0 of 14");
     expect(text).toContain("dashboard cloudrim-prod-us-east-1 missing!");
   });
 });

@@ -733,6 +733,14 @@ describe("instance refresh", () => {
         alarm_specification: {
           alarms: [
             expect.stringMatching(/^\$\{aws_cloudwatch_metric_alarm\.alarms_guard-9000_[0-9A-F]{8}\.alarm_name\}$/),
+            expect.stringMatching(
+              /^\$\{aws_cloudwatch_metric_alarm\.host-alarms_abandoned-boots_[0-9A-F]{8}\.alarm_name\}$/,
+            ),
+            expect.stringMatching(
+              /^\$\{aws_cloudwatch_metric_alarm\.host-alarms_below-desired_[0-9A-F]{8}\.alarm_name\}$/,
+            ),
+            expect.stringMatching(/^\$\{aws_cloudwatch_metric_alarm\.serving_errors-9000_[0-9A-F]{8}\.alarm_name\}$/),
+            expect.stringMatching(/^\$\{aws_cloudwatch_metric_alarm\.serving_latency-9000_[0-9A-F]{8}\.alarm_name\}$/),
           ],
         },
       },
@@ -746,13 +754,41 @@ describe("instance refresh", () => {
     });
   });
 
-  it("stops on one guard alarm per ten ports, which the group waits for", () => {
-    const asg = group(baseFleet({ processes: 17 }));
-    const alarms = (asg.instance_refresh as { preferences: { alarm_specification: { alarms: string[] } } }).preferences
-      .alarm_specification.alarms;
-    expect(
-      alarms.map((a) => a.replace(/_[0-9A-F]{8}\.alarm_name\}$/, "").replace("${aws_cloudwatch_metric_alarm.", "")),
-    ).toEqual(["alarms_guard-9000", "alarms_guard-9010"]);
+  const refreshAlarms = (config: FleetConfig) =>
+    (
+      group(config).instance_refresh as { preferences: { alarm_specification: { alarms: string[] } } }
+    ).preferences.alarm_specification.alarms.map((a) =>
+      a.replace(/_[0-9A-F]{8}\.alarm_name\}$/, "").replace("${aws_cloudwatch_metric_alarm.", ""),
+    );
+
+  it("stops on one guard alarm per ten ports, the abandoned boots, and ports serving badly, which the group waits for", () => {
+    expect(refreshAlarms(baseFleet({ processes: 17 }))).toEqual([
+      "alarms_guard-9000",
+      "alarms_guard-9010",
+      "host-alarms_abandoned-boots",
+      "host-alarms_below-desired",
+      "serving_errors-9000",
+      "serving_errors-9010",
+      "serving_latency-9000",
+      "serving_latency-9010",
+    ]);
+  });
+
+  it("watches no latency behind network load balancers, and at most ten alarms, the guards and boots first", () => {
+    expect(refreshAlarms(baseFleet({ loadBalancerType: "network", processes: 3 }))).toEqual([
+      "alarms_guard-9000",
+      "host-alarms_abandoned-boots",
+      "host-alarms_below-desired",
+      "serving_errors-9000",
+    ]);
+    // 50 ports: five guards, the two boot alarms, then three of the five backend-error alarms; the bake
+    // watches the other two.
+    expect(refreshAlarms(baseFleet({ loadBalancerType: "network", processes: 50 }))).toEqual([
+      ...[9000, 9010, 9020, 9030, 9040].map((port) => `alarms_guard-${port}`),
+      "host-alarms_abandoned-boots",
+      "host-alarms_below-desired",
+      ...[9000, 9010, 9020].map((port) => `serving_errors-${port}`),
+    ]);
   });
 
   it("can be turned off: then only instances launched later use a new template", () => {
@@ -866,9 +902,9 @@ describe("scaling, alarms and the dashboard", () => {
       ...resourcesOf(json, "aws_cloudwatch_metric_alarm"),
       ...resourcesOf(json, "aws_cloudwatch_composite_alarm"),
     ];
-    // Per port: no healthy instance, unhealthy instances, traffic share (3 x 3); the guard; the region's
-    // composite; the group's and hosts' four.
-    expect(alarms).toHaveLength(15);
+    // Per port: no healthy instance, unhealthy instances, traffic share (3 x 3); the guard, latency and
+    // backend errors of the group of ports; the region's composite; the group's and hosts' four.
+    expect(alarms).toHaveLength(17);
     for (const [, alarm] of alarms) expect(alarm).toMatchObject({ alarm_actions: [topic], ok_actions: [topic] });
     const silenced = regionJson(baseFleet({ alarms: { topicArn: false } }));
     for (const [, alarm] of resourcesOf(silenced, "aws_cloudwatch_metric_alarm")) {

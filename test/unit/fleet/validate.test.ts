@@ -637,7 +637,7 @@ describe("scaling and alarms", () => {
 
   it("warns that the alarms of a fleet other than the local one tell nobody without a topic, unless topicArn is false", () => {
     expect(allWarningsOf(baseFleet())).toEqual([
-      "warning: alarms.topicArn: got nothing; in us-east-1, us-west-2: tells nobody: the region's 15 alarms (ports without a healthy instance, instances failing checks, boots abandoned, instances handed over, a failed refresh) only change color in the console; set alarms.topicArn to an SNS topic in the region that pages you, or to false to run without one on purpose",
+      "warning: alarms.topicArn: got nothing; in us-east-1, us-west-2: tells nobody: the region's 17 alarms (ports without a healthy instance, instances failing checks, ports slow or failing connections, boots abandoned, instances handed over, a failed refresh) only change color in the console; set alarms.topicArn to an SNS topic in the region that pages you, or to false to run without one on purpose",
     ]);
     expect(
       allWarningsOf(withRegions([{ region: "us-east-1", alarms: { topicArn: false } }, { region: "us-west-2" }])),
@@ -732,6 +732,16 @@ describe("scaling and alarms", () => {
       },
       // Longer than a boot may take: the 600 s launch hook, and one more minute.
       belowDesiredMinutes: 11,
+      latencyAlarms: [{ name: "cloudrim-prod-us-east-1-latency-9000", ports: [9000, 9001, 9002] }],
+      backendErrorAlarms: [{ name: "cloudrim-prod-us-east-1-backend-errors-9000", ports: [9000, 9001, 9002] }],
+      // The guard, then what catches an abandoned boot, then serving badly: all within the refresh's ten.
+      refreshAlarmNames: [
+        "cloudrim-prod-us-east-1-unhealthy-hosts-9000",
+        "cloudrim-prod-us-east-1-boot-abandoned",
+        "cloudrim-prod-us-east-1-in-service-below-desired",
+        "cloudrim-prod-us-east-1-backend-errors-9000",
+        "cloudrim-prod-us-east-1-latency-9000",
+      ],
       dashboardName: "cloudrim-prod-us-east-1",
     };
     expect(east?.monitoring).toEqual({
@@ -741,6 +751,8 @@ describe("scaling and alarms", () => {
       ...region,
       // Longer than a new instance takes to pass its checks: (300 s grace + 3 x 20 s) / 60, and one more.
       guardMinutes: 7,
+      latencySeconds: 0.5,
+      backendErrors: 10,
     });
     expect(west?.monitoring).toMatchObject({ minutes: 5, topicArn: topic("us-west-2") });
     expect(shapeOrThrow(baseFleet(), DEFAULT_APP).regions[0]?.monitoring).toEqual({
@@ -748,6 +760,8 @@ describe("scaling and alarms", () => {
       silenced: false,
       ...region,
       guardMinutes: 7,
+      latencySeconds: 0.5,
+      backendErrors: 10,
     });
     // A fleet that alarms later than its instances settle keeps its own minutes for the guards too.
     expect(shapeOrThrow(baseFleet({ alarms: { minutes: 10 } }), DEFAULT_APP).regions[0]?.monitoring.guardMinutes).toBe(
@@ -770,6 +784,45 @@ describe("scaling and alarms", () => {
       message: 'must be an SNS topic ARN such as "arn:aws:sns:us-east-1:123456789012:on-call"',
     });
     expect(theProblem(baseFleet({ alarms: { minutes: 0 } }))).toMatchObject({ path: "alarms.minutes" });
+  });
+
+  it("takes the serving thresholds from the fleet or a region's entry, refusing what cannot be a threshold", () => {
+    const [east, west] = shapeOrThrow(
+      withRegions([{ region: "us-east-1" }, { region: "us-west-2", alarms: { backendErrors: 0 } }], {
+        alarms: { latencySeconds: 2, backendErrors: 50 },
+      }),
+      DEFAULT_APP,
+    ).regions;
+    expect(east?.monitoring).toMatchObject({ latencySeconds: 2, backendErrors: 50 });
+    // A region's 0 alarms on any error at all: it is a value, not a missing one.
+    expect(west?.monitoring).toMatchObject({ latencySeconds: 2, backendErrors: 0 });
+    expect(theProblem(baseFleet({ alarms: { latencySeconds: 0 } }))).toEqual({
+      path: "alarms.latencySeconds",
+      value: 0,
+      message: "must be above 0 seconds (a connection takes some time); 0.5 is the default",
+    });
+    expect(theProblem(baseFleet({ alarms: { latencySeconds: 120 } }))).toEqual({
+      path: "alarms.latencySeconds",
+      value: 120,
+      message: "must be at most 60 seconds, the classic load balancer's idle timeout",
+    });
+    expect(theProblem(withRegions([{ region: "us-east-1", alarms: { backendErrors: 2.5 } }]))).toMatchObject({
+      path: "regions[0].alarms.backendErrors",
+      value: 2.5,
+    });
+  });
+
+  it("warns that a latency threshold watches nothing behind network load balancers", () => {
+    expect(
+      warningsOf(
+        withRegions([{ region: "us-east-1", loadBalancerType: "network" }, { region: "us-west-2" }], {
+          alarms: { latencySeconds: 1 },
+        }),
+      ),
+    ).toEqual([
+      "warning: alarms.latencySeconds: got 1; in us-east-1: watches nothing behind network load balancers: they report no latency for TCP, so the region alarms on backend resets (alarms.backendErrors) and health only; remove it, or use classic load balancers",
+    ]);
+    expect(warningsOf(baseFleet({ loadBalancerType: "network" }))).toEqual([]);
   });
 });
 

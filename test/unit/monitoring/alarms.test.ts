@@ -148,6 +148,28 @@ describe("the region's dashboard", () => {
     expect(nlb.flatMap(dimensionValues)).toContain("targetgroup/shop-prod-9000/73e2d6bc24d8a067");
   });
 
+  it("draws each port's backend errors beside its traffic: the metric its serving alarm counts", () => {
+    const traffic = (source: PortMetricSource) =>
+      (dashboardBody({ ...input, ports: [source] }).widgets.find((w) => w.y === 9)?.properties.metrics ??
+        []) as unknown[][];
+    const [classicErrors] = traffic(classic(9000)).filter((l) => l[1] === "BackendConnectionErrors");
+    expect(classicErrors).toEqual([
+      "AWS/ELB",
+      "BackendConnectionErrors",
+      "LoadBalancerName",
+      "shop-prod-9000",
+      { stat: "Sum", label: "backend errors" },
+    ]);
+    const [resets] = traffic(network(9000)).filter((l) => l[1] === "TCP_Target_Reset_Count");
+    expect(resets).toEqual([
+      "AWS/NetworkELB",
+      "TCP_Target_Reset_Count",
+      "LoadBalancer",
+      "net/shop-prod-9000/50dc6c495c0c9188",
+      { stat: "Sum", label: "target resets" },
+    ]);
+  });
+
   it("lays widgets on CloudWatch's 24-column grid without overlap", () => {
     const cells = new Set<string>();
     for (const w of widgets) {
