@@ -1,17 +1,16 @@
 import { BUILT_IN_FLEETS } from "../regions";
-import { join, resolve } from "node:path";
 import { noticeLines, resolveFleet } from "../fleet/adapters/resolve";
 import { terraformEnv } from "../terraform/adapters/env";
-import { AWS_ENVIRONMENT, defineCommand, FLEET_ENVIRONMENT, OUTDIR_OPTION, startCommand } from "../cli/command";
+import { AWS_ENVIRONMENT, defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
 import { UserFacingError } from "../cli/console";
 import { PROJECT } from "../terraform/adapters/stacks";
-import { unlockStack } from "../state/adapters/unlock";
+import { lockRecordDir, unlockStack } from "../state/adapters/unlock";
 
 export const command = defineCommand({
   name: "unlock",
   summary: "Shows who holds a stack's state lock, since when, and releases it when that is safe or forced.",
   description: [
-    "Shows who holds a stack's state lock (who, doing what, since when) and releases it with --force, or without it when the holder ran on this machine and no Terraform works in the stack any more. It never breaks a lock by default: a Terraform elsewhere may still be writing the state. The lock is read again just before it is released, and left alone if it changed hands.",
+    "Shows who holds a stack's state lock (who, doing what, since when) and releases it with --force, or without it when its holder is provably gone: the Terraform this checkout recorded taking it (.local/locks/<stack>.json) runs no more on this machine. It never breaks a lock by default: a Terraform elsewhere may still be writing the state. The lock is read again just before it is released, and left alone if it changed hands.",
   ],
   options: {
     force: {
@@ -19,17 +18,9 @@ export const command = defineCommand({
       default: false,
       description: "release the lock whoever holds it (only once the run that holds it is gone)",
     },
-    outdir: {
-      ...OUTDIR_OPTION,
-      description: "where the stacks are synthesized: a Terraform working there holds the lock",
-    },
   },
   positional: { name: "stack", count: "one", description: "the stack whose lock to show (e.g. api-prod-us-east-1)" },
-  environment: [
-    ...FLEET_ENVIRONMENT,
-    ...AWS_ENVIRONMENT,
-    { name: "CDKTF_OUTDIR", description: "the default of --outdir" },
-  ],
+  environment: [...FLEET_ENVIRONMENT, ...AWS_ENVIRONMENT],
   exitCodes: [
     { code: 0, meaning: "released, or there was no lock" },
     { code: 1, meaning: "held, and not released (the lines say by whom and how to release it), or it failed" },
@@ -41,7 +32,7 @@ export const command = defineCommand({
     for (const line of noticeLines(fleet)) progress(line);
     const outcome = await unlockStack(fleet.shape, fleet.target, stack, {
       force: values.force,
-      stackDir: join(resolve(values.outdir), "stacks", stack),
+      recordDir: lockRecordDir(PROJECT),
     });
     for (const line of outcome.lines) process.stdout.write(`${line}\n`);
     return outcome.code;

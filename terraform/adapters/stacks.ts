@@ -25,6 +25,7 @@ import { interruption } from "../../cli/interrupt";
 import { run } from "../../cli/run";
 import { stateElsewhere, stateElsewhereLine } from "../../state/adapters/location";
 import { runStreaming } from "../../cli/stream";
+import { lockRecordDir, recordLockHolder } from "../../state/adapters/unlock";
 
 export const PROJECT = resolve(__dirname, "..", "..");
 
@@ -279,6 +280,10 @@ export function terraform(ctx: FleetContext, stack: string, log: string, args: r
     env: { ...ctx.env, TF_IN_AUTOMATION: "1" },
     logFile: log,
     label: stack,
+    // Terraform's lock names no process: the pid that may hold it is recorded for `npm run unlock`.
+    onStart: (pid) => {
+      recordLockHolder(lockRecordDir(PROJECT), stack, pid, args);
+    },
     stallSeconds,
     onStall: (silent, lastLine) => {
       ctx.progress(
