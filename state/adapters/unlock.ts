@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { basename, join, resolve } from "node:path";
 import { DeleteObjectCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import type { FleetShape } from "../../fleet/shape";
 import {
@@ -35,28 +36,33 @@ export function lockRecordDir(project: string): string {
   return join(project, ".local", "locks");
 }
 
-/** `.local/locks/{stack}.json`: the Terraform this checkout last started for a stack. */
-export function lockHolderFile(recordDir: string, stack: string): string {
-  return join(recordDir, `${stack}.json`);
+/**
+ * `.local/locks/{stack}.{digest}.json`: the Terraform this checkout last started in a stack's directory. Keyed
+ * by the directory, not only the stack's name: two synth outputs (another --outdir, a test's fleet) may hold
+ * stacks of the same name with state elsewhere.
+ */
+export function lockHolderFile(recordDir: string, stackDir: string): string {
+  const digest = createHash("sha256").update(resolve(stackDir)).digest("hex").slice(0, 12);
+  return join(recordDir, `${basename(stackDir)}.${digest}.json`);
 }
 
 /**
- * Records the Terraform just started for `stack` with `args` when it may take the state lock (it was given
+ * Records the Terraform just started in `stackDir` with `args` when it may take the state lock (it was given
  * a lock timeout), replacing the stack's previous record; written whole, then renamed.
  */
-export function recordLockHolder(recordDir: string, stack: string, pid: number, args: readonly string[]): void {
+export function recordLockHolder(recordDir: string, stackDir: string, pid: number, args: readonly string[]): void {
   const lockTimeoutSeconds = lockTimeoutOf(args);
   if (lockTimeoutSeconds === undefined) return;
   mkdirSync(recordDir, { recursive: true });
-  const file = lockHolderFile(recordDir, stack);
-  const record = lockHolderRecord(stack, pid, hostname(), new Date(), lockTimeoutSeconds);
+  const file = lockHolderFile(recordDir, stackDir);
+  const record = lockHolderRecord(basename(stackDir), pid, hostname(), new Date(), lockTimeoutSeconds);
   writeFileSync(`${file}.${process.pid}`, lockHolderRecordJson(record));
   renameSync(`${file}.${process.pid}`, file);
 }
 
-export function readLockHolder(recordDir: string, stack: string): LockHolderRecord | undefined {
+export function readLockHolder(recordDir: string, stackDir: string): LockHolderRecord | undefined {
   try {
-    return parseLockHolderRecord(readFileSync(lockHolderFile(recordDir, stack), "utf8"));
+    return parseLockHolderRecord(readFileSync(lockHolderFile(recordDir, stackDir), "utf8"));
   } catch {
     return undefined;
   }
@@ -88,7 +94,15 @@ export async function unlockStack(
   shape: FleetShape,
   target: Target,
   stack: string,
-  options: { readonly force: boolean; readonly recordDir: string; readonly now?: Date; readonly host?: string },
+  options: {
+    readonly force: boolean;
+    /** Where this checkout records the Terraform it starts (`lockRecordDir`). */
+    readonly recordDir: string;
+    /** The stack's directory, where the runner started its Terraform. */
+    readonly stackDir: string;
+    readonly now?: Date;
+    readonly host?: string;
+  },
 ): Promise<UnlockOutcome> {
   const state = stateOf(shape, stack);
   const s3 = regionClients(target, state.region).s3;
@@ -105,7 +119,7 @@ export async function unlockStack(
   const lock = await read();
   if (lock === undefined) return { code: 0, lines: [`${stack}: not locked (s3://${state.bucket}/${lockKey})`] };
   const [held, release] = lockReport(stack, lock, options.now ?? new Date());
-  const record = readLockHolder(options.recordDir, stack);
+  const record = readLockHolder(options.recordDir, options.stackDir);
   const verdict = unlockVerdict(
     lock,
     options.host ?? hostname(),

@@ -282,7 +282,7 @@ export function terraform(ctx: FleetContext, stack: string, log: string, args: r
     label: stack,
     // Terraform's lock names no process: the pid that may hold it is recorded for `npm run unlock`.
     onStart: (pid) => {
-      recordLockHolder(lockRecordDir(PROJECT), stack, pid, args);
+      recordLockHolder(lockRecordDir(PROJECT), stackDir(ctx, stack), pid, args);
     },
     stallSeconds,
     onStall: (silent, lastLine) => {
