@@ -5,8 +5,10 @@ import { runitServiceName } from "../fleet/names";
  * Pure: the liveness watchdog each instance runs as one more runit service. The load balancers judge
  * readiness (may this process get traffic now?); the watchdog judges liveness (is this process still
  * alive?), on the host, where the fix is cheap: restart the one process. It hands the instance to its
- * group only when restarting does not help. Its rules, and why a saturated fleet cannot cascade through
- * it, are in docs/architecture.md ("Liveness and readiness").
+ * group only when restarting does not help, or when most ports stay silent together for long (the whole
+ * instance wedged: under health type EC2 nothing else would replace it), and then only while few enough
+ * other instances of its group are out of service, so a saturated fleet cannot cascade through it. Its
+ * rules are in docs/architecture.md ("Liveness and readiness").
  */
 
 export interface WatchdogSpec {
