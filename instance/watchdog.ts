@@ -77,6 +77,9 @@ export function standDownAt(ports: number): number {
   return Math.max(2, Math.floor(ports / 2) + 1);
 }
 
+/** Seconds between two looks at the group while a hand-over waits for room (watchdog.maxHandOvers). */
+export const HAND_OVER_RECHECK_SECONDS = 30;
+
 /** The watchdog's messages, shared with the metric filters that count them (constructs/fleet-logs.ts). */
 export const WATCHDOG_LINES = {
   restart: "restarting it",
@@ -118,13 +121,16 @@ export function watchdogScript(spec: WatchdogSpec): string {
     "request_hand_over() {",
     '  [ -f "$state/handed-over" ] && return 0',
     '  [ -f "$state/handed-over-in-grace" ] && [ "$(date +%s)" -lt "$grace_ends" ] && return 0',
+    "  # While it waits for room, it asks its group again only every so often: a fleet standing down together",
+    "  # must not exhaust the account's Auto Scaling API rate.",
+    `  [ -f "$state/waiting" ] && [ $(($(date +%s) - $(cat "$state/waiting"))) -lt ${HAND_OVER_RECHECK_SECONDS} ] && return 1`,
     '  if ! instance=$(instance_id) || ! others=$(group_out_of_service "$instance"); then',
     '    say "could not reach the Auto Scaling API to hand this instance over; trying again later"',
     "    return 1",
     "  fi",
     `  if [ "$others" -ge ${spec.maxHandOvers} ]; then`,
     `    [ -f "$state/waiting" ] || say "this instance is to be handed over, but $others other instance(s) of the group are out of service or Unhealthy, the most at a time (watchdog.maxHandOvers ${spec.maxHandOvers}): waiting until fewer are"`,
-    '    touch "$state/waiting"',
+    '    date +%s >"$state/waiting"',
     "    return 1",
     "  fi",
     '  rm -f "$state/waiting"',

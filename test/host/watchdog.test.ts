@@ -4,7 +4,7 @@ import { inRoot } from "../../host/cloud-config";
 import { BOOT_HOOK_NAME } from "../../instance/instance-api";
 import { AGENT_CONFIG_PATH } from "../../instance/log-shipping";
 import { shapeOrThrow } from "../../fleet/validate";
-import { WATCHDOG_LINES, watchdogService } from "../../instance/watchdog";
+import { HAND_OVER_RECHECK_SECONDS, WATCHDOG_LINES, watchdogService } from "../../instance/watchdog";
 import { baseFleet, DEFAULT_APP } from "../fixtures";
 import { freeBase } from "./free-ports";
 
@@ -200,7 +200,9 @@ describe("an instance with a liveness watchdog (fail after 10 s, hand over after
       expect(watchdogLog()).toContain(waiting);
       expect(calls("SetInstanceHealth")).toHaveLength(handOvers);
       sandbox.setGroupPeers([]);
-      for (let i = 0; i < 300 && calls("SetInstanceHealth").length === handOvers; i++) await sleep(100);
+      // It looks at its group again within HAND_OVER_RECHECK_SECONDS and a round of probes (here 30 s at most).
+      const deadline = Date.now() + (HAND_OVER_RECHECK_SECONDS + 30) * 1000;
+      while (Date.now() < deadline && calls("SetInstanceHealth").length === handOvers) await sleep(100);
       expect(calls("SetInstanceHealth")).toHaveLength(handOvers + 1);
       expect(watchdogLog()).toMatch(
         new RegExp(

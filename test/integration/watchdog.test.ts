@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { instanceApiLibrary, instanceApiPath } from "../../instance/instance-api";
 import {
+  HAND_OVER_RECHECK_SECONDS,
   probeInterval,
   standDownAt,
   supervisedServices,
@@ -74,7 +75,7 @@ function runWatchdog(
       instanceApiPath(watchdog.service),
       [
         "instance_id() { echo i-self; }",
-        `group_out_of_service() { if [ "$(date +%s)" -lt ${START + (scene.busyUntil ?? 0)} ]; then echo 1; else echo 0; fi; }`,
+        `group_out_of_service() { date +%s >>"${root}/asks"; if [ "$(date +%s)" -lt ${START + (scene.busyUntil ?? 0)} ]; then echo 1; else echo 0; fi; }`,
         `hand_over() { echo "hand_over $1 at $(date +%s)" >>"${root}/calls"; }`,
         "",
       ].join("\n"),
@@ -84,10 +85,14 @@ function runWatchdog(
       encoding: "utf8",
       timeout: 60_000,
     });
-    const calls = existsSync(join(root, "calls")) ? readFileSync(join(root, "calls"), "utf8") : "";
+    const read = (name: string) => (existsSync(join(root, name)) ? readFileSync(join(root, name), "utf8") : "");
+    const calls = read("calls");
     // Times relative to the start, so a test reads `hand_over i-self at 600`.
     const relative = (text: string) => text.replace(/\b1\d{6}\b/g, (t) => String(Number(t) - START));
-    return { log: run.stdout, calls: relative(calls).trim().split("\n").filter(Boolean), error: run.error };
+    const lines = (text: string) => relative(text).trim().split("\n").filter(Boolean);
+    /** When the watchdog read its group's instances out of service (virtual seconds). */
+    const asks = lines(read("asks")).map(Number);
+    return { log: run.stdout, calls: lines(calls), asks, error: run.error };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -184,8 +189,16 @@ describe("the liveness watchdog", () => {
     });
 
     it("waits while maxHandOvers other instances of its group are out of service, then hands over", () => {
-      const { log, calls } = runWatchdog(spec, { silent: [9000, 9001, 9002], busyUntil: 900, seconds: 1500 });
-      expect(calls).toEqual([`hand_over i-self at ${firstRoundFrom(900)}`]);
+      const { log, calls, asks } = runWatchdog(spec, { silent: [9000, 9001, 9002], busyUntil: 900, seconds: 1500 });
+      // It asks its group when it would hand over, then again every HAND_OVER_RECHECK_SECONDS at most, and
+      // hands over at the first answer with room.
+      expect(asks[0]).toBe(firstRoundFrom(600));
+      for (const [i, t] of asks.slice(1).entries()) {
+        expect(t - (asks[i] ?? 0)).toBeGreaterThanOrEqual(HAND_OVER_RECHECK_SECONDS);
+        expect(t - (asks[i] ?? 0)).toBeLessThan(HAND_OVER_RECHECK_SECONDS + probeInterval(spec));
+      }
+      const roomAt = asks.find((t) => t >= 900);
+      expect(calls).toEqual([`hand_over i-self at ${roomAt}`]);
       expect(
         log.match(
           /this instance is to be handed over, but 1 other instance\(s\) of the group are out of service or Unhealthy, the most at a time \(watchdog.maxHandOvers 1\): waiting until fewer are/g,
