@@ -21,6 +21,8 @@ export interface StreamOptions {
   readonly onStall?: (silentSeconds: number, lastLine: string) => void;
   /** What an interruption calls this run (its stack). @default the log file's name */
   readonly label?: string;
+  /** Hears the started process's pid, before any of its output. */
+  readonly onStart?: (pid: number) => void;
 }
 
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
@@ -42,6 +44,7 @@ export function runStreaming(command: string, args: readonly string[], options: 
       detached: true,
     });
     const untrack = track(child, options.label ?? basename(options.logFile));
+    if (child.pid !== undefined) options.onStart?.(child.pid);
     let output = "";
     let lastLine = "";
     let lastOutputAt = Date.now();

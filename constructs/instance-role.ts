@@ -29,13 +29,18 @@ export interface InstanceRoleProps {
   readonly secrets?: readonly SecretSource[];
   /** Managed policies attached to the role, for what the app itself calls. @default none */
   readonly policyArns?: readonly string[];
+  /**
+   * Whether the instances' watchdog may read its group (DescribeAutoScalingGroups), to count the instances
+   * already out of service before it hands its own over. @default false: no watchdog, no read
+   */
+  readonly readsGroupHealth?: boolean;
 }
 
 /**
  * The role every instance of a region runs with, and its instance profile. Least privilege, each statement
  * on its own resource: `s3:GetObject` on the release object (none without a release); writing its own
  * streams in the region's log group; completing its launch hook and marking itself unhealthy, on its own
- * group only; reading (and decrypting) exactly the app's parameters and secrets (none without them); and,
+ * group only (and, for its watchdog, reading the group, which has no narrower permission); reading (and decrypting) exactly the app's parameters and secrets (none without them); and,
  * when asked, Session Manager's messages (never SSH). The app's own managed policies are attached as given.
  */
 export class InstanceRole extends Construct {
@@ -76,6 +81,13 @@ export class InstanceRole extends Construct {
         `arn:${partition.partition}:autoscaling:${props.region}:${account.accountId}:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`,
       ),
     });
+    if (props.readsGroupHealth ?? false) {
+      new IamRolePolicy(this, "group-health", {
+        name: "read-group-health",
+        role: this.role.id,
+        policy: groupHealthPolicy(),
+      });
+    }
     if (props.ssm !== undefined) {
       new IamRolePolicy(this, "session-manager", {
         name: "session-manager",
@@ -183,6 +195,25 @@ export function ownGroupPolicy(groupArn: string): string {
         Effect: "Allow",
         Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceHealth"],
         Resource: groupArn,
+      },
+    ],
+  });
+}
+
+/**
+ * Before a hand-over, the watchdog counts its group's instances already out of service (its cap on
+ * hand-overs at a time). DescribeAutoScalingGroups has no resource-level permissions: it is granted on *,
+ * alone in a policy of its own, and it changes nothing.
+ */
+export function groupHealthPolicy(): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "CountOwnGroupsHandOvers",
+        Effect: "Allow",
+        Action: "autoscaling:DescribeAutoScalingGroups",
+        Resource: "*",
       },
     ],
   });

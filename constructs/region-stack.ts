@@ -182,6 +182,7 @@ export class RegionStack extends TerraformStack {
       logGroupArn: this.logs.group.arn,
       autoScalingGroupName: plan.autoScaling.name,
       region: plan.region,
+      readsGroupHealth: plan.watchdog !== undefined,
       ...(plan.instance.role.ssm
         ? { ssm: { sessionDocumentName: `${plan.stackName}-session`, sessionLogGroupName: plan.logs.group } }
         : {}),

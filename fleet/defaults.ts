@@ -36,9 +36,17 @@ export const DEFAULTS = {
   alarms: { minutes: 3, latencySeconds: 0.5, backendErrors: 10 },
   /**
    * Liveness on the host: a process that answers no probe (3 s each) for 30 s is restarted; the third
-   * restart of one port within 15 minutes hands the instance to its group.
+   * restart of one port within 15 minutes hands the instance to its group; so do most ports silent together
+   * for 10 minutes; a hand-over waits while another instance of the group is out of service.
    */
-  watchdog: { failAfterSeconds: 30, probeTimeoutSeconds: 3, maxRestarts: 3, windowMinutes: 15 },
+  watchdog: {
+    failAfterSeconds: 30,
+    probeTimeoutSeconds: 3,
+    maxRestarts: 3,
+    windowMinutes: 15,
+    handOverAfterSeconds: 600,
+    maxHandOvers: 1,
+  },
   /** Days CloudWatch Logs keeps the instances' logs. */
   logs: { retentionDays: 30 },
   /**

@@ -81,8 +81,10 @@ export const FleetSchema = z.strictObject({
   /**
    * The liveness watchdog on each instance: a process that answers no probe for `failAfterSeconds` is
    * restarted, one at a time; `maxRestarts` restarts of one port within `windowMinutes` hand the instance
-   * to its group to replace. false: no watchdog. @default failAfterSeconds 30, probeTimeoutSeconds 3,
-   * maxRestarts 3, windowMinutes 15
+   * to its group to replace, and so does the whole instance wedged (most ports, or the only one, silent
+   * for `handOverAfterSeconds`); a hand-over waits while `maxHandOvers` other instances of the group are out
+   * of service. false: no watchdog. @default failAfterSeconds 30, probeTimeoutSeconds 3, maxRestarts 3,
+   * windowMinutes 15, handOverAfterSeconds 600, maxHandOvers 1
    */
   watchdog,
   /** Where the instances' logs go: the region's CloudWatch Logs group, kept `retentionDays`. @default 30 days */

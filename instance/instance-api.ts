@@ -1,7 +1,8 @@
 /*
  * Pure: the shell library an instance uses to speak for itself to AWS, with the instance role's
  * credentials from IMDSv2: its own id, and the Auto Scaling calls it may make on its own group (complete
- * its launch lifecycle action; hand itself over as unhealthy). Every call has a connect timeout, an
+ * its launch lifecycle action; count the instances of its group already out of service; hand itself over
+ * as unhealthy). Every call has a connect timeout, an
  * overall limit and bounded retries, so a boot or a watchdog never hangs on the network.
  */
 
@@ -24,6 +25,20 @@ const IMDS_CURL = "curl -fsS --connect-timeout 2 --max-time 5 --retry 3 --retry-
 
 /** curl's limits for a call to an AWS API. */
 export const API_CURL = "curl -fsS --connect-timeout 5 --max-time 30 --retry 3 --retry-delay 2";
+
+/**
+ * Counts, in DescribeAutoScalingGroups' XML split at each `<`, the instances other than `self` that are not
+ * InService and Healthy. Each instance is one `member` of the group's `Instances`, its fields in any order;
+ * the group's other lists have members without an InstanceId.
+ */
+const OUT_OF_SERVICE_AWK = [
+  '/^member>/ { id = ""; state = ""; health = "" }',
+  "/^InstanceId>/ { id = substr($0, 12) }",
+  "/^LifecycleState>/ { state = substr($0, 16) }",
+  "/^HealthStatus>/ { health = substr($0, 14) }",
+  '/^\\/member>/ { if (id != "" && id != self && (state != "InService" || health != "Healthy")) n++; id = "" }',
+  "END { print n + 0 }",
+].join(" ");
 
 /**
  * Sourced by the boot script and the watchdog. The Auto Scaling Query API is called with GET, its
@@ -49,13 +64,20 @@ export function instanceApiLibrary(spec: InstanceApiSpec): string {
     `  printf 'user = "%s:%s"\\nheader = "x-amz-security-token: %s"\\n' "$(echo "$creds" | field AccessKeyId)" "$(echo "$creds" | field SecretAccessKey)" "$(echo "$creds" | field Token)"`,
     "}",
     'instance_id() { imds_get "$(imds_token)" instance-id; }',
-    "# autoscaling_call QUERY: one signed GET; QUERY's parameters sorted by name.",
-    "autoscaling_call() {",
-    `  role_credentials | ${API_CURL} -o /dev/null -K - --aws-sigv4 "aws:amz:${spec.region}:autoscaling" "$autoscaling/?$1"`,
+    "# autoscaling_read QUERY: one signed GET, its answer (XML) on stdout; QUERY's parameters sorted by name.",
+    "autoscaling_read() {",
+    `  role_credentials | ${API_CURL} -K - --aws-sigv4 "aws:amz:${spec.region}:autoscaling" "$autoscaling/?$1"`,
     "}",
+    'autoscaling_call() { autoscaling_read "$1" >/dev/null; }',
     "# complete_boot CONTINUE|ABANDON INSTANCE: ends this instance's launch lifecycle action.",
     "complete_boot() {",
     `  autoscaling_call "Action=CompleteLifecycleAction&AutoScalingGroupName=$group&InstanceId=$2&LifecycleActionResult=$1&LifecycleHookName=${BOOT_HOOK_NAME}&Version=2011-01-01"`,
+    "}",
+    "# group_out_of_service INSTANCE: how many other instances of this group are out of service or Unhealthy",
+    "# (being replaced, launching, handed over): the answer is read whole first, so a failed call is no count of 0.",
+    "group_out_of_service() {",
+    '  answer=$(autoscaling_read "Action=DescribeAutoScalingGroups&AutoScalingGroupNames.member.1=$group&Version=2011-01-01") || return 1',
+    `  printf '%s\\n' "$answer" | tr '<' '\\n' | awk -v self="$1" '${OUT_OF_SERVICE_AWK}'`,
     "}",
     "# hand_over INSTANCE: marks this instance Unhealthy, for its group to replace (launching the successor first).",
     "hand_over() {",

@@ -39,7 +39,8 @@ export const LOG_COUNTS: readonly LogCount[] = [
     metricName: "InstancesHandedOver",
     alarm: "handedOver",
     description:
-      "The watchdog restarted one port of an instance too often and handed the instance to its group (SetInstanceHealth " +
+      "The watchdog restarted one port of an instance too often, or most of its ports stayed silent together, and handed " +
+      "the instance to its group (SetInstanceHealth " +
       "Unhealthy): the group launches a successor first, then terminates it. Its streams {instance}/watchdog and " +
       "{instance}/<port> in the region's log group say what the process did.",
   },

@@ -1,17 +1,17 @@
-import { BUILT_IN_FLEETS } from "../regions";
 import { join, resolve } from "node:path";
+import { BUILT_IN_FLEETS } from "../regions";
 import { noticeLines, resolveFleet } from "../fleet/adapters/resolve";
 import { terraformEnv } from "../terraform/adapters/env";
 import { AWS_ENVIRONMENT, defineCommand, FLEET_ENVIRONMENT, OUTDIR_OPTION, startCommand } from "../cli/command";
 import { UserFacingError } from "../cli/console";
 import { PROJECT } from "../terraform/adapters/context";
-import { unlockStack } from "../state/adapters/unlock";
+import { lockRecordDir, unlockStack } from "../state/adapters/unlock";
 
 export const command = defineCommand({
   name: "unlock",
   summary: "Shows who holds a stack's state lock, since when, and releases it when that is safe or forced.",
   description: [
-    "Shows who holds a stack's state lock (who, doing what, since when) and releases it with --force, or without it when the holder ran on this machine and no Terraform works in the stack any more. It never breaks a lock by default: a Terraform elsewhere may still be writing the state. The lock is read again just before it is released, and left alone if it changed hands.",
+    "Shows who holds a stack's state lock (who, doing what, since when) and releases it with --force, or without it when its holder is provably gone: the Terraform this checkout recorded starting in the stack's directory (.local/locks/) took it on this machine and runs no more. It never breaks a lock by default: a Terraform elsewhere may still be writing the state. The lock is read again just before it is released, and left alone if it changed hands.",
   ],
   options: {
     force: {
@@ -21,7 +21,7 @@ export const command = defineCommand({
     },
     outdir: {
       ...OUTDIR_OPTION,
-      description: "where the stacks are synthesized: a Terraform working there holds the lock",
+      description: "where the stacks are synthesized: the Terraform recorded as started there may hold the lock",
     },
   },
   positional: { name: "stack", count: "one", description: "the stack whose lock to show (e.g. api-prod-us-east-1)" },
@@ -41,6 +41,7 @@ export const command = defineCommand({
     for (const line of noticeLines(fleet)) progress(line);
     const outcome = await unlockStack(fleet.shape, fleet.target, stack, {
       force: values.force,
+      recordDir: lockRecordDir(PROJECT),
       stackDir: join(resolve(values.outdir), "stacks", stack),
     });
     for (const line of outcome.lines) process.stdout.write(`${line}\n`);

@@ -79,11 +79,105 @@ export function lockHost(lock: StateLock): string {
 }
 
 /**
- * Whether the lock may be released without --force: its holder ran on this machine, and no Terraform
- * of this machine works in the stack's directory any more. A holder elsewhere may still be running.
+ * What this checkout's runner records when it starts Terraform for a stack (`.local/locks/{stack}.json`):
+ * Terraform's lock names only `user@host`, never the process, so the pid that may take the lock is kept
+ * beside it. The last start wins: a stack's runs in one checkout never overlap.
  */
-export function provablyAbandoned(lock: StateLock, thisHost: string, terraformRunningHere: boolean): boolean {
-  return lockHost(lock) === thisHost && !terraformRunningHere;
+export interface LockHolderRecord {
+  readonly stack: string;
+  /** The Terraform process's own pid. */
+  readonly pid: number;
+  readonly host: string;
+  readonly started: Date;
+  /** How long after `started` that Terraform may take the lock: its lock timeout and its start-up. */
+  readonly lockWithinSeconds: number;
+}
+
+/** The seconds a Terraform needs from its start to asking for the lock (reading its configuration and backend). */
+export const TERRAFORM_START_UP_SECONDS = 120;
+
+export function lockHolderRecord(
+  stack: string,
+  pid: number,
+  host: string,
+  started: Date,
+  lockTimeoutSeconds: number,
+): LockHolderRecord {
+  return { stack, pid, host, started, lockWithinSeconds: lockTimeoutSeconds + TERRAFORM_START_UP_SECONDS };
+}
+
+/** The seconds of `-lock-timeout=60s` among a Terraform's arguments: only a run given one takes the lock. */
+export function lockTimeoutOf(args: readonly string[]): number | undefined {
+  for (const arg of args) {
+    const seconds = /^-lock-timeout=(\d+)s$/.exec(arg)?.[1];
+    if (seconds !== undefined) return Number(seconds);
+  }
+  return undefined;
+}
+
+export function lockHolderRecordJson(record: LockHolderRecord): string {
+  return `${JSON.stringify({ ...record, started: record.started.toISOString() }, null, 2)}\n`;
+}
+
+/** A record's JSON, or undefined for anything else (a record that cannot be read proves nothing). */
+export function parseLockHolderRecord(json: string): LockHolderRecord | undefined {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const started = new Date(typeof raw.started === "string" ? raw.started : Number.NaN);
+  const { stack, pid, host, lockWithinSeconds } = raw;
+  if (typeof stack !== "string" || typeof host !== "string" || Number.isNaN(started.getTime())) return undefined;
+  if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) return undefined;
+  if (typeof lockWithinSeconds !== "number" || lockWithinSeconds < 0) return undefined;
+  return { stack, pid, host, started, lockWithinSeconds };
+}
+
+export interface UnlockVerdict {
+  /** Whether the lock may be released without --force. */
+  readonly release: boolean;
+  /** Why: the proof that its holder is gone, or what keeps it from being one. */
+  readonly why: string;
+}
+
+/**
+ * Whether a lock is provably abandoned: it was taken on this machine, by the Terraform this checkout's
+ * runner recorded for the stack (started before the lock was taken, and the lock taken within that run's
+ * lock wait), and that pid runs no more. Anything less is a guess: another checkout's or another user's
+ * Terraform on this machine, or one elsewhere, may still be writing the state.
+ */
+export function unlockVerdict(
+  lock: StateLock,
+  thisHost: string,
+  record: LockHolderRecord | undefined,
+  recordedPidRunning: boolean,
+): UnlockVerdict {
+  const host = lockHost(lock);
+  if (host !== thisHost) {
+    return {
+      release: false,
+      why: `it was taken on ${host === "" ? "an unknown host" : host}, not on this machine (${thisHost})`,
+    };
+  }
+  if (record?.host !== thisHost) {
+    return {
+      release: false,
+      why: "no Terraform of this checkout is recorded for the stack on this machine: it may be another checkout's or user's",
+    };
+  }
+  const takenAfterStart = (lock.created.getTime() - record.started.getTime()) / 1000;
+  if (takenAfterStart < 0 || takenAfterStart > record.lockWithinSeconds) {
+    return {
+      release: false,
+      why: `it was not taken by this checkout's last Terraform for the stack (pid ${record.pid}, started ${record.started.toISOString()}): it may be another checkout's or user's`,
+    };
+  }
+  if (recordedPidRunning) {
+    return { release: false, why: `its holder, Terraform pid ${record.pid} on this machine, is still running` };
+  }
+  return { release: true, why: `its holder, Terraform pid ${record.pid} on this machine, is no longer running` };
 }
 
 /** One line on who holds a stack's lock, and one on the command that releases it. */

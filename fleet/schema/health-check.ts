@@ -69,11 +69,19 @@ export const watchdog = z
         windowMinutes: positiveInt("minutes, 1-120")
           .max(120, { error: "must be at most 120 minutes" })
           .default(DEFAULTS.watchdog.windowMinutes),
+        /** Seconds most ports (or the only one) may stay silent together before the instance is handed over. */
+        handOverAfterSeconds: positiveInt("seconds, 10-3600", 10)
+          .max(3600, { error: "must be at most 3600 seconds" })
+          .default(DEFAULTS.watchdog.handOverAfterSeconds),
+        /** Instances of a group that may be out of service at once: a hand-over waits while this many others are. */
+        maxHandOvers: positiveInt("instances, 1-100")
+          .max(100, { error: "must be at most 100" })
+          .default(DEFAULTS.watchdog.maxHandOvers),
       }),
     ],
     {
       error:
-        'must be {"failAfterSeconds", "probeTimeoutSeconds", "maxRestarts", "windowMinutes"} (each optional), or false for no watchdog',
+        'must be {"failAfterSeconds", "probeTimeoutSeconds", "maxRestarts", "windowMinutes", "handOverAfterSeconds", "maxHandOvers"} (each optional), or false for no watchdog',
     },
   )
   .default({ ...DEFAULTS.watchdog });

@@ -155,13 +155,17 @@ export function logsShape(config: ParsedFleetConfig, regionStack: string): LogsS
   };
 }
 
-/** The watchdog's settings, with the path it probes: the liveness path, else the health path, else "/". */
+/**
+ * The watchdog's settings, with the path it probes (the liveness path, else the health path, else "/") and
+ * the group's grace period, inside which a hand-over may be ignored.
+ */
 export function watchdogShape(config: ParsedFleetConfig): WatchdogShape | undefined {
   if (config.watchdog === false) return undefined;
   const { livenessPath, path } = config.healthCheck;
   return {
     probePath: livenessPath ?? path ?? "/",
     requireSuccess: livenessPath !== undefined,
+    gracePeriodSeconds: config.healthCheckGracePeriod,
     ...config.watchdog,
   };
 }

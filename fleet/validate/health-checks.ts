@@ -64,15 +64,27 @@ export function checkHealthCheckTiming(config: ParsedFleetConfig): Problem[] {
   return problems;
 }
 
-/** The watchdog sees at least three probes fail before it restarts a process. */
+/**
+ * The watchdog sees at least three probes fail before it restarts a process, and hands a wedged instance
+ * over no sooner than it would restart one process.
+ */
 export function checkWatchdog(config: ParsedFleetConfig): Problem[] {
   const { watchdog } = config;
-  if (watchdog === false || watchdog.failAfterSeconds >= 3 * watchdog.probeTimeoutSeconds) return [];
-  return [
-    {
+  if (watchdog === false) return [];
+  const problems: Problem[] = [];
+  if (watchdog.failAfterSeconds < 3 * watchdog.probeTimeoutSeconds) {
+    problems.push({
       path: "watchdog.failAfterSeconds",
       value: watchdog.failAfterSeconds,
       message: `must be at least 3 × watchdog.probeTimeoutSeconds (${3 * watchdog.probeTimeoutSeconds}), so a restart follows three failed probes, never one slow answer; raise it or lower probeTimeoutSeconds`,
-    },
-  ];
+    });
+  }
+  if (watchdog.handOverAfterSeconds < watchdog.failAfterSeconds) {
+    problems.push({
+      path: "watchdog.handOverAfterSeconds",
+      value: watchdog.handOverAfterSeconds,
+      message: `must be at least watchdog.failAfterSeconds (${watchdog.failAfterSeconds}): a whole instance is handed over no sooner than one silent process is restarted; raise it or lower failAfterSeconds`,
+    });
+  }
+  return problems;
 }

@@ -25,10 +25,21 @@ export interface AutoScalingCall {
   readonly signed: boolean;
 }
 
+/** Another instance of the group, as DescribeAutoScalingGroups lists it. */
+export interface GroupPeer {
+  readonly instanceId: string;
+  /** `InService`, `Pending`, `Terminating`, … */
+  readonly lifecycleState: string;
+  readonly healthStatus: "Healthy" | "Unhealthy";
+}
+
 /** The path under the stand-in's endpoint where the Auto Scaling API answers. */
 export const AUTOSCALING_PATH = "/autoscaling";
 
 export class MachineServices {
+  /** The group's other instances, as DescribeAutoScalingGroups answers (this one is listed too, InService). */
+  groupPeers: readonly GroupPeer[] = [];
+
   private constructor(
     private readonly server: Server,
     readonly endpoint: string,
@@ -40,6 +51,21 @@ export class MachineServices {
     const tokens = new Set<string>();
     const calls: AutoScalingCall[] = [];
     const instanceId = options.instanceId ?? "i-0sandbox0000000000";
+    // Assigned once listening: the answer reads the peers set on it since.
+    let services: MachineServices | undefined;
+    const describeAnswer = () => {
+      const self: GroupPeer = { instanceId, lifecycleState: "InService", healthStatus: "Healthy" };
+      const members = [self, ...(services?.groupPeers ?? [])].map(
+        (p) =>
+          `<member><InstanceId>${p.instanceId}</InstanceId><LifecycleState>${p.lifecycleState}</LifecycleState>` +
+          `<HealthStatus>${p.healthStatus}</HealthStatus></member>`,
+      );
+      return (
+        '<DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">' +
+        `<DescribeAutoScalingGroupsResult><AutoScalingGroups><member><Instances>${members.join("")}</Instances>` +
+        "</member></AutoScalingGroups></DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>"
+      );
+    };
     const server = createServer((req, res) => {
       const url = req.url ?? "/";
       const reply = (status: number, body: string) => {
@@ -93,7 +119,11 @@ export class MachineServices {
           req.headers["x-amz-security-token"] === options.credentials.token;
         calls.push({ params, signed });
         res.writeHead(signed ? 200 : 403, { "content-type": "text/xml" });
-        res.end(`<${params.Action ?? "Unknown"}Response xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"/>`);
+        res.end(
+          params.Action === "DescribeAutoScalingGroups"
+            ? describeAnswer()
+            : `<${params.Action ?? "Unknown"}Response xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"/>`,
+        );
         return;
       }
       const tarball = /^\/(node-linux-[a-z0-9]+)\/-\/(node-linux-[a-z0-9]+-[\d.]+\.tgz)$/.exec(url);
@@ -110,7 +140,8 @@ export class MachineServices {
       server.listen(0, "127.0.0.1", () => {
         const address = server.address();
         const port = typeof address === "object" && address !== null ? address.port : 0;
-        resolve(new MachineServices(server, `http://127.0.0.1:${port}`, calls));
+        services = new MachineServices(server, `http://127.0.0.1:${port}`, calls);
+        resolve(services);
       });
     });
   }

@@ -19,7 +19,7 @@ import {
   type CloudConfig,
 } from "../cloud-config";
 import { PINNED_NODE, type NodeArch } from "../../instance/release";
-import { AUTOSCALING_PATH, MachineServices, type AutoScalingCall } from "./machine";
+import { AUTOSCALING_PATH, MachineServices, type AutoScalingCall, type GroupPeer } from "./machine";
 import { cacheDir, nodeTarball } from "../../instance/adapters/node-cache";
 import { haproxyConfig, standInLayout, type StandInLayout } from "../stand-in";
 
@@ -134,6 +134,11 @@ export class HostSandbox {
   /** Every call the instance made to the Auto Scaling API (its launch hook, its health), in order. */
   get autoScalingCalls(): readonly AutoScalingCall[] {
     return this.machine.autoScalingCalls;
+  }
+
+  /** The group's other instances from now on, as the instance reads them (DescribeAutoScalingGroups). */
+  setGroupPeers(peers: readonly GroupPeer[]): void {
+    this.machine.groupPeers = peers;
   }
 
   static async start(options: BootOptions): Promise<HostSandbox> {

@@ -1,8 +1,20 @@
-import { readdirSync, readlinkSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { createHash } from "node:crypto";
+import { basename, join, resolve } from "node:path";
 import { DeleteObjectCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import type { FleetShape } from "../../fleet/shape";
-import { lockReport, parseLockObject, provablyAbandoned, type StateLock } from "../lock";
+import {
+  lockHolderRecord,
+  lockHolderRecordJson,
+  lockReport,
+  lockTimeoutOf,
+  parseLockHolderRecord,
+  parseLockObject,
+  unlockVerdict,
+  type LockHolderRecord,
+  type StateLock,
+} from "../lock";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { UserFacingError } from "../../cli/console";
@@ -19,17 +31,51 @@ export function stateOf(shape: FleetShape, stack: string): { bucket: string; reg
   );
 }
 
-/** Whether a Terraform of this machine is working in `dir` now (its process's working directory). */
-export function terraformRunningIn(dir: string): boolean {
-  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      const exe = readlinkSync(`/proc/${pid}/exe`);
-      if (/\/terraform$/.test(exe) && readlinkSync(`/proc/${pid}/cwd`) === dir) return true;
-    } catch {
-      // gone, or not ours to read
-    }
+/** `.local/locks`: where a checkout records the Terraform it starts for each stack. */
+export function lockRecordDir(project: string): string {
+  return join(project, ".local", "locks");
+}
+
+/**
+ * `.local/locks/{stack}.{digest}.json`: the Terraform this checkout last started in a stack's directory. Keyed
+ * by the directory, not only the stack's name: two synth outputs (another --outdir, a test's fleet) may hold
+ * stacks of the same name with state elsewhere.
+ */
+export function lockHolderFile(recordDir: string, stackDir: string): string {
+  const digest = createHash("sha256").update(resolve(stackDir)).digest("hex").slice(0, 12);
+  return join(recordDir, `${basename(stackDir)}.${digest}.json`);
+}
+
+/**
+ * Records the Terraform just started in `stackDir` with `args` when it may take the state lock (it was given
+ * a lock timeout), replacing the stack's previous record; written whole, then renamed.
+ */
+export function recordLockHolder(recordDir: string, stackDir: string, pid: number, args: readonly string[]): void {
+  const lockTimeoutSeconds = lockTimeoutOf(args);
+  if (lockTimeoutSeconds === undefined) return;
+  mkdirSync(recordDir, { recursive: true });
+  const file = lockHolderFile(recordDir, stackDir);
+  const record = lockHolderRecord(basename(stackDir), pid, hostname(), new Date(), lockTimeoutSeconds);
+  writeFileSync(`${file}.${process.pid}`, lockHolderRecordJson(record));
+  renameSync(`${file}.${process.pid}`, file);
+}
+
+export function readLockHolder(recordDir: string, stackDir: string): LockHolderRecord | undefined {
+  try {
+    return parseLockHolderRecord(readFileSync(lockHolderFile(recordDir, stackDir), "utf8"));
+  } catch {
+    return undefined;
   }
-  return false;
+}
+
+/** Whether a process with this pid runs on this machine (one we may not signal runs too). */
+export function pidRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 export interface UnlockOutcome {
@@ -39,15 +85,24 @@ export interface UnlockOutcome {
 }
 
 /**
- * Shows who holds a stack's lock, and releases it only with `force`, or without it when its holder ran on
- * this machine and no Terraform works in the stack's directory any more. Never on a guess: the lock is
- * read again just before it is deleted, and left alone if it changed hands.
+ * Shows who holds a stack's lock, and releases it only with `force`, or without it when its holder is
+ * provably gone: the Terraform this checkout recorded taking it (`recordDir`) runs no more on this machine
+ * (state/lock.ts, `unlockVerdict`). Never on a guess: the lock is read again just before it is deleted,
+ * and left alone if it changed hands.
  */
 export async function unlockStack(
   shape: FleetShape,
   target: Target,
   stack: string,
-  options: { readonly force: boolean; readonly stackDir: string; readonly now?: Date; readonly host?: string },
+  options: {
+    readonly force: boolean;
+    /** Where this checkout records the Terraform it starts (`lockRecordDir`). */
+    readonly recordDir: string;
+    /** The stack's directory, where the runner started its Terraform. */
+    readonly stackDir: string;
+    readonly now?: Date;
+    readonly host?: string;
+  },
 ): Promise<UnlockOutcome> {
   const state = stateOf(shape, stack);
   const s3 = regionClients(target, state.region).s3;
@@ -64,13 +119,21 @@ export async function unlockStack(
   const lock = await read();
   if (lock === undefined) return { code: 0, lines: [`${stack}: not locked (s3://${state.bucket}/${lockKey})`] };
   const [held, release] = lockReport(stack, lock, options.now ?? new Date());
-  const abandoned = provablyAbandoned(lock, options.host ?? hostname(), terraformRunningIn(options.stackDir));
-  if (!options.force && !abandoned) return { code: 1, lines: [held ?? "", release ?? ""] };
+  const record = readLockHolder(options.recordDir, options.stackDir);
+  const verdict = unlockVerdict(
+    lock,
+    options.host ?? hostname(),
+    record,
+    record !== undefined && pidRunning(record.pid),
+  );
+  if (!options.force && !verdict.release) {
+    return { code: 1, lines: [held ?? "", release ?? "", `${stack}: not released without --force: ${verdict.why}`] };
+  }
   const again = await read();
   if (again?.id !== lock.id) {
     return { code: 1, lines: [held ?? "", `${stack}: the lock changed hands while it was read; nothing was released`] };
   }
   await s3.send(new DeleteObjectCommand({ Bucket: state.bucket, Key: lockKey }));
-  const why = options.force ? "--force" : "its holder ran on this machine and no Terraform works in the stack any more";
+  const why = options.force ? "--force" : verdict.why;
   return { code: 0, lines: [held ?? "", `${stack}: released lock ${lock.id} (${why})`] };
 }

@@ -14,8 +14,9 @@ import { interruption } from "../../cli/interrupt";
 import { run } from "../../cli/run";
 import { runStreaming } from "../../cli/stream";
 import { stateElsewhere, stateElsewhereLine } from "../../state/adapters/location";
+import { lockRecordDir, recordLockHolder } from "../../state/adapters/unlock";
 import { backendChangedLine } from "./backend";
-import { lockTimeoutFlag, stackDir, type FleetContext } from "./context";
+import { lockTimeoutFlag, PROJECT, stackDir, type FleetContext } from "./context";
 
 /**
  * One line for a stack's run in `dir`: Terraform's own summary, or its first error with the resource it is
@@ -44,6 +45,10 @@ export function terraform(ctx: FleetContext, stack: string, log: string, args: r
     env: { ...ctx.env, TF_IN_AUTOMATION: "1" },
     logFile: log,
     label: stack,
+    // Terraform's lock names no process: the pid that may hold it is recorded for `npm run unlock`.
+    onStart: (pid) => {
+      recordLockHolder(lockRecordDir(PROJECT), stackDir(ctx, stack), pid, args);
+    },
     stallSeconds,
     onStall: (silent, lastLine) => {
       ctx.progress(

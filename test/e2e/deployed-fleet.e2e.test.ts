@@ -230,7 +230,13 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
       const { PolicyNames: names = [] } = await iam.send(
         new ListRolePoliciesCommand({ RoleName: r.instance.role.name }),
       );
-      expect([...names].sort()).toEqual(["own-group", "read-release", "session-manager", "ship-logs"]);
+      expect([...names].sort()).toEqual([
+        "own-group",
+        "read-group-health",
+        "read-release",
+        "session-manager",
+        "ship-logs",
+      ]);
       const logGroupArn = `arn:aws:logs:${regionName}:${ACCOUNT}:log-group:${r.logs.group}`;
       expect((await policy("ship-logs")).Statement).toEqual([
         expect.objectContaining({

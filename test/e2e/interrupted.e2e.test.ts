@@ -187,12 +187,13 @@ describe("a deploy interrupted halfway can be finished", () => {
     const orphaned = await fleetResources(local);
     expect(orphaned.roles).toBe(1);
 
-    // The holder was a process of this machine and no Terraform works in the stack: released without --force.
+    // The holder was the Terraform the deploy recorded starting in the stack, on this machine, and it runs no
+    // more: released without --force.
     const unlocked = await local.command("unlock", ["--outdir", local.outdir, STACK]);
     expect({ code: unlocked.code, stdout: unlocked.stdout }).toMatchObject({ code: 0 });
     expect(unlocked.stdout).toMatch(
       new RegExp(
-        `^${STACK}: its state is locked by .* \\(apply, Terraform [\\d.]+\\) since .*\\n${STACK}: released lock [0-9a-f-]+ \\(its holder ran on this machine and no Terraform works in the stack any more\\)`,
+        `^${STACK}: its state is locked by .* \\(apply, Terraform [\\d.]+\\) since .*\\n${STACK}: released lock [0-9a-f-]+ \\(its holder, Terraform pid \\d+ on this machine, is no longer running\\)`,
       ),
     );
 

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { HostSandbox, launchTemplateUserData, whoServes } from "../../host/adapters/sandbox";
 import { inRoot } from "../../host/cloud-config";
 import { BOOT_HOOK_NAME } from "../../instance/instance-api";
 import { AGENT_CONFIG_PATH } from "../../instance/log-shipping";
 import { shapeOrThrow } from "../../fleet/validate";
-import { WATCHDOG_LINES, watchdogService } from "../../instance/watchdog";
+import { HAND_OVER_RECHECK_SECONDS, WATCHDOG_LINES, watchdogService } from "../../instance/watchdog";
 import { baseFleet, DEFAULT_APP } from "../fixtures";
 import { freeBase } from "./free-ports";
 
@@ -13,17 +13,48 @@ import { freeBase } from "./free-ports";
 jest.setTimeout(180_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const WATCHDOG = { failAfterSeconds: 10, probeTimeoutSeconds: 2, maxRestarts: 2, windowMinutes: 15 };
+const WATCHDOG = {
+  failAfterSeconds: 10,
+  probeTimeoutSeconds: 2,
+  maxRestarts: 2,
+  windowMinutes: 15,
+  handOverAfterSeconds: 20,
+  maxHandOvers: 1,
+};
+/** Long enough that the hand-over after two restarts falls inside it (the watchdog starts as the instance enters service). */
+const GRACE_PERIOD_SECONDS = 90;
+
+const watchdogLogOf = (sandbox: HostSandbox) => {
+  const file = inRoot(sandbox.root, `${watchdogService("cloudrim").logDirectory}/current`);
+  return existsSync(file) ? readFileSync(file, "utf8") : "";
+};
+
+async function bootSandbox(processes: number, base: number): Promise<HostSandbox> {
+  const shape = shapeOrThrow(
+    {
+      ...baseFleet({ basePort: base, listenerPort: base, processes, regions: [{ region: "us-east-1" }] }),
+      healthCheckGracePeriod: GRACE_PERIOD_SECONDS,
+      watchdog: WATCHDOG,
+    },
+    DEFAULT_APP,
+  );
+  const region = shape.regions[0];
+  if (region === undefined) throw new Error("no region");
+  const sandbox = await HostSandbox.start({ region, userData: launchTemplateUserData(shape, region) });
+  await sandbox.waitUntilServing();
+  // runsvdir looks for new services every 5 s: the boot linked the watchdog once every port answered.
+  for (let i = 0; i < 100 && !/^run: /.test(sandbox.svStatusOf(watchdogService("cloudrim").name)); i++) {
+    await sleep(100);
+  }
+  return sandbox;
+}
 
 describe("an instance with a liveness watchdog (fail after 10 s, hand over after 2 restarts in 15 minutes)", () => {
   let sandbox: HostSandbox;
   let base = 0;
   let ports: number[] = [];
 
-  const watchdogLog = () => {
-    const file = inRoot(sandbox.root, `${watchdogService("cloudrim").logDirectory}/current`);
-    return existsSync(file) ? readFileSync(file, "utf8") : "";
-  };
+  const watchdogLog = () => watchdogLogOf(sandbox);
   const pidOf = async (port: number) => (await whoServes(port))?.pid;
   const calls = (action: string) => sandbox.autoScalingCalls.filter((c) => c.params.Action === action);
 
@@ -43,21 +74,7 @@ describe("an instance with a liveness watchdog (fail after 10 s, hand over after
   beforeAll(async () => {
     base = await freeBase(4);
     ports = [base, base + 1, base + 2, base + 3];
-    const shape = shapeOrThrow(
-      {
-        ...baseFleet({ basePort: base, listenerPort: base, processes: 4, regions: [{ region: "us-east-1" }] }),
-        watchdog: WATCHDOG,
-      },
-      DEFAULT_APP,
-    );
-    const region = shape.regions[0];
-    if (region === undefined) throw new Error("no region");
-    sandbox = await HostSandbox.start({ region, userData: launchTemplateUserData(shape, region) });
-    await sandbox.waitUntilServing();
-    // runsvdir looks for new services every 5 s: the boot linked the watchdog once every port answered.
-    for (let i = 0; i < 100 && !/^run: /.test(sandbox.svStatusOf(watchdogService("cloudrim").name)); i++) {
-      await sleep(100);
-    }
+    sandbox = await bootSandbox(4, base);
   });
 
   afterAll(async () => {
@@ -136,6 +153,24 @@ describe("an instance with a liveness watchdog (fail after 10 s, hand over after
     expect(watchdogLog()).toContain(`port ${victim}: restarted 2 times in 15 minutes; this host cannot recover it`);
   });
 
+  it("sends that hand-over again once the group's grace period ends, as AWS may have ignored it inside", async () => {
+    expect(watchdogLog()).toMatch(
+      new RegExp(`sent inside the group's health check grace period \\(${GRACE_PERIOD_SECONDS} s, \\d+ s left\\)`),
+    );
+    for (let i = 0; i < 1200 && calls("SetInstanceHealth").length < 2; i++) await sleep(100);
+    expect(calls("SetInstanceHealth")).toHaveLength(2);
+    expect(calls("SetInstanceHealth")[1]?.params).toMatchObject({
+      HealthStatus: "Unhealthy",
+      ShouldRespectGracePeriod: "true",
+    });
+    expect(watchdogLog()).toContain(`the group's health check grace period has ended: ${WATCHDOG_LINES.handOverAgain}`);
+    // Counted once: the second is the same hand-over.
+    expect(watchdogLog().match(new RegExp(WATCHDOG_LINES.handOver, "g"))).toHaveLength(1);
+    // Each hand-over first counted the group's instances out of service, signed.
+    expect(calls("DescribeAutoScalingGroups").length).toBeGreaterThanOrEqual(2);
+    expect(calls("DescribeAutoScalingGroups").every((c) => c.signed)).toBe(true);
+  });
+
   it("restarts none when most ports stop answering together, and watches each again once they answer", async () => {
     const wedged = ports.slice(1);
     const pids = await Promise.all(wedged.map(pidOf));
@@ -147,5 +182,69 @@ describe("an instance with a liveness watchdog (fail after 10 s, hand over after
     for (let i = 0; i < 100 && !watchdogLog().includes("watching each again"); i++) await sleep(100);
     expect(watchdogLog()).toMatch(/ports do not answer; watching each again/);
     expect(watchdogLog().match(new RegExp(WATCHDOG_LINES.restart, "g"))).toHaveLength(2);
+  });
+
+  it("hands the whole instance over when every port stays silent for 20 s, once no other instance of its group is out of service", async () => {
+    // As a fresh instance would be: not yet handed over. Another instance of the group is being replaced.
+    rmSync(inRoot(sandbox.root, "/run/cloudrim-watchdog/handed-over"), { force: true });
+    sandbox.setGroupPeers([
+      { instanceId: "i-0peer00000000000000", lifecycleState: "Terminating", healthStatus: "Unhealthy" },
+    ]);
+    const handOvers = calls("SetInstanceHealth").length;
+    const pids = await Promise.all(ports.map(pidOf));
+    for (const pid of pids) process.kill(pid ?? 0, "SIGSTOP");
+    try {
+      const waiting =
+        "1 other instance(s) of the group are out of service or Unhealthy, the most at a time (watchdog.maxHandOvers 1): waiting";
+      for (let i = 0; i < 600 && !watchdogLog().includes(waiting); i++) await sleep(100);
+      expect(watchdogLog()).toContain(waiting);
+      expect(calls("SetInstanceHealth")).toHaveLength(handOvers);
+      sandbox.setGroupPeers([]);
+      // It looks at its group again within HAND_OVER_RECHECK_SECONDS and a round of probes (here 30 s at most).
+      const deadline = Date.now() + (HAND_OVER_RECHECK_SECONDS + 30) * 1000;
+      while (Date.now() < deadline && calls("SetInstanceHealth").length === handOvers) await sleep(100);
+      expect(calls("SetInstanceHealth")).toHaveLength(handOvers + 1);
+      expect(watchdogLog()).toMatch(
+        new RegExp(
+          `4 of 4 ports have not answered for \\d+ s: the whole instance is wedged; ${WATCHDOG_LINES.handOver}`,
+        ),
+      );
+    } finally {
+      for (const pid of pids) process.kill(pid ?? 0, "SIGCONT");
+    }
+    // Standing down, it restarted none of them.
+    expect(await Promise.all(ports.map(pidOf))).toEqual(pids);
+  });
+});
+
+describe("a one-port instance with a liveness watchdog", () => {
+  let sandbox: HostSandbox;
+  let port = 0;
+
+  beforeAll(async () => {
+    port = await freeBase(1);
+    sandbox = await bootSandbox(1, port);
+  });
+
+  afterAll(async () => {
+    await sandbox.stop();
+  });
+
+  it("restarts its only process when it stops answering, like any other", async () => {
+    const pid = (await whoServes(port))?.pid;
+    process.kill(pid ?? 0, "SIGSTOP");
+    const started = Date.now();
+    let answer = await whoServes(port);
+    while ((answer?.pid === undefined || answer.pid === pid) && Date.now() - started < 40_000) {
+      await sleep(250);
+      answer = await whoServes(port);
+    }
+    expect(answer?.pid).not.toBe(pid);
+    expect(answer?.pid).toBeDefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(WATCHDOG.failAfterSeconds * 1000);
+    expect(watchdogLogOf(sandbox)).toMatch(
+      new RegExp(`watchdog: port ${port}: no answer on / within 2 s for \\d+ s; ${WATCHDOG_LINES.restart}`),
+    );
+    expect(watchdogLogOf(sandbox)).not.toContain("restarting none");
   });
 });

@@ -40,6 +40,9 @@ const spec: UserDataSpec = {
     probeTimeoutSeconds: 3,
     maxRestarts: 3,
     windowMinutes: 15,
+    handOverAfterSeconds: 600,
+    maxHandOvers: 1,
+    gracePeriodSeconds: 300,
   },
 };
 const release = {

@@ -330,7 +330,12 @@ describe("the instance role", () => {
 
   it("has no S3 permission at all without a release", () => {
     const json = regionJson(baseFleet());
-    expect(Object.keys(policies(json)).sort()).toEqual(["own-group", "session-manager", "ship-logs"]);
+    expect(Object.keys(policies(json)).sort()).toEqual([
+      "own-group",
+      "read-group-health",
+      "session-manager",
+      "ship-logs",
+    ]);
     expect(JSON.stringify(json.resource)).not.toMatch(/s3:/);
   });
 
@@ -347,6 +352,21 @@ describe("the instance role", () => {
         },
       ],
     });
+    // Before a hand-over, the watchdog counts its group's instances already out of service: one read, on *
+    // (it has no resource-level permissions), alone in its policy.
+    expect(policies(east)["read-group-health"]).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "CountOwnGroupsHandOvers",
+          Effect: "Allow",
+          Action: "autoscaling:DescribeAutoScalingGroups",
+          Resource: "*",
+        },
+      ],
+    });
+    // A fleet without a watchdog reads nothing of its group.
+    expect(Object.keys(policies(regionJson(baseFleet({ watchdog: false }))))).not.toContain("read-group-health");
     expect(policies(east)["own-group"]).toEqual({
       Version: "2012-10-17",
       Statement: [
@@ -374,7 +394,7 @@ describe("the instance role", () => {
       inputs: { cloudWatchLogGroupName: "/cloudrim-prod-us-east-1", cloudWatchStreamingEnabled: true },
     });
     const without = regionJson(baseFleet({ ssm: false }));
-    expect(Object.keys(policies(without)).sort()).toEqual(["own-group", "ship-logs"]);
+    expect(Object.keys(policies(without)).sort()).toEqual(["own-group", "read-group-health", "ship-logs"]);
     expect(resourcesOf(without, "aws_ssm_document")).toEqual([]);
     expect(JSON.stringify(east)).not.toMatch(/"(from|to)_port": ?22\b/);
     expect(onlyResource(east, "aws_launch_template").key_name).toBeUndefined();

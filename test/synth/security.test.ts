@@ -191,16 +191,26 @@ describe("the security baseline on every synth", () => {
         { region: "ap-southeast-2", vpcId: "vpc-0123abcd", subnetTags: { Tier: "private" } },
       ],
     };
-    // The default instance egress (HTTPS and HTTP to anywhere) and Session Manager's policy are the project's
-    // exceptions, per region; the fleet with every option lists its own egress, so only Session Manager's remains.
+    // The default instance egress (HTTPS and HTTP to anywhere), Session Manager's policy and the watchdog's read
+    // of its group are the project's exceptions, per region; the fleet with every option lists its own egress,
+    // so only the two policies remain.
     const project = (regions: number) =>
-      Array.from({ length: regions }, () => ["no-open-egress", "no-open-egress", "iam-no-wildcards"])
+      Array.from({ length: regions }, () => [
+        "no-open-egress",
+        "no-open-egress",
+        "iam-no-wildcards",
+        "iam-no-wildcards",
+      ])
         .flat()
         .sort();
     for (const [name, config, excepted] of [
       ["default", defaultFleet, project(defaultFleet.regions.length)],
       ["README", readme, project(3)],
-      ["every option", securedFleet(), ["iam-no-wildcards", "iam-no-wildcards"]],
+      [
+        "every option",
+        securedFleet(),
+        ["iam-no-wildcards", "iam-no-wildcards", "iam-no-wildcards", "iam-no-wildcards"],
+      ],
     ] as const) {
       const { app } = synthFleet(config);
       const result = fleetBaseline(app, shapeOrThrow(config, DEFAULT_APP));

@@ -89,6 +89,23 @@ describe("shape rules (each reports field path, bad value and what is allowed)",
     ]);
   });
 
+  it("hands a wedged instance over no sooner than it restarts one process, and caps hand-overs at 1-100 at a time", () => {
+    expect(theProblem(baseFleet({ watchdog: { failAfterSeconds: 60, handOverAfterSeconds: 45 } }))).toEqual({
+      path: "watchdog.handOverAfterSeconds",
+      value: 45,
+      message:
+        "must be at least watchdog.failAfterSeconds (60): a whole instance is handed over no sooner than one silent process is restarted; raise it or lower failAfterSeconds",
+    });
+    expect(theProblem(baseFleet({ watchdog: { maxHandOvers: 0 } }))).toMatchObject({
+      path: "watchdog.maxHandOvers",
+      value: 0,
+      message: "must be at least 1 (instances, 1-100)",
+    });
+    const accepted = validateFleet(baseFleet(), DEFAULT_APP);
+    if (!accepted.ok) throw new Error("the base fleet was rejected");
+    expect(accepted.config.watchdog).toMatchObject({ handOverAfterSeconds: 600, maxHandOvers: 1 });
+  });
+
   it("rejects a deployment name that cannot be part of AWS names", () => {
     const problem = theProblem(baseFleet({ deployment: "Prod_1" }));
     expect(problem).toMatchObject({ path: "deployment", value: "Prod_1" });

@@ -1,10 +1,15 @@
 import {
   formatAge,
+  lockHolderRecord,
+  lockHolderRecordJson,
   lockReport,
+  lockTimeoutOf,
   operationName,
+  parseLockHolderRecord,
   parseLockInfo,
   parseLockObject,
-  provablyAbandoned,
+  unlockVerdict,
+  type StateLock,
 } from "../../../state/lock";
 
 // As Terraform 1.11 wrote them on the local AWS.
@@ -71,11 +76,69 @@ describe("a stack's state lock, as an operator reads it", () => {
     expect(operationName("OperationTypePlan")).toBe("plan");
   });
 
-  it("is abandoned beyond doubt only when its holder ran on this machine and no Terraform works in the stack here", () => {
-    const lock = parseLockObject(LOCK_OBJECT);
-    if (lock === undefined) throw new Error("no lock");
-    expect(provablyAbandoned(lock, "ci-host-7", false)).toBe(true);
-    expect(provablyAbandoned(lock, "ci-host-7", true)).toBe(false);
-    expect(provablyAbandoned(lock, "laptop", false)).toBe(false);
+  describe("released without --force only when its holder is provably gone", () => {
+    const parsed = parseLockObject(LOCK_OBJECT);
+    if (parsed === undefined) throw new Error("no lock");
+    const lock: StateLock = parsed;
+    // This checkout's runner started Terraform pid 4242 for the stack 3 s before the lock was taken.
+    const record = lockHolderRecord("shop-prod-us-east-1", 4242, "ci-host-7", new Date("2026-11-24T23:59:57Z"), 60);
+
+    it("releases when the Terraform this checkout recorded taking it, on this machine, runs no more", () => {
+      expect(unlockVerdict(lock, "ci-host-7", record, false)).toEqual({
+        release: true,
+        why: "its holder, Terraform pid 4242 on this machine, is no longer running",
+      });
+    });
+
+    it("keeps it while that pid runs", () => {
+      expect(unlockVerdict(lock, "ci-host-7", record, true)).toEqual({
+        release: false,
+        why: "its holder, Terraform pid 4242 on this machine, is still running",
+      });
+    });
+
+    it("keeps a lock taken on another machine, whatever this machine recorded", () => {
+      expect(unlockVerdict(lock, "laptop", { ...record, host: "laptop" }, false)).toEqual({
+        release: false,
+        why: "it was taken on ci-host-7, not on this machine (laptop)",
+      });
+      expect(unlockVerdict({ ...lock, who: "" }, "ci-host-7", record, false).release).toBe(false);
+    });
+
+    it("keeps a lock of this machine that no record of this checkout accounts for: another checkout's or user's", () => {
+      expect(unlockVerdict(lock, "ci-host-7", undefined, false)).toEqual({
+        release: false,
+        why: "no Terraform of this checkout is recorded for the stack on this machine: it may be another checkout's or user's",
+      });
+      // A record written on another machine (a copied checkout) proves nothing here.
+      expect(unlockVerdict(lock, "ci-host-7", { ...record, host: "laptop" }, false).release).toBe(false);
+    });
+
+    it("keeps a lock taken before the recorded Terraform started, or after it could have asked for it", () => {
+      const before = { ...record, started: new Date("2026-11-25T00:00:01Z") };
+      expect(unlockVerdict(lock, "ci-host-7", before, false)).toEqual({
+        release: false,
+        why: "it was not taken by this checkout's last Terraform for the stack (pid 4242, started 2026-11-25T00:00:01.000Z): it may be another checkout's or user's",
+      });
+      // Lock timeout 60 s + 120 s of start-up: a lock taken 181 s after the start is someone else's.
+      const long = { ...record, started: new Date("2026-11-24T23:56:59Z") };
+      expect(unlockVerdict(lock, "ci-host-7", long, false).release).toBe(false);
+      const justInTime = { ...record, started: new Date("2026-11-24T23:57:00.123Z") };
+      expect(unlockVerdict(lock, "ci-host-7", justInTime, false).release).toBe(true);
+    });
+  });
+
+  it("is recorded only for a Terraform run given a lock timeout, which is how long it may wait to take it", () => {
+    expect(lockTimeoutOf(["apply", "-auto-approve", "-lock-timeout=60s", "plan.tfplan"])).toBe(60);
+    expect(lockTimeoutOf(["plan", "-lock=false"])).toBeUndefined();
+    expect(lockTimeoutOf(["init", "-input=false"])).toBeUndefined();
+    const record = lockHolderRecord("shop-prod-us-east-1", 4242, "ci-host-7", new Date("2026-11-25T00:00:00Z"), 30);
+    expect(record.lockWithinSeconds).toBe(150);
+    expect(parseLockHolderRecord(lockHolderRecordJson(record))).toEqual(record);
+    expect(parseLockHolderRecord("{}")).toBeUndefined();
+    expect(
+      parseLockHolderRecord(JSON.stringify({ ...JSON.parse(lockHolderRecordJson(record)), pid: "4242" })),
+    ).toBeUndefined();
+    expect(parseLockHolderRecord("half a file {")).toBeUndefined();
   });
 });
