@@ -70,10 +70,15 @@ describe("the local target rehearsing a production fleet file", () => {
     }
   });
 
-  it("keeps the instance refresh, which the local AWS emulates (local-aws/fixes/refresh_run.py)", () => {
-    expect(onlyResource(regionJson(onLocal, 0), "aws_autoscaling_group").instance_refresh).toEqual(
-      onlyResource(regionJson(onAws, 0), "aws_autoscaling_group").instance_refresh,
-    );
+  it("keeps the instance refresh, which the local AWS emulates (local-aws/fixes/refresh_run.py), warming up as briefly as its grace period", () => {
+    const onAwsRefresh = onlyResource(regionJson(onAws, 0), "aws_autoscaling_group").instance_refresh as {
+      preferences: Record<string, unknown>;
+    };
+    expect(onAwsRefresh.preferences.instance_warmup).toBe("300");
+    expect(onlyResource(regionJson(onLocal, 0), "aws_autoscaling_group").instance_refresh).toEqual({
+      ...onAwsRefresh,
+      preferences: { ...onAwsRefresh.preferences, instance_warmup: "10" },
+    });
   });
 
   it("creates the hosted zone the emulator lacks, as a public zone, before any region", () => {
