@@ -6,13 +6,16 @@ const Sequencer = require("@jest/test-sequencer").default;
 // largest); a list out of date only costs time.
 const SLOWEST = [
   "e2e/deployed-fleet.e2e.test.ts",
-  "e2e/review-merge-apply.e2e.test.ts",
   "e2e/interrupted.e2e.test.ts",
+  "e2e/review-merge-apply.e2e.test.ts",
   "e2e/rollout-and-retire.e2e.test.ts",
   "e2e/fresh-account.e2e.test.ts",
-  "host/github-runner.test.ts",
   "e2e/confirmation.e2e.test.ts",
+  "host/github-runner.test.ts",
   "e2e/plan-time-checks.e2e.test.ts",
+  "host/watchdog.test.ts",
+  "synth/terraform-validate.test.ts",
+  "host/release.test.ts",
 ];
 
 class SlowestFirst extends Sequencer {

@@ -22,6 +22,13 @@ jest.setTimeout(10 * 60_000);
 const IRELAND = { region: "eu-west-1", processes: 2 } as const;
 const SYDNEY = { region: "ap-southeast-2", processes: 4, loadBalancerType: "network" } as const;
 
+/** What Terraform's `Apply complete!` line says for a stack's reviewed plan: replacements add and destroy. */
+function countsOf(plan: TerraformPlanJson): { added: number; changed: number; destroyed: number } {
+  const actions = changesOf(plan).map((c) => c.action);
+  const count = (...of: string[]) => actions.filter((a) => of.includes(a)).length;
+  return { added: count("create", "replace"), changed: count("update"), destroyed: count("delete", "replace") };
+}
+
 describe("a reviewed change", () => {
   let local: LocalFleet;
   let target: Target;
@@ -38,6 +45,8 @@ describe("a reviewed change", () => {
 
   describe("review, merge, apply: the reviewed plans are what gets applied", () => {
     const review = () => join(local.dir, "review");
+    const reviewedCounts = (stack: string) =>
+      countsOf(JSON.parse(readFileSync(join(review(), stack, "plan.json"), "utf8")) as TerraformPlanJson);
     /**
      * The change under review, rolled out in the default waves: two more processes and a new weight in
      * us-east-1, two fewer in ap-southeast-2, eu-west-1 as it is.
@@ -98,6 +107,9 @@ describe("a reviewed change", () => {
         ["create", "aws_cloudwatch_metric_alarm.alarms_share-9004"],
         ["create", "aws_cloudwatch_metric_alarm.alarms_unhealthy-9003"],
         ["create", "aws_cloudwatch_metric_alarm.alarms_unhealthy-9004"],
+        // The serving alarms of ports 9000-9009 watch the new ports too.
+        ["update", "aws_cloudwatch_metric_alarm.serving_errors-9000"],
+        ["update", "aws_cloudwatch_metric_alarm.serving_latency-9000"],
         ["create", "aws_elb.balancers_port-9003"],
         ["create", "aws_elb.balancers_port-9004"],
         ["update", "aws_launch_template.service_launch-template"],
@@ -193,9 +205,16 @@ describe("a reviewed change", () => {
           result.stdout,
         );
       const [added1, changed1, added2, changed2] = (east ?? []).slice(1).map(Number);
-      expect([(added1 ?? 0) + (added2 ?? 0), (changed1 ?? 0) + (changed2 ?? 0)]).toEqual([14, 11]);
+      expect(reviewedCounts("shop-e2e-us-east-1")).toEqual({ added: 14, changed: 13, destroyed: 0 });
+      expect({
+        added: (added1 ?? 0) + (added2 ?? 0),
+        changed: (changed1 ?? 0) + (changed2 ?? 0),
+        destroyed: 0,
+      }).toEqual(reviewedCounts("shop-e2e-us-east-1"));
+      const sydney = reviewedCounts("shop-e2e-ap-southeast-2");
+      expect(sydney.destroyed).toBe(18);
       expect(result.stdout).toContain(
-        "shop-e2e-ap-southeast-2: Apply complete! Resources: 0 added, 9 changed, 18 destroyed.",
+        `shop-e2e-ap-southeast-2: Apply complete! Resources: 0 added, ${sydney.changed} changed, ${sydney.destroyed} destroyed.`,
       );
       expect(result.stdout).toContain("shop-e2e-eu-west-1: no changes, as reviewed");
       expect(result.stdout).toMatch(
