@@ -4,6 +4,10 @@ import type { FleetConfig } from "../fleet/schema";
 import { IMAGE_LOCK_VERSION, lookupRegions, renderImageLock, type ImageLock } from "../images/lock";
 import { shapeOrThrow } from "../fleet/validate";
 import type { AppFiles } from "../instance/user-data";
+import type { PortMetricSource } from "../monitoring/metrics";
+import { refreshesFromAnswer, type RefreshObservation } from "../rollout/verdicts";
+import type { TerraformResourceChange } from "../terraform/plan-json";
+import refreshAnswers from "./aws-answers/describe-instance-refreshes.json";
 
 /** The repository's default app (app/server.js), as instance/adapters/default-app.ts reads it for a command. */
 export const DEFAULT_APP: AppFiles = { "server.js": readFileSync(join(__dirname, "..", "app", "server.js"), "utf8") };
@@ -117,3 +121,40 @@ export function securedFleet(): FleetConfig {
     ],
   });
 }
+
+/** One resource change of a Terraform plan, as `terraform show -json` writes it. */
+export const resourceChange = (
+  address: string,
+  actions: string[],
+  before: unknown = {},
+  after: unknown = {},
+): TerraformResourceChange => ({
+  address,
+  mode: "managed",
+  type: address.split(".")[0] ?? "",
+  change: { actions, before, after },
+});
+
+export type RecordedRefresh = Exclude<keyof typeof refreshAnswers, "about">;
+
+/** A recorded DescribeInstanceRefreshes answer (test/aws-answers), mapped as the deploy maps what AWS answers. */
+export const recordedRefresh = (name: RecordedRefresh): RefreshObservation => {
+  const [refresh] = refreshesFromAnswer(refreshAnswers[name]);
+  if (refresh === undefined) throw new Error(`no refresh in ${name}`);
+  return refresh;
+};
+
+/** A port behind a classic load balancer of the shop's production fleet, as alarms and the dashboard name it. */
+export const classicPort = (port: number): PortMetricSource => ({
+  kind: "classic",
+  port,
+  loadBalancerName: `shop-prod-${port}`,
+});
+
+/** A port behind a network load balancer and its target group. */
+export const networkPort = (port: number): PortMetricSource => ({
+  kind: "network",
+  port,
+  loadBalancer: `net/shop-prod-${port}/50dc6c495c0c9188`,
+  targetGroup: `targetgroup/shop-prod-${port}/73e2d6bc24d8a067`,
+});

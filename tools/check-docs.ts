@@ -4,8 +4,8 @@
  * line per problem and exits 1 on any.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   commandTableProblems,
   helpProblem,
@@ -15,21 +15,13 @@ import {
   type DocsTree,
   type HelpAnswer,
 } from "./docs-check";
+import { projectFiles } from "./project-files";
 
 const ROOT = join(__dirname, "..");
 /** The README's section whose table lists the commands. */
 const COMMANDS_HEADING = "Commands";
 /** Where documents may be referred to from: code, scripts, workflows and the docs themselves. */
 const SOURCE = /\.(ts|mjs|js|py|sh|ya?ml|md|jsonc)$|^Makefile$/;
-const SKIPPED = new Set(["node_modules", ".git", "cdktf.out", ".local", "coverage", ".gen", ".terraform"]);
-
-function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return SKIPPED.has(entry.name) ? [] : files(path);
-    return entry.isFile() && SOURCE.test(entry.name) ? [relative(ROOT, path).split(sep).join("/")] : [];
-  });
-}
 
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 const tree: DocsTree = {
@@ -46,7 +38,7 @@ function askHelp(script: string): Promise<HelpAnswer> {
 }
 
 async function main(): Promise<number> {
-  const all = files(ROOT);
+  const all = projectFiles(ROOT, (name) => SOURCE.test(name));
   const markdown = all.filter((path) => path.endsWith(".md"));
   const problems: DocProblem[] = [
     ...markdown.flatMap((path) => linkProblems(path, read(path), tree)),

@@ -4,37 +4,17 @@
  * exits 1 on any. With --write, rewrites the document's two tables from tools/layout.json first.
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { docProblems, treeProblems, withLayoutTables, type Layout } from "./layout-check";
+import { projectFiles } from "./project-files";
 
 const ROOT = join(__dirname, "..");
 const DOC = "docs/architecture.md";
 const HEADING = "Code layout";
 
 const layout = JSON.parse(readFileSync(join(__dirname, "layout.json"), "utf8")) as Layout;
-/** What no layout row holds: dependencies, build and test output, caches. */
-const SKIPPED = new Set([
-  "node_modules",
-  ".git",
-  "cdktf.out",
-  ".local",
-  "coverage",
-  ".gen",
-  ".terraform",
-  "__pycache__",
-]);
-
-/** The project's files, relative and posix: a walk, so a copy without .git (as CI's runner test makes) checks too. */
-function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return SKIPPED.has(entry.name) ? [] : files(path);
-    return entry.isFile() ? [relative(ROOT, path).split(sep).join("/")] : [];
-  });
-}
-
-const tree = files(ROOT);
+const tree = projectFiles(ROOT);
 if (process.argv.includes("--write")) {
   const doc = join(ROOT, DOC);
   writeFileSync(doc, withLayoutTables(layout, readFileSync(doc, "utf8"), HEADING));

@@ -2,6 +2,7 @@
  * What `make check` holds the code layout to. tools/layout.json is the one source: eslint's boundary rule reads
  * it (tools/eslint-boundaries.cjs), and docs/architecture.md shows it as two tables that must say the same.
  */
+import { rowOf as boundaryRowOf } from "./eslint-boundaries.cjs";
 
 export interface LayerRules {
   readonly what: string;
@@ -20,14 +21,9 @@ export interface Layout {
 /** Files whose layer the layout decides: code and scripts. */
 const CODE = /\.(ts|js|cjs|mjs|py|sh)$/;
 
-/** The row a file belongs to: the longest path that is the file itself or a folder holding it. */
+/** The row a file belongs to: the longest path that is the file itself or a folder holding it (as eslint decides). */
 export function rowOf(layout: Layout, file: string): readonly [string, string, string] | undefined {
-  let best: readonly [string, string, string] | undefined;
-  for (const row of layout.paths) {
-    const matches = row[0].endsWith("/") ? file.startsWith(row[0]) : file === row[0];
-    if (matches && (best === undefined || row[0].length > best[0].length)) best = row;
-  }
-  return best;
+  return boundaryRowOf(file, layout.paths);
 }
 
 /** Problems of the layout itself, and of the tree against it. `files`: the project's files, relative, posix. */
@@ -104,15 +100,22 @@ export function normalizedRows(lines: readonly string[]): string[] {
   );
 }
 
+/** The lines of the section titled `heading`: its heading's index, and where the next section of level 1 or 2 starts. */
+function sectionOf(lines: readonly string[], heading: string): { start: number; end: number } | undefined {
+  const start = lines.findIndex((line) => line.startsWith("#") && line.replace(/^#+\s*/, "") === heading);
+  if (start === -1) return undefined;
+  const next = lines.findIndex((line, i) => i > start && /^#{1,2} /.test(line));
+  return { start, end: next === -1 ? lines.length : next };
+}
+
 /** The tables of the section `heading` of a Markdown document, each as its lines. */
 export function tablesUnder(markdown: string, heading: string): string[][] {
   const lines = markdown.split("\n");
-  const start = lines.findIndex((line) => line.replace(/^#+\s*/, "") === heading && line.startsWith("#"));
-  if (start === -1) return [];
+  const section = sectionOf(lines, heading);
+  if (section === undefined) return [];
   const tables: string[][] = [];
   let current: string[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (/^#{1,2} /.test(line)) break;
+  for (const line of lines.slice(section.start + 1, section.end)) {
     if (line.trimStart().startsWith("|")) {
       current.push(line);
     } else if (current.length > 0) {
@@ -157,10 +160,9 @@ export function docProblems(layout: Layout, markdown: string, doc: string, headi
  */
 export function withLayoutTables(layout: Layout, markdown: string, heading: string): string {
   const lines = markdown.split("\n");
-  const start = lines.findIndex((line) => line.startsWith("#") && line.replace(/^#+\s*/, "") === heading);
-  if (start === -1) throw new Error(`no section "${heading}"`);
-  const nextHeading = lines.findIndex((line, i) => i > start && /^#{1,2} /.test(line));
-  const end = nextHeading === -1 ? lines.length : nextHeading;
+  const found = sectionOf(lines, heading);
+  if (found === undefined) throw new Error(`no section "${heading}"`);
+  const { start, end } = found;
   const section = lines.slice(start, end);
   for (const table of [pathTable(layout), layerTable(layout)]) {
     const header = normalizedRows([table[0] ?? ""])[0];

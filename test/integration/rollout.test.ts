@@ -3,7 +3,6 @@ import {
   judgeBakeSample,
   judgeInstances,
   judgeRefresh,
-  refreshesFromAnswer,
   refreshLine,
   rollbackAction,
   startedRefresh,
@@ -14,17 +13,8 @@ import {
 } from "../../rollout/verdicts";
 import { defaultWaves, MEMORY_PER_REGION_BYTES, parallelism, waveLine, waveOf } from "../../rollout/waves";
 import { shapeOrThrow } from "../../fleet/validate";
-import { baseFleet, DEFAULT_APP } from "../fixtures";
+import { baseFleet, DEFAULT_APP, recordedRefresh as recorded } from "../fixtures";
 import answers from "../aws-answers/describe-instance-refreshes.json";
-
-type Recorded = Exclude<keyof typeof answers, "about">;
-
-/** A recorded DescribeInstanceRefreshes answer (test/aws-answers), mapped as the deploy maps what AWS answers. */
-const recorded = (name: Recorded): RefreshObservation => {
-  const [refresh] = refreshesFromAnswer(answers[name]);
-  if (refresh === undefined) throw new Error(`no refresh in ${name}`);
-  return refresh;
-};
 
 describe("waves", () => {
   it("default to the first region alone, then all the others; one region is one wave", () => {

@@ -12,14 +12,7 @@ import {
 } from "../../../monitoring/alarms";
 import { portTrafficMetric, portHealthMetric, type PortMetricSource } from "../../../monitoring/metrics";
 import { dashboardBody, dashboardUrl, metricLineDimensions, type DashboardWidget } from "../../../monitoring/dashboard";
-
-const classic = (port: number): PortMetricSource => ({ kind: "classic", port, loadBalancerName: `shop-prod-${port}` });
-const network = (port: number): PortMetricSource => ({
-  kind: "network",
-  port,
-  loadBalancer: `net/shop-prod-${port}/50dc6c495c0c9188`,
-  targetGroup: `targetgroup/shop-prod-${port}/73e2d6bc24d8a067`,
-});
+import { classicPort as classic, networkPort as network } from "../../fixtures";
 
 /** Every metric line's dimension values of a widget, e.g. the load balancer names it draws. */
 function dimensionValues(widget: DashboardWidget): string[] {

@@ -1,18 +1,11 @@
-import { portBackendErrorMetric, portLatencyMetric, type PortMetricSource } from "../../../monitoring/metrics";
+import { portBackendErrorMetric, portLatencyMetric } from "../../../monitoring/metrics";
 import {
   backendErrorAlarmSpec,
   latencyAlarmSpec,
   refreshAlarmNames,
   REFRESH_MAX_ALARMS,
 } from "../../../monitoring/serving";
-
-const classic = (port: number): PortMetricSource => ({ kind: "classic", port, loadBalancerName: `shop-prod-${port}` });
-const network = (port: number): PortMetricSource => ({
-  kind: "network",
-  port,
-  loadBalancer: `net/shop-prod-${port}/50dc6c495c0c9188`,
-  targetGroup: `targetgroup/shop-prod-${port}/73e2d6bc24d8a067`,
-});
+import { classicPort as classic, networkPort as network } from "../../fixtures";
 
 describe("what a port's load balancer says about serving", () => {
   it("is a classic load balancer's Latency and BackendConnectionErrors, by name", () => {

@@ -1,37 +1,14 @@
 import { advance, begin, type RegionAction, type RegionEvent, type RegionRollout } from "../../../rollout/machine";
 import { REFRESH_TIMEOUT_SECONDS } from "../../../rollout/refresh-watch";
-import {
-  refreshesFromAnswer,
-  type AlarmObservation,
-  type InstancesVerdict,
-  type RefreshObservation,
-} from "../../../rollout/verdicts";
-import type { TerraformPlanJson, TerraformResourceChange } from "../../../terraform/plan-json";
-import answers from "../../aws-answers/describe-instance-refreshes.json";
+import { type AlarmObservation, type InstancesVerdict, type RefreshObservation } from "../../../rollout/verdicts";
+import type { TerraformPlanJson } from "../../../terraform/plan-json";
+import { recordedRefresh as recorded, resourceChange as rc } from "../../fixtures";
 
 /*
  * One region's rollout, driven through its state machine by a scripted AWS: the refreshes are the recorded
  * DescribeInstanceRefreshes answers (test/aws-answers), the rest is what each scenario needs.
  */
 
-type Recorded = Exclude<keyof typeof answers, "about">;
-const recorded = (name: Recorded): RefreshObservation => {
-  const [refresh] = refreshesFromAnswer(answers[name]);
-  if (refresh === undefined) throw new Error(`no refresh in ${name}`);
-  return refresh;
-};
-
-const rc = (
-  address: string,
-  actions: string[],
-  before: unknown = {},
-  after: unknown = {},
-): TerraformResourceChange => ({
-  address,
-  mode: "managed",
-  type: address.split(".")[0] ?? "",
-  change: { actions, before, after },
-});
 const GROUP = "aws_autoscaling_group.service_group_A1B2C3D4";
 const TEMPLATE = "aws_launch_template.service_launch-template_A1B2C3D4";
 const ATTACH = "aws_autoscaling_attachment.attach_port-9002_A1B2C3D4";

@@ -1,17 +1,5 @@
-import type { TerraformResourceChange } from "../../../terraform/plan-json";
 import { describeJudges, stagingOf, targetFlags } from "../../../rollout/stages";
-
-const rc = (
-  address: string,
-  actions: string[],
-  before: unknown = {},
-  after: unknown = {},
-): TerraformResourceChange => ({
-  address,
-  mode: "managed",
-  type: address.split(".")[0] ?? "",
-  change: { actions, before, after },
-});
+import { resourceChange as rc } from "../../fixtures";
 
 const GROUP = "aws_autoscaling_group.service_group_A1B2C3D4";
 const TEMPLATE = "aws_launch_template.service_launch-template_A1B2C3D4";
