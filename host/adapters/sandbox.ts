@@ -264,6 +264,14 @@ export class HostSandbox {
     return spawnSync("sv", ["status", inRoot(this.root, `/etc/service/${name}`)], { encoding: "utf8" }).stdout.trim();
   }
 
+  /** `sv -w 7 restart` of the service linked as `/etc/service/{name}`: stopped, then started again. */
+  svRestart(name: string): void {
+    const restarted = spawnSync("sv", ["-w", "7", "restart", inRoot(this.root, `/etc/service/${name}`)], {
+      encoding: "utf8",
+    });
+    if (restarted.status !== 0) throw new HostError(`sv restart ${name}: ${restarted.stdout}${restarted.stderr}`);
+  }
+
   /**
    * Waits until every given instance port answers with its own port and, when all ports are awaited,
    * every load balancer stand-in answers from its instance port too.

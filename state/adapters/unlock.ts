@@ -68,13 +68,26 @@ export function readLockHolder(recordDir: string, stackDir: string): LockHolderR
   }
 }
 
-/** Whether a process with this pid runs on this machine (one we may not signal runs too). */
+/**
+ * Whether a process with this pid runs on this machine (one we may not signal runs too). A zombie, dead
+ * and not yet reaped by whoever inherited it, runs no more.
+ */
 export function pidRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !zombie(pid);
+}
+
+/** `Z` in /proc/{pid}/stat's state field (Linux); elsewhere, or once it is gone, not a zombie. */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false;
   }
 }
 

@@ -14,6 +14,7 @@ import { regionClients } from "../../fleet/adapters/aws-clients";
 import { planStack } from "../../review/adapters/plan-stacks";
 import type { RunResult } from "../../cli/run";
 import { destroyStacks } from "../../rollout/adapters/stack-runs";
+import { pidRunning } from "../../state/adapters/unlock";
 import { LocalFleet } from "./local-fleet";
 
 /*
@@ -109,10 +110,18 @@ function terraformsIn(dir: string): number[] {
   });
 }
 
-/** A runner that dies: the deploy and every Terraform of the stack, SIGKILLed at once. */
-function killRunner(local: LocalFleet, child: ChildProcess): void {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A runner that dies: the deploy and every Terraform of the stack, SIGKILLed at once. Resolves once they are
+ * gone (a SIGKILLed process exits a moment later, and a loaded machine makes that moment long), as a dead
+ * runner is by the time anyone unlocks after it.
+ */
+async function killRunner(local: LocalFleet, child: ChildProcess): Promise<void> {
+  const terraforms = terraformsIn(local.stackDir(STACK));
   process.kill(-(child.pid ?? 0), "SIGKILL");
-  for (const pid of terraformsIn(local.stackDir(STACK))) process.kill(-pid, "SIGKILL");
+  for (const pid of terraforms) process.kill(-pid, "SIGKILL");
+  for (let i = 0; i < 300 && [child.pid ?? 0, ...terraforms].some(pidRunning); i++) await sleep(100);
 }
 
 /** What of the fleet exists in the region, counted or named. */
@@ -180,7 +189,7 @@ describe("a deploy interrupted halfway can be finished", () => {
       "the instance role and 7 more resources",
     );
     await killed.applying;
-    killRunner(local, killed.child);
+    await killRunner(local, killed.child);
     await killed.done;
     // What it created is in AWS, not in the state; its lock stays behind.
     expect(await lockExists(local)).toBe(true);
@@ -260,11 +269,11 @@ describe("a deploy interrupted halfway can be finished", () => {
       "a load balancer",
     );
     await killed.applying;
-    killRunner(local, killed.child);
+    await killRunner(local, killed.child);
     await killed.done;
     const recorded = await stateAddresses(local);
     const unlocked = await local.command("unlock", ["--outdir", local.outdir, STACK]);
-    expect(unlocked.code).toBe(0);
+    expect({ code: unlocked.code, stdout: unlocked.stdout }).toMatchObject({ code: 0 });
 
     const progress: string[] = [];
     const { stacks } = await local.configure(cutFleet(6));
