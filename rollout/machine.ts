@@ -12,14 +12,19 @@
  *     → settling (the new instances, to a verdict) → [stage 2: planning again …]
  *     → reading-bake-version → baking (alarms and instances, to its end) → done: succeeded
  *
+ *     → recording (the baked version, in the region's rollout record) → done: succeeded
+ *
  *   any judgement that fails → stopping (rollout/rollback.ts: the group read; when the change replaced
- *     instances, a running refresh cancelled and drained, a refresh back to the version before started and
- *     watched) → done: stopped
+ *     instances, this deploy's running refresh cancelled and drained, a refresh back to the last baked version
+ *     started and watched) → recording (the rejected change) → done: stopped
  *
  *   a Terraform run that fails → done: failed; an interruption during a wait → done: interrupted.
  *
- * A plan that changes nothing finishes at once. A plan in two stages (rollout/stages.ts) plans each stage
- * afresh, and each stage plan must stay within the reviewed plans: the one review check.
+ * Before anything: a plan that would bring back a change a rollout of the region rolled back is refused
+ * (rollout/record.ts), unless retried. A plan that changes nothing checks the group: on the last baked
+ * version it is done; on any other (a deploy interrupted or killed before its bake ended) the group is judged
+ * and baked now. A plan in two stages (rollout/stages.ts) plans each stage afresh, and each stage plan must
+ * stay within the reviewed plans: the one review check.
  */
 import { compareStack, matchesReview } from "../review/compare";
 import { completionLine } from "../terraform/outcome";
@@ -33,9 +38,19 @@ import {
   type AlarmObservation,
   type InstancesVerdict,
   type RefreshObservation,
+  type TemplateVersion,
 } from "./verdicts";
-import { watchNext, watchStart, type Watch } from "./refresh-watch";
+import { watchNext, watchStart, type CancelOutcome, type Watch } from "./refresh-watch";
 import { ROLLBACK_START, rollbackNext, type RollbackStep } from "./rollback";
+import {
+  EMPTY_RECORD,
+  launchTemplateDigest,
+  refusalLine,
+  rejectedChangeIn,
+  type BakedVersion,
+  type RejectedChange,
+  type RolloutRecord,
+} from "./record";
 
 /** What a region's rollout is given: the plan and the rules it is judged by. */
 export interface RegionRollout {
@@ -51,7 +66,18 @@ export interface RegionRollout {
   readonly alarmCount: number;
   /** Milliseconds between two looks. */
   readonly pollMs: number;
+  /** What earlier rollouts of the region proved and rolled back (rollout/record.ts). @default none recorded */
+  readonly record?: RolloutRecord;
+  /** Deploy a change even though a rollout of the region rolled it back (`--retry`). @default false */
+  readonly retry?: boolean;
+  /** When the reviewed plans were made (a reviewed deploy): a review newer than a rollback retries its change. */
+  readonly reviewedAt?: Date;
 }
+
+/** What a rollout writes in the region's record: the version that passed its bake, or the change it rejected. */
+export type RecordEntry =
+  | { readonly kind: "baked"; readonly baked: BakedVersion }
+  | { readonly kind: "rejected"; readonly rejected: RejectedChange };
 
 /** A plan applied in one go (`only`) or one of its two stages. */
 export type Stage = "only" | 1 | 2;
@@ -65,9 +91,10 @@ export type RegionAction =
   | { readonly kind: "sample-bake"; readonly version?: string }
   | { readonly kind: "plan"; readonly file: string; readonly flags: readonly string[] }
   | { readonly kind: "apply"; readonly file: string }
-  | { readonly kind: "cancel-refresh" }
+  | { readonly kind: "cancel-refresh"; readonly id: string }
   | { readonly kind: "start-refresh"; readonly templateId: string; readonly version: string }
   | { readonly kind: "wait"; readonly ms: number }
+  | { readonly kind: "record"; readonly entry: RecordEntry }
   | { readonly kind: "finish"; readonly result: RegionResult };
 
 /** What came of an action (or an interruption during it), and when (milliseconds, the adapter's clock). */
@@ -83,9 +110,10 @@ export type RegionEvent = { readonly at: number } & (
     }
   | { readonly kind: "planned"; readonly result: PlanResult }
   | { readonly kind: "applied"; readonly code: number; readonly output: string }
-  | { readonly kind: "refresh-cancelled" }
+  | { readonly kind: "refresh-cancelled"; readonly outcome: CancelOutcome }
   | { readonly kind: "refresh-started"; readonly id: string }
   | { readonly kind: "waited" }
+  | { readonly kind: "recorded" }
   | { readonly kind: "interrupted"; readonly signal: string }
 );
 
@@ -101,6 +129,7 @@ export type RegionResult =
   | { readonly kind: "failed"; readonly run: { readonly code: number; readonly output: string } };
 
 export type RegionPhase =
+  | { readonly name: "checking-baked" }
   | { readonly name: "reading-before" }
   | { readonly name: "reading-known-refreshes" }
   | { readonly name: "planning"; readonly stage: Stage }
@@ -119,6 +148,7 @@ export type RegionPhase =
   | {
       readonly name: "baking";
       readonly version?: string;
+      readonly templateId?: string;
       readonly startedAt: number;
       readonly endsAt: number;
       readonly lastLineAt: number;
@@ -126,16 +156,24 @@ export type RegionPhase =
     }
   /** The rollout stopped: the region is rolled back (rollout/rollback.ts), then it has stopped. */
   | { readonly name: "stopping"; readonly why: string; readonly rollback: RollbackStep }
+  /** What the rollout proved or rejected is being written; then it ends with `result`. */
+  | { readonly name: "recording"; readonly result: RegionResult }
   | { readonly name: "done"; readonly result: RegionResult };
 
 export interface RegionState {
   readonly rollout: RegionRollout;
   readonly staging?: Staging;
   readonly phase: RegionPhase;
-  /** The launch template version the group ran before the apply: what a stop rolls back to. */
-  readonly before?: string;
+  /** The launch template version the group ran before the apply: what a stop rolls back to, when none baked. */
+  readonly before?: TemplateVersion;
   /** Refreshes seen so far: a later stage must not take an earlier stage's refresh for its own. */
   readonly knownRefreshes: readonly RefreshObservation[];
+  /** The refreshes this deploy's applies started: the only ones its rollback may cancel. */
+  readonly started: readonly string[];
+  /** The plan changes nothing, but the group runs a version that has not passed its bake: it is judged now. */
+  readonly unbaked?: boolean;
+  /** The launch template version whose instances were last judged: the one a rejected change ran as. */
+  readonly judgedVersion?: string;
   /** Terraform's summary of each apply. */
   readonly applied: readonly string[];
   /** What the rollout saw pass: the refresh, the new instances, the bake. */
@@ -152,7 +190,10 @@ export interface Step {
 /** The plan file of each stage. */
 const STAGE_FILE: Readonly<Record<Stage, string>> = { only: "plan.tfplan", 1: "stage1.tfplan", 2: "stage2.tfplan" };
 
-/** The first step: a plan that changes nothing is done; otherwise the group is read before anything changes. */
+/**
+ * The first step: a plan that brings back a rolled-back change is refused; one that changes nothing reads
+ * the group, to see whether its version passed its bake; any other reads the group before anything changes.
+ */
 export function begin(rollout: RegionRollout): Step {
   const staging = stagingOf(rollout.plan);
   const state: RegionState = {
@@ -160,12 +201,20 @@ export function begin(rollout: RegionRollout): Step {
     ...(staging === undefined ? {} : { staging }),
     phase: { name: "reading-before" },
     knownRefreshes: [],
+    started: [],
     applied: [],
     seen: [],
   };
+  const rejected = rejectedChangeIn(rollout.plan, recordOf(rollout), {
+    retry: rollout.retry ?? false,
+    ...(rollout.reviewedAt === undefined ? {} : { reviewedAt: rollout.reviewedAt }),
+  });
+  if (rejected !== undefined) {
+    const summary = refusalLine(rejected, rollout.reviewedAt !== undefined);
+    return finish(state, [summary], { kind: "stopped", summary });
+  }
   if (!altersResources(rollout.plan) && !changesOutputs(rollout.plan)) {
-    // Nothing to apply: no refresh to wait for, nothing new to judge or bake.
-    return finish(state, [], { kind: "succeeded", summary: "No changes." });
+    return go(state, [], { phase: { name: "checking-baked" }, action: { kind: "read-group" } });
   }
   return { state, lines: [], action: { kind: "read-group" } };
 }
@@ -181,9 +230,23 @@ export function advance(state: RegionState, event: RegionEvent): Step {
     return finish(state, [summary], { kind: "interrupted", summary });
   }
   switch (phase.name) {
+    case "checking-baked": {
+      // Nothing to apply: done, unless the group runs a version no bake has passed (a deploy was cut short).
+      const group = heard(event, "group");
+      const { baked } = recordOf(rollout);
+      if (group.version === undefined || group.templateId === undefined) return noChanges(state);
+      if (baked?.version === group.version && baked.templateId === group.templateId) return noChanges(state);
+      const last = baked === undefined ? "no bake recorded" : `the last baked is version ${baked.version}`;
+      const line = `no changes, but launch template version ${group.version} has not passed its bake here (${last}): judging and baking it`;
+      return settle({ ...state, unbaked: true }, [line], "only", group.version, event.at);
+    }
     case "reading-before": {
       const group = heard(event, "group");
-      return go({ ...state, ...(group.version === undefined ? {} : { before: group.version }) }, [], {
+      const before =
+        group.version === undefined || group.templateId === undefined
+          ? {}
+          : { before: { templateId: group.templateId, version: group.version } };
+      return go({ ...state, ...before }, [], {
         phase: { name: "reading-known-refreshes" },
         action: { kind: "read-refreshes" },
       });
@@ -217,7 +280,11 @@ export function advance(state: RegionState, event: RegionEvent): Step {
     case "finding-refresh": {
       const { refreshes } = heard(event, "refreshes");
       const refresh = startedRefresh(state.knownRefreshes, refreshes, new Date(phase.appliedFrom));
-      const next = { ...state, knownRefreshes: refreshes };
+      const next = {
+        ...state,
+        knownRefreshes: refreshes,
+        started: refresh === undefined ? state.started : [...state.started, refresh.id],
+      };
       if (phase.stage === "only" && !changed(state)) return afterStage(next, [], phase.stage);
       return go(next, [], {
         phase: { name: "reading-version", stage: phase.stage, ...(refresh === undefined ? {} : { refresh }) },
@@ -263,13 +330,14 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       return afterStage({ ...state, seen: [...state.seen, line] }, [line], phase.stage);
     }
     case "reading-bake-version": {
-      const { version } = heard(event, "group");
+      const { version, templateId } = heard(event, "group");
       const seconds = rollout.bakeSeconds;
       const line = `baking ${seconds} s: watching ${rollout.alarmCount} alarms and the new instances`;
       return go(state, [line], {
         phase: {
           name: "baking",
           ...(version === undefined ? {} : { version }),
+          ...(templateId === undefined ? {} : { templateId }),
           startedAt: event.at,
           endsAt: event.at + seconds * 1000,
           lastLineAt: event.at,
@@ -295,7 +363,11 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       if (event.at >= phase.endsAt) {
         const health = sample.instances.kind === "healthy" ? "new instances healthy" : sample.instances.why;
         const baked = { ...state, seen: [...state.seen, `baked ${seconds} s, no alarm`] };
-        return succeed(baked, [`baked ${seconds} s: no alarm in ALARM, ${health}`]);
+        const lines = [`baked ${seconds} s: no alarm in ALARM, ${health}`];
+        const { version, templateId } = phase;
+        if (version === undefined || templateId === undefined) return succeed(baked, lines);
+        const entry = { kind: "baked", baked: { templateId, version, at: isoAt(event.at) } } as const;
+        return recordThen(baked, lines, entry, successOf(baked));
       }
       const lineDue = event.at - phase.lastLineAt >= BAKE_LINE_EVERY_MS;
       return go(state, lineDue ? [bakeLine((phase.endsAt - event.at) / 1000, sample.alarms, sample.instances)] : [], {
@@ -304,16 +376,55 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       });
     }
     case "stopping": {
-      const next = rollbackNext(phase.rollback, event, state.before, rollout.pollMs);
+      const { baked } = recordOf(rollout);
+      const next = rollbackNext(phase.rollback, event, {
+        ...(baked === undefined ? {} : { baked }),
+        ...(state.before === undefined ? {} : { before: state.before }),
+        own: state.started,
+        pollMs: rollout.pollMs,
+      });
       if (next.kind === "rolling-back") {
         return go(state, next.lines, { phase: { ...phase, rollback: next.step }, action: next.action });
       }
       const summary = `stopped: ${phase.why}; ${next.rolledBack}`;
       const applied =
         state.applied.length === 0 ? {} : { rollout: `applied before it stopped: ${state.applied.join(" ")}` };
-      return finish(state, [...next.lines, summary], { kind: "stopped", summary, ...applied });
+      const result = { kind: "stopped", summary, ...applied } as const;
+      const lines = [...next.lines, summary];
+      // What was judged and failed is remembered, so that it does not come back unasked.
+      const digest = launchTemplateDigest(rollout.plan);
+      if (digest === undefined || (state.applied.length === 0 && state.unbaked !== true)) {
+        return finish(state, lines, result);
+      }
+      const rejected = {
+        digest,
+        ...(state.judgedVersion === undefined ? {} : { version: state.judgedVersion }),
+        at: isoAt(event.at),
+        why: phase.why,
+      };
+      return recordThen(state, lines, { kind: "rejected", rejected }, result);
     }
+    case "recording":
+      heard(event, "recorded");
+      return finish(state, [], phase.result);
   }
+}
+
+function recordOf(rollout: RegionRollout): RolloutRecord {
+  return rollout.record ?? EMPTY_RECORD;
+}
+
+function isoAt(at: number): string {
+  return new Date(at).toISOString();
+}
+
+function noChanges(state: RegionState): Step {
+  return finish(state, [], { kind: "succeeded", summary: "No changes." });
+}
+
+/** Writes what the rollout proved or rejected, then ends with `result`. */
+function recordThen(state: RegionState, lines: readonly string[], entry: RecordEntry, result: RegionResult): Step {
+  return go(state, lines, { phase: { name: "recording", result }, action: { kind: "record", entry } });
 }
 
 /** How often a bake says it is alive. */
@@ -369,7 +480,7 @@ function settle(
   at: number,
 ): Step {
   const v = version === undefined ? {} : { version };
-  return go(state, lines, {
+  return go({ ...state, ...(version === undefined ? {} : { judgedVersion: version }) }, lines, {
     phase: { name: "settling", stage, ...v, deadline: at + state.rollout.settleSeconds * 1000, pausing: false },
     action: { kind: "judge-instances", ...v },
   });
@@ -378,18 +489,19 @@ function settle(
 /** A stage passed: the next stage, the bake, or (a change the region is not judged on) success. */
 function afterStage(state: RegionState, lines: readonly string[], stage: Stage): Step {
   if (stage === 1) return planStage(state, lines, 2);
-  if (!changed(state)) return succeed(state, lines);
+  if (!changed(state) && state.unbaked !== true) return succeed(state, lines);
   return go(state, lines, { phase: { name: "reading-bake-version" }, action: { kind: "read-group" } });
 }
 
 function succeed(state: RegionState, lines: readonly string[]): Step {
+  return finish(state, lines, successOf(state));
+}
+
+function successOf(state: RegionState): RegionResult {
   const { applied, seen } = state;
-  const summary = applied.length > 1 ? applied.map((a, i) => `stage ${i + 1}: ${a}`).join(" ") : (applied[0] ?? "done");
-  return finish(state, lines, {
-    kind: "succeeded",
-    summary,
-    ...(seen.length === 0 ? {} : { rollout: seen.join("; ") }),
-  });
+  const none = state.unbaked === true ? "No changes." : "done";
+  const summary = applied.length > 1 ? applied.map((a, i) => `stage ${i + 1}: ${a}`).join(" ") : (applied[0] ?? none);
+  return { kind: "succeeded", summary, ...(seen.length === 0 ? {} : { rollout: seen.join("; ") }) };
 }
 
 /** Stops the rollout at this region: rolls it back first, if the change replaced its instances. */

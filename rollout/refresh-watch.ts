@@ -1,9 +1,13 @@
 /*
  * Pure: watching one instance refresh to its end, a part of the region's rollout (rollout/machine.ts) used
  * twice: for the refresh an apply started, and for the rollback's. Each round reads the refresh (a line when
- * what it reports changes); while it runs, the new instances are judged, and one its group calls Unhealthy
- * ends the watch early with the refresh cancelled (a bad release shows there first), as does a refresh still
- * running after two hours; otherwise a pause, and the next round.
+ * what it reports changes, and at least once a minute); otherwise a pause, and the next round.
+ *
+ * A rollout's refresh: while it runs, the new instances are judged, and one its group calls Unhealthy ends
+ * the watch early with the refresh cancelled (a bad release shows there first), as does a refresh still
+ * running after two hours. A rollback's refresh is never cancelled: the instances it replaces are the bad
+ * ones, and stopping it halfway leaves a mix. It is judged on its own end, and given ROLLBACK_TIMEOUT_SECONDS
+ * before the deploy stops watching it (it goes on in AWS).
  */
 import {
   judgeRefresh,
@@ -17,13 +21,23 @@ import {
 /** A refresh still running after this long stops the rollout (and is cancelled). */
 export const REFRESH_TIMEOUT_SECONDS = 2 * 60 * 60;
 
+/** A rollback's refresh still running after this long is left to AWS, and the deploy ends saying so. */
+export const ROLLBACK_TIMEOUT_SECONDS = 30 * 60;
+
+/** A line at least this often while a refresh reports nothing new: a slow refresh is not a hang. */
+const QUIET_LINE_EVERY_MS = 60_000;
+
 export interface Watch {
   readonly id: string;
+  /** A rollout's refresh (judged on its new instances, cancelled on a bad one) or a rollback's (left to end). */
+  readonly purpose: "rollout" | "rollback";
   /** The launch template version whose instances are judged while it runs; every in-service one when undefined. */
   readonly version?: string;
   readonly deadline: number;
   /** The last line printed, so a line is printed only when what the refresh reports changes. */
   readonly lastLine: string;
+  /** When a line was last printed. */
+  readonly lastLineAt: number;
   /** What the watch waits to hear. */
   readonly awaiting: "refresh" | "instances" | "pause" | "cancel";
   /** The status it last read, for the timeout's message. */
@@ -37,14 +51,23 @@ export type WatchEvent =
   | { readonly kind: "refresh"; readonly refresh?: RefreshObservation; readonly at: number }
   | { readonly kind: "instances"; readonly verdict: InstancesVerdict; readonly at: number }
   | { readonly kind: "waited"; readonly at: number }
-  | { readonly kind: "refresh-cancelled"; readonly at: number };
+  | { readonly kind: "refresh-cancelled"; readonly outcome: CancelOutcome; readonly at: number };
+
+/**
+ * What came of cancelling a refresh by its id: cancelled; it had ended already; or another refresh is the
+ * group's active one (AWS cancels the active refresh of a group, so that one is left alone).
+ */
+export type CancelOutcome =
+  | { readonly kind: "cancelled" }
+  | { readonly kind: "ended" }
+  | { readonly kind: "another-active"; readonly activeId: string };
 
 /** The actions a watch asks for (a subset of the region's). */
 export type WatchAction =
   | { readonly kind: "read-refresh"; readonly id: string }
   | { readonly kind: "judge-instances"; readonly version?: string }
   | { readonly kind: "wait"; readonly ms: number }
-  | { readonly kind: "cancel-refresh" };
+  | { readonly kind: "cancel-refresh"; readonly id: string };
 
 export type WatchNext = { readonly lines: readonly string[] } & (
   | { readonly kind: "watching"; readonly watch: Watch; readonly action: WatchAction }
@@ -53,12 +76,20 @@ export type WatchNext = { readonly lines: readonly string[] } & (
 );
 
 /** A watch of refresh `id` from `at`: its first action reads the refresh. */
-export function watchStart(id: string, at: number, version: string | undefined): Watch {
+export function watchStart(
+  id: string,
+  at: number,
+  version: string | undefined,
+  purpose: Watch["purpose"] = "rollout",
+): Watch {
+  const seconds = purpose === "rollout" ? REFRESH_TIMEOUT_SECONDS : ROLLBACK_TIMEOUT_SECONDS;
   return {
     id,
+    purpose,
     ...(version === undefined ? {} : { version }),
-    deadline: at + REFRESH_TIMEOUT_SECONDS * 1000,
+    deadline: at + seconds * 1000,
     lastLine: "",
+    lastLineAt: at,
     awaiting: "refresh",
   };
 }
@@ -80,14 +111,29 @@ export function watchNext(
         return { kind: "failed", lines: [], why: `instance refresh ${shortId(watch.id)} is not reported by AWS` };
       }
       const line = refreshLine(refresh);
-      const lines = line === watch.lastLine ? [] : [line];
+      const quiet = heard.at - watch.lastLineAt >= QUIET_LINE_EVERY_MS;
+      const lines =
+        line !== watch.lastLine
+          ? [line]
+          : quiet
+            ? [`${line} (unchanged; watched for ${secondsSince(watch, heard.at)} s)`]
+            : [];
+      const lastLineAt = lines.length > 0 ? heard.at : watch.lastLineAt;
       const verdict = judgeRefresh(refresh);
       if (verdict.kind === "succeeded") return { kind: "succeeded", lines };
       if (verdict.kind === "failed") return { kind: "failed", lines, why: verdict.why };
+      const seen = { ...watch, lastLine: line, lastLineAt, status: refresh.status };
+      if (watch.purpose === "rollback") {
+        if (heard.at > watch.deadline) {
+          const why = `instance refresh ${shortId(watch.id)} still ${refresh.status} after ${ROLLBACK_TIMEOUT_SECONDS} s; not cancelled, it goes on in AWS`;
+          return { kind: "failed", lines, why };
+        }
+        return { kind: "watching", lines, watch: { ...seen, awaiting: "pause" }, action: { kind: "wait", ms: pollMs } };
+      }
       return {
         kind: "watching",
         lines,
-        watch: { ...watch, lastLine: line, status: refresh.status, awaiting: "instances" },
+        watch: { ...seen, awaiting: "instances" },
         action: { kind: "judge-instances", ...(watch.version === undefined ? {} : { version: watch.version }) },
       };
     }
@@ -105,7 +151,7 @@ export function watchNext(
           kind: "watching",
           lines: [],
           watch: { ...watch, failing, awaiting: "cancel" },
-          action: { kind: "cancel-refresh" },
+          action: { kind: "cancel-refresh", id: watch.id },
         };
       }
       return {
@@ -122,9 +168,22 @@ export function watchNext(
         watch: { ...watch, awaiting: "refresh" },
         action: { kind: "read-refresh", id: watch.id },
       };
-    case "refresh-cancelled":
-      return { kind: "failed", lines: [], why: watch.failing ?? `instance refresh ${shortId(watch.id)} cancelled` };
+    case "refresh-cancelled": {
+      const why = watch.failing ?? `instance refresh ${shortId(watch.id)} cancelled`;
+      const { outcome } = heard;
+      if (outcome.kind === "cancelled") return { kind: "failed", lines: [], why };
+      const not =
+        outcome.kind === "ended"
+          ? "it had ended already"
+          : `refresh ${shortId(outcome.activeId)}, not this deploy's, is the group's active one and was left alone`;
+      return { kind: "failed", lines: [`refresh ${shortId(watch.id)} not cancelled: ${not}`], why };
+    }
   }
+}
+
+function secondsSince(watch: Watch, at: number): number {
+  const seconds = watch.purpose === "rollout" ? REFRESH_TIMEOUT_SECONDS : ROLLBACK_TIMEOUT_SECONDS;
+  return Math.round((at - (watch.deadline - seconds * 1000)) / 1000);
 }
 
 function expected(watch: Watch): WatchEvent["kind"] {

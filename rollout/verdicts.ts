@@ -239,29 +239,56 @@ export function bakeLine(
 // ---------------------------------------------------------------------------------------------------
 // Stopping and rolling back
 
-/** The launch template version the group ran before the apply, and the one it runs now. */
-export interface GroupVersions {
-  readonly before?: string;
-  readonly after?: string;
+/** A launch template version of the group: the template's id, and the version's number. */
+export interface TemplateVersion {
+  readonly templateId: string;
+  readonly version: string;
+}
+
+/** What a stopped region can go back to, and what its group runs now. */
+export interface RollbackChoice {
+  /** The last version that passed its bake in the region (rollout/record.ts). */
+  readonly baked?: TemplateVersion;
+  /** What the group ran before this deploy applied anything. */
+  readonly before?: TemplateVersion;
+  /** What the group launches now. */
+  readonly now?: TemplateVersion;
 }
 
 export type RollbackAction =
-  | { readonly kind: "refresh"; readonly toVersion: string }
+  | { readonly kind: "refresh"; readonly to: TemplateVersion; readonly why: string }
   | { readonly kind: "none"; readonly why: string };
 
 /**
- * What to undo when a region fails its judgement. Instances are rolled back to the launch template version
- * the group ran before the apply; other changes (alarms, records) stay until the fleet file is reverted,
- * because the Terraform state describes them. AWS's own auto rollback cannot do this under Terraform: the
- * provider updates the group to the new version before it starts the refresh, so "the configuration
- * before the refresh" is the new one (hashicorp/terraform-provider-aws#34189).
+ * What to undo when a region fails its judgement. Instances go back to the last version that passed its bake
+ * there, or, when none is recorded for the group's template, to the version the group ran before the apply;
+ * each version with its own template's id. Other changes (alarms, records) stay until the fleet file is
+ * reverted, because the Terraform state describes them. AWS's own auto rollback cannot do this under
+ * Terraform: the provider updates the group to the new version before it starts the refresh, so "the
+ * configuration before the refresh" is the new one (hashicorp/terraform-provider-aws#34189).
  */
-export function rollbackAction(versions: GroupVersions): RollbackAction {
-  if (versions.before === undefined) {
-    return { kind: "none", why: "the group was created by this deploy, so there is no earlier version to go back to" };
+export function rollbackAction(choice: RollbackChoice): RollbackAction {
+  const { baked, before, now } = choice;
+  const bakedFits = baked !== undefined && (now === undefined || baked.templateId === now.templateId);
+  const to = bakedFits ? baked : before;
+  if (to === undefined) {
+    return {
+      kind: "none",
+      why:
+        before === undefined && baked === undefined
+          ? "no earlier version of the group passed its bake or ran before this deploy (the group is new)"
+          : "the group's launch template was replaced, and no version of the new one passed its bake",
+    };
   }
-  if (versions.before === versions.after) {
-    return { kind: "none", why: "this change replaced no instance (the launch template version did not change)" };
+  if (now !== undefined && to.templateId === now.templateId && to.version === now.version) {
+    return {
+      kind: "none",
+      why: `the group still launches version ${to.version}, the ${bakedFits ? "last baked" : "one before this deploy"}: this change replaced no instance`,
+    };
   }
-  return { kind: "refresh", toVersion: versions.before };
+  return {
+    kind: "refresh",
+    to,
+    why: bakedFits ? "the last version that passed its bake here" : "the version before this deploy (no bake recorded)",
+  };
 }

@@ -58,6 +58,12 @@ export const command = defineCommand({
       value: "FILE",
       description: "with --reviewed: write the comparison, and how the deploy ended, as Markdown",
     },
+    retry: {
+      type: "boolean",
+      default: false,
+      description:
+        "deploy a change although a rollout stopped and rolled it back before (a deploy that would bring it back refuses, naming it)",
+    },
     parallelism: PARALLELISM_OPTION,
     "stall-after": {
       type: "string",
@@ -118,6 +124,7 @@ export const command = defineCommand({
       target: fleet.target,
       workDir: process.cwd(),
       stallSeconds,
+      retry: values.retry,
       ...(parallelism === undefined ? {} : { parallelism }),
     });
     let outcomes: StackOutcome[];

@@ -2,7 +2,7 @@
  * A plan set: every selected stack's saved plan (plan.tfplan) and its JSON form (plan.json), as reviewed on
  * a pull request, in one directory that CI keeps as a workflow artifact:
  *
- *   DIR/manifest.json            {"version": 1, "stacks": [...], "commit": "..."}
+ *   DIR/manifest.json            {"version": 1, "stacks": [...], "commit": "...", "created": "2026-…Z"}
  *   DIR/report.md                the report the reviewers read
  *   DIR/<stack>/plan.json        `terraform show -json plan.tfplan`
  *   DIR/<stack>/plan.tfplan      the plan itself
@@ -21,6 +21,8 @@ interface Manifest {
   readonly version: number;
   readonly stacks: readonly string[];
   readonly commit?: string;
+  /** When the plans were made (ISO 8601): a review newer than a rollback may bring its change back. */
+  readonly created?: string;
 }
 
 /** Writes the set; refuses when a stack failed to plan (an incomplete review is no review). */
@@ -30,6 +32,7 @@ export function savePlanSet(
   plans: readonly StackPlan[],
   report: string,
   commit = process.env.GITHUB_SHA,
+  created = new Date(),
 ): void {
   const failed = plans.filter((p) => p.status === "failed").map((p) => p.stack);
   if (failed.length > 0)
@@ -46,6 +49,7 @@ export function savePlanSet(
     version: PLAN_SET_VERSION,
     stacks: plans.map((p) => p.stack).sort(),
     ...(commit === undefined || commit === "" ? {} : { commit }),
+    created: created.toISOString(),
   };
   writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(join(dir, "report.md"), report);
@@ -53,6 +57,8 @@ export function savePlanSet(
 
 export interface PlanSet {
   readonly plans: ReadonlyMap<string, TerraformPlanJson>;
+  /** When its plans were made; unknown for a set saved before the manifest said. */
+  readonly created?: Date;
   /** `the reviewed commit 1a2b3c4` or the directory, for messages. */
   readonly origin: string;
 }
@@ -76,7 +82,8 @@ export function loadPlanSet(dir: string): PlanSet {
     manifest.commit === undefined
       ? `the plan set in ${relative(process.cwd(), dir) === "" ? "." : relative(process.cwd(), dir)}`
       : `the reviewed commit ${manifest.commit.slice(0, 7)}`;
-  return { plans, origin };
+  const created = manifest.created === undefined ? undefined : new Date(manifest.created);
+  return { plans, origin, ...(created === undefined || Number.isNaN(created.getTime()) ? {} : { created }) };
 }
 
 /**

@@ -97,7 +97,10 @@ export async function deployReviewed(
 ): Promise<{ report: string; verdict: "applied" | "stale" | "unplanned"; outcomes: StackOutcome[] }> {
   const sets = reviewedDirs.map(loadPlanSet);
   const origin = describeOrigins(sets);
-  const reviewed = sets.map((set) => selectedPlans(set, globs));
+  const reviewed = sets.map((set) => ({
+    plans: selectedPlans(set, globs),
+    ...(set.created === undefined ? {} : { created: set.created }),
+  }));
   const stacks = await synthesizeSelected(ctx, globs);
   const names = stacks.map((s) => s.name);
   if ((await checkBeforeDeploy(ctx, names)).kind === "missing") {
@@ -106,7 +109,10 @@ export async function deployReviewed(
     );
   }
   const plans = await planStacks(ctx, names, parallelismOf(ctx));
-  const comparisons = compareSets(reviewed, planMap(plans));
+  const comparisons = compareSets(
+    reviewed.map((review) => review.plans),
+    planMap(plans),
+  );
   const retired = await findRetiredRegions(ctx.target, ctx.shape);
   const report = [
     renderComparison(comparisons, origin),
@@ -194,7 +200,13 @@ export async function deployAsking(ctx: FleetContext, globs: readonly string[], 
   }
   return {
     verdict: "applied",
-    outcomes: await applySavedPlans(ctx, stacks, { fresh, reviewed: [fresh] }, changing, "no changes, as shown"),
+    outcomes: await applySavedPlans(
+      ctx,
+      stacks,
+      { fresh, reviewed: [{ plans: fresh }] },
+      changing,
+      "no changes, as shown",
+    ),
   };
 }
 

@@ -14,8 +14,10 @@ import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeInstanceHealthCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { bakeAlarmNames, type RegionShape } from "../../fleet/shape";
+import type { CancelOutcome } from "../refresh-watch";
 import {
   judgeInstances,
+  judgeRefresh,
   refreshesFromAnswer,
   type AlarmObservation,
   type InstanceObservation,
@@ -151,20 +153,26 @@ export class RegionObserver {
     return seen;
   }
 
+  /**
+   * Each port's target group, by port. One a later stage creates does not exist yet: it is not an error
+   * (DescribeTargetGroups by name refuses the whole call for one missing name, so each is asked alone), and
+   * what is missing is asked again next time.
+   */
   private async targetGroups(): Promise<ReadonlyMap<number, string>> {
-    if (this.targetGroupArns === undefined) {
-      const answer = await this.clients.elbv2.send(
-        new DescribeTargetGroupsCommand({ Names: this.region.ports.map((p) => p.loadBalancerName) }),
-      );
-      const byName = new Map((answer.TargetGroups ?? []).map((g) => [g.TargetGroupName, g.TargetGroupArn]));
-      this.targetGroupArns = new Map(
-        this.region.ports.flatMap((p) => {
-          const arn = byName.get(p.loadBalancerName);
-          return arn === undefined ? [] : [[p.port, arn] as const];
-        }),
-      );
+    const known = new Map(this.targetGroupArns ?? []);
+    for (const port of this.region.ports) {
+      if (known.has(port.port)) continue;
+      const answer = await this.clients.elbv2
+        .send(new DescribeTargetGroupsCommand({ Names: [port.loadBalancerName] }))
+        .catch((error: unknown) => {
+          if ((error as { name?: string }).name === "TargetGroupNotFoundException") return { TargetGroups: [] };
+          throw error;
+        });
+      const arn = answer.TargetGroups?.[0]?.TargetGroupArn;
+      if (arn !== undefined) known.set(port.port, arn);
     }
-    return this.targetGroupArns;
+    this.targetGroupArns = known;
+    return known;
   }
 
   /** The alarms a bake watches (all of the region's but the traffic shares), in the state CloudWatch holds them. */
@@ -210,8 +218,21 @@ export class RegionObserver {
     return this.region.ports.filter((p) => group.attached.has(arns.get(p.port) ?? "")).map((p) => p.port);
   }
 
-  async cancelRefresh(): Promise<void> {
-    await this.clients.autoScaling.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: this.groupName }));
+  /**
+   * Cancels refresh `id`, and no other: AWS cancels whichever refresh is the group's active one, so the
+   * active one is read first and left alone when it is another's. Errors other than "none active" are thrown.
+   */
+  async cancelRefresh(id: string): Promise<CancelOutcome> {
+    const active = (await this.refreshes()).find((r) => judgeRefresh(r).kind === "running");
+    if (active === undefined) return { kind: "ended" };
+    if (active.id !== id) return { kind: "another-active", activeId: active.id };
+    try {
+      await this.clients.autoScaling.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: this.groupName }));
+    } catch (error) {
+      if ((error as { name?: string }).name === "ActiveInstanceRefreshNotFound") return { kind: "ended" };
+      throw error;
+    }
+    return { kind: "cancelled" };
   }
 
   /**

@@ -21,6 +21,7 @@ import { lockTimeoutFlag, stackDir, type FleetContext } from "../../terraform/ad
 import { advance, begin, type RegionAction, type RegionEvent, type RegionResult } from "../machine";
 import { parallelism, waveLine, waveOf } from "../waves";
 import { realClock, RegionObserver, settleSeconds, type Clock } from "./observer";
+import { readRolloutRecord, writeRolloutRecord } from "./record";
 import { runInWaves, type StackTask } from "./waves";
 
 /** Stacks of a wave applied at once: `--parallelism`, else `rollout.maxParallel`, else what free memory holds. */
@@ -68,6 +69,8 @@ export interface RegionDeployOptions {
   readonly planned?: TerraformPlanJson;
   /** The reviewed plans every stage must stay within (any of them may have reviewed a change). @default the plan */
   readonly reviewed?: readonly TerraformPlanJson[];
+  /** When the newest review of this plan's launch template content was made (a reviewed deploy). */
+  readonly reviewedAt?: Date;
 }
 
 /** Deploys one region stack and judges it (see the file's comment). */
@@ -103,7 +106,7 @@ export async function deployRegion(
     }
     const observer = new RegionObserver(ctx.target, region);
     const clock = clockOf(ctx);
-    const perform = performer(ctx, stack, log, observer, clock);
+    const perform = performer(ctx, region, log, observer, clock);
     let step = begin({
       stack,
       plan,
@@ -112,6 +115,9 @@ export async function deployRegion(
       settleSeconds: settleSeconds(region),
       alarmCount: bakeAlarmNames(region).length,
       pollMs: clock.pollMs,
+      record: await readRolloutRecord(ctx.target, region),
+      retry: ctx.retry ?? false,
+      ...(options.reviewedAt === undefined ? {} : { reviewedAt: options.reviewedAt }),
     });
     for (;;) {
       step.lines.forEach(say);
@@ -128,11 +134,12 @@ export async function deployRegion(
  */
 function performer(
   ctx: FleetContext,
-  stack: string,
+  region: RegionShape,
   log: string,
   observer: RegionObserver,
   clock: Clock,
 ): (action: Exclude<RegionAction, { kind: "finish" }>) => Promise<RegionEvent> {
+  const stack = region.stackName;
   const answer = async (action: Exclude<RegionAction, { kind: "finish" }>) => {
     switch (action.kind) {
       case "read-group": {
@@ -163,8 +170,10 @@ function performer(
         return { kind: "applied", code, output } as const;
       }
       case "cancel-refresh":
-        await observer.cancelRefresh().catch(() => undefined);
-        return { kind: "refresh-cancelled" } as const;
+        return { kind: "refresh-cancelled", outcome: await observer.cancelRefresh(action.id) } as const;
+      case "record":
+        await writeRolloutRecord(ctx.target, region, action.entry);
+        return { kind: "recorded" } as const;
       case "start-refresh":
         return {
           kind: "refresh-started",

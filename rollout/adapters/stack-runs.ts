@@ -7,6 +7,7 @@ import type { FleetContext } from "../../terraform/adapters/context";
 import { deployStateStack, destroyStateStack } from "../../state/adapters/bootstrap";
 import { runInWaves } from "./waves";
 import { deployRegion, regionOf, rollOut } from "./region";
+import { reviewedAtOf } from "../record";
 
 /**
  * Deploys stacks wave by wave: the state bucket, the hosted zone, then the regions as the rollout's waves
@@ -36,30 +37,51 @@ export function destroyStacks(ctx: FleetContext, stacks: readonly StackNode[]): 
   });
 }
 
+/** One review's plans (a plan set, or the plans shown at the question), and when they were made. */
+export interface ReviewedPlans {
+  readonly plans: ReadonlyMap<string, TerraformPlanJson>;
+  /** Unknown for plans only shown at a terminal: a yes there does not bring back a rolled-back change. */
+  readonly created?: Date;
+}
+
 /**
  * Applies each stack's saved plan wave by wave, after they were compared with the reviewed ones (or shown and
- * agreed to); a stack whose plan changes nothing is not touched (its outcome says `unchanged`). Regions roll
- * out as in {@link deployStacks}, every stage of theirs within the reviewed plan.
+ * agreed to). Regions roll out as in {@link deployStacks}, every stage of theirs within the reviewed plan; a
+ * region whose plan changes nothing is still checked (its group on the last baked version, or judged now),
+ * and its outcome says `unchanged`; another stack that changes nothing is not touched.
  */
 export function applySavedPlans(
   ctx: FleetContext,
   stacks: readonly StackNode[],
   plans: {
     readonly fresh: ReadonlyMap<string, TerraformPlanJson>;
-    readonly reviewed: readonly ReadonlyMap<string, TerraformPlanJson>[];
+    readonly reviewed: readonly ReviewedPlans[];
   },
   changing: ReadonlySet<string>,
   unchanged = "no changes, as reviewed",
 ): Promise<StackOutcome[]> {
-  return rollOut(ctx, stacks, (name) => {
-    if (!changing.has(name)) {
-      return Promise.resolve({ stack: name, status: "succeeded", summary: unchanged, log: "", seconds: 0 });
-    }
+  return rollOut(ctx, stacks, async (name) => {
     const region = regionOf(ctx, name);
     const planned = plans.fresh.get(name);
-    const reviewed = plans.reviewed.flatMap((set) => set.get(name) ?? []);
-    return region === undefined || planned === undefined
-      ? applySavedPlan(ctx, name)
-      : deployRegion(ctx, region, { planned, reviewed });
+    if (region === undefined || planned === undefined) {
+      if (!changing.has(name)) return { stack: name, status: "succeeded", summary: unchanged, log: "", seconds: 0 };
+      return applySavedPlan(ctx, name);
+    }
+    const reviewed = plans.reviewed.flatMap((review) => review.plans.get(name) ?? []);
+    const reviewedAt = reviewedAtOf(
+      planned,
+      plans.reviewed.map((review) => ({
+        ...(review.plans.get(name) === undefined ? {} : { plan: review.plans.get(name) }),
+        ...(review.created === undefined ? {} : { created: review.created }),
+      })),
+    );
+    const outcome = await deployRegion(ctx, region, {
+      planned,
+      reviewed,
+      ...(reviewedAt === undefined ? {} : { reviewedAt }),
+    });
+    return !changing.has(name) && outcome.status === "succeeded" && outcome.summary === "No changes."
+      ? { ...outcome, summary: unchanged }
+      : outcome;
   });
 }

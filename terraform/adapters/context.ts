@@ -40,6 +40,8 @@ export interface FleetContext {
   readonly pollSeconds?: number;
   /** Stacks of a wave applied at once (`--parallelism`). @default rollout.maxParallel, else what free memory holds */
   readonly parallelism?: number;
+  /** Deploy a change even though a rollout rolled it back before (`--retry`; rollout/record.ts). @default false */
+  readonly retry?: boolean;
 }
 
 /** The context a command builds once: a fresh log directory for this run, the target's reconfigure rule. */
@@ -56,6 +58,7 @@ export function fleetContext(options: {
   readonly pollSeconds?: number;
   readonly parallelism?: number;
   readonly lockPlans?: boolean;
+  readonly retry?: boolean;
 }): FleetContext {
   return {
     ...options,

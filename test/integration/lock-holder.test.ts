@@ -16,9 +16,9 @@ describe("whether a lock's recorded holder still runs", () => {
     expect(pidRunning(pid)).toBe(false);
   });
 
-  it("is no for a zombie: dead, and not reaped by its parent", async () => {
-    // The shell starts a short sleep, then becomes a long one that never reaps it.
-    const parent = spawn("sh", ["-c", "sleep 0.1 & echo $!; exec sleep 30"]);
+  it("is no for a zombie: killed, and not reaped by its parent", async () => {
+    // The shell starts a sleep, then becomes another sleep, which never reaps it.
+    const parent = spawn("sh", ["-c", "sleep 30 & echo $!; exec sleep 60"]);
     try {
       const pid = await new Promise<number>((resolve) =>
         parent.stdout.once("data", (d: Buffer) => {
@@ -26,10 +26,13 @@ describe("whether a lock's recorded holder still runs", () => {
         }),
       );
       expect(pidRunning(pid)).toBe(true);
+      process.kill(pid, "SIGKILL");
       for (let i = 0; i < 50 && pidRunning(pid); i++) await sleep(100);
       expect(pidRunning(pid)).toBe(false);
       // Still there to be signalled: a zombie, not a vanished pid.
-      expect(() => process.kill(pid, 0)).not.toThrow();
+      expect(() => {
+        process.kill(pid, 0);
+      }).not.toThrow();
     } finally {
       parent.kill("SIGKILL");
     }

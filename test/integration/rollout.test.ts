@@ -226,18 +226,40 @@ describe("the bake", () => {
 });
 
 describe("what a stopped region rolls back", () => {
-  it("refreshes the instances back to the launch template version the group ran before the apply", () => {
-    expect(rollbackAction({ before: "3", after: "4" })).toEqual({ kind: "refresh", toVersion: "3" });
+  const lt = (version: string, templateId = "lt-1") => ({ templateId, version });
+
+  it("refreshes the instances back to the last version that passed its bake, not merely the one before", () => {
+    // Version 3 was deployed and interrupted before its bake: 2 is the last one proven.
+    expect(rollbackAction({ baked: lt("2"), before: lt("3"), now: lt("4") })).toEqual({
+      kind: "refresh",
+      to: lt("2"),
+      why: "the last version that passed its bake here",
+    });
   });
 
-  it("rolls nothing back when the change replaced no instance, or the group is new", () => {
-    expect(rollbackAction({ before: "4", after: "4" })).toEqual({
-      kind: "none",
-      why: "this change replaced no instance (the launch template version did not change)",
+  it("goes back to the version before the deploy when no bake is recorded, with that version's own template", () => {
+    expect(rollbackAction({ before: lt("3"), now: lt("4") })).toEqual({
+      kind: "refresh",
+      to: lt("3"),
+      why: "the version before this deploy (no bake recorded)",
     });
-    expect(rollbackAction({ after: "1" })).toEqual({
+    // The template was replaced: the baked version belongs to the old one, and so does the version before.
+    expect(rollbackAction({ baked: lt("7", "lt-old"), before: lt("8", "lt-old"), now: lt("1", "lt-new") })).toEqual({
+      kind: "refresh",
+      to: lt("8", "lt-old"),
+      why: "the version before this deploy (no bake recorded)",
+    });
+  });
+
+  it("rolls nothing back when the group still launches that version, or the group is new", () => {
+    expect(rollbackAction({ baked: lt("4"), before: lt("4"), now: lt("4") })).toEqual({
       kind: "none",
-      why: "the group was created by this deploy, so there is no earlier version to go back to",
+      why: "the group still launches version 4, the last baked: this change replaced no instance",
+    });
+    expect(rollbackAction({ now: lt("1") })).toEqual({
+      kind: "none",
+      why: "no earlier version of the group passed its bake or ran before this deploy (the group is new)",
     });
   });
 });
+

@@ -1,5 +1,7 @@
 import { advance, begin, type RegionAction, type RegionEvent, type RegionRollout } from "../../../rollout/machine";
-import { REFRESH_TIMEOUT_SECONDS } from "../../../rollout/refresh-watch";
+import { REFRESH_TIMEOUT_SECONDS, ROLLBACK_TIMEOUT_SECONDS } from "../../../rollout/refresh-watch";
+import { CANCEL_TIMEOUT_SECONDS } from "../../../rollout/rollback";
+import { launchTemplateDigest, type RolloutRecord } from "../../../rollout/record";
 import { type AlarmObservation, type InstancesVerdict, type RefreshObservation } from "../../../rollout/verdicts";
 import type { TerraformPlanJson } from "../../../terraform/plan-json";
 import { recordedRefresh as recorded, resourceChange as rc } from "../../fixtures";
@@ -84,6 +86,8 @@ function releaseWorld(
   let rollbackRead = 0;
   let cancelled = false;
   let rollingBack = false;
+  /** AWS moves the group to a refresh's desired configuration when it succeeds. */
+  let restored = false;
   const forward = (): RefreshObservation | undefined => {
     const current = reads[Math.min(read, reads.length - 1)];
     return current === undefined || !cancelled ? current : { ...current, status: "Cancelled" };
@@ -91,7 +95,7 @@ function releaseWorld(
   return (action, applies) => {
     switch (action.kind) {
       case "read-group":
-        return { kind: "group", version: applies === 0 ? "1" : "2", templateId: "lt-1" };
+        return { kind: "group", version: applies === 0 || restored ? "1" : "2", templateId: "lt-1" };
       case "read-refreshes": {
         const refresh = forward();
         return { kind: "refreshes", refreshes: applies === 0 || refresh === undefined ? [] : [refresh] };
@@ -102,7 +106,11 @@ function releaseWorld(
           read += 1;
           return { kind: "refresh", ...(refresh === undefined ? {} : { refresh }) };
         }
-        return { kind: "refresh", refresh: options.rollback?.[Math.min(rollbackRead++, options.rollback.length - 1)] };
+        {
+          const refresh = options.rollback?.[Math.min(rollbackRead++, options.rollback.length - 1)];
+          restored = refresh?.status === "Successful";
+          return { kind: "refresh", ...(refresh === undefined ? {} : { refresh }) };
+        }
       case "judge-instances": {
         const running = !rollingBack && forward()?.status === "InProgress";
         return { kind: "instances", verdict: running ? (options.early ?? NOT_YET) : HEALTHY };
@@ -115,7 +123,9 @@ function releaseWorld(
         throw new Error("a one-stage rollout plans nothing");
       case "cancel-refresh":
         cancelled = true;
-        return { kind: "refresh-cancelled" };
+        return { kind: "refresh-cancelled", outcome: { kind: "cancelled" } };
+      case "record":
+        return { kind: "recorded" };
       case "start-refresh":
         rollingBack = true;
         return { kind: "refresh-started", id: options.rollback?.[0]?.id ?? "none" };
@@ -128,9 +138,14 @@ function releaseWorld(
 const RELEASED = [recorded("started"), recorded("inProgress"), recorded("successful")];
 
 describe("a region's rollout, state by state", () => {
-  it("finishes at once when the plan changes nothing, without asking AWS", () => {
-    const step = begin(rollout({ resource_changes: [rc(GROUP, ["no-op"])] }));
-    expect(step.action).toEqual({ kind: "finish", result: { kind: "succeeded", summary: "No changes." } });
+  it("finishes when the plan changes nothing and the group runs the last baked version, having only read the group", () => {
+    const baked = { templateId: "lt-1", version: "1", at: "2026-12-01T00:00:00.000Z" };
+    const { result, kinds } = drive(
+      rollout({ resource_changes: [rc(GROUP, ["no-op"])] }, { record: { baked, rejected: [] } }),
+      releaseWorld([]),
+    );
+    expect(result).toEqual({ kind: "succeeded", summary: "No changes." });
+    expect(kinds).toEqual(["read-group"]);
   });
 
   it("applies a release, watches its refresh to Successful, judges the new instances, bakes, and passes", () => {
@@ -169,12 +184,13 @@ describe("a region's rollout, state by state", () => {
       "instance refresh 2df5467f ended Failed: The instance refresh failed because CloudWatch alarm api-prod-us-east-1-2-unhealthy-hosts-9000 is in the ALARM state.";
     expect(result).toEqual({
       kind: "stopped",
-      summary: `stopped: ${why}; rolled back: instances back on launch template version 1 (refresh c427d764 Successful)`,
+      summary: `stopped: ${why}; rolled back: instances and the group back on launch template version 1 (refresh c427d764 Successful)`,
       rollout: `applied before it stopped: ${COMPLETE}`,
     });
     expect(actions).toContainEqual({ kind: "start-refresh", templateId: "lt-1", version: "1" });
-    expect(lines.slice(-5)).toEqual([
+    expect(lines.slice(-6)).toEqual([
       `stopping the rollout: ${why}`,
+      "rollback: to launch template version 1, the version before this deploy (no bake recorded)",
       "rollback: refreshing the instances back to launch template version 1",
       "rollback: refresh c427d764: InProgress, 0% complete, 2 instances to update",
       "rollback: refresh c427d764: Successful, 100% complete, 0 instances to update",
@@ -222,23 +238,27 @@ describe("a region's rollout, state by state", () => {
   it("cancels a refresh still running before it rolls back, and waits for it to end", () => {
     const firing: AlarmObservation[] = [...OK_ALARMS, { name: "api-prod-us-east-1-all-ports-down", state: "ALARM" }];
     const world = releaseWorld(RELEASED, { alarms: firing, rollback: [recorded("started"), recorded("successful")] });
-    // AWS is rolling a refresh back when the bake fails: it is cancelled and drained before ours starts.
-    const active = recorded("rollbackInProgress");
+    // AWS is rolling this deploy's refresh back when the bake fails: it is cancelled and drained before ours starts.
+    const active = { ...recorded("rollbackInProgress"), id: recorded("started").id };
     let baking = false;
+    let draining = false;
+    let restarted = false;
     let drains = 0;
     const { result, lines, kinds } = drive(rollout(RELEASE), (action, applies) => {
       if (action.kind === "sample-bake") baking = true;
+      if (action.kind === "cancel-refresh") draining = true;
+      if (action.kind === "start-refresh") restarted = true;
       if (action.kind === "read-refreshes" && baking) return { kind: "refreshes", refreshes: [active] };
-      if (action.kind === "read-refresh" && action.id === active.id) {
+      if (action.kind === "read-refresh" && draining && !restarted) {
         drains += 1;
         return { kind: "refresh", refresh: drains < 2 ? active : recorded("rollbackSuccessful") };
       }
       return world(action, applies);
     });
     expect(result.kind === "stopped" ? result.summary : "").toMatch(
-      /^stopped: alarm api-prod-us-east-1-all-ports-down is in ALARM, 1 s into the bake; rolled back: instances back on launch template version 1/,
+      /^stopped: alarm api-prod-us-east-1-all-ports-down is in ALARM, 1 s into the bake; rolled back: instances and the group back on launch template version 1/,
     );
-    expect(lines).toContain("rollback: cancelling refresh 9b64385c first");
+    expect(lines).toContain("rollback: cancelling refresh c427d764 first");
     expect(drains).toBe(2);
     const cancelled = kinds.lastIndexOf("cancel-refresh");
     expect(kinds.slice(cancelled)).toEqual([
@@ -248,9 +268,10 @@ describe("a region's rollout, state by state", () => {
       "read-refresh",
       "start-refresh",
       "read-refresh",
-      "judge-instances",
       "wait",
       "read-refresh",
+      "read-group",
+      "record",
     ]);
   });
 
@@ -263,7 +284,7 @@ describe("a region's rollout, state by state", () => {
     expect(result).toEqual({
       kind: "stopped",
       summary:
-        "stopped: no instance (launch template version 2) is in service yet after 60 s; nothing rolled back: this change replaced no instance (the launch template version did not change)",
+        "stopped: no instance (launch template version 2) is in service yet after 60 s; nothing rolled back: the group still launches version 2, the one before this deploy: this change replaced no instance",
       rollout: `applied before it stopped: ${COMPLETE}`,
     });
     expect(lines[0]).toBe("stopping the rollout: no instance (launch template version 2) is in service yet after 60 s");
@@ -352,7 +373,262 @@ describe("a region's rollout in two stages", () => {
     expect(result).toEqual({
       kind: "stopped",
       summary:
-        "stopped: stage1 would change what was not reviewed: `aws_elb.other`: delete, not in the reviewed plan; nothing rolled back: this change replaced no instance (the launch template version did not change)",
+        "stopped: stage1 would change what was not reviewed: `aws_elb.other`: delete, not in the reviewed plan; nothing rolled back: the group still launches version 1, the one before this deploy: this change replaced no instance",
+    });
+  });
+});
+
+describe("a region's rollback, and what the region remembers", () => {
+  const FIRING: AlarmObservation[] = [...OK_ALARMS, { name: "api-prod-us-east-1-all-ports-down", state: "ALARM" }];
+  const ROLLBACK = [recorded("started"), recorded("successful")];
+  const BAKED_1: RolloutRecord = {
+    baked: { templateId: "lt-1", version: "1", at: "2026-11-30T00:00:00.000Z" },
+    rejected: [],
+  };
+  const summaryOf = (result: { kind: string; summary?: string }) => result.summary ?? "";
+  const records = (actions: readonly RegionAction[]) => actions.flatMap((a) => (a.kind === "record" ? [a.entry] : []));
+
+  it("is judged on the refresh it started alone: instances it replaces, reported Unhealthy, never cancel it", () => {
+    const sick: InstancesVerdict = {
+      kind: "unhealthy",
+      why: "instance i-2 (launch template version 2) is Unhealthy for its Auto Scaling group",
+    };
+    const world = releaseWorld([recorded("started")], { early: sick, rollback: ROLLBACK });
+    let rollingBack = false;
+    const { result, kinds } = drive(rollout(RELEASE), (action, applies) => {
+      if (action.kind === "start-refresh") rollingBack = true;
+      // The bad instances stay Unhealthy until the rollback has replaced them.
+      if (action.kind === "judge-instances" && rollingBack) return { kind: "instances", verdict: sick };
+      return world(action, applies);
+    });
+    const afterStart = kinds.slice(kinds.indexOf("start-refresh"));
+    expect(afterStart).not.toContain("cancel-refresh");
+    expect(afterStart).not.toContain("judge-instances");
+    expect(summaryOf(result)).toMatch(
+      /; rolled back: instances and the group back on launch template version 1 \(refresh c427d764 Successful\)$/,
+    );
+  });
+
+  it("goes back to the last version that passed its bake, with its own template", () => {
+    // The group ran 3 (a deploy cut short before its bake); 2 is the last one proven.
+    const baked: RolloutRecord = {
+      baked: { templateId: "lt-1", version: "2", at: "2026-11-30T00:00:00.000Z" },
+      rejected: [],
+    };
+    const world = releaseWorld([recorded("failedOnAlarm")], { rollback: ROLLBACK });
+    const { actions, lines } = drive(rollout(RELEASE, { record: baked }), (action, applies) =>
+      action.kind === "read-group"
+        ? { kind: "group", version: applies === 0 ? "3" : "4", templateId: "lt-1" }
+        : world(action, applies),
+    );
+    expect(actions).toContainEqual({ kind: "start-refresh", templateId: "lt-1", version: "2" });
+    expect(lines).toContain("rollback: to launch template version 2, the last version that passed its bake here");
+  });
+
+  it("cancels only a refresh this deploy started: another's is left alone, and nothing is rolled back under it", () => {
+    const theirs = { ...recorded("inProgress"), id: "0f0f0f0f-0000-4000-8000-000000000000" };
+    const world = releaseWorld(RELEASED, { alarms: FIRING, rollback: ROLLBACK });
+    let baking = false;
+    const { result, kinds } = drive(rollout(RELEASE), (action, applies) => {
+      if (action.kind === "sample-bake") baking = true;
+      if (action.kind === "read-refreshes" && baking) return { kind: "refreshes", refreshes: [theirs] };
+      return world(action, applies);
+    });
+    expect(kinds).not.toContain("cancel-refresh");
+    expect(kinds).not.toContain("start-refresh");
+    expect(summaryOf(result)).toMatch(
+      /nothing rolled back: refresh 0f0f0f0f, not started by this deploy, is running in the group \(InProgress\); it was left alone/,
+    );
+  });
+
+  it("says so when the refresh it cancels by id is no longer the group's active one", () => {
+    const early: InstancesVerdict = { kind: "unhealthy", why: "instance i-2 is Unhealthy for its Auto Scaling group" };
+    const world = releaseWorld([recorded("started")], { early, rollback: ROLLBACK });
+    const { lines } = drive(rollout(RELEASE), (action, applies) =>
+      action.kind === "cancel-refresh"
+        ? { kind: "refresh-cancelled", outcome: { kind: "another-active", activeId: "0f0f0f0f-1" } }
+        : world(action, applies),
+    );
+    expect(lines).toContain(
+      "refresh c427d764 not cancelled: refresh 0f0f0f0f, not this deploy's, is the group's active one and was left alone",
+    );
+  });
+
+  it("waits a bounded time for a cancelled refresh to end", () => {
+    const active = { ...recorded("rollbackInProgress"), id: recorded("started").id, status: "Cancelling" as const };
+    const world = releaseWorld(RELEASED, { alarms: FIRING, rollback: ROLLBACK });
+    let baking = false;
+    let draining = false;
+    const { result, kinds } = drive(rollout(RELEASE, { pollMs: 60_000 }), (action, applies) => {
+      if (action.kind === "sample-bake") baking = true;
+      if (action.kind === "cancel-refresh") draining = true;
+      if (action.kind === "read-refreshes" && baking) return { kind: "refreshes", refreshes: [active] };
+      if (action.kind === "read-refresh" && draining) return { kind: "refresh", refresh: active };
+      return world(action, applies);
+    });
+    expect(kinds).not.toContain("start-refresh");
+    expect(summaryOf(result)).toMatch(
+      new RegExp(
+        `nothing rolled back: refresh c427d764 was cancelled but is still Cancelling after ${CANCEL_TIMEOUT_SECONDS} s`,
+      ),
+    );
+  });
+
+  it("gives its own refresh a deadline, then leaves it running in AWS, uncancelled", () => {
+    const world = releaseWorld([recorded("failedOnAlarm")], { rollback: [recorded("inProgress")] });
+    const { result, kinds } = drive(rollout(RELEASE, { pollMs: 5 * 60_000 }), world);
+    expect(kinds.slice(kinds.indexOf("start-refresh"))).not.toContain("cancel-refresh");
+    expect(summaryOf(result)).toMatch(
+      new RegExp(
+        `rolled back: the rollback to launch template version 1 did not finish: instance refresh c427d764 still InProgress after ${ROLLBACK_TIMEOUT_SECONDS} s; not cancelled, it goes on in AWS`,
+      ),
+    );
+  });
+
+  it("names a group that still launches the bad version after its instances went back", () => {
+    const world = releaseWorld([recorded("failedOnAlarm")], { rollback: ROLLBACK });
+    let rolledBack = false;
+    const { result } = drive(rollout(RELEASE), (action, applies) => {
+      if (action.kind === "start-refresh") rolledBack = true;
+      if (action.kind === "read-group" && rolledBack) return { kind: "group", version: "2", templateId: "lt-1" };
+      return world(action, applies);
+    });
+    expect(summaryOf(result)).toMatch(
+      /rolled back: instances back on launch template version 1 \(refresh c427d764 Successful\), but the group still launches version 2: a scale-out would launch it/,
+    );
+  });
+
+  it("prints a line at least once a minute while a refresh reports nothing new", () => {
+    const { lines } = drive(
+      rollout(RELEASE, { pollMs: 30_000 }),
+      releaseWorld([
+        recorded("started"),
+        recorded("started"),
+        recorded("started"),
+        recorded("started"),
+        recorded("successful"),
+      ]),
+    );
+    expect(lines.filter((l) => l.startsWith("refresh c427d764: InProgress, 0% complete"))).toEqual([
+      "refresh c427d764: InProgress, 0% complete, 2 instances to update",
+      expect.stringMatching(
+        /^refresh c427d764: InProgress, 0% complete, 2 instances to update \(unchanged; watched for 6\d s\)$/,
+      ),
+    ]);
+  });
+
+  it("records the version that passed its bake, and a rolled-back change's content, when and why", () => {
+    const passed = drive(rollout(RELEASE), releaseWorld(RELEASED));
+    expect(records(passed.actions)).toEqual([
+      {
+        kind: "baked",
+        baked: {
+          templateId: "lt-1",
+          version: "2",
+          at: expect.stringMatching(/^2026-12-01T02:4\d:\d\d\.000Z$/) as unknown,
+        },
+      },
+    ]);
+    const stopped = drive(rollout(RELEASE), releaseWorld(RELEASED, { alarms: FIRING, rollback: ROLLBACK }));
+    expect(records(stopped.actions)).toEqual([
+      {
+        kind: "rejected",
+        rejected: {
+          digest: launchTemplateDigest(RELEASE),
+          version: "2",
+          at: expect.stringMatching(/^2026-12-01T/) as unknown,
+          why: "alarm api-prod-us-east-1-all-ports-down is in ALARM, 1 s into the bake",
+        },
+      },
+    ]);
+  });
+
+  describe("a change rolled back before", () => {
+    const rejectedAt = "2026-12-01T03:00:00.000Z";
+    const REJECTED: RolloutRecord = {
+      ...BAKED_1,
+      rejected: [
+        { digest: launchTemplateDigest(RELEASE) ?? "", version: "2", at: rejectedAt, why: "alarm x is in ALARM" },
+      ],
+    };
+
+    it("is refused before anything is asked or applied, naming when, why and --retry", () => {
+      const { result, kinds } = drive(rollout(RELEASE, { record: REJECTED }), releaseWorld(RELEASED));
+      expect(kinds).toEqual([]);
+      expect(result).toEqual({
+        kind: "stopped",
+        summary: `refused: this change brings back the launch template content rolled back here at ${rejectedAt} (it ran as launch template version 2): alarm x is in ALARM; fix the change, or deploy it anyway with npm run deploy -- --retry`,
+      });
+    });
+
+    it("rolls out with --retry, or in a deploy reviewed after the rollback, but not one reviewed before", () => {
+      expect(drive(rollout(RELEASE, { record: REJECTED, retry: true }), releaseWorld(RELEASED)).result.kind).toBe(
+        "succeeded",
+      );
+      const after = new Date(Date.parse(rejectedAt) + 1000);
+      expect(drive(rollout(RELEASE, { record: REJECTED, reviewedAt: after }), releaseWorld(RELEASED)).result.kind).toBe(
+        "succeeded",
+      );
+      const before = new Date(Date.parse(rejectedAt) - 1000);
+      expect(
+        summaryOf(drive(rollout(RELEASE, { record: REJECTED, reviewedAt: before }), releaseWorld(RELEASED)).result),
+      ).toMatch(/^refused: .*review it again \(a plan set made after the rollback\) to deploy it anyway$/);
+    });
+
+    it("lets any other change through", () => {
+      const other: TerraformPlanJson = {
+        resource_changes: [rc(TEMPLATE, ["update"], { user_data: "a" }, { user_data: "c" }), groupTo("1", "2")],
+      };
+      expect(drive(rollout(other, { record: REJECTED }), releaseWorld(RELEASED)).result.kind).toBe("succeeded");
+    });
+  });
+
+  describe("a plan that changes nothing", () => {
+    const EMPTY: TerraformPlanJson = {
+      resource_changes: [rc(GROUP, ["no-op"]), rc(TEMPLATE, ["no-op"], { user_data: "b" }, { user_data: "b" })],
+    };
+    const onVersion2: World = (action, applies) =>
+      action.kind === "read-group"
+        ? { kind: "group", version: "2", templateId: "lt-1" }
+        : releaseWorld([recorded("successful")], { rollback: ROLLBACK })(action, applies);
+
+    it("judges and bakes a group left on a version no bake passed, and records it once it passes", () => {
+      const { result, kinds, lines, actions } = drive(rollout(EMPTY, { record: BAKED_1 }), onVersion2);
+      expect(kinds).not.toContain("apply");
+      expect(lines[0]).toBe(
+        "no changes, but launch template version 2 has not passed its bake here (the last baked is version 1): judging and baking it",
+      );
+      expect(result).toEqual({
+        kind: "succeeded",
+        summary: "No changes.",
+        rollout: "2 instances on launch template version 2 in service on all 2 ports; baked 30 s, no alarm",
+      });
+      expect(records(actions)).toEqual([
+        { kind: "baked", baked: { templateId: "lt-1", version: "2", at: expect.any(String) as unknown } },
+      ]);
+    });
+
+    it("rolls back to the last baked version when that judgement fails, and remembers the content", () => {
+      const world: World = (action, applies) =>
+        action.kind === "sample-bake"
+          ? { kind: "bake-sample", alarms: FIRING, instances: HEALTHY }
+          : onVersion2(action, applies);
+      const { result, actions } = drive(rollout(EMPTY, { record: BAKED_1 }), world);
+      expect(actions).toContainEqual({ kind: "start-refresh", templateId: "lt-1", version: "1" });
+      expect(summaryOf(result)).toMatch(/^stopped: alarm api-prod-us-east-1-all-ports-down is in ALARM/);
+      expect(records(actions)).toEqual([
+        {
+          kind: "rejected",
+          rejected: expect.objectContaining({ digest: launchTemplateDigest(EMPTY), version: "2" }) as unknown,
+        },
+      ]);
+    });
+
+    it("judges and bakes a group no bake is recorded for", () => {
+      const { lines } = drive(rollout(EMPTY), onVersion2);
+      expect(lines[0]).toBe(
+        "no changes, but launch template version 2 has not passed its bake here (no bake recorded): judging and baking it",
+      );
     });
   });
 });
