@@ -12,8 +12,11 @@ import { secretServiceHost, type SecretSource, type SecretStore } from "../insta
 export interface InstanceRoleProps {
   /** Role and instance profile name; IAM names are account-wide, so it names deployment and region. */
   readonly name: string;
-  /** `arn:aws:s3:::bucket/key`: the one object the instances may read. @default none: no S3 permission */
-  readonly releaseObjectArn?: string;
+  /**
+   * `arn:aws:s3:::bucket/releases/api/*`: the releases the instances may read (instance/release.ts,
+   * releaseReadArn). @default none: no S3 permission
+   */
+  readonly releaseReadArn?: string;
   /** The region's log group the instances (and Session Manager's sessions) write to. */
   readonly logGroupArn: string;
   /** The instances' own Auto Scaling group, by name: each may complete its boot and hand itself over. */
@@ -38,7 +41,7 @@ export interface InstanceRoleProps {
 
 /**
  * The role every instance of a region runs with, and its instance profile. Least privilege, each statement
- * on its own resource: `s3:GetObject` on the release object (none without a release); writing its own
+ * on its own resource: `s3:GetObject` on the releases in the release's folder (none without a release); writing its own
  * streams in the region's log group; completing its launch hook and marking itself unhealthy, on its own
  * group only (and, for its watchdog, reading the group, which has no narrower permission); reading (and decrypting) exactly the app's parameters and secrets (none without them); and,
  * when asked, Session Manager's messages (never SSH). The app's own managed policies are attached as given.
@@ -46,6 +49,8 @@ export interface InstanceRoleProps {
 export class InstanceRole extends Construct {
   readonly role: IamRole;
   readonly profile: IamInstanceProfile;
+  /** What an instance needs at boot (reading its release): a new launch template version waits for it. */
+  readonly bootPolicies: readonly IamRolePolicy[];
   readonly sessionDocument?: SsmDocument;
 
   constructor(scope: Construct, id: string, props: InstanceRoleProps) {
@@ -64,13 +69,16 @@ export class InstanceRole extends Construct {
       description: "cloudrim-fleet instances: read the release, ship logs, report their own boot and health",
       assumeRolePolicy: trust.json,
     });
-    if (props.releaseObjectArn !== undefined) {
-      new IamRolePolicy(this, "release", {
-        name: "read-release",
-        role: this.role.id,
-        policy: releasePolicy(props.releaseObjectArn),
-      });
-    }
+    this.bootPolicies =
+      props.releaseReadArn === undefined
+        ? []
+        : [
+            new IamRolePolicy(this, "release", {
+              name: "read-release",
+              role: this.role.id,
+              policy: releasePolicy(props.releaseReadArn),
+            }),
+          ];
     new IamRolePolicy(this, "logs", { name: "ship-logs", role: this.role.id, policy: logsPolicy(props.logGroupArn) });
     const account = new DataAwsCallerIdentity(this, "account");
     const partition = new DataAwsPartition(this, "partition");
@@ -163,10 +171,10 @@ export function secretsPolicy(secrets: readonly SecretSource[]): string | undefi
 }
 
 /** Allows `s3:GetObject` on exactly one object, and nothing else. */
-export function releasePolicy(objectArn: string): string {
+export function releasePolicy(readArn: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{ Sid: "ReadTheRelease", Effect: "Allow", Action: "s3:GetObject", Resource: objectArn }],
+    Statement: [{ Sid: "ReadTheReleases", Effect: "Allow", Action: "s3:GetObject", Resource: readArn }],
   });
 }
 

@@ -176,9 +176,7 @@ export class RegionStack extends TerraformStack {
     });
     this.role = new InstanceRole(this, "instance", {
       name: plan.instance.role.name,
-      ...(plan.instance.role.releaseObjectArn === undefined
-        ? {}
-        : { releaseObjectArn: plan.instance.role.releaseObjectArn }),
+      ...(plan.instance.role.releaseReadArn === undefined ? {} : { releaseReadArn: plan.instance.role.releaseReadArn }),
       logGroupArn: this.logs.group.arn,
       autoScalingGroupName: plan.autoScaling.name,
       region: plan.region,
@@ -199,6 +197,7 @@ export class RegionStack extends TerraformStack {
       subnetIds: network.subnetIds,
       processes: plan.ports.length,
       instanceProfileArn: this.role.profile.arn,
+      bootNeeds: this.role.bootPolicies,
       capacity: plan.autoScaling.capacity,
       healthCheckGracePeriod: plan.autoScaling.healthCheckGracePeriod,
       instanceRefresh: plan.autoScaling.instanceRefresh ? { alarmNames: refreshAlarms } : false,

@@ -1,3 +1,4 @@
+import type { ITerraformDependable } from "cdktf";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
@@ -25,6 +26,12 @@ export interface ServiceGroupProps {
   readonly processes: number;
   /** The instance profile every instance runs with. @default none */
   readonly instanceProfileArn?: string;
+  /**
+   * Permissions its instances need at boot (reading the release): a new launch template version is made only
+   * once they are in place, so no instance boots without them (and a targeted stage 1 applies them too).
+   * @default none
+   */
+  readonly bootNeeds?: readonly ITerraformDependable[];
   /** @default {min: 2, desired: 2, max: 4} */
   readonly capacity?: Capacity;
   /** Seconds before load balancer health checks count against a new instance. @default 300 */
@@ -107,6 +114,7 @@ export class ServiceGroup extends Construct {
       // Instance tags come from the group (propagate_at_launch), so the template declares none; ignoring
       // the attribute also tolerates emulators that echo the template's own tags into it.
       lifecycle: { ignoreChanges: ["tag_specifications"] },
+      ...(props.bootNeeds === undefined || props.bootNeeds.length === 0 ? {} : { dependsOn: [...props.bootNeeds] }),
     });
     const capacity = props.capacity ?? DEFAULTS.capacity;
     const refresh = props.instanceRefresh ?? { alarmNames: [] };

@@ -54,9 +54,21 @@ export interface ReleaseLocation {
   readonly sha256: string;
 }
 
-/** `arn:aws:s3:::bucket/key`: the one object an instance role may read. */
+/** `arn:aws:s3:::bucket/key`: the release object. */
 export function releaseObjectArn(release: ReleaseLocation, partition = "aws"): string {
   return `arn:${partition}:s3:::${release.bucket}/${release.key}`;
+}
+
+/**
+ * `arn:aws:s3:::bucket/releases/api/*`: what an instance role may read. Every release in the release's folder,
+ * not only the new one: while a rollout replaces the instances, a rollback (or a scale-out of the old
+ * version) launches instances that must fetch the previous release, and the policy moves with the apply.
+ * Keys name their content, so the folder holds this service's releases and nothing else; never the whole
+ * bucket: a key at the bucket's root is readable alone.
+ */
+export function releaseReadArn(release: ReleaseLocation, partition = "aws"): string {
+  const folder = release.key.slice(0, release.key.lastIndexOf("/") + 1);
+  return folder === "" ? releaseObjectArn(release, partition) : `arn:${partition}:s3:::${release.bucket}/${folder}*`;
 }
 
 /** Paths on an instance, rooted at `${CLOUDRIM_ROOT:-}` in the scripts (the host sandbox sets it). */

@@ -10,7 +10,7 @@ import type { AmiSelector, ParsedFleetConfig } from "../schema";
 import { planSecrets, type SecretSource } from "../../instance/app-environment";
 import { BOOT_HOOK_NAME } from "../../instance/instance-api";
 import { eventLogGroupName, logGroupName } from "../../instance/log-shipping";
-import { PINNED_NODE, releaseObjectArn, type ReleaseLocation } from "../../instance/release";
+import { PINNED_NODE, releaseReadArn, type ReleaseLocation } from "../../instance/release";
 import { readySeconds, renderUserData, type AppFiles } from "../../instance/user-data";
 import type { WatchdogSpec } from "../../instance/watchdog";
 import { amiShape, type AmiShape } from "./ami";
@@ -31,12 +31,12 @@ export interface InstanceShape {
   readonly role: InstanceRoleShape;
 }
 
-/** The role every instance of a region runs with: S3 only for its one release object, SSM when asked. */
+/** The role every instance of a region runs with: S3 only for its release's folder, SSM when asked. */
 export interface InstanceRoleShape {
   /** IAM names are account-wide: the region stack's name (service, deployment, region). */
   readonly name: string;
-  /** The one object the role may read (s3:GetObject); none without a release. */
-  readonly releaseObjectArn?: string;
+  /** The releases the role may read (s3:GetObject; instance/release.ts, releaseReadArn); none without a release. */
+  readonly releaseReadArn?: string;
   /** Session Manager (instead of SSH): its messages only, sessions logged to the region's log group. */
   readonly ssm: boolean;
   /** The parameters and secrets the role may read (and decrypt through their service), exactly; none: no statement. */
@@ -128,7 +128,7 @@ export function instanceShape(
     secrets,
     role: {
       name: stackName,
-      ...(release === undefined ? {} : { releaseObjectArn: releaseObjectArn(release) }),
+      ...(release === undefined ? {} : { releaseReadArn: releaseReadArn(release) }),
       ssm: config.ssm,
       secrets,
       policyArns: [...(config.app.policyArns ?? [])],

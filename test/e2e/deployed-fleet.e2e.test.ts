@@ -265,10 +265,10 @@ describe("a deployed fleet, read back, planned and destroyed", () => {
         Version: "2012-10-17",
         Statement: [
           {
-            Sid: "ReadTheRelease",
+            Sid: "ReadTheReleases",
             Effect: "Allow",
             Action: "s3:GetObject",
-            Resource: `arn:aws:s3:::${RELEASES}/${app.release.key}`,
+            Resource: `arn:aws:s3:::${RELEASES}/${app.release.key.slice(0, app.release.key.lastIndexOf("/") + 1)}*`,
           },
         ],
       });

@@ -313,19 +313,55 @@ describe("the instance role", () => {
       ]),
     );
 
-  it("may read the one release object and nothing else in S3: no wildcard, ever", () => {
+  it("may read the releases in its release's folder and nothing else in S3: never the whole bucket", () => {
     expect(policies(east)["read-release"]).toEqual({
       Version: "2012-10-17",
       Statement: [
         {
-          Sid: "ReadTheRelease",
+          Sid: "ReadTheReleases",
           Effect: "Allow",
           Action: "s3:GetObject",
-          Resource: "arn:aws:s3:::acme-releases/releases/cloudrim/abc.tgz",
+          Resource: "arn:aws:s3:::acme-releases/releases/cloudrim/*",
         },
       ],
     });
-    expect(JSON.stringify(east.resource.aws_iam_role_policy)).not.toMatch(/s3:\*|"Resource":"\*"[^]*s3:/);
+    expect(JSON.stringify(east.resource.aws_iam_role_policy)).not.toMatch(
+      /s3:\*|"Resource":"\*"[^]*s3:|acme-releases\/\*"/,
+    );
+    // A key at the bucket's root: that object alone.
+    const atRoot = regionJson(
+      baseFleet({ app: { release: { bucket: "acme-releases", key: "abc.tgz", sha256: "a".repeat(64) } } }),
+    );
+    expect(JSON.stringify(policies(atRoot)["read-release"])).toContain(
+      '"Resource":"arn:aws:s3:::acme-releases/abc.tgz"',
+    );
+  });
+
+  it("can read the previous release and the next while a release rolls out, and has that before any instance of the next boots", () => {
+    // Release abc is running; def rolls out. Instances of either (a rollback, a scale-out) must fetch theirs.
+    const next = regionJson(
+      baseFleet({
+        app: { release: { bucket: "acme-releases", key: "releases/cloudrim/def.tgz", sha256: "b".repeat(64) } },
+      }),
+    );
+    const readable = (json: StackJson) =>
+      (policies(json)["read-release"] as { Statement: { Resource: string }[] }).Statement[0]?.Resource ?? "";
+    const matches = (pattern: string, key: string) =>
+      new RegExp(`^${pattern.replace(/[.*]/g, (c) => (c === "*" ? ".*" : "\\."))}$`).test(
+        `arn:aws:s3:::acme-releases/${key}`,
+      );
+    for (const json of [east, next]) {
+      expect(matches(readable(json), "releases/cloudrim/abc.tgz")).toBe(true);
+      expect(matches(readable(json), "releases/cloudrim/def.tgz")).toBe(true);
+    }
+    // The apply does not move the permission under running instances: the policy is the same before and after.
+    expect(readable(next)).toBe(readable(east));
+    // A new launch template version waits for it; a targeted stage 1 (-target=the group) takes it along.
+    const [policyAddress] = resourcesOf(east, "aws_iam_role_policy").flatMap(([name, p]) =>
+      p.name === "read-release" ? [`aws_iam_role_policy.${name}`] : [],
+    );
+    const [[, template] = ["", {}]] = resourcesOf(east, "aws_launch_template");
+    expect(template.depends_on).toEqual([policyAddress]);
   });
 
   it("has no S3 permission at all without a release", () => {

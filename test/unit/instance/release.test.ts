@@ -4,6 +4,7 @@ import {
   pickNodeVersion,
   releaseBlock,
   releaseObjectArn,
+  releaseReadArn,
 } from "../../../instance/release";
 import { shapeOrThrow, validateFleet } from "../../../fleet/validate";
 import { baseFleet, DEFAULT_APP } from "../../fixtures";
@@ -15,10 +16,11 @@ describe("a release", () => {
     expect(defaultReleaseKey("api", SHA)).toBe(`releases/api/${SHA}.tgz`);
   });
 
-  it("is the one object the instance role may read", () => {
-    expect(releaseObjectArn({ bucket: "acme", key: "releases/api/x.tgz", region: "us-east-1", sha256: SHA })).toBe(
-      "arn:aws:s3:::acme/releases/api/x.tgz",
-    );
+  it("is read by the instance role with the other releases of its folder, never the whole bucket", () => {
+    const location = { bucket: "acme", key: "releases/api/x.tgz", region: "us-east-1", sha256: SHA };
+    expect(releaseObjectArn(location)).toBe("arn:aws:s3:::acme/releases/api/x.tgz");
+    expect(releaseReadArn(location)).toBe("arn:aws:s3:::acme/releases/api/*");
+    expect(releaseReadArn({ ...location, key: "x.tgz" })).toBe("arn:aws:s3:::acme/x.tgz");
   });
 
   it("prints the entry to put under app, naming its region only when it is not the state bucket's", () => {
