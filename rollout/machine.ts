@@ -72,7 +72,12 @@ export interface RegionRollout {
   readonly retry?: boolean;
   /** When the reviewed plans were made (a reviewed deploy): a review newer than a rollback retries its change. */
   readonly reviewedAt?: Date;
+  /** Alarms the bake does not count (`--ignore-alarm`). @default none */
+  readonly ignoreAlarms?: readonly string[];
 }
+
+/** A failed look at the new instances or the bake stops the rollout only when this many in a row failed. */
+export const FAILED_LOOKS_TO_STOP = 3;
 
 /** What a rollout writes in the region's record: the version that passed its bake, or the change it rejected. */
 export type RecordEntry =
@@ -86,6 +91,7 @@ export type Stage = "only" | 1 | 2;
 export type RegionAction =
   | { readonly kind: "read-group" }
   | { readonly kind: "read-refreshes" }
+  | { readonly kind: "read-alarms" }
   | { readonly kind: "read-refresh"; readonly id: string }
   | { readonly kind: "judge-instances"; readonly version?: string }
   | { readonly kind: "sample-bake"; readonly version?: string }
@@ -101,6 +107,7 @@ export type RegionAction =
 export type RegionEvent = { readonly at: number } & (
   | { readonly kind: "group"; readonly version?: string; readonly templateId?: string }
   | { readonly kind: "refreshes"; readonly refreshes: readonly RefreshObservation[] }
+  | { readonly kind: "alarms"; readonly alarms: readonly AlarmObservation[] }
   | { readonly kind: "refresh"; readonly refresh?: RefreshObservation }
   | { readonly kind: "instances"; readonly verdict: InstancesVerdict }
   | {
@@ -132,6 +139,7 @@ export type RegionPhase =
   | { readonly name: "checking-baked" }
   | { readonly name: "reading-before" }
   | { readonly name: "reading-known-refreshes" }
+  | { readonly name: "reading-alarms-before" }
   | { readonly name: "planning"; readonly stage: Stage }
   | { readonly name: "applying"; readonly stage: Stage; readonly startedAt: number }
   | { readonly name: "finding-refresh"; readonly stage: Stage; readonly appliedFrom: number }
@@ -143,6 +151,8 @@ export type RegionPhase =
       readonly version?: string;
       readonly deadline: number;
       readonly pausing: boolean;
+      /** Failed looks in a row. */
+      readonly failures: number;
     }
   | { readonly name: "reading-bake-version" }
   | {
@@ -153,6 +163,8 @@ export type RegionPhase =
       readonly endsAt: number;
       readonly lastLineAt: number;
       readonly pausing: boolean;
+      /** Failed looks in a row. */
+      readonly failures: number;
     }
   /** The rollout stopped: the region is rolled back (rollout/rollback.ts), then it has stopped. */
   | { readonly name: "stopping"; readonly why: string; readonly rollback: RollbackStep }
@@ -172,7 +184,9 @@ export interface RegionState {
   readonly started: readonly string[];
   /** The plan changes nothing, but the group runs a version that has not passed its bake: it is judged now. */
   readonly unbaked?: boolean;
-  /** The launch template version whose instances were last judged: the one a rejected change ran as. */
+  /** Alarms the bake does not count: in ALARM before anything was applied (until they clear), and the ignored. */
+  readonly excused: ReadonlySet<string>;
+  /** The launch template version the change runs as (its refresh's, or the one judged): what a rejected change ran as. */
   readonly judgedVersion?: string;
   /** Terraform's summary of each apply. */
   readonly applied: readonly string[];
@@ -202,6 +216,7 @@ export function begin(rollout: RegionRollout): Step {
     phase: { name: "reading-before" },
     knownRefreshes: [],
     started: [],
+    excused: new Set(rollout.ignoreAlarms ?? []),
     applied: [],
     seen: [],
   };
@@ -251,11 +266,31 @@ export function advance(state: RegionState, event: RegionEvent): Step {
         action: { kind: "read-refreshes" },
       });
     }
-    case "reading-known-refreshes": {
-      const known = { ...state, knownRefreshes: heard(event, "refreshes").refreshes };
-      if (state.staging === undefined) return applyStage(known, [], "only", event.at);
+    case "reading-known-refreshes":
+      return go({ ...state, knownRefreshes: heard(event, "refreshes").refreshes }, [], {
+        phase: { name: "reading-alarms-before" },
+        action: { kind: "read-alarms" },
+      });
+    case "reading-alarms-before": {
+      // An alarm already firing is the region's state, not this change's doing: the bake counts it only once it
+      // has cleared and fires again.
+      const firing = heard(event, "alarms")
+        .alarms.filter((a) => a.state === "ALARM" && !state.excused.has(a.name))
+        .map((a) => a.name)
+        .sort();
+      const ignored = [...state.excused].sort();
+      const lines = [
+        ...(firing.length === 0
+          ? []
+          : [
+              `in ALARM before this deploy, so not held against it unless they clear and fire again: ${firing.join(", ")}`,
+            ]),
+        ...(ignored.length === 0 ? [] : [`not counted in the bake (--ignore-alarm): ${ignored.join(", ")}`]),
+      ];
+      const known = { ...state, excused: new Set([...state.excused, ...firing]) };
+      if (state.staging === undefined) return applyStage(known, lines, "only", event.at);
       const line = `two stages: first the launch template and the group, so every instance runs what ${describeJudges(state.staging.judges)} will check; then the rest`;
-      return planStage(known, [line], 1);
+      return planStage(known, [...lines, line], 1);
     }
     case "planning": {
       // The review check: a stage is planned afresh, and applied only when it stays within the reviewed plans.
@@ -296,7 +331,7 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       if (phase.refresh === undefined) return settle(state, [], phase.stage, version, event.at);
       const line = `instance refresh ${shortId(phase.refresh.id)} started: launch before terminate, to launch template version ${version ?? "?"}`;
       const watch = watchStart(phase.refresh.id, event.at, version);
-      return go(state, [line], {
+      return go({ ...state, ...(version === undefined ? {} : { judgedVersion: version }) }, [line], {
         phase: { name: "refreshing", stage: phase.stage, ...(version === undefined ? {} : { version }), watch },
         action: { kind: "read-refresh", id: phase.refresh.id },
       });
@@ -319,10 +354,20 @@ export function advance(state: RegionState, event: RegionEvent): Step {
         });
       }
       const { verdict } = heard(event, "instances");
-      if (verdict.kind === "unhealthy") return stop(state, [], verdict.why);
+      if (verdict.kind === "unhealthy") {
+        const failures = phase.failures + 1;
+        if (failures >= FAILED_LOOKS_TO_STOP) return stop(state, [], `${verdict.why} (${failures} looks in a row)`);
+        return go(state, [`${verdict.why} (${failures} of ${FAILED_LOOKS_TO_STOP} looks in a row to stop)`], {
+          phase: { ...phase, failures, pausing: true },
+          action: { kind: "wait", ms: rollout.pollMs },
+        });
+      }
       if (verdict.kind === "waiting") {
         if (event.at >= phase.deadline) return stop(state, [], `${verdict.why} after ${rollout.settleSeconds} s`);
-        return go(state, [], { phase: { ...phase, pausing: true }, action: { kind: "wait", ms: rollout.pollMs } });
+        return go(state, [], {
+          phase: { ...phase, failures: 0, pausing: true },
+          action: { kind: "wait", ms: rollout.pollMs },
+        });
       }
       const plural = verdict.instances === 1 ? "" : "s";
       const on = phase.version === undefined ? "" : ` on launch template version ${phase.version}`;
@@ -342,6 +387,7 @@ export function advance(state: RegionState, event: RegionEvent): Step {
           endsAt: event.at + seconds * 1000,
           lastLineAt: event.at,
           pausing: false,
+          failures: 0,
         },
         action: { kind: "sample-bake", ...(version === undefined ? {} : { version }) },
       });
@@ -355,9 +401,29 @@ export function advance(state: RegionState, event: RegionEvent): Step {
         });
       }
       const sample = heard(event, "bake-sample");
-      const verdict = judgeBakeSample(sample.alarms, sample.instances);
+      // An excused alarm seen OK is excused no more: if it fires again during the bake, it counts.
+      const excused = new Set(
+        [...state.excused].filter(
+          (name) =>
+            (rollout.ignoreAlarms ?? []).includes(name) ||
+            !sample.alarms.some((a) => a.name === name && a.state === "OK"),
+        ),
+      );
+      const verdict = judgeBakeSample(sample.alarms, sample.instances, excused);
+      const into = `${Math.round((event.at - phase.startedAt) / 1000)} s into the bake`;
       if (verdict.kind === "failed") {
-        return stop(state, [], `${verdict.why}, ${Math.round((event.at - phase.startedAt) / 1000)} s into the bake`);
+        const failures = phase.failures + 1;
+        if (failures >= FAILED_LOOKS_TO_STOP || event.at >= phase.endsAt) {
+          return stop({ ...state, excused }, [], `${verdict.why}, ${into} (${failures} looks in a row)`);
+        }
+        return go(
+          { ...state, excused },
+          [`${verdict.why}, ${into} (${failures} of ${FAILED_LOOKS_TO_STOP} looks in a row to stop)`],
+          {
+            phase: { ...phase, failures, pausing: true },
+            action: { kind: "wait", ms: Math.min(rollout.pollMs, Math.max(0, phase.endsAt - event.at)) },
+          },
+        );
       }
       const seconds = rollout.bakeSeconds;
       if (event.at >= phase.endsAt) {
@@ -370,10 +436,14 @@ export function advance(state: RegionState, event: RegionEvent): Step {
         return recordThen(baked, lines, entry, successOf(baked));
       }
       const lineDue = event.at - phase.lastLineAt >= BAKE_LINE_EVERY_MS;
-      return go(state, lineDue ? [bakeLine((phase.endsAt - event.at) / 1000, sample.alarms, sample.instances)] : [], {
-        phase: { ...phase, pausing: true, lastLineAt: lineDue ? event.at : phase.lastLineAt },
-        action: { kind: "wait", ms: Math.min(rollout.pollMs, phase.endsAt - event.at) },
-      });
+      return go(
+        { ...state, excused },
+        lineDue ? [bakeLine((phase.endsAt - event.at) / 1000, sample.alarms, sample.instances)] : [],
+        {
+          phase: { ...phase, failures: 0, pausing: true, lastLineAt: lineDue ? event.at : phase.lastLineAt },
+          action: { kind: "wait", ms: Math.min(rollout.pollMs, phase.endsAt - event.at) },
+        },
+      );
     }
     case "stopping": {
       const { baked } = recordOf(rollout);
@@ -481,7 +551,14 @@ function settle(
 ): Step {
   const v = version === undefined ? {} : { version };
   return go({ ...state, ...(version === undefined ? {} : { judgedVersion: version }) }, lines, {
-    phase: { name: "settling", stage, ...v, deadline: at + state.rollout.settleSeconds * 1000, pausing: false },
+    phase: {
+      name: "settling",
+      stage,
+      ...v,
+      deadline: at + state.rollout.settleSeconds * 1000,
+      pausing: false,
+      failures: 0,
+    },
     action: { kind: "judge-instances", ...v },
   });
 }

@@ -141,6 +141,11 @@ const HEALTHY_LB_STATES = new Set(["InService", "healthy"]);
  * cannot tell yet (`Unknown`, e.g. while an instance is being registered).
  */
 const TRANSIENT_LB_STATES = new Set(["initial", "draining", "unused", "Unknown"]);
+/**
+ * A classic load balancer's OutOfService while it registers an instance and runs its first checks, in AWS's
+ * words: not a verdict yet either ("has failed at least the UnhealthyThreshold …" is one).
+ */
+const REGISTERING_REASONS = [/registration is still in progress/i, /has not passed the configured HealthyThreshold/i];
 
 export type InstancesVerdict =
   | { readonly kind: "healthy"; readonly instances: number; readonly ports: number }
@@ -158,10 +163,13 @@ export function judgeInstances(
   instances: readonly InstanceObservation[],
   health: readonly PortHealthObservation[],
   ports: readonly number[],
+  desiredCapacity?: number,
 ): InstancesVerdict {
   const judged = instances.filter(
     (i) => (version === undefined || i.launchTemplateVersion === version) && i.lifecycleState !== "Terminated",
   );
+  // A group scaled to zero has nothing to judge, and will launch the new version when it scales out.
+  if (desiredCapacity === 0 && judged.length === 0) return { kind: "healthy", instances: 0, ports: ports.length };
   const sick = judged.filter((i) => i.healthStatus !== "Healthy");
   if (sick.length > 0) {
     return {
@@ -178,6 +186,12 @@ export function judgeInstances(
       const seen = health.find((h) => h.port === port && h.instanceId === instance.id);
       if (seen === undefined || TRANSIENT_LB_STATES.has(seen.state)) {
         return { kind: "waiting", why: `port ${port}'s load balancer has no verdict on ${instance.id} yet` };
+      }
+      if (seen.state === "OutOfService" && REGISTERING_REASONS.some((reason) => reason.test(seen.reason ?? ""))) {
+        return {
+          kind: "waiting",
+          why: `port ${port}'s load balancer is still registering ${instance.id} (${seen.reason ?? ""})`,
+        };
       }
       if (!HEALTHY_LB_STATES.has(seen.state)) {
         const reason = seen.reason === undefined || seen.reason === "" ? "" : ` (${seen.reason})`;
@@ -210,11 +224,18 @@ export type BakeVerdict =
   | { readonly kind: "failed"; readonly why: string; readonly alarm?: string };
 
 /**
- * One look during the bake: any of the region's alarms in ALARM, or the new instances unhealthy, stops the
- * rollout. An alarm already in ALARM when the bake started counts too: a region that alarms is not proven.
+ * One look during the bake: any of the region's alarms in ALARM, or the new instances unhealthy, fails it.
+ * Alarms `excused` do not: those in ALARM before the deploy changed anything (a hotfix during an incident must
+ * not be rolled back for the incident), and those the operator named (`--ignore-alarm`).
  */
-export function judgeBakeSample(alarms: readonly AlarmObservation[], instances: InstancesVerdict): BakeVerdict {
-  const firing = alarms.filter((a) => a.state === "ALARM").sort((a, b) => a.name.localeCompare(b.name));
+export function judgeBakeSample(
+  alarms: readonly AlarmObservation[],
+  instances: InstancesVerdict,
+  excused: ReadonlySet<string> = new Set(),
+): BakeVerdict {
+  const firing = alarms
+    .filter((a) => a.state === "ALARM" && !excused.has(a.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
   const [first] = firing;
   if (first !== undefined) {
     const reason = first.reason === undefined || first.reason === "" ? "" : ` (${first.reason})`;

@@ -1,3 +1,4 @@
+import { takeRolloutLock } from "../rollout/adapters/fleet-lock";
 import { BUILT_IN_FLEETS } from "../regions";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -64,6 +65,13 @@ export const command = defineCommand({
       description:
         "deploy a change although a rollout stopped and rolled it back before (a deploy that would bring it back refuses, naming it)",
     },
+    "ignore-alarm": {
+      type: "string",
+      value: "NAME",
+      multiple: true,
+      description:
+        "an alarm the rollouts' bakes do not count (an incident's alarm during a hotfix); alarms already in ALARM before a region's apply are not counted anyway until they clear",
+    },
     parallelism: PARALLELISM_OPTION,
     "stall-after": {
       type: "string",
@@ -125,57 +133,64 @@ export const command = defineCommand({
       workDir: process.cwd(),
       stallSeconds,
       retry: values.retry,
+      ignoreAlarms: values["ignore-alarm"] ?? [],
       ...(parallelism === undefined ? {} : { parallelism }),
     });
     let outcomes: StackOutcome[];
-    if (values.reviewed !== undefined) {
-      const reviewed = await deployReviewed(
-        ctx,
-        values.reviewed.map((dir) => resolve(dir)),
-        positionals,
-      );
-      if (values.report !== undefined) writeFileSync(values.report, reviewed.report);
-      if (reviewed.verdict === "stale") {
-        process.stdout.write(reviewed.report);
-        process.stderr.write("deploy: the fresh plans are not the reviewed ones; nothing was applied\n");
-        return STALE_REVIEW;
-      }
-      if (reviewed.verdict === "unplanned") {
-        process.stdout.write(reviewed.report);
-        throw new UserFacingError("a stack failed to plan; nothing was applied (the report says which and why)");
-      }
-      outcomes = reviewed.outcomes;
-    } else if (confirmation.kind === "ask") {
-      const asked = await deployAsking(
-        ctx,
-        positionals,
-        terminalAsk(
-          "What this deploy changes in AWS (the saved plans: exactly what is applied):",
-          "Deploy these changes?",
-          signal,
-        ),
-      );
-      if (asked.verdict === "declined") {
-        progress("answered no: nothing was applied");
-        return DECLINED;
-      }
-      if (asked.verdict === "interrupted") {
-        progress("interrupted before anything was applied");
-        return INTERRUPTED;
-      }
-      if (asked.verdict === "unplanned") {
-        process.stdout.write(asked.report);
-        const first =
-          asked.deployFirst.length === 0
-            ? ""
-            : `; a plan may need ${asked.deployFirst.join(", ")} applied first: npm run deploy -- ${asked.deployFirst.join(" ")}, then run this again`;
-        throw new UserFacingError(
-          `a stack failed to plan; nothing was applied (the report says which and why)${first}`,
+    // One rollout of the fleet at a time: two deploys must not interleave their waves and bakes.
+    const rolloutLock = await takeRolloutLock(ctx);
+    try {
+      if (values.reviewed !== undefined) {
+        const reviewed = await deployReviewed(
+          ctx,
+          values.reviewed.map((dir) => resolve(dir)),
+          positionals,
         );
+        if (values.report !== undefined) writeFileSync(values.report, reviewed.report);
+        if (reviewed.verdict === "stale") {
+          process.stdout.write(reviewed.report);
+          process.stderr.write("deploy: the fresh plans are not the reviewed ones; nothing was applied\n");
+          return STALE_REVIEW;
+        }
+        if (reviewed.verdict === "unplanned") {
+          process.stdout.write(reviewed.report);
+          throw new UserFacingError("a stack failed to plan; nothing was applied (the report says which and why)");
+        }
+        outcomes = reviewed.outcomes;
+      } else if (confirmation.kind === "ask") {
+        const asked = await deployAsking(
+          ctx,
+          positionals,
+          terminalAsk(
+            "What this deploy changes in AWS (the saved plans: exactly what is applied):",
+            "Deploy these changes?",
+            signal,
+          ),
+        );
+        if (asked.verdict === "declined") {
+          progress("answered no: nothing was applied");
+          return DECLINED;
+        }
+        if (asked.verdict === "interrupted") {
+          progress("interrupted before anything was applied");
+          return INTERRUPTED;
+        }
+        if (asked.verdict === "unplanned") {
+          process.stdout.write(asked.report);
+          const first =
+            asked.deployFirst.length === 0
+              ? ""
+              : `; a plan may need ${asked.deployFirst.join(", ")} applied first: npm run deploy -- ${asked.deployFirst.join(" ")}, then run this again`;
+          throw new UserFacingError(
+            `a stack failed to plan; nothing was applied (the report says which and why)${first}`,
+          );
+        }
+        outcomes = asked.outcomes;
+      } else {
+        outcomes = await deployFleet(ctx, positionals);
       }
-      outcomes = asked.outcomes;
-    } else {
-      outcomes = await deployFleet(ctx, positionals);
+    } finally {
+      await rolloutLock.release();
     }
     for (const o of outcomes) process.stdout.write(`${outcomeReport(o)}\n`);
     const exit = deployExit(outcomes, ctx.logDir);

@@ -182,8 +182,12 @@ export function unlockVerdict(
 
 /** One line on who holds a stack's lock, and one on the command that releases it. */
 export function lockReport(stack: string, lock: StateLock, now: Date): string[] {
+  const doing =
+    lock.operation === "OperationTypeRollout"
+      ? "npm run deploy's rollout of the fleet"
+      : `${operationName(lock.operation)}, Terraform ${lock.version === "" ? "?" : lock.version}`;
   return [
-    `${stack}: its state is locked by ${lock.who === "" ? "an unknown holder" : lock.who} (${operationName(lock.operation)}, Terraform ${lock.version === "" ? "?" : lock.version}) ` +
+    `${stack}: its state is locked by ${lock.who === "" ? "an unknown holder" : lock.who} (${doing}) ` +
       `since ${lock.created.toISOString()}, ${formatAge(now.getTime() - lock.created.getTime())} ago; lock ${lock.id}`,
     `release it once that run is gone: npm run unlock -- ${stack} --force (docs/runbook.md, "A deploy was interrupted")`,
   ];

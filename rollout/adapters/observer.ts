@@ -57,6 +57,7 @@ export interface GroupObservation {
   /** The launch template version the group launches from. */
   readonly version?: string;
   readonly instances: readonly InstanceObservation[];
+  readonly desiredCapacity?: number;
   /** The classic load balancers and target groups attached to it: the judges of its instances. */
   readonly attached: ReadonlySet<string>;
 }
@@ -85,6 +86,7 @@ export class RegionObserver {
     if (group === undefined) return { exists: false, instances: [], attached: new Set() };
     return {
       exists: true,
+      ...(group.DesiredCapacity === undefined ? {} : { desiredCapacity: group.DesiredCapacity }),
       attached: new Set([...(group.LoadBalancerNames ?? []), ...(group.TargetGroupARNs ?? [])]),
       ...(group.LaunchTemplate?.LaunchTemplateId === undefined
         ? {}
@@ -206,7 +208,7 @@ export class RegionObserver {
     const group = await this.group();
     const judged = group.instances.filter((i) => version === undefined || i.launchTemplateVersion === version);
     const health = await this.portHealth(judged.filter((i) => i.lifecycleState === "InService").map((i) => i.id));
-    return judgeInstances(version, group.instances, health, await this.attachedPorts(group));
+    return judgeInstances(version, group.instances, health, await this.attachedPorts(group), group.desiredCapacity);
   }
 
   /** The ports whose load balancer (classic) or target group (network) is attached to the group. */

@@ -8,6 +8,7 @@ import type { RegionShape } from "../../fleet/shape";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import type { RecordEntry } from "../machine";
+import { rolloutRecordKey } from "../../state/rollout-lock";
 import {
   EMPTY_RECORD,
   parseRolloutRecord,
@@ -16,11 +17,6 @@ import {
   withRejected,
   type RolloutRecord,
 } from "../record";
-
-/** `cloudrim/us-east-1.tfstate.rollout.json`: the record's key, beside the state's. */
-export function rolloutRecordKey(stateKey: string): string {
-  return `${stateKey}.rollout.json`;
-}
 
 export async function readRolloutRecord(target: Target, region: RegionShape): Promise<RolloutRecord> {
   const { bucket, key } = region.state;

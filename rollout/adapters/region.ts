@@ -117,6 +117,7 @@ export async function deployRegion(
       pollMs: clock.pollMs,
       record: await readRolloutRecord(ctx.target, region),
       retry: ctx.retry ?? false,
+      ignoreAlarms: ctx.ignoreAlarms ?? [],
       ...(options.reviewedAt === undefined ? {} : { reviewedAt: options.reviewedAt }),
     });
     for (;;) {
@@ -152,6 +153,8 @@ function performer(
       }
       case "read-refreshes":
         return { kind: "refreshes", refreshes: await observer.refreshes() } as const;
+      case "read-alarms":
+        return { kind: "alarms", alarms: await observer.alarms() } as const;
       case "read-refresh": {
         const refresh = await observer.refresh(action.id);
         return { kind: "refresh", ...(refresh === undefined ? {} : { refresh }) } as const;

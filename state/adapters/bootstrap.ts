@@ -17,6 +17,7 @@ import {
   ListObjectVersionsCommand,
 } from "@aws-sdk/client-s3";
 import type { StateShape } from "../../fleet/shape";
+import { ROLLOUT_RECORD_SUFFIX } from "../rollout-lock";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { applyStack, finish, init, terraform } from "../../terraform/adapters/runner";
@@ -160,7 +161,8 @@ export async function deployStateStack(ctx: FleetContext): Promise<StackOutcome>
 
 /**
  * What in the bucket still belongs to another stack: a state file that still lists resources (a destroyed
- * stack leaves an empty one behind), a held lock, or any object that is not state at all.
+ * stack leaves an empty one behind), a held lock, or any object that is not state at all. A region's rollout
+ * record (`{state key}.rollout.json`) belongs to its state, and goes with the bucket.
  */
 export async function otherStateKeys(target: Target, state: StateShape): Promise<string[]> {
   const { s3 } = regionClients(target, state.region);
@@ -171,7 +173,9 @@ export async function otherStateKeys(target: Target, state: StateShape): Promise
     keys.push(...(page.Contents ?? []).map((o) => o.Key ?? ""));
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
-  const others = keys.filter((key) => key !== state.key && key !== `${state.key}.tflock`).sort();
+  const others = keys
+    .filter((key) => key !== state.key && key !== `${state.key}.tflock` && !key.endsWith(ROLLOUT_RECORD_SUFFIX))
+    .sort();
   const holding = await Promise.all(
     others.map(async (key) => {
       if (!key.endsWith(".tfstate")) return true;

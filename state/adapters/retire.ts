@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { rolloutRecordKey } from "../rollout-lock";
 import { App } from "cdktf";
 import { RetiredRegionStack } from "../../constructs/retired-region-stack";
 import { changeSummary } from "../../review/confirmation";
@@ -108,9 +109,10 @@ export async function retireRegion(
   const outcome = finish(ctx, stack, started, log, applied);
   if (outcome.status !== "succeeded") return outcome;
   const key = retired.state.replace(`s3://${shape.state.bucket}/`, "");
-  await regionClients(ctx.target, shape.state.region).s3.send(
-    new DeleteObjectCommand({ Bucket: shape.state.bucket, Key: key }),
-  );
+  const { s3 } = regionClients(ctx.target, shape.state.region);
+  for (const object of [key, rolloutRecordKey(key)]) {
+    await s3.send(new DeleteObjectCommand({ Bucket: shape.state.bucket, Key: object }));
+  }
   ctx.progress(`${stack}: retired; its empty state ${retired.state} is deleted`);
   writeFileSync(join(ctx.logDir, `${stack}.retired`), `${retired.state}\n`);
   rmSync(join(ctx.outdir, "stacks", stack), { recursive: true, force: true });

@@ -18,10 +18,13 @@ import {
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { UserFacingError } from "../../cli/console";
+import { ROLLOUT_LOCK_NAME, rolloutLockStateKey } from "../rollout-lock";
 
 /** Where a stack of the fleet keeps its state (and so its lock, `{key}.tflock`). */
 export function stateOf(shape: FleetShape, stack: string): { bucket: string; region: string; key: string } {
   if (stack === shape.state.stackName) return shape.state;
+  // The fleet's rollout lock (state/rollout-lock.ts): a lock like a stack's, with no state of its own.
+  if (stack === ROLLOUT_LOCK_NAME) return { ...shape.state, key: rolloutLockStateKey(shape.state.key) };
   if (stack === shape.hostedZone?.stackName) return shape.hostedZone.state;
   const region = shape.regions.find((r) => r.stackName === stack);
   if (region !== undefined) return region.state;

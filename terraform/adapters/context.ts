@@ -42,6 +42,8 @@ export interface FleetContext {
   readonly parallelism?: number;
   /** Deploy a change even though a rollout rolled it back before (`--retry`; rollout/record.ts). @default false */
   readonly retry?: boolean;
+  /** Alarms a rollout's bake does not count (`--ignore-alarm`). @default none */
+  readonly ignoreAlarms?: readonly string[];
 }
 
 /** The context a command builds once: a fresh log directory for this run, the target's reconfigure rule. */
@@ -59,6 +61,7 @@ export function fleetContext(options: {
   readonly parallelism?: number;
   readonly lockPlans?: boolean;
   readonly retry?: boolean;
+  readonly ignoreAlarms?: readonly string[];
 }): FleetContext {
   return {
     ...options,

@@ -174,6 +174,27 @@ describe("judging the new instances on their own health", () => {
     });
   });
 
+  it("wait while a classic load balancer registers a new instance and runs its first checks, as AWS words it", () => {
+    const registering = (reason: string): PortHealthObservation[] => [
+      ...healthy(["i-new1"], [9000]),
+      { port: 9001, instanceId: "i-new1", state: "OutOfService", reason },
+    ];
+    expect(
+      judgeInstances("4", [instance("i-new1", "4")], registering("Instance registration is still in progress."), ports),
+    ).toEqual({
+      kind: "waiting",
+      why: "port 9001's load balancer is still registering i-new1 (Instance registration is still in progress.)",
+    });
+    const firstChecks =
+      "Instance has not passed the configured HealthyThreshold number of health checks consecutively.";
+    expect(judgeInstances("4", [instance("i-new1", "4")], registering(firstChecks), ports).kind).toBe("waiting");
+  });
+
+  it("are judged as such in a group scaled to zero: nothing to wait for", () => {
+    expect(judgeInstances("4", [], [], ports, 0)).toEqual({ kind: "healthy", instances: 0, ports: 2 });
+    expect(judgeInstances("4", [], [], ports, 2).kind).toBe("waiting");
+  });
+
   it("judge every in-service instance when the version is unknown", () => {
     const instances = [instance("i-a", "1"), instance("i-b", "2")];
     expect(judgeInstances(undefined, instances, healthy(["i-a", "i-b"], ports, "healthy"), ports)).toMatchObject({
@@ -262,4 +283,3 @@ describe("what a stopped region rolls back", () => {
     });
   });
 });
-

@@ -1,4 +1,11 @@
-import { advance, begin, type RegionAction, type RegionEvent, type RegionRollout } from "../../../rollout/machine";
+import {
+  advance,
+  begin,
+  FAILED_LOOKS_TO_STOP,
+  type RegionAction,
+  type RegionEvent,
+  type RegionRollout,
+} from "../../../rollout/machine";
 import { REFRESH_TIMEOUT_SECONDS, ROLLBACK_TIMEOUT_SECONDS } from "../../../rollout/refresh-watch";
 import { CANCEL_TIMEOUT_SECONDS } from "../../../rollout/rollback";
 import { launchTemplateDigest, type RolloutRecord } from "../../../rollout/record";
@@ -126,6 +133,8 @@ function releaseWorld(
         return { kind: "refresh-cancelled", outcome: { kind: "cancelled" } };
       case "record":
         return { kind: "recorded" };
+      case "read-alarms":
+        return { kind: "alarms", alarms: OK_ALARMS };
       case "start-refresh":
         rollingBack = true;
         return { kind: "refresh-started", id: options.rollback?.[0]?.id ?? "none" };
@@ -165,16 +174,17 @@ describe("a region's rollout, state by state", () => {
       "baking 30 s: watching 8 alarms and the new instances",
       "baked 30 s: no alarm in ALARM, new instances healthy",
     ]);
-    expect(kinds.slice(0, 6)).toEqual([
+    expect(kinds.slice(0, 7)).toEqual([
       "read-group",
       "read-refreshes",
+      "read-alarms",
       "apply",
       "read-refreshes",
       "read-group",
       "read-refresh",
     ]);
     // While the refresh runs, every look at it is followed by a look at the new instances and a pause.
-    expect(kinds.slice(6, 9)).toEqual(["judge-instances", "wait", "read-refresh"]);
+    expect(kinds.slice(7, 10)).toEqual(["judge-instances", "wait", "read-refresh"]);
   });
 
   it("stops on a refresh that failed on an alarm, and refreshes the instances back to the version before", () => {
@@ -217,7 +227,7 @@ describe("a region's rollout, state by state", () => {
       rollout(RELEASE),
       releaseWorld([recorded("started")], { early, rollback: [recorded("successful")] }),
     );
-    expect(kinds.slice(5, 8)).toEqual(["read-refresh", "judge-instances", "cancel-refresh"]);
+    expect(kinds.slice(6, 9)).toEqual(["read-refresh", "judge-instances", "cancel-refresh"]);
     expect(result.kind === "stopped" ? result.summary : "").toMatch(
       /^stopped: instance i-2 \(launch template version 2\) is Unhealthy for its Auto Scaling group while the refresh ran \(refresh c427d764 cancelled\); rolled back: /,
     );
@@ -256,7 +266,7 @@ describe("a region's rollout, state by state", () => {
       return world(action, applies);
     });
     expect(result.kind === "stopped" ? result.summary : "").toMatch(
-      /^stopped: alarm api-prod-us-east-1-all-ports-down is in ALARM, 1 s into the bake; rolled back: instances and the group back on launch template version 1/,
+      /^stopped: alarm api-prod-us-east-1-all-ports-down is in ALARM, 23 s into the bake \(3 looks in a row\); rolled back: instances and the group back on launch template version 1/,
     );
     expect(lines).toContain("rollback: cancelling refresh c427d764 first");
     expect(drains).toBe(2);
@@ -325,7 +335,7 @@ describe("a region's rollout, state by state", () => {
       releaseWorld([]),
     );
     expect(result).toEqual({ kind: "succeeded", summary: COMPLETE });
-    expect(kinds).toEqual(["read-group", "read-refreshes", "apply", "read-refreshes"]);
+    expect(kinds).toEqual(["read-group", "read-refreshes", "read-alarms", "apply", "read-refreshes"]);
   });
 });
 
@@ -537,7 +547,7 @@ describe("a region's rollback, and what the region remembers", () => {
           digest: launchTemplateDigest(RELEASE),
           version: "2",
           at: expect.stringMatching(/^2026-12-01T/) as unknown,
-          why: "alarm api-prod-us-east-1-all-ports-down is in ALARM, 1 s into the bake",
+          why: "alarm api-prod-us-east-1-all-ports-down is in ALARM, 23 s into the bake (3 looks in a row)",
         },
       },
     ]);
@@ -630,5 +640,64 @@ describe("a region's rollback, and what the region remembers", () => {
         "no changes, but launch template version 2 has not passed its bake here (no bake recorded): judging and baking it",
       );
     });
+  });
+});
+
+describe("a bake's verdicts that mean it", () => {
+  const FIRING: AlarmObservation[] = [
+    ...OK_ALARMS.slice(0, 1),
+    { name: "api-prod-us-east-1-all-ports-down", state: "ALARM" },
+  ];
+  const summaryOf = (result: { kind: string; summary?: string }) => result.summary ?? "";
+
+  it("stops only on a failure seen several looks in a row, saying how many", () => {
+    let samples = 0;
+    const world = releaseWorld(RELEASED);
+    // One look sees the alarm, the next does not: a flap, not a failure.
+    const { result, lines } = drive(rollout(RELEASE, { bakeSeconds: 60 }), (action, applies) => {
+      if (action.kind === "sample-bake") {
+        samples += 1;
+        return { kind: "bake-sample", alarms: samples === 2 ? FIRING : OK_ALARMS, instances: HEALTHY };
+      }
+      return world(action, applies);
+    });
+    expect(result.kind).toBe("succeeded");
+    expect(lines).toContain(
+      `alarm api-prod-us-east-1-all-ports-down is in ALARM, 12 s into the bake (1 of ${FAILED_LOOKS_TO_STOP} looks in a row to stop)`,
+    );
+  });
+
+  it("does not hold an alarm already in ALARM before the apply against the change, until it clears and fires again", () => {
+    const world = releaseWorld(RELEASED);
+    let samples = 0;
+    const { result, lines } = drive(rollout(RELEASE, { bakeSeconds: 60 }), (action, applies) => {
+      if (action.kind === "read-alarms") return { kind: "alarms", alarms: FIRING };
+      if (action.kind === "sample-bake") {
+        samples += 1;
+        // Firing through the bake's first looks (the incident), then cleared, then firing again from look 4.
+        return { kind: "bake-sample", alarms: samples === 3 ? OK_ALARMS : FIRING, instances: HEALTHY };
+      }
+      return world(action, applies);
+    });
+    expect(lines[0]).toBe(
+      "in ALARM before this deploy, so not held against it unless they clear and fire again: api-prod-us-east-1-all-ports-down",
+    );
+    expect(summaryOf(result)).toMatch(
+      /^stopped: alarm api-prod-us-east-1-all-ports-down is in ALARM, \d+ s into the bake \(3 looks in a row\)/,
+    );
+    expect(samples).toBe(6);
+  });
+
+  it("never counts an alarm named with --ignore-alarm", () => {
+    const world = releaseWorld(RELEASED);
+    const { result, lines } = drive(
+      rollout(RELEASE, { ignoreAlarms: ["api-prod-us-east-1-all-ports-down"] }),
+      (action, applies) =>
+        action.kind === "sample-bake"
+          ? { kind: "bake-sample", alarms: FIRING, instances: HEALTHY }
+          : world(action, applies),
+    );
+    expect(lines[0]).toBe("not counted in the bake (--ignore-alarm): api-prod-us-east-1-all-ports-down");
+    expect(result.kind).toBe("succeeded");
   });
 });
