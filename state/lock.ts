@@ -3,6 +3,7 @@
  * the lock as a JSON object beside the state, `{key}.tflock`, and prints the same fields under "Lock Info:"
  * when it cannot take the lock. Who holds it, doing what, since when, and the one command that releases it.
  */
+import { ROLLOUT_LOCK_NAME } from "./rollout-lock";
 
 export interface StateLock {
   readonly id: string;
@@ -155,6 +156,7 @@ export function unlockVerdict(
   recordedPidRunning: boolean,
 ): UnlockVerdict {
   const host = lockHost(lock);
+  const holder = record?.stack === ROLLOUT_LOCK_NAME ? "npm run deploy" : "Terraform";
   if (host !== thisHost) {
     return {
       release: false,
@@ -171,13 +173,13 @@ export function unlockVerdict(
   if (takenAfterStart < 0 || takenAfterStart > record.lockWithinSeconds) {
     return {
       release: false,
-      why: `it was not taken by this checkout's last Terraform for the stack (pid ${record.pid}, started ${record.started.toISOString()}): it may be another checkout's or user's`,
+      why: `it was not taken by this checkout's last ${holder} for the stack (pid ${record.pid}, started ${record.started.toISOString()}): it may be another checkout's or user's`,
     };
   }
   if (recordedPidRunning) {
-    return { release: false, why: `its holder, Terraform pid ${record.pid} on this machine, is still running` };
+    return { release: false, why: `its holder, ${holder} pid ${record.pid} on this machine, is still running` };
   }
-  return { release: true, why: `its holder, Terraform pid ${record.pid} on this machine, is no longer running` };
+  return { release: true, why: `its holder, ${holder} pid ${record.pid} on this machine, is no longer running` };
 }
 
 /** One line on who holds a stack's lock, and one on the command that releases it. */

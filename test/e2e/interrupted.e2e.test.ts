@@ -124,6 +124,15 @@ async function killRunner(local: LocalFleet, child: ChildProcess): Promise<void>
   for (let i = 0; i < 300 && [child.pid ?? 0, ...terraforms].some(pidRunning); i++) await sleep(100);
 }
 
+/** The fleet's rollout lock a killed deploy left behind, released without --force: its holder is gone. */
+async function expectRolloutUnlocked(local: LocalFleet): Promise<void> {
+  const unlocked = await local.command("unlock", ["--outdir", local.outdir, "rollout"]);
+  expect({ code: unlocked.code, stdout: unlocked.stdout }).toMatchObject({ code: 0 });
+  expect(unlocked.stdout).toMatch(
+    /^rollout: its state is locked by .* \(npm run deploy's rollout of the fleet\) since .*\nrollout: released lock [0-9a-f-]+ \(its holder, npm run deploy pid \d+ on this machine, is no longer running\)/,
+  );
+}
+
 /** What of the fleet exists in the region, counted or named. */
 async function fleetResources(local: LocalFleet) {
   const c = regionClients(local.context().target, REGION);
@@ -205,6 +214,8 @@ describe("a deploy interrupted halfway can be finished", () => {
         `^${STACK}: its state is locked by .* \\(apply, Terraform [\\d.]+\\) since .*\\n${STACK}: released lock [0-9a-f-]+ \\(its holder, Terraform pid \\d+ on this machine, is no longer running\\)`,
       ),
     );
+    // The dead deploy held the fleet's rollout lock too, which keeps any other deploy out: released the same way.
+    await expectRolloutUnlocked(local);
 
     const deployed = await local.command("deploy", ["--outdir", local.outdir, STACK]);
     expect({ code: deployed.code, stderr: deployed.stderr.split("\n").slice(-12) }).toMatchObject({ code: 0 });
@@ -274,6 +285,7 @@ describe("a deploy interrupted halfway can be finished", () => {
     const recorded = await stateAddresses(local);
     const unlocked = await local.command("unlock", ["--outdir", local.outdir, STACK]);
     expect({ code: unlocked.code, stdout: unlocked.stdout }).toMatchObject({ code: 0 });
+    await expectRolloutUnlocked(local);
 
     const progress: string[] = [];
     const { stacks } = await local.configure(cutFleet(6));

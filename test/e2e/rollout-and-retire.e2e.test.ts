@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
-import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
-import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeLaunchTemplatesCommand } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
@@ -10,13 +9,16 @@ import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { findRetiredRegions } from "../../state/adapters/retire";
 import { observeRegion } from "../../inspect/adapters/readback";
+import type { RunResult } from "../../cli/run";
 import { LocalFleet } from "./local-fleet";
 import { oneWave, REGION_STACKS, regionPlan, shopFleet, STATE, stateKey, zoneRecords } from "./shop-fleet";
 
 /*
- * A release rolled out in the default waves (the first region alone, then the rest): stopped by an alarm in
- * the first region's bake and rolled back there, finished once the alarm cleared; then the second region
- * taken out of the fleet file and retired. Two regions of two ports, the second of network load balancers.
+ * A release rolled out in the default waves (the first region alone, then the rest): its new instances in the
+ * first region are handed to their group as they appear, as a watchdog would; the rollout stops there and
+ * rolls back to the end, a rerun refuses to bring it back, and a fixed release rolls out everywhere. Then the
+ * second region is taken out of the fleet file and retired. Two regions of two ports, the second of network
+ * load balancers.
  */
 jest.setTimeout(10 * 60_000);
 
@@ -25,10 +27,11 @@ const REGIONS: FleetConfig["regions"] = [
   { region: "ap-southeast-2", processes: 2, loadBalancerType: "network" },
 ];
 /**
- * The release after the rollout below: the same code started with another command line, so every region's
- * launch template gets new user data and its instances are replaced.
+ * The bad release below: the same code started with another command line, so every region's launch template
+ * gets new user data and its instances are replaced. Its fix: another command line again.
  */
 const RELEASED = { command: "node server.js --rollout" };
+const FIXED = { command: "node server.js --fixed" };
 
 describe("a rollout in waves, and a region retired", () => {
   let local: LocalFleet;
@@ -43,20 +46,10 @@ describe("a rollout in waves, and a region retired", () => {
     await local.stop();
   });
 
-  describe("a bad release, stopped in the first wave by an alarm during its bake", () => {
-    const config = (bakeSeconds: number) => shopFleet({ regions: REGIONS, app: RELEASED, rollout: { bakeSeconds } });
-    const ALARM = "shop-e2e-us-east-1-9000-no-healthy-instances";
-    const alarmState = (StateValue: "ALARM" | "OK") =>
-      regionClients(target, "us-east-1").cloudWatch.send(
-        new SetAlarmStateCommand({
-          AlarmName: ALARM,
-          StateValue,
-          StateReason:
-            StateValue === "ALARM" ? "Threshold Crossed: 2 datapoints were less than the threshold (1.0)." : "cleared",
-        }),
-      );
+  describe("a bad release, its new instances reported Unhealthy as they appear, stopped in the first wave", () => {
+    const config = (app: { command: string }) => shopFleet({ regions: REGIONS, app, rollout: { bakeSeconds: 3 } });
 
-    /** What a region runs: its group's launch template version and instances, its template's newest version. */
+    /** What a region runs: its group's launch template version, its instances (id, version, health), its template's newest version. */
     async function running(regionName: string) {
       const { autoScaling, ec2 } = regionClients(target, regionName);
       const { AutoScalingGroups: [group] = [] } = await autoScaling.send(
@@ -67,55 +60,119 @@ describe("a rollout in waves, and a region retired", () => {
       );
       return {
         groupVersion: group?.LaunchTemplate?.Version,
-        instances: (group?.Instances ?? []).map((i) => [i.InstanceId, i.LaunchTemplate?.Version]).sort(),
+        instances: (group?.Instances ?? [])
+          .map((i) => [i.InstanceId ?? "", i.LaunchTemplate?.Version ?? "", i.HealthStatus ?? ""] as const)
+          .sort(),
         latestVersion: template?.LatestVersionNumber,
       };
     }
 
-    /** `npm run deploy` as a subprocess, calling `onLine` with each progress line as it is printed. */
-    const deployWatching = (onLine: (line: string) => void, ...args: string[]) =>
-      local.startCommand("deploy", ["--outdir", local.outdir, ...args], { onLine }).done;
-
-    it("stops the rollout in us-east-1, names the region and the alarm, rolls it back, and leaves the second wave untouched", async () => {
-      const before = {
-        east: await running("us-east-1"),
-        sydney: await running("ap-southeast-2"),
+    /**
+     * As a watchdog that cannot keep the bad release up would: every instance of launch template `version` in
+     * us-east-1 is handed to its group (SetInstanceHealth Unhealthy) as soon as it appears, until `stop()`.
+     */
+    function handOverEvery(version: string) {
+      const { autoScaling } = regionClients(target, "us-east-1");
+      const watching = { stopped: false };
+      const handedOver = new Set<string>();
+      const loop = (async () => {
+        while (!watching.stopped) {
+          const { AutoScalingGroups: [group] = [] } = await autoScaling.send(
+            new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ["shop-e2e-us-east-1"] }),
+          );
+          for (const instance of group?.Instances ?? []) {
+            const id = instance.InstanceId ?? "";
+            if (instance.LaunchTemplate?.Version !== version || handedOver.has(id)) continue;
+            await autoScaling.send(
+              new SetInstanceHealthCommand({
+                InstanceId: id,
+                HealthStatus: "Unhealthy",
+                ShouldRespectGracePeriod: false,
+              }),
+            );
+            handedOver.add(id);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      })();
+      return {
+        handedOver,
+        stop: async () => {
+          watching.stopped = true;
+          await loop;
+        },
       };
-      writeFileSync(local.configFile, JSON.stringify(config(30)));
-      let alarmed: Promise<unknown> = Promise.resolve();
-      const result = await deployWatching((line) => {
-        if (/shop-e2e-us-east-1: baking 30 s/.test(line)) alarmed = alarmState("ALARM");
-      }, REGION_STACKS);
-      await alarmed;
-      expect({ code: result.code, stderr: result.stderr.split("\n").slice(-6) }).toMatchObject({ code: 4 });
+    }
+
+    const deploy = (...args: string[]) => local.command("deploy", ["--outdir", local.outdir, ...args]);
+
+    let before: { east: Awaited<ReturnType<typeof running>>; sydney: Awaited<ReturnType<typeof running>> };
+
+    it("stops the rollout in us-east-1, naming the instances, rolls it back to the end, and leaves the second wave untouched", async () => {
+      before = { east: await running("us-east-1"), sydney: await running("ap-southeast-2") };
+      const bad = String((before.east.latestVersion ?? 0) + 1);
+      writeFileSync(local.configFile, JSON.stringify(config(RELEASED)));
+      const watchdog = handOverEvery(bad);
+      // A second deploy started while this one rolls out (from its own synth output) must not interleave.
+      let second: Promise<RunResult> | undefined;
+      const result = await local
+        .startCommand("deploy", ["--outdir", local.outdir, REGION_STACKS], {
+          onLine: (line) => {
+            if (second === undefined && /shop-e2e-us-east-1: instance refresh \w+ started/.test(line)) {
+              second = local.command("deploy", ["--outdir", join(local.dir, "second.out"), REGION_STACKS]);
+            }
+          },
+        })
+        .done.finally(watchdog.stop);
+      const refused = await second;
+      expect({ code: refused?.code, stderr: refused?.stderr.split("\n").slice(-4) }).toMatchObject({ code: 1 });
+      expect(refused?.stderr).toMatch(
+        /another rollout of this fleet is running: two rollouts must not interleave; nothing was changed\.\nrollout: its state is locked by \S+ \(npm run deploy's rollout of the fleet\) since /,
+      );
+      expect({ code: result.code, stderr: result.stderr.split("\n").slice(-8) }).toMatchObject({ code: 4 });
+      expect(watchdog.handedOver.size).toBeGreaterThan(0);
       expect(result.stderr).toContain(
         "deploy: the rollout stopped at shop-e2e-us-east-1; not started: shop-e2e-ap-southeast-2. " +
           'What to do: docs/runbook.md, "A rollout stopped"',
       );
       expect(result.stdout).toMatch(
         new RegExp(
-          `shop-e2e-us-east-1: stopped: alarm ${ALARM} is in ALARM \\(Threshold Crossed: 2 datapoints were less than the threshold \\(1\\.0\\)\\.\\), \\d+ s into the bake; ` +
-            `rolled back: instances back on launch template version ${before.east.groupVersion ?? "?"} \\(refresh \\w+ Successful\\)`,
+          // Whichever sees it first: AWS, which fails the refresh, or the deploy, which cancels it.
+          `shop-e2e-us-east-1: stopped: (instance refresh \\w+ ended Failed: The instance refresh failed because instance i-\\w+, which it launched, is Unhealthy\\.|` +
+            `instance i-\\w+(, i-\\w+)* \\(launch template version ${bad}\\) is Unhealthy for its Auto Scaling group( while the refresh ran \\(refresh \\w+ cancelled\\))?); ` +
+            `rolled back: instances and the group back on launch template version ${before.east.groupVersion ?? "?"} \\(refresh \\w+ Successful\\)`,
         ),
+      );
+      expect(result.stderr).toContain(
+        `shop-e2e-us-east-1: rollback: to launch template version ${before.east.groupVersion ?? "?"}, the last version that passed its bake here`,
       );
       expect(result.stdout).toContain(
         "shop-e2e-ap-southeast-2: not started: the rollout stopped at shop-e2e-us-east-1",
       );
-      // us-east-1 runs what it ran before (its template keeps the new version, for the next try); wave 2 is as it was.
+      // us-east-1 runs what it ran before, every instance Healthy (its template keeps the new version); wave 2 is as it was.
       const after = await running("us-east-1");
       expect(after.groupVersion).toBe(before.east.groupVersion);
-      expect(after.instances.map(([, version]) => version)).toEqual(
-        before.east.instances.map(([, version]) => version),
-      );
-      expect(after.latestVersion).toBe((before.east.latestVersion ?? 0) + 1);
+      expect(after.instances.length).toBe(before.east.instances.length);
+      expect(
+        after.instances.every(([, version, health]) => version === before.east.groupVersion && health === "Healthy"),
+      ).toBe(true);
+      expect(after.latestVersion).toBe(Number(bad));
       expect(await running("ap-southeast-2")).toEqual(before.sydney);
     });
 
-    it("finishes the rollout, wave by wave, once the alarm has cleared", async () => {
-      await alarmState("OK");
-      writeFileSync(local.configFile, JSON.stringify(config(3)));
-      const lines: string[] = [];
-      const result = await deployWatching((line) => lines.push(line), REGION_STACKS);
+    it("refuses to bring the rolled-back change back on a plain rerun, naming when, why and --retry, and changes nothing", async () => {
+      const result = await deploy(REGION_STACKS);
+      expect({ code: result.code, stderr: result.stderr.split("\n").slice(-8) }).toMatchObject({ code: 4 });
+      expect(result.stdout).toMatch(
+        /shop-e2e-us-east-1: refused: this change brings back the launch template content rolled back here at \S+Z \(it ran as launch template version \d+\): .*instance i-\w+.* is Unhealthy.*; fix the change, or deploy it anyway with npm run deploy -- --retry/,
+      );
+      expect((await running("us-east-1")).groupVersion).toBe(before.east.groupVersion);
+      expect(await running("ap-southeast-2")).toEqual(before.sydney);
+    });
+
+    it("rolls a fixed change out everywhere, wave by wave", async () => {
+      writeFileSync(local.configFile, JSON.stringify(config(FIXED)));
+      const result = await deploy(REGION_STACKS);
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-10) }).toMatchObject({ code: 0 });
       for (const regionName of ["us-east-1", "ap-southeast-2"]) {
         const now = await running(regionName);
@@ -125,6 +182,7 @@ describe("a rollout in waves, and a region retired", () => {
           new RegExp(`shop-e2e-${regionName}: .*\\n {4}rollout: refresh \\w+ Successful; .*; baked 3 s, no alarm`),
         );
       }
+      const lines = result.stderr.split("\n");
       const bakedEast = lines.findIndex((l) => /shop-e2e-us-east-1: baked 3 s/.test(l));
       const wave2 = lines.findIndex((l) => /wave 2 of 2/.test(l));
       expect(bakedEast).toBeGreaterThan(0);
@@ -133,9 +191,9 @@ describe("a rollout in waves, and a region retired", () => {
   });
 
   it("names a region removed from the fleet file in plan and report; npm run retire destroys it, its records and state, and no other region's", async () => {
-    // The fleet as deployed (the bad release's rollout, finished), without ap-southeast-2.
+    // The fleet as deployed (the fixed release), without ap-southeast-2.
     const remaining = REGIONS.filter((r) => r.region !== "ap-southeast-2");
-    const { shape: deployed } = await local.configure(shopFleet({ regions: remaining, app: RELEASED }));
+    const { shape: deployed } = await local.configure(shopFleet({ regions: remaining, app: FIXED }));
     const reportFile = join(local.dir, "retired-report.md");
     const outdir = join(local.dir, "retire-plan.out");
     const planned = await local.command("plan", ["--report", reportFile, "--outdir", outdir, REGION_STACKS]);
@@ -166,11 +224,11 @@ describe("a rollout in waves, and a region retired", () => {
     expect((await sydney.autoScaling.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? []).toEqual(
       [],
     );
-    await expect(
-      regionClients(target, "us-east-1").s3.send(
-        new HeadObjectCommand({ Bucket: STATE, Key: stateKey("ap-southeast-2") }),
-      ),
-    ).rejects.toThrow();
+    for (const key of [stateKey("ap-southeast-2"), `${stateKey("ap-southeast-2")}.rollout.json`]) {
+      await expect(
+        regionClients(target, "us-east-1").s3.send(new HeadObjectCommand({ Bucket: STATE, Key: key })),
+      ).rejects.toThrow();
+    }
     for (const name of ["us-east-1"]) {
       const r = regionPlan(deployed, name);
       const observed = await observeRegion(target, r);
