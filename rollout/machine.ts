@@ -153,6 +153,8 @@ export type RegionPhase =
       readonly pausing: boolean;
       /** Failed looks in a row. */
       readonly failures: number;
+      /** When it last said what it waits for. */
+      readonly lastLineAt: number;
     }
   | { readonly name: "reading-bake-version" }
   | {
@@ -364,8 +366,11 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       }
       if (verdict.kind === "waiting") {
         if (event.at >= phase.deadline) return stop(state, [], `${verdict.why} after ${rollout.settleSeconds} s`);
-        return go(state, [], {
-          phase: { ...phase, failures: 0, pausing: true },
+        // A line at least once a minute: a slow boot is not a hang.
+        const lineDue = event.at - phase.lastLineAt >= BAKE_LINE_EVERY_MS;
+        const waited = Math.round((rollout.settleSeconds * 1000 - (phase.deadline - event.at)) / 1000);
+        return go(state, lineDue ? [`waiting ${waited} of ${rollout.settleSeconds} s: ${verdict.why}`] : [], {
+          phase: { ...phase, failures: 0, pausing: true, lastLineAt: lineDue ? event.at : phase.lastLineAt },
           action: { kind: "wait", ms: rollout.pollMs },
         });
       }
@@ -558,6 +563,7 @@ function settle(
       deadline: at + state.rollout.settleSeconds * 1000,
       pausing: false,
       failures: 0,
+      lastLineAt: at,
     },
     action: { kind: "judge-instances", ...v },
   });

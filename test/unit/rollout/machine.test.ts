@@ -701,3 +701,22 @@ describe("a bake's verdicts that mean it", () => {
     expect(result.kind).toBe("succeeded");
   });
 });
+
+describe("a rollout's waits", () => {
+  it("say what they wait for at least once a minute", () => {
+    const world = releaseWorld(RELEASED);
+    let looks = 0;
+    const { lines } = drive(rollout(RELEASE, { settleSeconds: 600, pollMs: 20_000 }), (action, applies) => {
+      if (action.kind === "judge-instances" && applies > 0) {
+        looks += 1;
+        if (looks > 1 && looks < 12) return { kind: "instances", verdict: NOT_YET };
+      }
+      return world(action, applies);
+    });
+    // Looks every 20 s (and a second each to ask): a line at the first look a minute or more after the last.
+    expect(lines.filter((l) => l.startsWith("waiting "))).toEqual([
+      "waiting 64 of 600 s: no instance (launch template version 2) is in service yet",
+      "waiting 127 of 600 s: no instance (launch template version 2) is in service yet",
+    ]);
+  });
+});
