@@ -74,6 +74,11 @@ export interface RegionRollout {
   readonly reviewedAt?: Date;
   /** Alarms the bake does not count (`--ignore-alarm`). @default none */
   readonly ignoreAlarms?: readonly string[];
+  /**
+   * Whether the group replaces its instances on a new launch template version (`instanceRefresh`). Without,
+   * the instances it has are judged and baked, and a stop rolls nothing back: nothing was rolled. @default true
+   */
+  readonly instanceRefresh?: boolean;
 }
 
 /** A failed look at the new instances or the bake stops the rollout only when this many in a row failed. */
@@ -330,6 +335,16 @@ export function advance(state: RegionState, event: RegionEvent): Step {
     }
     case "reading-version": {
       const { version } = heard(event, "group");
+      if (rollout.instanceRefresh === false) {
+        // Nothing replaces the instances: they are judged as they are, on whatever version they run.
+        const keep =
+          state.before === undefined || state.before.version === version
+            ? []
+            : [
+                `instanceRefresh is off: the instances keep launch template version ${state.before.version} until they are replaced; new ones launch version ${version ?? "?"}`,
+              ];
+        return settle(state, keep, phase.stage, undefined, event.at);
+      }
       if (phase.refresh === undefined) return settle(state, [], phase.stage, version, event.at);
       const line = `instance refresh ${shortId(phase.refresh.id)} started: launch before terminate, to launch template version ${version ?? "?"}`;
       const watch = watchStart(phase.refresh.id, event.at, version);
@@ -589,6 +604,12 @@ function successOf(state: RegionState): RegionResult {
 
 /** Stops the rollout at this region: rolls it back first, if the change replaced its instances. */
 function stop(state: RegionState, lines: readonly string[], why: string): Step {
+  if (state.rollout.instanceRefresh === false) {
+    const summary = `stopped: ${why}; nothing rolled back: instanceRefresh is off, so no instance was replaced`;
+    const applied =
+      state.applied.length === 0 ? {} : { rollout: `applied before it stopped: ${state.applied.join(" ")}` };
+    return finish(state, [...lines, `stopping the rollout: ${why}`, summary], { kind: "stopped", summary, ...applied });
+  }
   return go(state, [...lines, `stopping the rollout: ${why}`], {
     phase: { name: "stopping", why, rollback: ROLLBACK_START.step },
     action: ROLLBACK_START.action,

@@ -118,6 +118,7 @@ export async function deployRegion(
       record: await readRolloutRecord(ctx.target, region),
       retry: ctx.retry ?? false,
       ignoreAlarms: ctx.ignoreAlarms ?? [],
+      instanceRefresh: region.autoScaling.instanceRefresh,
       ...(options.reviewedAt === undefined ? {} : { reviewedAt: options.reviewedAt }),
     });
     for (;;) {

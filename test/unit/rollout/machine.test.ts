@@ -720,3 +720,33 @@ describe("a rollout's waits", () => {
     ]);
   });
 });
+
+describe("a fleet without instance refresh", () => {
+  it("judges and bakes the instances it has, saying they keep their version until replaced", () => {
+    const world = releaseWorld([]);
+    const judged: (string | undefined)[] = [];
+    const { result, lines } = drive(rollout(RELEASE, { instanceRefresh: false }), (action, applies) => {
+      if (action.kind === "judge-instances") judged.push(action.version);
+      return world(action, applies);
+    });
+    expect(result.kind).toBe("succeeded");
+    expect(lines).toContain(
+      "instanceRefresh is off: the instances keep launch template version 1 until they are replaced; new ones launch version 2",
+    );
+    expect(judged.every((version) => version === undefined)).toBe(true);
+  });
+
+  it("rolls nothing back when it stops, as nothing was rolled", () => {
+    const world = releaseWorld([]);
+    const firing: AlarmObservation[] = [{ name: "api-prod-us-east-1-all-ports-down", state: "ALARM" }];
+    const { result, kinds } = drive(rollout(RELEASE, { instanceRefresh: false }), (action, applies) =>
+      action.kind === "sample-bake"
+        ? { kind: "bake-sample", alarms: firing, instances: HEALTHY }
+        : world(action, applies),
+    );
+    expect(kinds).not.toContain("start-refresh");
+    expect(result.kind === "stopped" ? result.summary : "").toMatch(
+      /; nothing rolled back: instanceRefresh is off, so no instance was replaced$/,
+    );
+  });
+});
