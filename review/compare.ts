@@ -116,12 +116,27 @@ function attributeOf(path: string): string {
   return /^[^.[]*/.exec(path)?.[0] ?? path;
 }
 
-/** The fresh change's paths that the reviewed change does not set, or sets to another value. */
+/** Whether `path` lies inside `container` (`dimensions.TargetGroup` inside `dimensions`, `a[0].b` inside `a`). */
+function isInside(path: string, container: string): boolean {
+  return container === "" || path.startsWith(`${container}.`) || path.startsWith(`${container}[`);
+}
+
+/**
+ * The fresh change's paths that the reviewed change does not set, or sets to another value. A value the
+ * review could only show as "known after apply" covers whatever it turns out to be, leaves included: a
+ * target group's ARN suffix in an alarm's dimensions, planned before the target group existed, is known
+ * when a later stage plans it again.
+ */
 function unreviewedPaths(fresh: ComparableChange, reviewed: ComparableChange): PathChange[] {
   const seen = new Map(reviewed.paths.map((p) => [p.path, p]));
+  const unknownInReview = reviewed.paths.filter((p) => p.unknown);
   return fresh.paths.filter((p) => {
     const r = seen.get(p.path);
-    if (r === undefined) return true;
+    if (r === undefined) {
+      if (unknownInReview.some((u) => isInside(p.path, u.path))) return false;
+      // Unknown now, where the review knew the leaves: decided at apply, within what was reviewed.
+      return !(p.unknown && reviewed.paths.some((q) => isInside(q.path, p.path)));
+    }
     return !(p.unknown || r.unknown || canonical(p.after) === canonical(r.after));
   });
 }

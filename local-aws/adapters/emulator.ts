@@ -97,7 +97,13 @@ export function motoServerInstalled(): boolean {
  * Starts moto_server (with local-aws/moto_server.py's fixes) on the endpoint's loopback port. `detached` keeps it running after this process
  * exits (the demo; `teardown` stops it); tests keep it attached and kill it themselves.
  */
-export async function startMoto(endpoint: string, logFile: string, detached: boolean): Promise<ChildProcess> {
+export async function startMoto(
+  endpoint: string,
+  logFile: string,
+  detached: boolean,
+  /** The emulator's own settings (CLOUDRIM_LOCAL_AWS_…, docs/local-aws-internals.md). */
+  settings: NodeJS.ProcessEnv = {},
+): Promise<ChildProcess> {
   if (!motoServerInstalled()) {
     throw new LocalAwsError(
       "moto_server is not installed: install the local AWS with `pip install 'moto[server]==5.2.1'` (Python 3; the version local-aws/moto_server.py patches), then run this again",
@@ -112,7 +118,7 @@ export async function startMoto(endpoint: string, logFile: string, detached: boo
   const log = openSync(logFile, "a");
   const child = spawn(PYTHON, [MOTO_LAUNCHER, "-H", "127.0.0.1", "-p", String(endpointPort(endpoint))], {
     // AWS's managed policies (Session Manager's, for the instance role) exist only when moto loads them.
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
+    env: { ...process.env, ...settings, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
     detached,
     stdio: ["ignore", log, log],
   });

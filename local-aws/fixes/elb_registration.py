@@ -7,9 +7,10 @@ ELB), then "Instance has not passed the configured HealthyThreshold number of he
 for half of REGISTRATION_SECONDS of real time after its registration with that load balancer, then InService. moto's
 own answer stands for everything else (Unknown for an instance not registered, OutOfService for one not running).
 
-It is off by default (REGISTRATION_SECONDS 0): a deploy that reads OutOfService as failure would stop at once, and
-the scenarios that rehearse a rollout on the local AWS expect what moto says. Turn it on for a server with the
-environment variable CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS (docs/local-aws-internals.md).
+It is off by default (REGISTRATION_SECONDS 0), so a rehearsal waits for nothing it need not; the rollout reads these
+two answers as "not yet", never as failure, and the rollout scenario runs with it on (test/e2e/rollout-and-retire).
+Turn it on for a server with the environment variable CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS
+(docs/local-aws-internals.md).
 """
 
 from __future__ import annotations

@@ -44,11 +44,12 @@ export class LocalFleet {
     private readonly moto: ChildProcess,
   ) {}
 
-  static async start(): Promise<LocalFleet> {
+  /** A fleet on an emulator of its own, started with these emulator settings (CLOUDRIM_LOCAL_AWS_…). */
+  static async start(settings: NodeJS.ProcessEnv = {}): Promise<LocalFleet> {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), "cloudrim-e2e-"));
     const endpoint = `http://127.0.0.1:${port}`;
-    const moto = await startMoto(endpoint, join(dir, "moto.log"), false);
+    const moto = await startMoto(endpoint, join(dir, "moto.log"), false, settings);
     return new LocalFleet(endpoint, dir, moto);
   }
 

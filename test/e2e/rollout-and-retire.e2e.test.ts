@@ -38,7 +38,9 @@ describe("a rollout in waves, and a region retired", () => {
   let target: Target;
 
   beforeAll(async () => {
-    local = await LocalFleet.start();
+    // Classic load balancers report a new instance OutOfService while they register it and run its first checks,
+    // as AWS's do: a rollout waits through that, and stops on none of it.
+    local = await LocalFleet.start({ CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS: "4" });
     ({ target } = await local.configure(oneWave(shopFleet({ regions: REGIONS }))));
     await local.deploy();
   });
@@ -47,7 +49,8 @@ describe("a rollout in waves, and a region retired", () => {
   });
 
   describe("a bad release, its new instances reported Unhealthy as they appear, stopped in the first wave", () => {
-    const config = (app: { command: string }) => shopFleet({ regions: REGIONS, app, rollout: { bakeSeconds: 3 } });
+    const config = (app: { command: string }, regions = REGIONS) =>
+      shopFleet({ regions, app, rollout: { bakeSeconds: 3 } });
 
     /** What a region runs: its group's launch template version, its instances (id, version, health), its template's newest version. */
     async function running(regionName: string) {
@@ -170,8 +173,10 @@ describe("a rollout in waves, and a region retired", () => {
       expect(await running("ap-southeast-2")).toEqual(before.sydney);
     });
 
-    it("rolls a fixed change out everywhere, wave by wave", async () => {
-      writeFileSync(local.configFile, JSON.stringify(config(FIXED)));
+    it("rolls a fixed change out everywhere, wave by wave, ap-southeast-2's new port with it in two stages", async () => {
+      // The network load balancers' region gains a port: its target group is attached only in stage 2.
+      const grown = REGIONS.map((r) => (r.region === "ap-southeast-2" ? { ...r, processes: 3 } : r));
+      writeFileSync(local.configFile, JSON.stringify(config(FIXED, grown)));
       const result = await deploy(REGION_STACKS);
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-10) }).toMatchObject({ code: 0 });
       for (const regionName of ["us-east-1", "ap-southeast-2"]) {
@@ -182,6 +187,12 @@ describe("a rollout in waves, and a region retired", () => {
           new RegExp(`shop-e2e-${regionName}: .*\\n {4}rollout: refresh \\w+ Successful; .*; baked 3 s, no alarm`),
         );
       }
+      expect(result.stderr).toMatch(
+        /shop-e2e-ap-southeast-2: two stages: first the launch template and the group, so every instance runs what port 9002's new load balancer will check; then the rest/,
+      );
+      expect(result.stdout).toMatch(
+        /shop-e2e-ap-southeast-2: stage 1: .*\n {4}rollout: .*on all 2 ports; .*on all 3 ports; baked 3 s/,
+      );
       const lines = result.stderr.split("\n");
       const bakedEast = lines.findIndex((l) => /shop-e2e-us-east-1: baked 3 s/.test(l));
       const wave2 = lines.findIndex((l) => /wave 2 of 2/.test(l));

@@ -208,4 +208,25 @@ describe("the attribute paths of a change", () => {
       });
     expect(compareStack("s", [unknown({ v: true }, { v: null })], unknown({}, { v: "2" })).verdict).toBe("identical");
   });
+
+  it("match a whole value known only after apply to every leaf it turns out to have, and only those inside it", () => {
+    // A new port's alarm of a network load balancer fleet: its dimensions name a target group that did not exist
+    // when the plan was reviewed, and do when stage 2 plans it again.
+    const alarm = (after: unknown, after_unknown: unknown): TerraformPlanJson =>
+      plan({
+        address: "aws_cloudwatch_metric_alarm.alarms_unhealthy-9002_D",
+        mode: "managed",
+        type: "aws_cloudwatch_metric_alarm",
+        change: { actions: ["create"], before: null, after, after_unknown },
+      });
+    const reviewedAlarm = alarm({ threshold: 1 }, { dimensions: true });
+    const dimensions = { LoadBalancer: "net/shop-e2e-9002/abc", TargetGroup: "targetgroup/shop-e2e-9002/def" };
+    expect(compareStack("s", [reviewedAlarm], alarm({ threshold: 1, dimensions }, {})).verdict).toBe("identical");
+    // What was known in review still has to match.
+    expect(compareStack("s", [reviewedAlarm], alarm({ threshold: 2, dimensions }, {})).differences).toEqual([
+      "`aws_cloudwatch_metric_alarm.alarms_unhealthy-9002_D`: create with other values than reviewed (threshold)",
+    ]);
+    // And the other way round: unknown now, where the review knew the leaves.
+    expect(compareStack("s", [alarm({ threshold: 1, dimensions }, {})], reviewedAlarm).verdict).toBe("identical");
+  });
 });
