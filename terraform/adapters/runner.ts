@@ -84,8 +84,8 @@ export function initInputs(dir: string, reconfigure: boolean): InitInputs | unde
 
 /**
  * `terraform init` for a stack, with `-reconfigure` only where the target allows it. A plain init (no extra
- * flags) is skipped when the last one ran on the same inputs (terraform/init-stamp.ts): it would change
- * nothing. Any other init drops the stamp, so the plain one after it runs.
+ * flags) is skipped when the last one left the directory initialised for the same inputs
+ * (terraform/init-stamp.ts): it would change nothing. Any init run drops the stamp first.
  */
 export async function init(
   ctx: FleetContext,
@@ -111,7 +111,9 @@ export async function init(
     ...(reconfigure && !extra.includes("-migrate-state") ? ["-reconfigure"] : []),
     ...extra,
   ]);
-  const inputs = plain && initialised.code === 0 ? initInputs(dir, reconfigure) : undefined;
+  // Any init that succeeded with no override file beside the stack (a migration's too) left the directory
+  // initialised for exactly its configuration.
+  const inputs = initialised.code === 0 ? initInputs(dir, reconfigure) : undefined;
   const stamp = inputs === undefined ? undefined : initStamp(inputs);
   if (stamp !== undefined) writeFileSync(stampFile, stamp);
   return initialised;

@@ -71,12 +71,18 @@ describe("terraform init of a stack directory", () => {
     expect(moved.output).toContain("Backend configuration changed");
   });
 
-  it("runs again after an init with other flags (a migration, a reconfiguration)", async () => {
+  it("runs again after an init that left another backend (the state stack's bootstrap, with its override file)", async () => {
+    // On the local target, where init reconfigures: the bootstrap's local backend, then the bucket's again.
+    const local = { ...ctx, reconfigure: true };
     synthesize("a.tfstate");
-    expect((await init(ctx, STACK, log())).code).toBe(0);
-    expect((await init(ctx, STACK, log(), ["-reconfigure"])).code).toBe(0);
-    const after = await init(ctx, STACK, log());
+    expect((await init(local, STACK, log())).code).toBe(0);
+    const override = join(dir, "stacks", STACK, "cloudrim_local_backend_override.tf.json");
+    writeFileSync(override, JSON.stringify({ terraform: { backend: { local: { path: "bootstrap.tfstate" } } } }));
+    expect((await init(local, STACK, log(), ["-reconfigure"])).code).toBe(0);
+    rmSync(override);
+    const after = await init(local, STACK, log());
     expect(after.code).toBe(0);
     expect(after.output).toContain("Terraform has been successfully initialized");
+    expect((await init(local, STACK, log())).output).toMatch(/^terraform init skipped/);
   });
 });
