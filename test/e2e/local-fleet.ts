@@ -127,7 +127,7 @@ export class LocalFleet {
    * The state bucket (the region stacks' backend) and the domain's public zone (their records' lookup), made
    * with the AWS SDK as the state and zone stacks make them on the local target: the account a scenario about
    * its regions needs. Deploying those two stacks costs some 20 s of CPU, and is what the scenarios about them
-   * show (fresh-account, deployed-fleet, confirmation, interrupted).
+   * show (fresh-account, deployed-fleet, confirmation).
    */
   async stateBucketAndZone(): Promise<void> {
     if (this.configured === undefined) throw new Error("configure() a fleet first");

@@ -37,7 +37,7 @@ describe("a rollout in waves, and a region retired", () => {
   beforeAll(async () => {
     local = await LocalFleet.start();
     ({ target } = await local.configure(oneWave(shopFleet({ regions: REGIONS }))));
-    await local.deploy();
+    await local.deployRegions();
   });
   afterAll(async () => {
     await local.stop();
