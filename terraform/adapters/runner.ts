@@ -4,7 +4,9 @@
  * Terraform's error text (a failed stack ends in "Invoking Terraform CLI failed with exit code 1") and
  * initialises every selected stack before deploying any.
  */
-import { join } from "node:path";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { initIsCurrent, initStamp, isOverrideFile, type InitInputs } from "../init-stamp";
 import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../legacy-records";
 import { runSummary, type StackAction, type StackOutcome } from "../outcome";
 import type { TerraformPlanJson } from "../plan-json";
@@ -58,16 +60,63 @@ export function terraform(ctx: FleetContext, stack: string, log: string, args: r
   });
 }
 
-/** `terraform init` for a stack, with `-reconfigure` only where the target allows it. */
-export function init(ctx: FleetContext, stack: string, log: string, extra: readonly string[] = []) {
+/** Where a stack directory keeps the stamp of its last plain init (terraform/init-stamp.ts). */
+const INIT_STAMP = join(".terraform", "cloudrim-init-stamp.json");
+
+function readIfPresent(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, "utf8") : undefined;
+}
+
+/** What a stack directory's init depends on and left behind, read from disk. */
+export function initInputs(dir: string, reconfigure: boolean): InitInputs | undefined {
+  const synthesized = readIfPresent(join(dir, "cdk.tf.json"));
+  if (synthesized === undefined) return undefined;
+  const { terraform: block, module } = JSON.parse(synthesized) as { terraform?: unknown; module?: unknown };
+  return {
+    configuration: JSON.stringify({ terraform: block, module }),
+    lockFile: readIfPresent(join(dir, ".terraform.lock.hcl")),
+    initialised: readIfPresent(join(dir, ".terraform", "terraform.tfstate")),
+    providersInstalled: existsSync(join(dir, ".terraform", "providers")),
+    overrides: readdirSync(dir).filter(isOverrideFile),
+    reconfigure,
+  };
+}
+
+/**
+ * `terraform init` for a stack, with `-reconfigure` only where the target allows it. A plain init (no extra
+ * flags) is skipped when the last one left the directory initialised for the same inputs
+ * (terraform/init-stamp.ts): it would change nothing. Any init run drops the stamp first.
+ */
+export async function init(
+  ctx: FleetContext,
+  stack: string,
+  log: string,
+  extra: readonly string[] = [],
+): Promise<{ readonly code: number; readonly output: string }> {
   const reconfigure = ctx.reconfigure ?? reconfiguresBackends(ctx.target);
-  return terraform(ctx, stack, log, [
+  const dir = stackDir(ctx, stack);
+  const stampFile = join(dir, INIT_STAMP);
+  const plain = extra.length === 0;
+  if (plain && initIsCurrent(readIfPresent(stampFile), initInputs(dir, reconfigure))) {
+    const line = "terraform init skipped: the stack's backend, providers and lock file are as its last init left them";
+    mkdirSync(dirname(log), { recursive: true });
+    appendFileSync(log, `${line}\n`);
+    return { code: 0, output: line };
+  }
+  rmSync(stampFile, { force: true });
+  const initialised = await terraform(ctx, stack, log, [
     "init",
     "-input=false",
     "-no-color",
     ...(reconfigure && !extra.includes("-migrate-state") ? ["-reconfigure"] : []),
     ...extra,
   ]);
+  // Any init that succeeded with no override file beside the stack (a migration's too) left the directory
+  // initialised for exactly its configuration.
+  const inputs = initialised.code === 0 ? initInputs(dir, reconfigure) : undefined;
+  const stamp = inputs === undefined ? undefined : initStamp(inputs);
+  if (stamp !== undefined) writeFileSync(stampFile, stamp);
+  return initialised;
 }
 
 /** `terraform plan -out=FILE` (with extra flags) and its JSON; the run's output when it fails. */

@@ -128,7 +128,8 @@ describe("a change to AWS asked about first", () => {
     const unchanged = async () => {
       expect(await loadBalancers()).toEqual(before);
     };
-    expect(await deployAsking(local.context(), [], answering("no", unchanged))).toEqual({ verdict: "declined" });
+    // Declined with the changing region alone selected: the stacks it leaves as they are would only cost plans.
+    expect(await deployAsking(local.context(), [STACK], answering("no", unchanged))).toEqual({ verdict: "declined" });
     await unchanged();
 
     const deployed = await deployAsking(local.context(), [], answering("yes", unchanged));

@@ -16,6 +16,9 @@ import { synthesize } from "../../terraform/adapters/synth";
 import { startMoto } from "../../local-aws/adapters/emulator";
 import { run, type RunResult } from "../../cli/run";
 import { deployStacks } from "../../rollout/adapters/stack-runs";
+import { regionClients } from "../../fleet/adapters/aws-clients";
+import { CreateHostedZoneCommand } from "@aws-sdk/client-route-53";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 
 /** A port nothing listens on right now (the kernel picks it). */
 export function freePort(): Promise<number> {
@@ -119,6 +122,33 @@ export class LocalFleet {
       );
       throw new Error(["deploying the fleet failed:", ...failed.map(outcomeReport), ...logs].join("\n"));
     }
+  }
+
+  /**
+   * The state bucket (the region stacks' backend) and the domain's public zone (their records' lookup), made
+   * with the AWS SDK as the state and zone stacks make them on the local target: the account a scenario about
+   * its regions needs. Deploying those two stacks costs some 20 s of CPU, and is what the scenarios about them
+   * show (fresh-account, deployed-fleet, confirmation).
+   */
+  async stateBucketAndZone(): Promise<void> {
+    if (this.configured === undefined) throw new Error("configure() a fleet first");
+    const { shape, target } = this.configured;
+    const { s3, route53 } = regionClients(target, shape.state.region);
+    await s3.send(new CreateBucketCommand({ Bucket: shape.state.bucket }));
+    await route53.send(
+      new CreateHostedZoneCommand({
+        Name: shape.domain,
+        CallerReference: `${shape.domain}-e2e`,
+        HostedZoneConfig: { Comment: "cloudrim-fleet" },
+      }),
+    );
+  }
+
+  /** The region stacks of the fleet last configured, deployed into {@link stateBucketAndZone}'s account. */
+  async deployRegions(): Promise<void> {
+    if (this.configured === undefined) throw new Error("configure() a fleet first");
+    await this.stateBucketAndZone();
+    await this.deploy(this.configured.shape.regions.map((r) => r.stackName));
   }
 
   /**

@@ -42,7 +42,7 @@ describe("a rollout in waves, and a region retired", () => {
     // as AWS's do: a rollout waits through that, and stops on none of it.
     local = await LocalFleet.start({ CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS: "4" });
     ({ target } = await local.configure(oneWave(shopFleet({ regions: REGIONS }))));
-    await local.deploy();
+    await local.deployRegions();
   });
   afterAll(async () => {
     await local.stop();
