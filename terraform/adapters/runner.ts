@@ -6,6 +6,8 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { regionClients } from "../../fleet/adapters/aws-clients";
 import { initIsCurrent, initStamp, isOverrideFile, type InitInputs } from "../init-stamp";
 import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../legacy-records";
 import { runSummary, type StackAction, type StackOutcome } from "../outcome";
@@ -146,12 +148,24 @@ export async function planTo(
 
 /**
  * `-replace=…` for each weighted record still in the first releases' CNAME form (terraform/legacy-records.ts),
- * read from the stack's state after init; none for a stack without state.
+ * read from the region stack's state object in its bucket (a `terraform state pull` would start Terraform for
+ * it, before every plan and deploy); none for another stack (they hold no weighted records) or a stack without
+ * state yet.
  */
 export async function legacyReplacements(ctx: FleetContext, stack: string): Promise<string[]> {
-  const pulled = await run("terraform", ["state", "pull"], { cwd: stackDir(ctx, stack), env: ctx.env });
-  if (pulled.code !== 0 || pulled.stdout.trim() === "") return [];
-  const addresses = legacyWeightedRecords(JSON.parse(pulled.stdout) as TerraformState);
+  const region = ctx.shape.regions.find((r) => r.stackName === stack);
+  if (region === undefined) return [];
+  const { bucket, key } = region.state;
+  const state = await regionClients(ctx.target, region.state.region)
+    .s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+    .then(async (object) => (await object.Body?.transformToString()) ?? "")
+    .catch((error: unknown) => {
+      const name = (error as { name?: string }).name;
+      if (name === "NoSuchKey" || name === "NoSuchBucket") return "";
+      throw error;
+    });
+  if (state.trim() === "") return [];
+  const addresses = legacyWeightedRecords(JSON.parse(state) as TerraformState);
   if (addresses.length > 0) {
     ctx.progress(
       `${stack}: replacing the ${addresses.length} CNAME members of its regional set with alias records (deleted first, then created)`,

@@ -3,13 +3,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeLaunchTemplatesCommand } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { FleetConfig } from "../../fleet/schema";
 import type { Target } from "../../fleet/target";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { findRetiredRegions } from "../../state/adapters/retire";
 import { observeRegion } from "../../inspect/adapters/readback";
-import type { RunResult } from "../../cli/run";
+import { rolloutLockObject, rolloutLockStateKey } from "../../state/rollout-lock";
 import { LocalFleet } from "./local-fleet";
 import { oneWave, REGION_STACKS, regionPlan, shopFleet, STATE, stateKey, zoneRecords } from "./shop-fleet";
 
@@ -116,22 +116,7 @@ describe("a rollout in waves, and a region retired", () => {
       const bad = String((before.east.latestVersion ?? 0) + 1);
       writeFileSync(local.configFile, JSON.stringify(config(RELEASED)));
       const watchdog = handOverEvery(bad);
-      // A second deploy started while this one rolls out (from its own synth output) must not interleave.
-      let second: Promise<RunResult> | undefined;
-      const result = await local
-        .startCommand("deploy", ["--outdir", local.outdir, REGION_STACKS], {
-          onLine: (line) => {
-            if (second === undefined && /shop-e2e-us-east-1: instance refresh \w+ started/.test(line)) {
-              second = local.command("deploy", ["--outdir", join(local.dir, "second.out"), REGION_STACKS]);
-            }
-          },
-        })
-        .done.finally(watchdog.stop);
-      const refused = await second;
-      expect({ code: refused?.code, stderr: refused?.stderr.split("\n").slice(-4) }).toMatchObject({ code: 1 });
-      expect(refused?.stderr).toMatch(
-        /another rollout of this fleet is running: two rollouts must not interleave; nothing was changed\.\nrollout: its state is locked by \S+ \(npm run deploy's rollout of the fleet\) since /,
-      );
+      const result = await deploy(REGION_STACKS).finally(watchdog.stop);
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-8) }).toMatchObject({ code: 4 });
       expect(watchdog.handedOver.size).toBeGreaterThan(0);
       expect(result.stderr).toContain(
@@ -171,6 +156,32 @@ describe("a rollout in waves, and a region retired", () => {
       );
       expect((await running("us-east-1")).groupVersion).toBe(before.east.groupVersion);
       expect(await running("ap-southeast-2")).toEqual(before.sydney);
+    });
+
+    it("keeps a second rollout out while another holds the fleet's rollout lock, naming its holder; npm run unlock -- rollout releases another machine's only with --force", async () => {
+      // A deploy on another runner is rolling the fleet out: its lock, as it writes it.
+      const { shape } = await local.configure(config(FIXED));
+      const lockKey = `${rolloutLockStateKey(shape.state.key)}.tflock`;
+      const lock = { id: "5f1c2d3e-0000-4000-8000-000000000001", who: "runner@ci-elsewhere", created: new Date() };
+      await regionClients(target, shape.state.region).s3.send(
+        new PutObjectCommand({
+          Bucket: STATE,
+          Key: lockKey,
+          Body: rolloutLockObject({ ...lock, path: `${STATE}/${lockKey}` }, "cloudrim-fleet"),
+        }),
+      );
+      const refused = await deploy(REGION_STACKS);
+      expect({ code: refused.code, stderr: refused.stderr.split("\n").slice(-4) }).toMatchObject({ code: 1 });
+      expect(refused.stderr).toMatch(
+        /another rollout of this fleet is running: two rollouts must not interleave; nothing was changed\.\nrollout: its state is locked by runner@ci-elsewhere \(npm run deploy's rollout of the fleet\) since /,
+      );
+      expect(refused.stdout).toBe("");
+      const kept = await local.command("unlock", ["--outdir", local.outdir, "rollout"]);
+      expect(kept.code).toBe(1);
+      expect(kept.stdout).toContain("rollout: not released without --force: it was taken on ci-elsewhere");
+      const released = await local.command("unlock", ["--outdir", local.outdir, "rollout", "--force"]);
+      expect({ code: released.code, stdout: released.stdout }).toMatchObject({ code: 0 });
+      expect(released.stdout).toContain(`rollout: released lock ${lock.id} (--force)`);
     });
 
     it("rolls a fixed change out everywhere, wave by wave, ap-southeast-2's new port with it in two stages", async () => {

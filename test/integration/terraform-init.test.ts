@@ -14,6 +14,9 @@ import { baseFleet, DEFAULT_APP } from "../fixtures";
  */
 const STACK = "shop-prod-us-east-1";
 
+// Real terraform init and plan runs: seconds each, more on a loaded machine.
+jest.setTimeout(120_000);
+
 describe("terraform init of a stack directory", () => {
   let dir: string;
   let ctx: FleetContext;
