@@ -477,9 +477,7 @@ export function advance(state: RegionState, event: RegionEvent): Step {
         return go(state, next.lines, { phase: { ...phase, rollback: next.step }, action: next.action });
       }
       const summary = `stopped: ${phase.why}; ${next.rolledBack}`;
-      const applied =
-        state.applied.length === 0 ? {} : { rollout: `applied before it stopped: ${state.applied.join(" ")}` };
-      const result = { kind: "stopped", summary, ...applied } as const;
+      const result = stoppedResult(state, summary);
       const lines = [...next.lines, summary];
       // What was judged and failed is remembered, so that it does not come back unasked.
       const digest = launchTemplateDigest(rollout.plan);
@@ -498,6 +496,13 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       heard(event, "recorded");
       return finish(state, [], phase.result);
   }
+}
+
+/** A stopped region's result: why, and what its applies did before the stop. */
+function stoppedResult(state: RegionState, summary: string): RegionResult {
+  const applied =
+    state.applied.length === 0 ? {} : { rollout: `applied before it stopped: ${state.applied.join(" ")}` };
+  return { kind: "stopped", summary, ...applied };
 }
 
 function recordOf(rollout: RegionRollout): RolloutRecord {
@@ -606,9 +611,7 @@ function successOf(state: RegionState): RegionResult {
 function stop(state: RegionState, lines: readonly string[], why: string): Step {
   if (state.rollout.instanceRefresh === false) {
     const summary = `stopped: ${why}; nothing rolled back: instanceRefresh is off, so no instance was replaced`;
-    const applied =
-      state.applied.length === 0 ? {} : { rollout: `applied before it stopped: ${state.applied.join(" ")}` };
-    return finish(state, [...lines, `stopping the rollout: ${why}`, summary], { kind: "stopped", summary, ...applied });
+    return finish(state, [...lines, `stopping the rollout: ${why}`, summary], stoppedResult(state, summary));
   }
   return go(state, [...lines, `stopping the rollout: ${why}`], {
     phase: { name: "stopping", why, rollback: ROLLBACK_START.step },

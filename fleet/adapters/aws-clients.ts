@@ -6,7 +6,7 @@ import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balanci
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { Route53Client } from "@aws-sdk/client-route-53";
-import { S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { Agent } from "node:http";
 import type { Target } from "../target";
@@ -60,4 +60,16 @@ export function regionClients(target: Target, region: string): RegionClients {
     s3: new S3Client(config),
     iam: new IAMClient(config),
   };
+}
+
+/** An S3 object's text; undefined when it (or its bucket) does not exist. */
+export async function readObjectText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return (await object.Body?.transformToString()) ?? "";
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === "NoSuchKey" || name === "NoSuchBucket") return undefined;
+    throw error;
+  }
 }

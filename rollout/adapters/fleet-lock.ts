@@ -4,25 +4,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import type { FleetShape } from "../../fleet/shape";
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { UserFacingError } from "../../cli/console";
-import { lockReport, parseLockObject } from "../../state/lock";
-import { ROLLOUT_LOCK_NAME, rolloutLockObject, rolloutLockStateKey } from "../../state/rollout-lock";
-import { lockRecordDir, recordLockHolder } from "../../state/adapters/unlock";
+import { lockReport } from "../../state/lock";
+import { ROLLOUT_LOCK_NAME, rolloutLockObject } from "../../state/rollout-lock";
+import { lockKeyOf, lockRecordDir, readStateLock, recordLockHolder, stateOf } from "../../state/adapters/unlock";
 import { PROJECT, stackDir, type FleetContext } from "../../terraform/adapters/context";
 
 export interface HeldRolloutLock {
   readonly release: () => Promise<void>;
-}
-
-function lockLocation(shape: FleetShape) {
-  return {
-    bucket: shape.state.bucket,
-    region: shape.state.region,
-    key: `${rolloutLockStateKey(shape.state.key)}.tflock`,
-  };
 }
 
 /**
@@ -32,10 +23,14 @@ function lockLocation(shape: FleetShape) {
 export async function takeRolloutLock(
   ctx: Pick<FleetContext, "shape" | "target" | "outdir">,
 ): Promise<HeldRolloutLock> {
-  const { bucket, region, key } = lockLocation(ctx.shape);
-  const s3 = regionClients(ctx.target, region).s3;
+  // Where `npm run unlock -- rollout` looks for it: the same place as a stack's lock.
+  const state = stateOf(ctx.shape, ROLLOUT_LOCK_NAME);
+  const { bucket } = state;
+  const key = lockKeyOf(state);
+  const s3 = regionClients(ctx.target, state.region).s3;
   const id = randomUUID();
-  recordLockHolder(lockRecordDir(PROJECT), stackDir(ctx, ROLLOUT_LOCK_NAME), process.pid, ["-lock-timeout=0s"]);
+  // Taken at once or not at all: no lock wait.
+  recordLockHolder(lockRecordDir(PROJECT), stackDir(ctx, ROLLOUT_LOCK_NAME), process.pid, 0);
   const body = rolloutLockObject(
     { id, who: `${userInfo().username}@${hostname()}`, created: new Date(), path: `${bucket}/${key}` },
     "cloudrim-fleet",
@@ -47,8 +42,7 @@ export async function takeRolloutLock(
     // A fresh account: the deploy is about to create the bucket, and no other deploy can have started in it.
     if (name === "NoSuchBucket") return { release: () => Promise.resolve() };
     if (name !== "PreconditionFailed" && name !== "ConditionalRequestConflict") throw error;
-    const held = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
-    const lock = parseLockObject((await held?.Body?.transformToString()) ?? "");
+    const lock = await readStateLock(s3, bucket, key);
     const lines =
       lock === undefined
         ? [`another deploy holds the fleet's rollout lock (s3://${bucket}/${key})`]
@@ -60,8 +54,7 @@ export async function takeRolloutLock(
   return {
     release: async () => {
       // Only our own: a lock released by hand and taken by another deploy since is not ours to delete.
-      const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
-      if (parseLockObject((await current?.Body?.transformToString()) ?? "")?.id !== id) return;
+      if ((await readStateLock(s3, bucket, key))?.id !== id) return;
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
   };

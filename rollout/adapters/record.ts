@@ -3,10 +3,10 @@
  * `{state key}.rollout.json`. Read before a region's rollout begins; each write reads it again and adds its
  * entry, so what another region's or an earlier rollout wrote is kept.
  */
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { RegionShape } from "../../fleet/shape";
 import type { Target } from "../../fleet/target";
-import { regionClients } from "../../fleet/adapters/aws-clients";
+import { readObjectText, regionClients } from "../../fleet/adapters/aws-clients";
 import type { RecordEntry } from "../machine";
 import { rolloutRecordKey } from "../../state/rollout-lock";
 import {
@@ -20,14 +20,8 @@ import {
 
 export async function readRolloutRecord(target: Target, region: RegionShape): Promise<RolloutRecord> {
   const { bucket, key } = region.state;
-  const s3 = regionClients(target, region.state.region).s3;
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: rolloutRecordKey(key) }));
-    return parseRolloutRecord((await object.Body?.transformToString()) ?? "");
-  } catch (error) {
-    if ((error as { name?: string }).name === "NoSuchKey") return EMPTY_RECORD;
-    throw error;
-  }
+  const text = await readObjectText(regionClients(target, region.state.region).s3, bucket, rolloutRecordKey(key));
+  return text === undefined ? EMPTY_RECORD : parseRolloutRecord(text);
 }
 
 /** Adds one entry to the region's record. */

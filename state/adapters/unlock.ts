@@ -2,13 +2,12 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
-import { DeleteObjectCommand, GetObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { FleetShape } from "../../fleet/shape";
 import {
   lockHolderRecord,
   lockHolderRecordJson,
   lockReport,
-  lockTimeoutOf,
   parseLockHolderRecord,
   parseLockObject,
   unlockVerdict,
@@ -16,9 +15,20 @@ import {
   type StateLock,
 } from "../lock";
 import type { Target } from "../../fleet/target";
-import { regionClients } from "../../fleet/adapters/aws-clients";
+import { readObjectText, regionClients } from "../../fleet/adapters/aws-clients";
 import { UserFacingError } from "../../cli/console";
 import { ROLLOUT_LOCK_NAME, rolloutLockStateKey } from "../rollout-lock";
+
+/** `{key}.tflock`: where Terraform's S3 backend (use_lockfile) keeps a state's lock. */
+export function lockKeyOf(state: { readonly key: string }): string {
+  return `${state.key}.tflock`;
+}
+
+/** The lock object at `key`, read as state/lock.ts reads it; undefined when there is none. */
+export async function readStateLock(s3: S3Client, bucket: string, key: string): Promise<StateLock | undefined> {
+  const text = await readObjectText(s3, bucket, key);
+  return text === undefined ? undefined : parseLockObject(text);
+}
 
 /** Where a stack of the fleet keeps its state (and so its lock, `{key}.tflock`). */
 export function stateOf(shape: FleetShape, stack: string): { bucket: string; region: string; key: string } {
@@ -53,9 +63,7 @@ export function lockHolderFile(recordDir: string, stackDir: string): string {
  * Records the Terraform just started in `stackDir` with `args` when it may take the state lock (it was given
  * a lock timeout), replacing the stack's previous record; written whole, then renamed.
  */
-export function recordLockHolder(recordDir: string, stackDir: string, pid: number, args: readonly string[]): void {
-  const lockTimeoutSeconds = lockTimeoutOf(args);
-  if (lockTimeoutSeconds === undefined) return;
+export function recordLockHolder(recordDir: string, stackDir: string, pid: number, lockTimeoutSeconds: number): void {
   mkdirSync(recordDir, { recursive: true });
   const file = lockHolderFile(recordDir, stackDir);
   const record = lockHolderRecord(basename(stackDir), pid, hostname(), new Date(), lockTimeoutSeconds);
@@ -122,16 +130,8 @@ export async function unlockStack(
 ): Promise<UnlockOutcome> {
   const state = stateOf(shape, stack);
   const s3 = regionClients(target, state.region).s3;
-  const lockKey = `${state.key}.tflock`;
-  const read = async (): Promise<StateLock | undefined> => {
-    try {
-      const object = await s3.send(new GetObjectCommand({ Bucket: state.bucket, Key: lockKey }));
-      return parseLockObject((await object.Body?.transformToString()) ?? "");
-    } catch (error) {
-      if ((error as { name?: string }).name === "NoSuchKey") return undefined;
-      throw error;
-    }
-  };
+  const lockKey = lockKeyOf(state);
+  const read = () => readStateLock(s3, state.bucket, lockKey);
   const lock = await read();
   if (lock === undefined) return { code: 0, lines: [`${stack}: not locked (s3://${state.bucket}/${lockKey})`] };
   const [held, release] = lockReport(stack, lock, options.now ?? new Date());

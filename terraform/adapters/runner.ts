@@ -6,8 +6,8 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { regionClients } from "../../fleet/adapters/aws-clients";
+import { readObjectText, regionClients } from "../../fleet/adapters/aws-clients";
+import { lockTimeoutOf } from "../../state/lock";
 import { initIsCurrent, initStamp, isOverrideFile, type InitInputs } from "../init-stamp";
 import { legacyWeightedRecords, replaceFlags, type TerraformState } from "../legacy-records";
 import { runSummary, type StackAction, type StackOutcome } from "../outcome";
@@ -51,7 +51,11 @@ export function terraform(ctx: FleetContext, stack: string, log: string, args: r
     label: stack,
     // Terraform's lock names no process: the pid that may hold it is recorded for `npm run unlock`.
     onStart: (pid) => {
-      recordLockHolder(lockRecordDir(PROJECT), stackDir(ctx, stack), pid, args);
+      // Only a run given a lock timeout takes the lock.
+      const lockTimeoutSeconds = lockTimeoutOf(args);
+      if (lockTimeoutSeconds !== undefined) {
+        recordLockHolder(lockRecordDir(PROJECT), stackDir(ctx, stack), pid, lockTimeoutSeconds);
+      }
     },
     stallSeconds,
     onStall: (silent, lastLine) => {
@@ -156,15 +160,8 @@ export async function legacyReplacements(ctx: FleetContext, stack: string): Prom
   const region = ctx.shape.regions.find((r) => r.stackName === stack);
   if (region === undefined) return [];
   const { bucket, key } = region.state;
-  const state = await regionClients(ctx.target, region.state.region)
-    .s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
-    .then(async (object) => (await object.Body?.transformToString()) ?? "")
-    .catch((error: unknown) => {
-      const name = (error as { name?: string }).name;
-      if (name === "NoSuchKey" || name === "NoSuchBucket") return "";
-      throw error;
-    });
-  if (state.trim() === "") return [];
+  const state = await readObjectText(regionClients(ctx.target, region.state.region).s3, bucket, key);
+  if (state === undefined || state.trim() === "") return [];
   const addresses = legacyWeightedRecords(JSON.parse(state) as TerraformState);
   if (addresses.length > 0) {
     ctx.progress(
