@@ -1,9 +1,10 @@
 /** @type {import('jest').Config} */
 const project = (displayName, testMatch, extra = {}) => ({
   displayName,
-  // Type checking is `tsc --noEmit`'s job (run by `make check`); with tsconfig's isolatedModules,
-  // ts-jest only transpiles, which keeps it fast.
-  transform: { "^.+\\.ts$": "ts-jest" },
+  // Type checking is `tsc --noEmit`'s job (run by `make check`): tests only need TypeScript transpiled, which
+  // swc does in a fraction of ts-jest's CPU (the unit project from a cold cache: 23 s of CPU, 38 s with ts-jest;
+  // every jest worker transpiles what it loads, and CI always starts cold).
+  transform: { "^.+\\.ts$": ["@swc/jest", {}] },
   testEnvironment: "node",
   testMatch,
   setupFiles: ["<rootDir>/test/setup-env.ts"],
