@@ -200,7 +200,12 @@ export class RegionStack extends TerraformStack {
       bootNeeds: this.role.bootPolicies,
       capacity: plan.autoScaling.capacity,
       healthCheckGracePeriod: plan.autoScaling.healthCheckGracePeriod,
-      instanceRefresh: plan.autoScaling.instanceRefresh ? { alarmNames: refreshAlarms } : false,
+      instanceRefresh: plan.autoScaling.instanceRefresh
+        ? {
+            alarmNames: refreshAlarms,
+            ...(plan.autoScaling.checkpoint === undefined ? {} : { checkpoint: plan.autoScaling.checkpoint }),
+          }
+        : false,
       instanceTags: plan.tags,
       subnetChecks: network.subnetChecks,
       groupMetrics: GROUP_METRICS,

@@ -9,6 +9,7 @@ import type { Capacity } from "../fleet/schema";
 import { DEFAULTS } from "../fleet/defaults";
 import type { AmiShape } from "../fleet/shape/ami";
 import { encodeUserData } from "../instance/user-data";
+import type { Checkpoint } from "../rollout/checkpoint";
 
 export interface ServiceGroupProps {
   /** Name of the Auto Scaling group; also prefixes the launch template. */
@@ -41,7 +42,13 @@ export interface ServiceGroupProps {
    * any of `alarmNames` goes to ALARM; false: only instances launched later use the new template.
    * @default {alarmNames: []}
    */
-  readonly instanceRefresh?: false | { readonly alarmNames: readonly string[] };
+  readonly instanceRefresh?:
+    | false
+    | {
+        readonly alarmNames: readonly string[];
+        /** Where the refresh stops once one instance is new (rollout/checkpoint.ts). @default none */
+        readonly checkpoint?: Checkpoint;
+      };
   /** Encrypted gp3 root volume size, GiB. @default 16 */
   readonly rootVolumeSize?: number;
   /** Tags the group copies onto the instances it launches. @default {} */
@@ -137,9 +144,11 @@ export class ServiceGroup extends Construct {
         : {
             instanceRefresh: {
               strategy: "Rolling",
-              preferences: refreshPreferences(props.healthCheckGracePeriod ?? DEFAULTS.healthCheckGracePeriod, [
-                ...refresh.alarmNames,
-              ]),
+              preferences: refreshPreferences(
+                props.healthCheckGracePeriod ?? DEFAULTS.healthCheckGracePeriod,
+                [...refresh.alarmNames],
+                refresh.checkpoint,
+              ),
             },
           }),
       // Replacing an unhealthy instance launches its successor first, as a refresh does.
@@ -190,12 +199,13 @@ export function bootHookSettings(hook: { readonly name: string; readonly timeout
  *   group of one is refreshed by launching its successor first;
  * - each new instance warms up for the health-check grace period before it counts;
  * - instances already on the new template are skipped (a retried deploy replaces only what is left);
+ * - with a checkpoint, it stops once one instance is new, for the deploy to judge and bake it first;
  * - any of `alarmNames` in ALARM fails the refresh at once.
  * Not `auto_rollback`: the AWS provider moves the group to the new launch template version before it
  * starts the refresh, so AWS would "roll back" to the new version (hashicorp/terraform-provider-aws#34189);
  * the deploy rolls back to the version it recorded before the apply instead (rollout/verdicts.ts).
  */
-export function refreshPreferences(warmupSeconds: number, alarmNames: readonly string[]) {
+export function refreshPreferences(warmupSeconds: number, alarmNames: readonly string[], checkpoint?: Checkpoint) {
   return {
     minHealthyPercentage: 100,
     maxHealthyPercentage: 200,
@@ -203,6 +213,10 @@ export function refreshPreferences(warmupSeconds: number, alarmNames: readonly s
     skipMatching: true,
     autoRollback: false,
     ...(alarmNames.length === 0 ? {} : { alarmSpecification: { alarms: [...alarmNames] } }),
+    // One instance first: the refresh waits there while the deploy judges and bakes it, then replaces the rest.
+    ...(checkpoint === undefined
+      ? {}
+      : { checkpointPercentages: [checkpoint.percentage, 100], checkpointDelay: String(checkpoint.delaySeconds) }),
   };
 }
 

@@ -2,6 +2,7 @@ import { hostedZoneShape, type HostedZoneShape } from "./shape/dns";
 import type { AmiShape } from "./shape/ami";
 import type { FleetShape, RegionShape } from "./shape";
 import type { Target } from "./target";
+import { checkpointDelaySeconds } from "../rollout/checkpoint";
 
 /*
  * Pure: the local target adapts the fleet, not the user. A production fleet file names things a
@@ -69,10 +70,17 @@ function regionList(regions: readonly RegionShape[]): string {
  * (region-stack derives it from the grace period) and the scaling policy's. The guard alarms' minutes, also derived
  * from it, stay: the emulator never evaluates an alarm.
  */
-function localGrace(region: RegionShape): Pick<RegionShape, "autoScaling" | "scaling"> {
+/** The group's waits scaled down: the grace period (and the warm-ups that follow it), the checkpoint's bake. */
+function localGrace(region: RegionShape, bakeSeconds: number): Pick<RegionShape, "autoScaling" | "scaling"> {
   const grace = Math.min(region.autoScaling.healthCheckGracePeriod, LOCAL_GRACE_SECONDS);
+  const { checkpoint } = region.autoScaling;
+  const delaySeconds = checkpointDelaySeconds({ healthCheck: region.healthCheck, bakeSeconds });
   return {
-    autoScaling: { ...region.autoScaling, healthCheckGracePeriod: grace },
+    autoScaling: {
+      ...region.autoScaling,
+      healthCheckGracePeriod: grace,
+      ...(checkpoint === undefined ? {} : { checkpoint: { ...checkpoint, delaySeconds } }),
+    },
     ...(region.scaling === undefined ? {} : { scaling: { ...region.scaling, warmup: grace } }),
   };
 }
@@ -127,6 +135,7 @@ export function rehearsal(shape: FleetShape): Adapted {
     note("accountId", shape.accountId, EMULATOR_ACCOUNT, "the emulator answers every request as its own account");
   }
 
+  const bakeSeconds = Math.min(shape.rollout.bakeSeconds, LOCAL_BAKE_SECONDS);
   if (shape.rollout.bakeSeconds > LOCAL_BAKE_SECONDS) {
     note(
       "rollout.bakeSeconds",
@@ -134,6 +143,15 @@ export function rehearsal(shape: FleetShape): Adapted {
       String(LOCAL_BAKE_SECONDS),
       "the emulator never evaluates an alarm: a longer bake there only waits for alarms set by hand",
     );
+    const checkpointed = shape.regions.find((r) => r.autoScaling.checkpoint !== undefined);
+    if (checkpointed?.autoScaling.checkpoint !== undefined) {
+      note(
+        "instance refresh checkpoint delay",
+        String(checkpointed.autoScaling.checkpoint.delaySeconds),
+        String(checkpointDelaySeconds({ healthCheck: checkpointed.healthCheck, bakeSeconds })),
+        "it holds the first new instance for its bake: the refresh waits it out in real time",
+      );
+    }
   }
 
   // healthCheckGracePeriod and instanceRefresh are fleet settings: every region has the same.
@@ -184,7 +202,7 @@ export function rehearsal(shape: FleetShape): Adapted {
     shape: {
       ...shape,
       ...(shape.accountId === undefined ? {} : { accountId: EMULATOR_ACCOUNT }),
-      rollout: { ...shape.rollout, bakeSeconds: Math.min(shape.rollout.bakeSeconds, LOCAL_BAKE_SECONDS) },
+      rollout: { ...shape.rollout, bakeSeconds },
       hostedZone,
       state: { ...shape.state, tlsOnlyPolicy: false, preventDestroy: false },
       // The substitution above, as the baseline sees it: recorded, with its reason, like any exception.
@@ -203,7 +221,7 @@ export function rehearsal(shape: FleetShape): Adapted {
           ...(region.accountId === undefined ? {} : { accountId: EMULATOR_ACCOUNT }),
           network: {},
           dns: { ...region.dns, privateZone: false },
-          ...localGrace(region),
+          ...localGrace(region, bakeSeconds),
           ...(region.accessLogs === undefined ? {} : { accessLogs: { ...region.accessLogs, tlsOnly: false } }),
           instance: {
             ...region.instance,

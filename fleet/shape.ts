@@ -21,6 +21,7 @@ import { egressRules, networkShape, type EgressRule, type NetworkShape } from ".
 import { defaultProcesses, equalWeights, portRange, portShapes, type PortRange, type PortShape } from "./shape/ports";
 import { scalingShape, type AutoScalingShape, type ScalingShape } from "./shape/scaling";
 import { defaultWaves, type RolloutShape } from "../rollout/waves";
+import { firstInstanceCheckpoint } from "../rollout/checkpoint";
 import type { AppFiles } from "../instance/user-data";
 
 /*
@@ -124,6 +125,14 @@ export function regionShape(config: ParsedFleetConfig, regionIndex: number, defa
   const loadBalancerType = settings.loadBalancerType.value ?? DEFAULTS.loadBalancerType;
   const stackName = regionStackName(config, entry.region);
   const groupName = autoScalingGroupName(config, entry.region);
+  const capacity = settings.capacity.value ?? { ...DEFAULTS.capacity };
+  const checkpoint = firstInstanceCheckpoint({
+    asked: config.rollout.firstInstance,
+    desiredCapacity: capacity.desired,
+    instanceRefresh: config.instanceRefresh,
+    healthCheck: config.healthCheck,
+    bakeSeconds: config.rollout.bakeSeconds,
+  });
   const logs = logsShape(config, stackName);
   const boot = bootShape(config.bootTimeoutSeconds);
   const watchdog = watchdogShape(config);
@@ -165,9 +174,10 @@ export function regionShape(config: ParsedFleetConfig, regionIndex: number, defa
     instance,
     autoScaling: {
       name: groupName,
-      capacity: settings.capacity.value ?? { ...DEFAULTS.capacity },
+      capacity,
       healthCheckGracePeriod: config.healthCheckGracePeriod,
       instanceRefresh: config.instanceRefresh,
+      ...(checkpoint === undefined ? {} : { checkpoint }),
     },
     ...scalingShape(settings.scaling.value, stackName, config.healthCheckGracePeriod),
     monitoring: monitoringShape(config.alarms, entry.alarms, stackName, ports, loadBalancerType, {

@@ -9,6 +9,7 @@
  *   reading-before (the group's launch template version) → reading-known-refreshes
  *     → [planning (a stage, then the review check)] → applying → finding-refresh (the one the apply started)
  *     → reading-version → refreshing (its status, the new instances, a pause; until it ends)
+ *       [at a checkpoint (one instance first): settling → baking that instance → refreshing again]
  *     → settling (the new instances, to a verdict) → [stage 2: planning again …]
  *     → reading-bake-version → baking (alarms and instances, to its end) → done: succeeded
  *
@@ -42,6 +43,7 @@ import {
 } from "./verdicts";
 import { watchNext, watchStart, type CancelOutcome, type Watch } from "./refresh-watch";
 import { ROLLBACK_START, rollbackNext, type RollbackStep } from "./rollback";
+import type { Checkpoint } from "./checkpoint";
 import {
   EMPTY_RECORD,
   launchTemplateDigest,
@@ -79,6 +81,14 @@ export interface RegionRollout {
    * the instances it has are judged and baked, and a stop rolls nothing back: nothing was rolled. @default true
    */
   readonly instanceRefresh?: boolean;
+  /** Where the group's refresh stops once one instance is new, to judge and bake it first. @default none */
+  readonly checkpoint?: Checkpoint;
+}
+
+/** A refresh waiting at its checkpoint: the watch to go on with once its first instance passed. */
+export interface Resume {
+  readonly stage: Stage;
+  readonly watch: Watch;
 }
 
 /** A failed look at the new instances or the bake stops the rollout only when this many in a row failed. */
@@ -160,6 +170,8 @@ export type RegionPhase =
       readonly failures: number;
       /** When it last said what it waits for. */
       readonly lastLineAt: number;
+      /** The first instance of a refresh at its checkpoint is being judged: the refresh's watch goes on after. */
+      readonly resume?: Resume;
     }
   | { readonly name: "reading-bake-version" }
   | {
@@ -172,6 +184,8 @@ export type RegionPhase =
       readonly pausing: boolean;
       /** Failed looks in a row. */
       readonly failures: number;
+      /** The first instance of a refresh at its checkpoint is being baked: the refresh's watch goes on after. */
+      readonly resume?: Resume;
     }
   /** The rollout stopped: the region is rolled back (rollout/rollback.ts), then it has stopped. */
   | { readonly name: "stopping"; readonly why: string; readonly rollback: RollbackStep }
@@ -346,8 +360,12 @@ export function advance(state: RegionState, event: RegionEvent): Step {
         return settle(state, keep, phase.stage, undefined, event.at);
       }
       if (phase.refresh === undefined) return settle(state, [], phase.stage, version, event.at);
-      const line = `instance refresh ${shortId(phase.refresh.id)} started: launch before terminate, to launch template version ${version ?? "?"}`;
-      const watch = watchStart(phase.refresh.id, event.at, version);
+      const first =
+        rollout.checkpoint === undefined
+          ? ""
+          : `; one instance first (it stops at ${rollout.checkpoint.percentage}% for up to ${rollout.checkpoint.delaySeconds} s)`;
+      const line = `instance refresh ${shortId(phase.refresh.id)} started: launch before terminate, to launch template version ${version ?? "?"}${first}`;
+      const watch = watchStart(phase.refresh.id, event.at, version, "rollout", rollout.checkpoint);
       return go({ ...state, ...(version === undefined ? {} : { judgedVersion: version }) }, [line], {
         phase: { name: "refreshing", stage: phase.stage, ...(version === undefined ? {} : { version }), watch },
         action: { kind: "read-refresh", id: phase.refresh.id },
@@ -359,6 +377,11 @@ export function advance(state: RegionState, event: RegionEvent): Step {
         return go(state, next.lines, { phase: { ...phase, watch: next.watch }, action: next.action });
       }
       if (next.kind === "failed") return stop(state, next.lines, next.why);
+      if (next.kind === "checkpoint") {
+        const line = `refresh ${shortId(phase.watch.id)} stopped at its checkpoint (${next.percentage}%): judging its first instance on every port, then baking it`;
+        const resume = { stage: phase.stage, watch: next.watch };
+        return settle(state, [...next.lines, line], phase.stage, phase.version, event.at, resume);
+      }
       const passed = { ...state, seen: [...state.seen, `refresh ${shortId(phase.watch.id)} Successful`] };
       return settle(passed, next.lines, phase.stage, phase.version, event.at);
     }
@@ -392,25 +415,15 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       const plural = verdict.instances === 1 ? "" : "s";
       const on = phase.version === undefined ? "" : ` on launch template version ${phase.version}`;
       const line = `${verdict.instances} instance${plural}${on} in service on all ${verdict.ports} ports`;
+      if (phase.resume !== undefined) {
+        const first = `first instance: ${line}`;
+        return bake({ ...state, seen: [...state.seen, first] }, [first], event.at, phase.version, phase.resume);
+      }
       return afterStage({ ...state, seen: [...state.seen, line] }, [line], phase.stage);
     }
     case "reading-bake-version": {
       const { version, templateId } = heard(event, "group");
-      const seconds = rollout.bakeSeconds;
-      const line = `baking ${seconds} s: watching ${rollout.alarmCount} alarms and the new instances`;
-      return go(state, [line], {
-        phase: {
-          name: "baking",
-          ...(version === undefined ? {} : { version }),
-          ...(templateId === undefined ? {} : { templateId }),
-          startedAt: event.at,
-          endsAt: event.at + seconds * 1000,
-          lastLineAt: event.at,
-          pausing: false,
-          failures: 0,
-        },
-        action: { kind: "sample-bake", ...(version === undefined ? {} : { version }) },
-      });
+      return bake(state, [], event.at, version, undefined, templateId);
     }
     case "baking": {
       if (phase.pausing) {
@@ -430,7 +443,8 @@ export function advance(state: RegionState, event: RegionEvent): Step {
         ),
       );
       const verdict = judgeBakeSample(sample.alarms, sample.instances, excused);
-      const into = `${Math.round((event.at - phase.startedAt) / 1000)} s into the bake`;
+      const bakeOf = phase.resume === undefined ? "the bake" : "the first instance's bake";
+      const into = `${Math.round((event.at - phase.startedAt) / 1000)} s into ${bakeOf}`;
       if (verdict.kind === "failed") {
         const failures = phase.failures + 1;
         if (failures >= FAILED_LOOKS_TO_STOP || event.at >= phase.endsAt) {
@@ -446,6 +460,15 @@ export function advance(state: RegionState, event: RegionEvent): Step {
         );
       }
       const seconds = rollout.bakeSeconds;
+      if (event.at >= phase.endsAt && phase.resume !== undefined) {
+        // The first instance passed: the refresh replaces the rest once its checkpoint's delay ends.
+        const line = `first instance baked ${seconds} s: no alarm in ALARM; the refresh replaces the rest when its checkpoint's wait ends`;
+        const { stage, watch } = phase.resume;
+        return go({ ...state, excused, seen: [...state.seen, `first instance baked ${seconds} s`] }, [line], {
+          phase: { name: "refreshing", stage, ...versionOf(phase), watch },
+          action: { kind: "read-refresh", id: watch.id },
+        });
+      }
       if (event.at >= phase.endsAt) {
         const health = sample.instances.kind === "healthy" ? "new instances healthy" : sample.instances.why;
         const baked = { ...state, seen: [...state.seen, `baked ${seconds} s, no alarm`] };
@@ -573,6 +596,7 @@ function settle(
   stage: Stage,
   version: string | undefined,
   at: number,
+  resume?: Resume,
 ): Step {
   const v = version === undefined ? {} : { version };
   return go({ ...state, ...(version === undefined ? {} : { judgedVersion: version }) }, lines, {
@@ -584,8 +608,37 @@ function settle(
       pausing: false,
       failures: 0,
       lastLineAt: at,
+      ...(resume === undefined ? {} : { resume }),
     },
     action: { kind: "judge-instances", ...v },
+  });
+}
+
+/** A bake of `version`: the alarms and its instances, sampled until it ends (the first instance's, with `resume`). */
+function bake(
+  state: RegionState,
+  lines: readonly string[],
+  at: number,
+  version: string | undefined,
+  resume?: Resume,
+  templateId?: string,
+): Step {
+  const seconds = state.rollout.bakeSeconds;
+  const what = resume === undefined ? "the new instances" : "the first new instance";
+  const line = `baking ${seconds} s: watching ${state.rollout.alarmCount} alarms and ${what}`;
+  return go(state, [...lines, line], {
+    phase: {
+      name: "baking",
+      ...(version === undefined ? {} : { version }),
+      ...(templateId === undefined ? {} : { templateId }),
+      startedAt: at,
+      endsAt: at + seconds * 1000,
+      lastLineAt: at,
+      pausing: false,
+      failures: 0,
+      ...(resume === undefined ? {} : { resume }),
+    },
+    action: { kind: "sample-bake", ...(version === undefined ? {} : { version }) },
   });
 }
 

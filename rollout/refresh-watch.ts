@@ -5,10 +5,12 @@
  *
  * A rollout's refresh: while it runs, the new instances are judged, and one its group calls Unhealthy ends
  * the watch early with the refresh cancelled (a bad release shows there first), as does a refresh still
- * running after two hours. A rollback's refresh is never cancelled: the instances it replaces are the bad
+ * running after two hours. A refresh with a checkpoint (rollout/checkpoint.ts) is handed back once, when it
+ * stops there, for its first instance to be judged and baked; then the watch goes on. A rollback's refresh is never cancelled: the instances it replaces are the bad
  * ones, and stopping it halfway leaves a mix. It is judged on its own end, and given ROLLBACK_TIMEOUT_SECONDS
  * before the deploy stops watching it (it goes on in AWS).
  */
+import { atCheckpoint, type Checkpoint } from "./checkpoint";
 import {
   judgeRefresh,
   refreshLine,
@@ -44,6 +46,8 @@ export interface Watch {
   readonly status?: RefreshStatus;
   /** Why it ends, once it decided to cancel the refresh. */
   readonly failing?: string;
+  /** Where a rollout's refresh stops for its first instance, until that was handed back. */
+  readonly checkpoint?: Checkpoint;
 }
 
 /** The events a watch hears (a subset of the region's, rollout/machine.ts). */
@@ -71,6 +75,8 @@ export type WatchAction =
 
 export type WatchNext = { readonly lines: readonly string[] } & (
   | { readonly kind: "watching"; readonly watch: Watch; readonly action: WatchAction }
+  /** The refresh stopped at its checkpoint: judge and bake its first instance, then go on with `watch`. */
+  | { readonly kind: "checkpoint"; readonly watch: Watch; readonly percentage: number }
   | { readonly kind: "succeeded" }
   | { readonly kind: "failed"; readonly why: string }
 );
@@ -81,12 +87,14 @@ export function watchStart(
   at: number,
   version: string | undefined,
   purpose: Watch["purpose"] = "rollout",
+  checkpoint?: Checkpoint,
 ): Watch {
   const seconds = purpose === "rollout" ? REFRESH_TIMEOUT_SECONDS : ROLLBACK_TIMEOUT_SECONDS;
   return {
     id,
     purpose,
     ...(version === undefined ? {} : { version }),
+    ...(checkpoint === undefined || purpose === "rollback" ? {} : { checkpoint }),
     deadline: at + seconds * 1000,
     lastLine: "",
     lastLineAt: at,
@@ -129,6 +137,12 @@ export function watchNext(
           return { kind: "failed", lines, why };
         }
         return { kind: "watching", lines, watch: { ...seen, awaiting: "pause" }, action: { kind: "wait", ms: pollMs } };
+      }
+      if (watch.checkpoint !== undefined && atCheckpoint(watch.checkpoint, refresh)) {
+        // Handed back once: after the first instance's bake, the watch goes on without its checkpoint.
+        const { percentage } = watch.checkpoint;
+        const { checkpoint: _handedBack, ...rest } = seen;
+        return { kind: "checkpoint", lines, watch: { ...rest, awaiting: "refresh" }, percentage };
       }
       return {
         kind: "watching",

@@ -6,6 +6,7 @@ const Sequencer = require("@jest/test-sequencer").default;
 // largest); a list out of date only costs time.
 const SLOWEST = [
   "e2e/deployed-fleet.e2e.test.ts",
+  "e2e/planned-fleet.e2e.test.ts",
   "e2e/interrupted.e2e.test.ts",
   "e2e/review-merge-apply.e2e.test.ts",
   "e2e/rollout-and-retire.e2e.test.ts",

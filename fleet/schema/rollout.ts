@@ -31,6 +31,12 @@ export const rollout = z
     bakeSeconds: positiveInt("seconds, 0-86400", 0)
       .max(86400, { error: "must be at most 86400 seconds (a day)" })
       .default(DEFAULTS.rollout.bakeSeconds),
+    /**
+     * One instance first: a region's instance refresh stops once one instance is new, and the deploy judges and
+     * bakes it there before the rest are replaced (rollout/checkpoint.ts). @default on where a region's group
+     * has capacity.desired 3 or more and instanceRefresh is on
+     */
+    firstInstance: z.boolean({ error: "must be true or false" }).optional(),
     /** Regions of a wave applied at once (each Terraform takes about 640 MiB). @default what free memory holds, at least 1 */
     maxParallel: positiveInt("regions at once").optional(),
   })

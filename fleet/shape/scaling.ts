@@ -4,12 +4,15 @@
 import { DEFAULTS } from "../defaults";
 import { scalingPolicyName } from "../names";
 import type { Capacity, ScalingConfig } from "../schema";
+import type { Checkpoint } from "../../rollout/checkpoint";
 
 export interface AutoScalingShape {
   readonly name: string;
   readonly capacity: Capacity;
   readonly healthCheckGracePeriod: number;
   readonly instanceRefresh: boolean;
+  /** Where the refresh stops once one instance is new, to judge and bake it first (rollout/checkpoint.ts). */
+  readonly checkpoint?: Checkpoint;
 }
 
 export interface ScalingShape {

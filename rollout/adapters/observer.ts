@@ -258,9 +258,3 @@ export class RegionObserver {
     return answer.InstanceRefreshId ?? "";
   }
 }
-
-/** Seconds a good new instance may take to be in service on every port once the refresh counts it warm. */
-export function settleSeconds(region: RegionShape): number {
-  const { healthyThreshold, interval } = region.healthCheck;
-  return region.autoScaling.healthCheckGracePeriod + (healthyThreshold + 2) * interval;
-}

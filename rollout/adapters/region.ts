@@ -20,7 +20,8 @@ import { finish, planTo, prepareStack, terraform } from "../../terraform/adapter
 import { lockTimeoutFlag, stackDir, type FleetContext } from "../../terraform/adapters/context";
 import { advance, begin, type RegionAction, type RegionEvent, type RegionResult } from "../machine";
 import { parallelism, waveLine, waveOf } from "../waves";
-import { realClock, RegionObserver, settleSeconds, type Clock } from "./observer";
+import { realClock, RegionObserver, type Clock } from "./observer";
+import { settleSeconds } from "../checkpoint";
 import { readRolloutRecord, writeRolloutRecord } from "./record";
 import { runInWaves, type StackTask } from "./waves";
 
@@ -119,6 +120,7 @@ export async function deployRegion(
       retry: ctx.retry ?? false,
       ignoreAlarms: ctx.ignoreAlarms ?? [],
       instanceRefresh: region.autoScaling.instanceRefresh,
+      ...(region.autoScaling.checkpoint === undefined ? {} : { checkpoint: region.autoScaling.checkpoint }),
       ...(options.reviewedAt === undefined ? {} : { reviewedAt: options.reviewedAt }),
     });
     for (;;) {

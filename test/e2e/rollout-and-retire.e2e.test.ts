@@ -18,12 +18,13 @@ import { oneWave, REGION_STACKS, regionPlan, shopFleet, STATE, stateKey, zoneRec
  * first region are handed to their group as they appear, as a watchdog would; the rollout stops there and
  * rolls back to the end, a rerun refuses to bring it back, and a fixed release rolls out everywhere. Then the
  * second region is taken out of the fleet file and retired. Two regions of two ports, the second of network
- * load balancers.
+ * load balancers; the first has three instances, so its refresh replaces one first (rollout.firstInstance's
+ * default) and the deploy judges and bakes that one before the rest.
  */
 jest.setTimeout(10 * 60_000);
 
 const REGIONS: FleetConfig["regions"] = [
-  { region: "us-east-1", processes: 2 },
+  { region: "us-east-1", processes: 2, capacity: { min: 3, desired: 3, max: 6 } },
   { region: "ap-southeast-2", processes: 2, loadBalancerType: "network" },
 ];
 /**
@@ -118,7 +119,12 @@ describe("a rollout in waves, and a region retired", () => {
       const watchdog = handOverEvery(bad);
       const result = await deploy(REGION_STACKS).finally(watchdog.stop);
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-8) }).toMatchObject({ code: 4 });
+      // One instance first: the refresh stopped the region's change at its first new instance, not all three.
+      expect(result.stderr).toMatch(
+        /shop-e2e-us-east-1: instance refresh \w+ started: .*; one instance first \(it stops at 33% /,
+      );
       expect(watchdog.handedOver.size).toBeGreaterThan(0);
+      expect(watchdog.handedOver.size).toBeLessThan(before.east.instances.length);
       expect(result.stderr).toContain(
         "deploy: the rollout stopped at shop-e2e-us-east-1; not started: shop-e2e-ap-southeast-2. " +
           'What to do: docs/runbook.md, "A rollout stopped"',
@@ -194,10 +200,17 @@ describe("a rollout in waves, and a region retired", () => {
         const now = await running(regionName);
         expect(now.groupVersion).toBe(String(now.latestVersion));
         expect(now.instances.every(([, version]) => version === String(now.latestVersion))).toBe(true);
-        expect(result.stdout).toMatch(
-          new RegExp(`shop-e2e-${regionName}: .*\\n {4}rollout: refresh \\w+ Successful; .*; baked 3 s, no alarm`),
-        );
       }
+      // us-east-1's first new instance was judged on both ports and baked before the refresh replaced the rest.
+      expect(result.stdout).toMatch(
+        /shop-e2e-us-east-1: .*\n {4}rollout: first instance: 1 instance on launch template version \d+ in service on all 2 ports; first instance baked 3 s; refresh \w+ Successful; 3 instances .*; baked 3 s, no alarm/,
+      );
+      expect(result.stderr).toMatch(
+        /shop-e2e-us-east-1: refresh \w+ stopped at its checkpoint \(33%\): judging its first instance on every port, then baking it/,
+      );
+      expect(result.stdout).toMatch(
+        /shop-e2e-ap-southeast-2: .*\n {4}rollout: refresh \w+ Successful; .*; baked 3 s, no alarm/,
+      );
       expect(result.stderr).toMatch(
         /shop-e2e-ap-southeast-2: two stages: first the launch template and the group, so every instance runs what port 9002's new load balancer will check; then the rest/,
       );

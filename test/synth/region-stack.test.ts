@@ -803,6 +803,21 @@ describe("instance refresh", () => {
     });
   });
 
+  it("stops once one instance of a group of 3 is new, for as long as its checks and bake take; smaller groups do not", () => {
+    const preferences = (config: FleetConfig) =>
+      (group(config).instance_refresh as { preferences: Record<string, unknown> }).preferences;
+    const three = preferences(
+      baseFleet({
+        capacity: { min: 3, desired: 3, max: 6 },
+        healthCheck: { interval: 10, healthyThreshold: 3 },
+        rollout: { bakeSeconds: 300 },
+      }),
+    );
+    expect(three).toMatchObject({ checkpoint_percentages: [33, 100], checkpoint_delay: String(50 + 300 + 30) });
+    const two = preferences(baseFleet({ capacity: { min: 2, desired: 2, max: 4 } }));
+    expect(Object.keys(two).filter((key) => key.startsWith("checkpoint"))).toEqual([]);
+  });
+
   it("replaces an unhealthy instance by launching its successor first, as a refresh does", () => {
     expect(group(baseFleet()).instance_maintenance_policy).toEqual({
       min_healthy_percentage: 100,

@@ -1,3 +1,4 @@
+import { CHECKPOINT_MARGIN_SECONDS } from "../../../rollout/checkpoint";
 import type { FleetConfig } from "../../../fleet/schema";
 import { adaptToTarget, formatSubstitution, rehearsal } from "../../../fleet/rehearsal";
 import { shapeOrThrow } from "../../../fleet/validate";
@@ -113,6 +114,25 @@ describe("the local target's substitutions", () => {
     );
     expect(rehearsal(shape).shape.regions.map((r) => r.autoScaling)).toEqual(shape.regions.map((r) => r.autoScaling));
     expect(rehearsal(shape).substitutions.filter((s) => /grace|warm-up/i.test(s.field))).toEqual([]);
+  });
+
+  it("hold a group's first new instance at its checkpoint for the local bake, in one line", () => {
+    const shape = shapeOrThrow(baseFleet({ capacity: { min: 3, desired: 3, max: 6 } }), DEFAULT_APP);
+    const adapted = rehearsal(shape);
+    const { healthyThreshold, interval } = shape.regions[0]?.healthCheck ?? { healthyThreshold: 0, interval: 0 };
+    const local = (healthyThreshold + 2) * interval + adapted.shape.rollout.bakeSeconds + CHECKPOINT_MARGIN_SECONDS;
+    expect(adapted.shape.regions.map((r) => r.autoScaling.checkpoint)).toEqual([
+      { percentage: 33, delaySeconds: local },
+      { percentage: 33, delaySeconds: local },
+    ]);
+    expect(adapted.substitutions.filter((s) => s.field === "instance refresh checkpoint delay")).toEqual([
+      {
+        field: "instance refresh checkpoint delay",
+        production: String(shape.regions[0]?.autoScaling.checkpoint?.delaySeconds),
+        local: String(local),
+        why: "it holds the first new instance for its bake: the refresh waits it out in real time",
+      },
+    ]);
   });
 
   it("name no refresh warm-up for a fleet that does not refresh", () => {

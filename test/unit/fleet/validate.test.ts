@@ -898,6 +898,46 @@ describe("the rollout", () => {
     );
   });
 
+  it("replaces one instance first where a group holds 3 or more, or where the fleet file asks", () => {
+    const groups = [
+      { region: "us-east-1", capacity: { min: 3, desired: 3, max: 6 } },
+      { region: "eu-west-1", capacity: { min: 1, desired: 2, max: 4 } },
+    ];
+    const checkpoints = (config: FleetConfig) =>
+      shapeOrThrow(config, DEFAULT_APP).regions.map((r) => r.autoScaling.checkpoint?.percentage);
+    expect(checkpoints(baseFleet({ regions: groups }))).toEqual([33, undefined]);
+    expect(checkpoints(baseFleet({ regions: groups, rollout: { firstInstance: true } }))).toEqual([33, 50]);
+    expect(checkpoints(baseFleet({ regions: groups, rollout: { firstInstance: false } }))).toEqual([
+      undefined,
+      undefined,
+    ]);
+    expect(checkpoints(baseFleet({ regions: groups, instanceRefresh: false }))).toEqual([undefined, undefined]);
+  });
+
+  it("refuses one instance first where no refresh replaces it or a group has no second instance, naming them", () => {
+    expect(
+      theProblem(
+        baseFleet({
+          regions: [
+            { region: "us-east-1", capacity: { min: 1, desired: 1, max: 2 } },
+            { region: "eu-west-1", capacity: { min: 2, desired: 2, max: 4 } },
+            { region: "ap-southeast-2", capacity: { min: 1, desired: 1, max: 1 } },
+          ],
+          rollout: { firstInstance: true },
+        }),
+      ),
+    ).toEqual({
+      path: "rollout.firstInstance",
+      value: true,
+      message:
+        "needs groups of at least 2 instances, so that one is replaced first while the others serve: us-east-1 (capacity.desired 1), ap-southeast-2 (capacity.desired 1); raise capacity.desired there or leave firstInstance out",
+    });
+    expect(theProblem(baseFleet({ instanceRefresh: false, rollout: { firstInstance: true } }))).toMatchObject({
+      path: "rollout.firstInstance",
+      message: expect.stringContaining("needs instanceRefresh") as string,
+    });
+  });
+
   it("refuses empty waves, a negative or day-long bake and a bound below one, in the style of the other fields", () => {
     expect(theProblem(baseFleet({ rollout: { waves: [] } }))).toMatchObject({
       path: "rollout.waves",

@@ -6,7 +6,13 @@ import {
   type RegionEvent,
   type RegionRollout,
 } from "../../../rollout/machine";
-import { REFRESH_TIMEOUT_SECONDS, ROLLBACK_TIMEOUT_SECONDS } from "../../../rollout/refresh-watch";
+import {
+  REFRESH_TIMEOUT_SECONDS,
+  ROLLBACK_TIMEOUT_SECONDS,
+  watchNext,
+  watchStart,
+  type WatchEvent,
+} from "../../../rollout/refresh-watch";
 import { CANCEL_TIMEOUT_SECONDS } from "../../../rollout/rollback";
 import { launchTemplateDigest, type RolloutRecord } from "../../../rollout/record";
 import { type AlarmObservation, type InstancesVerdict, type RefreshObservation } from "../../../rollout/verdicts";
@@ -748,5 +754,71 @@ describe("a fleet without instance refresh", () => {
     expect(result.kind === "stopped" ? result.summary : "").toMatch(
       /; nothing rolled back: instanceRefresh is off, so no instance was replaced$/,
     );
+  });
+});
+
+describe("one instance first (a refresh with a checkpoint)", () => {
+  /** Half of a group of two: the recorded refresh's 50 % is its checkpoint. */
+  const checkpoint = { percentage: 50, delaySeconds: 80 };
+  const ONE_IN_SERVICE: InstancesVerdict = { kind: "healthy", instances: 1, ports: 2 };
+  const AT_CHECKPOINT = [recorded("started"), recorded("inProgress"), recorded("inProgress"), recorded("successful")];
+
+  it("judges and bakes the first instance where the refresh stops, then watches the rest, judges all and bakes", () => {
+    const { result, lines } = drive(
+      rollout(RELEASE, { checkpoint }),
+      releaseWorld(AT_CHECKPOINT, { early: ONE_IN_SERVICE }),
+    );
+    expect(result).toEqual({
+      kind: "succeeded",
+      summary: COMPLETE,
+      rollout:
+        "first instance: 1 instance on launch template version 2 in service on all 2 ports; first instance baked 30 s; refresh c427d764 Successful; 2 instances on launch template version 2 in service on all 2 ports; baked 30 s, no alarm",
+    });
+    expect(lines).toEqual([
+      "instance refresh c427d764 started: launch before terminate, to launch template version 2; one instance first (it stops at 50% for up to 80 s)",
+      "refresh c427d764: InProgress, 0% complete, 2 instances to update",
+      "refresh c427d764: InProgress, 50% complete, 1 instance to update",
+      "refresh c427d764 stopped at its checkpoint (50%): judging its first instance on every port, then baking it",
+      "first instance: 1 instance on launch template version 2 in service on all 2 ports",
+      "baking 30 s: watching 8 alarms and the first new instance",
+      "first instance baked 30 s: no alarm in ALARM; the refresh replaces the rest when its checkpoint's wait ends",
+      "refresh c427d764: Successful, 100% complete, 0 instances to update",
+      "2 instances on launch template version 2 in service on all 2 ports",
+      "baking 30 s: watching 8 alarms and the new instances",
+      "baked 30 s: no alarm in ALARM, new instances healthy",
+    ]);
+  });
+
+  it("stops at the first instance when its bake fails, cancelling the refresh there and rolling that instance back", () => {
+    const firing: AlarmObservation[] = [...OK_ALARMS, { name: "api-prod-us-east-1-all-ports-down", state: "ALARM" }];
+    const { result, lines, actions } = drive(
+      rollout(RELEASE, { checkpoint }),
+      releaseWorld(AT_CHECKPOINT, {
+        early: ONE_IN_SERVICE,
+        alarms: firing,
+        rollback: [recorded("started"), recorded("successful")],
+      }),
+    );
+    expect(result.kind === "stopped" ? result.summary : "").toMatch(
+      /^stopped: alarm api-prod-us-east-1-all-ports-down is in ALARM, \d+ s into the first instance's bake \(3 looks in a row\); rolled back: instances and the group back on launch template version 1/,
+    );
+    // The refresh never went past its checkpoint: it is cancelled there, and only what it replaced goes back.
+    expect(actions).toContainEqual({ kind: "cancel-refresh", id: recorded("started").id });
+    expect(actions).toContainEqual({ kind: "start-refresh", templateId: "lt-1", version: "1" });
+    expect(lines).not.toContain("refresh c427d764: Successful, 100% complete, 0 instances to update");
+  });
+
+  it("hands a refresh back once, at its checkpoint, and never a rollback's refresh", () => {
+    const at = T0;
+    const inProgress = recorded("inProgress");
+    const rolloutWatch = watchStart(inProgress.id, at, "2", "rollout", checkpoint);
+    const read = (refresh: RefreshObservation, when: number): WatchEvent => ({ kind: "refresh", refresh, at: when });
+    const first = watchNext(rolloutWatch, read(inProgress, at), 1000);
+    expect(first.kind).toBe("checkpoint");
+    if (first.kind !== "checkpoint") return;
+    const again = watchNext(first.watch, read(inProgress, at + 1000), 1000);
+    expect(again.kind).toBe("watching");
+    const rollbackWatch = watchStart(inProgress.id, at, undefined, "rollback", checkpoint);
+    expect(watchNext(rollbackWatch, read(inProgress, at), 1000).kind).toBe("watching");
   });
 });
