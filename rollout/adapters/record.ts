@@ -7,7 +7,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { RegionShape } from "../../fleet/shape";
 import type { Target } from "../../fleet/target";
 import { readObjectText, regionClients } from "../../fleet/adapters/aws-clients";
-import type { RecordEntry } from "../machine";
+import type { RecordEntry } from "../region-rollout";
 import { rolloutRecordKey } from "../../state/rollout-lock";
 import {
   EMPTY_RECORD,

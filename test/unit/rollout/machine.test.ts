@@ -1,11 +1,10 @@
+import { advance, begin } from "../../../rollout/machine";
 import {
-  advance,
-  begin,
   FAILED_LOOKS_TO_STOP,
   type RegionAction,
   type RegionEvent,
   type RegionRollout,
-} from "../../../rollout/machine";
+} from "../../../rollout/region-rollout";
 import {
   REFRESH_TIMEOUT_SECONDS,
   ROLLBACK_TIMEOUT_SECONDS,
