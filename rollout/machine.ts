@@ -34,6 +34,7 @@ import { describeJudges, stagingOf } from "./stages";
 import { judgeBakeSample, bakeLine, shortId, startedRefresh } from "./verdicts";
 import { watchNext, watchStart } from "./refresh-watch";
 import { rollbackNext } from "./rollback";
+import { budgetSpentWhy } from "./budget";
 import { launchTemplateDigest, refusalLine, rejectedChangeIn } from "./record";
 import {
   FAILED_LOOKS_TO_STOP,
@@ -104,6 +105,11 @@ export function advance(state: RegionState, event: RegionEvent): Step {
     const applied = state.applied.length === 0 ? "" : ` (applied: ${state.applied.join(" ")})`;
     const summary = `interrupted by ${event.signal} while the rollout watched it${applied}; deploy again to judge it`;
     return finish(state, [summary], { kind: "interrupted", summary });
+  }
+  if ((phase.name === "reading-before" || phase.name === "checking-baked") && pastDeadline(rollout, event.at)) {
+    // The deploy's budget was spent before this region began: it is left as it is, and so are those after it.
+    const summary = `stopped: ${budgetSpentWhy("earlier regions rolled out")}; nothing applied here`;
+    return finish(state, [summary], { kind: "stopped", summary });
   }
   switch (phase.name) {
     case "checking-baked": {
@@ -205,7 +211,7 @@ export function advance(state: RegionState, event: RegionEvent): Step {
           ? ""
           : `; one instance first (it stops at ${rollout.checkpoint.percentage}% for up to ${rollout.checkpoint.delaySeconds} s)`;
       const line = `instance refresh ${shortId(phase.refresh.id)} started: launch before terminate, to launch template version ${version ?? "?"}${first}`;
-      const watch = watchStart(phase.refresh.id, event.at, version, "rollout", rollout.checkpoint);
+      const watch = watchStart(phase.refresh.id, event.at, version, "rollout", rollout.checkpoint, rollout.deadline);
       return go({ ...state, ...(version === undefined ? {} : { judgedVersion: version }) }, [line], {
         phase: { name: "refreshing", stage: phase.stage, ...(version === undefined ? {} : { version }), watch },
         action: { kind: "read-refresh", id: phase.refresh.id },
@@ -244,6 +250,7 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       }
       if (verdict.kind === "waiting") {
         if (event.at >= phase.deadline) return stop(state, [], `${verdict.why} after ${rollout.settleSeconds} s`);
+        if (pastDeadline(rollout, event.at)) return stop(state, [], budgetSpentWhy(`waiting: ${verdict.why}`));
         // A line at least once a minute: a slow boot is not a hang.
         const lineDue = event.at - phase.lastLineAt >= BAKE_LINE_EVERY_MS;
         const waited = Math.round((rollout.settleSeconds * 1000 - (phase.deadline - event.at)) / 1000);
@@ -318,6 +325,10 @@ export function advance(state: RegionState, event: RegionEvent): Step {
         const entry = { kind: "baked", baked: { templateId, version, at: isoAt(event.at) } } as const;
         return recordThen(baked, lines, entry, successOf(baked));
       }
+      if (pastDeadline(rollout, event.at)) {
+        const left = Math.round((phase.endsAt - event.at) / 1000);
+        return stop({ ...state, excused }, [], budgetSpentWhy(`baking, ${left} s of the bake left`));
+      }
       const lineDue = event.at - phase.lastLineAt >= BAKE_LINE_EVERY_MS;
       return go(
         { ...state, excused },
@@ -359,4 +370,9 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       heard(event, "recorded");
       return finish(state, [], phase.result);
   }
+}
+
+/** Whether the deploy's budget (rollout/budget.ts) is spent: the rollout moves forward no more. */
+function pastDeadline(rollout: RegionRollout, at: number): boolean {
+  return rollout.deadline !== undefined && at >= rollout.deadline;
 }

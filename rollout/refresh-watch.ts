@@ -11,6 +11,7 @@
  * before the deploy stops watching it (it goes on in AWS).
  */
 import { atCheckpoint, type Checkpoint } from "./checkpoint";
+import { budgetSpentWhy, REFRESH_TIMEOUT_SECONDS, ROLLBACK_TIMEOUT_SECONDS } from "./budget";
 import {
   judgeRefresh,
   refreshLine,
@@ -19,12 +20,6 @@ import {
   type RefreshObservation,
   type RefreshStatus,
 } from "./verdicts";
-
-/** A refresh still running after this long stops the rollout (and is cancelled). */
-export const REFRESH_TIMEOUT_SECONDS = 2 * 60 * 60;
-
-/** A rollback's refresh still running after this long is left to AWS, and the deploy ends saying so. */
-export const ROLLBACK_TIMEOUT_SECONDS = 30 * 60;
 
 /** A line at least this often while a refresh reports nothing new: a slow refresh is not a hang. */
 const QUIET_LINE_EVERY_MS = 60_000;
@@ -48,6 +43,8 @@ export interface Watch {
   readonly failing?: string;
   /** Where a rollout's refresh stops for its first instance, until that was handed back. */
   readonly checkpoint?: Checkpoint;
+  /** When the deploy's budget ends (rollout/budget.ts): a rollout's refresh still running then is cancelled. */
+  readonly budgetEnd?: number;
 }
 
 /** The events a watch hears (a subset of the region's, rollout/machine.ts). */
@@ -88,11 +85,13 @@ export function watchStart(
   version: string | undefined,
   purpose: Watch["purpose"] = "rollout",
   checkpoint?: Checkpoint,
+  budgetEnd?: number,
 ): Watch {
   const seconds = purpose === "rollout" ? REFRESH_TIMEOUT_SECONDS : ROLLBACK_TIMEOUT_SECONDS;
   return {
     id,
     purpose,
+    ...(budgetEnd === undefined || purpose === "rollback" ? {} : { budgetEnd }),
     ...(version === undefined ? {} : { version }),
     ...(checkpoint === undefined || purpose === "rollback" ? {} : { checkpoint }),
     deadline: at + seconds * 1000,
@@ -159,7 +158,9 @@ export function watchNext(
           ? `${early.why} while the refresh ran (refresh ${id} cancelled)`
           : heard.at > watch.deadline
             ? `instance refresh ${id} still ${watch.status ?? "running"} after ${REFRESH_TIMEOUT_SECONDS} s (cancelled)`
-            : undefined;
+            : watch.budgetEnd !== undefined && heard.at >= watch.budgetEnd
+              ? `${budgetSpentWhy(`instance refresh ${id} was ${watch.status ?? "running"}`)} (refresh cancelled)`
+              : undefined;
       if (failing !== undefined) {
         return {
           kind: "watching",

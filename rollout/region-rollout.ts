@@ -39,6 +39,12 @@ export interface RegionRollout {
   readonly instanceRefresh?: boolean;
   /** Where the group's refresh stops once one instance is new, to judge and bake it first. @default none */
   readonly checkpoint?: Checkpoint;
+  /**
+   * When (ms, the adapter's clock) the rollout must stop moving forward: the deploy's budget (rollout/budget.ts).
+   * A region reached after it applies nothing; a refresh, a wait for new instances or a bake still running at it
+   * stops the rollout. @default none
+   */
+  readonly deadline?: number;
 }
 
 /** A refresh waiting at its checkpoint: the watch to go on with once its first instance passed. */

@@ -11,9 +11,7 @@
  */
 import { judgeRefresh, rollbackAction, shortId, type RefreshObservation, type TemplateVersion } from "./verdicts";
 import { watchNext, watchStart, type CancelOutcome, type Watch } from "./refresh-watch";
-
-/** How long a refresh of this deploy may take to end once cancelled, before the rollback gives up. */
-export const CANCEL_TIMEOUT_SECONDS = 10 * 60;
+import { CANCEL_TIMEOUT_SECONDS } from "./budget";
 
 /** How far a rollback has come. */
 export type RollbackStep =

@@ -23,6 +23,7 @@ import type { RegionAction, RegionEvent, RegionResult } from "../region-rollout"
 import { parallelism, waveLine, waveOf } from "../waves";
 import { realClock, RegionObserver, type Clock } from "./observer";
 import { settleSeconds } from "../checkpoint";
+import { forwardDeadline } from "../budget";
 import { readRolloutRecord, writeRolloutRecord } from "./record";
 import { runInWaves, type StackTask } from "./waves";
 
@@ -122,6 +123,7 @@ export async function deployRegion(
       ignoreAlarms: ctx.ignoreAlarms ?? [],
       instanceRefresh: region.autoScaling.instanceRefresh,
       ...(region.autoScaling.checkpoint === undefined ? {} : { checkpoint: region.autoScaling.checkpoint }),
+      ...(ctx.startedAt === undefined ? {} : { deadline: forwardDeadline(ctx.startedAt) }),
       ...(options.reviewedAt === undefined ? {} : { reviewedAt: options.reviewedAt }),
     });
     for (;;) {

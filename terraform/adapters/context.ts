@@ -44,6 +44,8 @@ export interface FleetContext {
   readonly retry?: boolean;
   /** Alarms a rollout's bake does not count (`--ignore-alarm`). @default none */
   readonly ignoreAlarms?: readonly string[];
+  /** When the command began (ms): its rollouts move forward until its budget ends (rollout/budget.ts). @default none */
+  readonly startedAt?: number;
 }
 
 /** The context a command builds once: a fresh log directory for this run, the target's reconfigure rule. */
@@ -67,6 +69,7 @@ export function fleetContext(options: {
     ...options,
     workDir: options.workDir ?? PROJECT,
     logDir: options.logDir ?? runLogDir(),
+    startedAt: Date.now(),
   };
 }
 

@@ -1,3 +1,4 @@
+import { DEPLOY_JOB_MINUTES, FORWARD_BUDGET_MINUTES, TERRAFORM_MARGIN_MINUTES } from "../../rollout/budget";
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
@@ -249,6 +250,11 @@ describe("GitHub Actions workflows", () => {
         'npm run --silent deploy -- "${reviewed[@]}" --report deploy-report.md "$DEPLOY_STACKS"',
       );
       expect(job?.permissions?.actions).toBe("read");
+    });
+
+    it("gives the deploy the time its rollout may take: the forward budget, a stop's cancel and rollback, Terraform", () => {
+      expect(DEPLOY_JOB_MINUTES).toBe(FORWARD_BUDGET_MINUTES + 10 + 30 + TERRAFORM_MARGIN_MINUTES);
+      expect(job?.["timeout-minutes"]).toBeGreaterThanOrEqual(DEPLOY_JOB_MINUTES);
     });
 
     it("posts what stopped it on every pull request it includes", () => {

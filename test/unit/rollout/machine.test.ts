@@ -6,13 +6,13 @@ import {
   type RegionRollout,
 } from "../../../rollout/region-rollout";
 import {
+  CANCEL_TIMEOUT_SECONDS,
+  DEPLOY_JOB_MINUTES,
+  FORWARD_BUDGET_MINUTES,
   REFRESH_TIMEOUT_SECONDS,
   ROLLBACK_TIMEOUT_SECONDS,
-  watchNext,
-  watchStart,
-  type WatchEvent,
-} from "../../../rollout/refresh-watch";
-import { CANCEL_TIMEOUT_SECONDS } from "../../../rollout/rollback";
+} from "../../../rollout/budget";
+import { watchNext, watchStart, type WatchEvent } from "../../../rollout/refresh-watch";
 import { launchTemplateDigest, type RolloutRecord } from "../../../rollout/record";
 import { type AlarmObservation, type InstancesVerdict, type RefreshObservation } from "../../../rollout/verdicts";
 import type { TerraformPlanJson } from "../../../terraform/plan-json";
@@ -819,5 +819,42 @@ describe("one instance first (a refresh with a checkpoint)", () => {
     expect(again.kind).toBe("watching");
     const rollbackWatch = watchStart(inProgress.id, at, undefined, "rollback", checkpoint);
     expect(watchNext(rollbackWatch, read(inProgress, at), 1000).kind).toBe("watching");
+  });
+});
+
+describe("the deploy's time budget", () => {
+  const budget = (rollout: RegionRollout, minutesLeft: number): RegionRollout => ({
+    ...rollout,
+    deadline: T0 + minutesLeft * 60_000,
+  });
+
+  it("leaves a region reached after it as it is: nothing applied, and the rollout stops", () => {
+    const { result, kinds } = drive(budget(rollout(RELEASE), 0), releaseWorld(RELEASED));
+    expect(result).toEqual({
+      kind: "stopped",
+      summary: `stopped: the deploy's ${FORWARD_BUDGET_MINUTES}-minute budget ran out while earlier regions rolled out (it keeps the deploy job inside its ${DEPLOY_JOB_MINUTES}-minute timeout); nothing applied here`,
+    });
+    expect(kinds).toEqual(["read-group"]);
+  });
+
+  it("cancels a refresh still running when it ends, and rolls the region back within a stop's own deadlines", () => {
+    const { result, actions } = drive(
+      budget(rollout(RELEASE, { pollMs: 60_000 }), 5),
+      releaseWorld([recorded("inProgress")], { rollback: [recorded("successful")] }),
+    );
+    expect(result.kind === "stopped" ? result.summary : "").toMatch(
+      /^stopped: the deploy's \d+-minute budget ran out while instance refresh c427d764 was InProgress \(it keeps the deploy job inside its \d+-minute timeout\) \(refresh cancelled\); rolled back: /,
+    );
+    expect(actions).toContainEqual({ kind: "cancel-refresh", id: recorded("started").id });
+  });
+
+  it("stops a bake it would not see to its end, naming what was left", () => {
+    const { result } = drive(
+      budget(rollout(RELEASE, { bakeSeconds: 3600 }), 30),
+      releaseWorld(RELEASED, { rollback: [recorded("successful")] }),
+    );
+    expect(result.kind === "stopped" ? result.summary : "").toMatch(
+      /^stopped: the deploy's \d+-minute budget ran out while baking, \d+ s of the bake left \(it keeps .*\); rolled back: /,
+    );
   });
 });
