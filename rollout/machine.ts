@@ -222,7 +222,7 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       if (next.kind === "watching") {
         return go(state, next.lines, { phase: { ...phase, watch: next.watch }, action: next.action });
       }
-      if (next.kind === "failed") return stop(state, next.lines, next.why);
+      if (next.kind === "failed") return stop(state, next.lines, next.why, next.outOfTime === true);
       if (next.kind === "checkpoint") {
         const line = `refresh ${shortId(phase.watch.id)} stopped at its checkpoint (${next.percentage}%): judging its first instance on every port, then baking it`;
         const resume = { stage: phase.stage, watch: next.watch };
@@ -250,7 +250,7 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       }
       if (verdict.kind === "waiting") {
         if (event.at >= phase.deadline) return stop(state, [], `${verdict.why} after ${rollout.settleSeconds} s`);
-        if (pastDeadline(rollout, event.at)) return stop(state, [], budgetSpentWhy(`waiting: ${verdict.why}`));
+        if (pastDeadline(rollout, event.at)) return stop(state, [], budgetSpentWhy(`waiting: ${verdict.why}`), true);
         // A line at least once a minute: a slow boot is not a hang.
         const lineDue = event.at - phase.lastLineAt >= BAKE_LINE_EVERY_MS;
         const waited = Math.round((rollout.settleSeconds * 1000 - (phase.deadline - event.at)) / 1000);
@@ -327,7 +327,7 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       }
       if (pastDeadline(rollout, event.at)) {
         const left = Math.round((phase.endsAt - event.at) / 1000);
-        return stop({ ...state, excused }, [], budgetSpentWhy(`baking, ${left} s of the bake left`));
+        return stop({ ...state, excused }, [], budgetSpentWhy(`baking, ${left} s of the bake left`), true);
       }
       const lineDue = event.at - phase.lastLineAt >= BAKE_LINE_EVERY_MS;
       return go(
@@ -353,9 +353,10 @@ export function advance(state: RegionState, event: RegionEvent): Step {
       const summary = `stopped: ${phase.why}; ${next.rolledBack}`;
       const result = stoppedResult(state, summary);
       const lines = [...next.lines, summary];
-      // What was judged and failed is remembered, so that it does not come back unasked.
+      // What was judged and failed is remembered, so that it does not come back unasked; a change the budget
+      // stopped was not judged, and may simply be deployed again.
       const digest = launchTemplateDigest(rollout.plan);
-      if (digest === undefined || (state.applied.length === 0 && state.unbaked !== true)) {
+      if (digest === undefined || phase.outOfTime === true || (state.applied.length === 0 && state.unbaked !== true)) {
         return finish(state, lines, result);
       }
       const rejected = {

@@ -41,6 +41,8 @@ export interface Watch {
   readonly status?: RefreshStatus;
   /** Why it ends, once it decided to cancel the refresh. */
   readonly failing?: string;
+  /** It ends because the deploy's budget did, not on a verdict. */
+  readonly outOfTime?: boolean;
   /** Where a rollout's refresh stops for its first instance, until that was handed back. */
   readonly checkpoint?: Checkpoint;
   /** When the deploy's budget ends (rollout/budget.ts): a rollout's refresh still running then is cancelled. */
@@ -75,7 +77,8 @@ export type WatchNext = { readonly lines: readonly string[] } & (
   /** The refresh stopped at its checkpoint: judge and bake its first instance, then go on with `watch`. */
   | { readonly kind: "checkpoint"; readonly watch: Watch; readonly percentage: number }
   | { readonly kind: "succeeded" }
-  | { readonly kind: "failed"; readonly why: string }
+  /** `outOfTime`: the deploy's budget ended it, not a verdict on the change. */
+  | { readonly kind: "failed"; readonly why: string; readonly outOfTime?: boolean }
 );
 
 /** A watch of refresh `id` from `at`: its first action reads the refresh. */
@@ -153,6 +156,11 @@ export function watchNext(
     case "instances": {
       const early = heard.verdict;
       const id = shortId(watch.id);
+      const outOfTime =
+        early.kind !== "unhealthy" &&
+        heard.at <= watch.deadline &&
+        watch.budgetEnd !== undefined &&
+        heard.at >= watch.budgetEnd;
       const failing =
         early.kind === "unhealthy" && early.why.includes("Unhealthy for its Auto Scaling group")
           ? `${early.why} while the refresh ran (refresh ${id} cancelled)`
@@ -165,7 +173,7 @@ export function watchNext(
         return {
           kind: "watching",
           lines: [],
-          watch: { ...watch, failing, awaiting: "cancel" },
+          watch: { ...watch, failing, awaiting: "cancel", ...(outOfTime ? { outOfTime } : {}) },
           action: { kind: "cancel-refresh", id: watch.id },
         };
       }
@@ -186,12 +194,13 @@ export function watchNext(
     case "refresh-cancelled": {
       const why = watch.failing ?? `instance refresh ${shortId(watch.id)} cancelled`;
       const { outcome } = heard;
-      if (outcome.kind === "cancelled") return { kind: "failed", lines: [], why };
+      const late = watch.outOfTime === true ? { outOfTime: true } : {};
+      if (outcome.kind === "cancelled") return { kind: "failed", lines: [], why, ...late };
       const not =
         outcome.kind === "ended"
           ? "it had ended already"
           : `refresh ${shortId(outcome.activeId)}, not this deploy's, is the group's active one and was left alone`;
-      return { kind: "failed", lines: [`refresh ${shortId(watch.id)} not cancelled: ${not}`], why };
+      return { kind: "failed", lines: [`refresh ${shortId(watch.id)} not cancelled: ${not}`], why, ...late };
     }
   }
 }

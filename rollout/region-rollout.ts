@@ -150,7 +150,13 @@ export type RegionPhase =
       readonly resume?: Resume;
     }
   /** The rollout stopped: the region is rolled back (rollout/rollback.ts), then it has stopped. */
-  | { readonly name: "stopping"; readonly why: string; readonly rollback: RollbackStep }
+  | {
+      readonly name: "stopping";
+      readonly why: string;
+      readonly rollback: RollbackStep;
+      /** Stopped by the deploy's budget: the change is not recorded as rejected. */
+      readonly outOfTime?: boolean;
+    }
   /** What the rollout proved or rejected is being written; then it ends with `result`. */
   | { readonly name: "recording"; readonly result: RegionResult }
   | { readonly name: "done"; readonly result: RegionResult };

@@ -171,13 +171,14 @@ export function successOf(state: RegionState): RegionResult {
 }
 
 /** Stops the rollout at this region: rolls it back first, if the change replaced its instances. */
-export function stop(state: RegionState, lines: readonly string[], why: string): Step {
+/** `outOfTime`: stopped by the deploy's budget, not a verdict on the change, which is not recorded as rejected. */
+export function stop(state: RegionState, lines: readonly string[], why: string, outOfTime = false): Step {
   if (state.rollout.instanceRefresh === false) {
     const summary = `stopped: ${why}; nothing rolled back: instanceRefresh is off, so no instance was replaced`;
     return finish(state, [...lines, `stopping the rollout: ${why}`, summary], stoppedResult(state, summary));
   }
   return go(state, [...lines, `stopping the rollout: ${why}`], {
-    phase: { name: "stopping", why, rollback: ROLLBACK_START.step },
+    phase: { name: "stopping", why, rollback: ROLLBACK_START.step, ...(outOfTime ? { outOfTime } : {}) },
     action: ROLLBACK_START.action,
   });
 }

@@ -94,6 +94,13 @@ export function motoServerInstalled(): boolean {
 }
 
 /**
+ * How long moto_server may take to answer once started: about 3 s of CPU to import moto and its backends, which
+ * a machine starting a dozen such things at once (the test suite's first minute on two cores) stretches well past
+ * 20 s.
+ */
+const MOTO_START_SECONDS = 90;
+
+/**
  * Starts moto_server (with local-aws/moto_server.py's fixes) on the endpoint's loopback port. `detached` keeps it running after this process
  * exits (the demo; `teardown` stops it); tests keep it attached and kill it themselves.
  */
@@ -124,7 +131,7 @@ export async function startMoto(
   });
   closeSync(log); // the child has its own copy
   if (detached) child.unref();
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + MOTO_START_SECONDS * 1000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
       throw new LocalAwsError(`moto_server exited at start (code ${child.exitCode}); see ${logFile}`);
@@ -132,5 +139,5 @@ export async function startMoto(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   child.kill("SIGKILL");
-  throw new LocalAwsError(`moto_server did not answer on ${endpoint} within 20 s; see ${logFile}`);
+  throw new LocalAwsError(`moto_server did not answer on ${endpoint} within ${MOTO_START_SECONDS} s; see ${logFile}`);
 }

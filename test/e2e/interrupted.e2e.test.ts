@@ -21,7 +21,7 @@ import { LocalFleet } from "./local-fleet";
  * A deploy interrupted the ways CI interrupts one: a runner that dies (SIGKILL to the deploy and its
  * Terraform, mid-apply) and a cancelled job (SIGINT). One small region on its own local AWS (its state bucket and
  * zone made with the AWS SDK), in order: killed during its first deploy and finished; cancelled while it grows;
- * killed again, then torn down.
+ * killed during a bake, and judged and baked by the next deploy; killed again, then torn down.
  */
 jest.setTimeout(10 * 60_000);
 
@@ -30,7 +30,7 @@ const STACK = "cut-e2e-us-west-2";
 const STATE = "cut-e2e-state";
 const STATE_KEY = `cloudrim/cut/e2e/${REGION}.tfstate`;
 
-const cutFleet = (processes: number): FleetConfig => ({
+const cutFleet = (processes: number, overrides: Partial<FleetConfig> = {}): FleetConfig => ({
   service: "cut",
   deployment: "e2e",
   domain: "cut.test",
@@ -42,7 +42,11 @@ const cutFleet = (processes: number): FleetConfig => ({
   healthCheckGracePeriod: 10,
   rollout: { bakeSeconds: 0 },
   regions: [{ region: REGION, processes }],
+  ...overrides,
 });
+
+/** A change of launch template (another instance type) whose new instances are baked long enough to kill the deploy then. */
+const BAKED: Partial<FleetConfig> = { instanceType: "t3.small", rollout: { bakeSeconds: 20 } };
 
 function lockExists(local: LocalFleet): Promise<boolean> {
   return regionClients(local.context().target, "us-east-1")
@@ -272,9 +276,43 @@ describe("a deploy interrupted halfway can be finished", () => {
     expect(remaining).toBeLessThan(planned);
   });
 
+  it("after a runner died during the bake: the next deploy, with nothing to apply, judges and bakes the version it left", async () => {
+    await local.configure(cutFleet(5, BAKED));
+    let bakingStarted: () => void = () => undefined;
+    const baking = new Promise<void>((resolve) => {
+      bakingStarted = resolve;
+    });
+    const killed = local.startCommand("deploy", ["--outdir", local.outdir, STACK], {
+      detached: true,
+      onLine: (line) => {
+        if (line.includes(`${STACK}: baking 20 s`)) bakingStarted();
+      },
+    });
+    await Promise.race([baking, killed.done]);
+    expect(killed.child.exitCode).toBeNull();
+    await killRunner(local, killed.child);
+    const { stderr: cut } = await killed.done;
+    expect(cut).toMatch(new RegExp(`${STACK}: instance refresh \\w+ started: .* to launch template version (\\d+)`));
+    const version = new RegExp(`to launch template version (\\d+)`).exec(cut)?.[1];
+    await expectRolloutUnlocked(local);
+
+    const next = await local.command("deploy", ["--outdir", local.outdir, STACK]);
+    expect({ code: next.code, stderr: next.stderr.split("\n").slice(-12) }).toMatchObject({ code: 0 });
+    expect(next.stderr).toMatch(
+      new RegExp(
+        `${STACK}: no changes, but launch template version ${version ?? "?"} has not passed its bake here \\((the last baked is version \\d+|no bake recorded)\\): judging and baking it`,
+      ),
+    );
+    expect(next.stderr).toMatch(new RegExp(`${STACK}: baked 20 s: no alarm in ALARM`));
+    // Once baked, it is recorded: the next deploy has nothing to judge.
+    const settled = await local.command("deploy", ["--outdir", local.outdir, STACK]);
+    expect({ code: settled.code, stdout: settled.stdout }).toMatchObject({ code: 0 });
+    expect(settled.stderr).not.toContain("has not passed its bake");
+  });
+
   it("tears down the region, what a killed deploy created and never recorded included", async () => {
     // One more port, cut short by a dead runner once its load balancer exists: created, never recorded.
-    await local.configure(cutFleet(6));
+    await local.configure(cutFleet(6, BAKED));
     const killed = deployUntilCreated(
       local,
       (created) => created.some((address) => address.startsWith("aws_elb.")),
@@ -289,7 +327,7 @@ describe("a deploy interrupted halfway can be finished", () => {
     await expectRolloutUnlocked(local);
 
     const progress: string[] = [];
-    const { stacks } = await local.configure(cutFleet(6));
+    const { stacks } = await local.configure(cutFleet(6, BAKED));
     // The region's stack: the state bucket and the zone are not this scenario's (deployed-fleet destroys them).
     const outcomes = await destroyStacks(
       local.context((line) => progress.push(line)),

@@ -70,7 +70,8 @@ describe("a team's own service, shipped as a release", () => {
   });
 
   afterAll(() => {
-    moto.kill("SIGTERM");
+    // Undefined when the local AWS did not start: beforeAll's error is the one to read.
+    (moto as ChildProcess | undefined)?.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -123,7 +123,7 @@ describe("the fields an object of the schema takes", () => {
     expect(fieldsAt(FleetSchema, ["regions", 0])).toEqual(expect.arrayContaining(["region", "vpcId", "instanceType"]));
     expect(fieldsAt(FleetSchema, ["instanceEgress", 1])).toEqual(["cidr", "prefixList", "ports"]);
     expect(fieldsAt(FleetSchema, ["ami"])).toEqual(["owners", "name"]);
-    expect(fieldsAt(FleetSchema, ["rollout"])).toEqual(["waves", "bakeSeconds", "maxParallel"]);
+    expect(fieldsAt(FleetSchema, ["rollout"])).toEqual(["waves", "bakeSeconds", "firstInstance", "maxParallel"]);
     expect(fieldsAt(FleetSchema, ["deployment"])).toBeUndefined();
     expect(fieldsAt(FleetSchema, ["nonsense", 3])).toBeUndefined();
   });
