@@ -14,6 +14,7 @@ const SLOWEST = [
   "e2e/confirmation.e2e.test.ts",
   "host/github-runner.test.ts",
   "e2e/plan-time-checks.e2e.test.ts",
+  "e2e/no-refresh.e2e.test.ts",
   "host/watchdog.test.ts",
   "synth/terraform-validate.test.ts",
   "host/release.test.ts",

@@ -15,6 +15,7 @@ run. docs/local-aws-internals.md ("moto and its fixes") lists them with what the
   rule_descriptions    DescribeSecurityGroupRules: the description of a rule that names another group
   elb_registration     DescribeInstanceHealth: OutOfService for a new instance's first checks (off by default:
                        CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS turns it on)
+  elb_detach           DetachLoadBalancers: the instances leave the load balancers it names, not every one
 
 refresh_rules imports no moto, and this package imports the fixes in install() only: the rules load without it.
 """
@@ -29,6 +30,7 @@ def install() -> None:
         return
     from fixes import (
         composite_alarms,
+        elb_detach,
         elb_registration,
         group_settings,
         lifecycle_hooks,
@@ -49,6 +51,7 @@ def install() -> None:
         lifecycle_hooks,
         rule_descriptions,
         elb_registration,
+        elb_detach,
     ):
         fix.install()
     _installed = True
