@@ -14,7 +14,7 @@ const project = (displayName, testMatch, extra = {}) => ({
 
 module.exports = {
   // Each end-to-end scenario spends much of its time waiting (on Route 53's fixed 15 s per change, on
-  // refreshes and bakes), and the host suites on real time, so the ten files that take minutes all start at once
+  // refreshes and bakes), and the host suites on real time, so the files that take minutes all start at once
   // (on 2 cores) with the short suites around them: none of them starts late and ends the run alone. Each
   // region's Terraform takes ~640 MiB. Measured in docs/testing.md.
   maxWorkers: 10,

@@ -154,26 +154,12 @@ export function watchNext(
       };
     }
     case "instances": {
-      const early = heard.verdict;
-      const id = shortId(watch.id);
-      const outOfTime =
-        early.kind !== "unhealthy" &&
-        heard.at <= watch.deadline &&
-        watch.budgetEnd !== undefined &&
-        heard.at >= watch.budgetEnd;
-      const failing =
-        early.kind === "unhealthy" && early.why.includes("Unhealthy for its Auto Scaling group")
-          ? `${early.why} while the refresh ran (refresh ${id} cancelled)`
-          : heard.at > watch.deadline
-            ? `instance refresh ${id} still ${watch.status ?? "running"} after ${REFRESH_TIMEOUT_SECONDS} s (cancelled)`
-            : watch.budgetEnd !== undefined && heard.at >= watch.budgetEnd
-              ? `${budgetSpentWhy(`instance refresh ${id} was ${watch.status ?? "running"}`)} (refresh cancelled)`
-              : undefined;
-      if (failing !== undefined) {
+      const ending = earlyEnd(watch, heard.verdict, heard.at);
+      if (ending !== undefined) {
         return {
           kind: "watching",
           lines: [],
-          watch: { ...watch, failing, awaiting: "cancel", ...(outOfTime ? { outOfTime } : {}) },
+          watch: { ...watch, ...ending, awaiting: "cancel" },
           action: { kind: "cancel-refresh", id: watch.id },
         };
       }
@@ -203,6 +189,28 @@ export function watchNext(
       return { kind: "failed", lines: [`refresh ${shortId(watch.id)} not cancelled: ${not}`], why, ...late };
     }
   }
+}
+
+/**
+ * Why a rollout's refresh ends before its own end, if it does: a new instance its group calls Unhealthy, the
+ * refresh's timeout, or the deploy's budget (which is no verdict on the change: `outOfTime`).
+ */
+function earlyEnd(watch: Watch, early: InstancesVerdict, at: number): Pick<Watch, "failing" | "outOfTime"> | undefined {
+  const id = shortId(watch.id);
+  if (early.kind === "unhealthy" && early.why.includes("Unhealthy for its Auto Scaling group")) {
+    return { failing: `${early.why} while the refresh ran (refresh ${id} cancelled)` };
+  }
+  const status = watch.status ?? "running";
+  if (at > watch.deadline) {
+    return { failing: `instance refresh ${id} still ${status} after ${REFRESH_TIMEOUT_SECONDS} s (cancelled)` };
+  }
+  if (watch.budgetEnd !== undefined && at >= watch.budgetEnd) {
+    return {
+      failing: `${budgetSpentWhy(`instance refresh ${id} was ${status}`)} (refresh cancelled)`,
+      outOfTime: true,
+    };
+  }
+  return undefined;
 }
 
 function secondsSince(watch: Watch, at: number): number {

@@ -9,6 +9,7 @@ import type { StackOutcome } from "../../terraform/outcome";
 import { planStack } from "../../review/adapters/plan-stacks";
 import { retireRegion } from "../../state/adapters/retire";
 import { LocalFleet } from "./local-fleet";
+import { smallFleet } from "./shop-fleet";
 
 /*
  * The question a deploy and a retire ask at a terminal on AWS (the local AWS never asks, so the operations are
@@ -20,20 +21,8 @@ jest.setTimeout(10 * 60_000);
 const REGION = "us-west-2";
 const STACK = "ask-e2e-us-west-2";
 
-const fleetConfig = (overrides: Partial<FleetConfig> = {}): FleetConfig => ({
-  service: "ask",
-  deployment: "e2e",
-  domain: "ask.test",
-  instanceType: "t3.micro",
-  capacity: { min: 1, desired: 1, max: 2 },
-  allowedCidrs: ["10.0.0.0/8"],
-  state: { bucket: "ask-e2e-state", region: "us-east-1" },
-  healthCheck: { interval: 5, healthyThreshold: 2 },
-  healthCheckGracePeriod: 10,
-  rollout: { bakeSeconds: 0 },
-  regions: [{ region: REGION, processes: 2 }],
-  ...overrides,
-});
+const fleetConfig = (overrides: Partial<FleetConfig> = {}): FleetConfig =>
+  smallFleet("ask", overrides.regions ?? [{ region: REGION, processes: 2 }], overrides);
 
 /** `us-west-2: 7 to create, 13 to change, 2 to replace (…)` → the counts. */
 function shownCounts(line: string) {

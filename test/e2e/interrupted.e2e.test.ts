@@ -16,6 +16,7 @@ import type { RunResult } from "../../cli/run";
 import { destroyStacks } from "../../rollout/adapters/stack-runs";
 import { pidRunning } from "../../state/adapters/unlock";
 import { LocalFleet } from "./local-fleet";
+import { smallFleet } from "./shop-fleet";
 
 /*
  * A deploy interrupted the ways CI interrupts one: a runner that dies (SIGKILL to the deploy and its
@@ -30,20 +31,8 @@ const STACK = "cut-e2e-us-west-2";
 const STATE = "cut-e2e-state";
 const STATE_KEY = `cloudrim/cut/e2e/${REGION}.tfstate`;
 
-const cutFleet = (processes: number, overrides: Partial<FleetConfig> = {}): FleetConfig => ({
-  service: "cut",
-  deployment: "e2e",
-  domain: "cut.test",
-  instanceType: "t3.micro",
-  capacity: { min: 1, desired: 1, max: 2 },
-  allowedCidrs: ["10.0.0.0/8"],
-  state: { bucket: STATE, region: "us-east-1" },
-  healthCheck: { interval: 5, healthyThreshold: 2 },
-  healthCheckGracePeriod: 10,
-  rollout: { bakeSeconds: 0 },
-  regions: [{ region: REGION, processes }],
-  ...overrides,
-});
+const cutFleet = (processes: number, overrides: Partial<FleetConfig> = {}): FleetConfig =>
+  smallFleet("cut", [{ region: REGION, processes }], overrides);
 
 /** A change of launch template (another instance type) whose new instances are baked long enough to kill the deploy then. */
 const BAKED: Partial<FleetConfig> = { instanceType: "t3.small", rollout: { bakeSeconds: 20 } };

@@ -6,6 +6,7 @@ import { changesOf } from "../../terraform/plan-json";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { planStack } from "../../review/adapters/plan-stacks";
 import { LocalFleet } from "./local-fleet";
+import { smallFleet } from "./shop-fleet";
 
 /*
  * A fleet that does not refresh its instances (`instanceRefresh: false`, a documented option) still changes: a
@@ -18,20 +19,8 @@ jest.setTimeout(10 * 60_000);
 const REGION = "us-west-2";
 const STACK = "still-e2e-us-west-2";
 
-const stillFleet = (processes: number): FleetConfig => ({
-  service: "still",
-  deployment: "e2e",
-  domain: "still.test",
-  instanceType: "t3.micro",
-  capacity: { min: 1, desired: 1, max: 2 },
-  allowedCidrs: ["10.0.0.0/8"],
-  state: { bucket: "still-e2e-state", region: "us-east-1" },
-  healthCheck: { interval: 5, healthyThreshold: 2 },
-  healthCheckGracePeriod: 10,
-  instanceRefresh: false,
-  rollout: { bakeSeconds: 3 },
-  regions: [{ region: REGION, processes }],
-});
+const stillFleet = (processes: number): FleetConfig =>
+  smallFleet("still", [{ region: REGION, processes }], { instanceRefresh: false, rollout: { bakeSeconds: 3 } });
 
 describe("a fleet without instance refresh", () => {
   let local: LocalFleet;

@@ -50,6 +50,30 @@ export const shopFleet = (overrides: Partial<FleetConfig> & Pick<FleetConfig, "r
   ...overrides,
 });
 
+/**
+ * A scenario's own small fleet, named by `service` (its state bucket `{service}-e2e-state`, its domain
+ * `{service}.test`): t3.micro groups of one instance, checked every 5 s, no bake unless overridden. For scenarios
+ * about one deploy's mechanics rather than a production fleet's shape.
+ */
+export const smallFleet = (
+  service: string,
+  regions: FleetConfig["regions"],
+  overrides: Partial<FleetConfig> = {},
+): FleetConfig => ({
+  service,
+  deployment: "e2e",
+  domain: `${service}.test`,
+  instanceType: "t3.micro",
+  capacity: { min: 1, desired: 1, max: 2 },
+  allowedCidrs: ["10.0.0.0/8"],
+  state: { bucket: `${service}-e2e-state`, region: "us-east-1" },
+  healthCheck: { interval: 5, healthyThreshold: 2 },
+  healthCheckGracePeriod: 10,
+  rollout: { bakeSeconds: 0 },
+  ...overrides,
+  regions,
+});
+
 /** Every region in one wave: a scenario's first deploy, when its rollout is not what it shows. */
 export const oneWave = (config: FleetConfig): FleetConfig => ({
   ...config,

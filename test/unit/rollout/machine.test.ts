@@ -42,6 +42,8 @@ const OK_ALARMS: AlarmObservation[] = [
   { name: "api-prod-us-east-1-9000-no-healthy-instances", state: "OK" },
   { name: "api-prod-us-east-1-all-ports-down", state: "OK" },
 ];
+/** OK_ALARMS with the all-ports alarm firing. */
+const FIRING: AlarmObservation[] = [...OK_ALARMS, { name: "api-prod-us-east-1-all-ports-down", state: "ALARM" }];
 const HEALTHY: InstancesVerdict = { kind: "healthy", instances: 2, ports: 2 };
 const NOT_YET: InstancesVerdict = { kind: "waiting", why: "no instance (launch template version 2) is in service yet" };
 /** Just before the recorded refreshes started. */
@@ -251,8 +253,7 @@ describe("a region's rollout, state by state", () => {
   });
 
   it("cancels a refresh still running before it rolls back, and waits for it to end", () => {
-    const firing: AlarmObservation[] = [...OK_ALARMS, { name: "api-prod-us-east-1-all-ports-down", state: "ALARM" }];
-    const world = releaseWorld(RELEASED, { alarms: firing, rollback: [recorded("started"), recorded("successful")] });
+    const world = releaseWorld(RELEASED, { alarms: FIRING, rollback: [recorded("started"), recorded("successful")] });
     // AWS is rolling this deploy's refresh back when the bake fails: it is cancelled and drained before ours starts.
     const active = { ...recorded("rollbackInProgress"), id: recorded("started").id };
     let baking = false;
@@ -394,7 +395,6 @@ describe("a region's rollout in two stages", () => {
 });
 
 describe("a region's rollback, and what the region remembers", () => {
-  const FIRING: AlarmObservation[] = [...OK_ALARMS, { name: "api-prod-us-east-1-all-ports-down", state: "ALARM" }];
   const ROLLBACK = [recorded("started"), recorded("successful")];
   const BAKED_1: RolloutRecord = {
     baked: { templateId: "lt-1", version: "1", at: "2026-11-30T00:00:00.000Z" },
@@ -746,7 +746,7 @@ describe("a fleet without instance refresh", () => {
     const firing: AlarmObservation[] = [{ name: "api-prod-us-east-1-all-ports-down", state: "ALARM" }];
     const { result, kinds } = drive(rollout(RELEASE, { instanceRefresh: false }), (action, applies) =>
       action.kind === "sample-bake"
-        ? { kind: "bake-sample", alarms: firing, instances: HEALTHY }
+        ? { kind: "bake-sample", alarms: FIRING, instances: HEALTHY }
         : world(action, applies),
     );
     expect(kinds).not.toContain("start-refresh");
@@ -789,12 +789,11 @@ describe("one instance first (a refresh with a checkpoint)", () => {
   });
 
   it("stops at the first instance when its bake fails, cancelling the refresh there and rolling that instance back", () => {
-    const firing: AlarmObservation[] = [...OK_ALARMS, { name: "api-prod-us-east-1-all-ports-down", state: "ALARM" }];
     const { result, lines, actions } = drive(
       rollout(RELEASE, { checkpoint }),
       releaseWorld(AT_CHECKPOINT, {
         early: ONE_IN_SERVICE,
-        alarms: firing,
+        alarms: FIRING,
         rollback: [recorded("started"), recorded("successful")],
       }),
     );
