@@ -743,7 +743,6 @@ describe("a fleet without instance refresh", () => {
 
   it("rolls nothing back when it stops, as nothing was rolled", () => {
     const world = releaseWorld([]);
-    const firing: AlarmObservation[] = [{ name: "api-prod-us-east-1-all-ports-down", state: "ALARM" }];
     const { result, kinds } = drive(rollout(RELEASE, { instanceRefresh: false }), (action, applies) =>
       action.kind === "sample-bake"
         ? { kind: "bake-sample", alarms: FIRING, instances: HEALTHY }
