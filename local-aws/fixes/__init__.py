@@ -16,6 +16,7 @@ run. docs/local-aws-internals.md ("moto and its fixes") lists them with what the
   elb_registration     DescribeInstanceHealth: OutOfService for a new instance's first checks (off by default:
                        CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS turns it on)
   elb_detach           DetachLoadBalancers: the instances leave the load balancers it names, not every one
+  route53_recreate     ChangeResourceRecordSets: CREATE refused only when that very record set exists
 
 refresh_rules imports no moto, and this package imports the fixes in install() only: the rules load without it.
 """
@@ -35,6 +36,7 @@ def install() -> None:
         group_settings,
         lifecycle_hooks,
         refresh_api,
+        route53_recreate,
         rule_descriptions,
         scaling_policies,
         template_user_data,
@@ -52,6 +54,7 @@ def install() -> None:
         rule_descriptions,
         elb_registration,
         elb_detach,
+        route53_recreate,
     ):
         fix.install()
     _installed = True
