@@ -30,7 +30,7 @@ teardown: setup
 	npm run --silent teardown
 
 ## Static checks: types, lint (layer boundaries included), formatting, Markdown structure, the docs (links and the
-## sections they name resolve; every command of the README's table answers --help), and the code layout against
+## sections they name resolve; every command of the README's table is one with its own --help), and the code layout against
 ## tools/layout.json and docs/architecture.md.
 check: setup static
 

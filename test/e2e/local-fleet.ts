@@ -20,7 +20,7 @@ import { regionClients } from "../../fleet/adapters/aws-clients";
 import { CreateHostedZoneCommand } from "@aws-sdk/client-route-53";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 
-/** How the scenarios' commands load TypeScript (the file says why not tsx). */
+/** How the scenarios' commands and their synths load TypeScript (the file says why not tsx). */
 const SWC_REGISTER = join(__dirname, "swc-register.js");
 
 /** A port nothing listens on right now (the kernel picks it). */
@@ -72,6 +72,8 @@ export class LocalFleet {
       CLOUDRIM_CONFIG: this.configFile,
       // Commands run as subprocesses log here, not in the project's .local/.
       CLOUDRIM_LOG_DIR: this.commandLogs,
+      // main.ts, run for every synth, loads as the commands do here (terraform/adapters/synth.ts).
+      CLOUDRIM_TS_LOADER: SWC_REGISTER,
     });
   }
 

@@ -1,10 +1,12 @@
 /*
  * The TypeScript loader of the commands the scenarios start (`node -r ./test/e2e/swc-register.js
- * scripts/NAME.ts`): the project's .ts files transpiled by swc, the transpiler jest runs the scenarios' own code
- * with, and kept by content in a cache; everything else loads as node loads it. The user's `npm run NAME` loads
- * them with tsx, which hooks every module it loads, node_modules included: a command's start took 1.3 to 1.5 s of
- * CPU with tsx and 0.8 s with this, measured here on `npm run deploy -- --help`, and the scenarios start some 140
- * commands (docs/testing.md). Same source, same node; only the transpiler differs, as it already does in jest.
+ * scripts/NAME.ts`) and of the synths they run (main.ts, through CLOUDRIM_TS_LOADER): the project's .ts files
+ * transpiled by swc, the transpiler jest runs the scenarios' own code with, and kept by content in a cache;
+ * everything else loads as node loads it. The user's `npm run NAME` and `cdktf synth` load them with tsx, which
+ * hooks every module it loads, node_modules included: measured here, a command's start took 1.3 to 1.5 s of CPU
+ * with tsx and 0.8 s with this (`npm run deploy -- --help`), a synth 1.9 s and 0.9 s, and the scenarios start
+ * some 140 commands and synthesize before each (docs/testing.md). Same source, same node; only the transpiler
+ * differs, as it already does in jest.
  */
 const Module = require("node:module");
 const { createHash } = require("node:crypto");
