@@ -6,6 +6,9 @@ import { PROJECT } from "../../terraform/adapters/context";
 
 const SWC_REGISTER = join(PROJECT, "test", "e2e", "swc-register.js");
 
+// Two synths side by side: seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 describe("the app a synth runs (main.ts)", () => {
   it("runs under tsx, as cdktf.json runs it, unless CLOUDRIM_TS_LOADER names a CommonJS loader", () => {
     expect(appCommand({})).toEqual({
