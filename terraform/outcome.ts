@@ -50,6 +50,16 @@ export interface StackOutcome {
  * The outcome of a stack that never started. A failure is told once, where it happened: the stacks kept back
  * name it (`skipped: … failed`, `not started: the rollout stopped at …`), never each other.
  */
+/**
+ * A saved-plan deploy's outcome for a stack whose plan was not a change: said as the review or the question saw
+ * it (`no changes, as reviewed`) where Terraform's own line says `No changes.`; a change, or a failure, as it is.
+ */
+export function unchangedAs(outcome: StackOutcome, changing: boolean, label: string): StackOutcome {
+  return !changing && outcome.status === "succeeded" && outcome.summary === "No changes."
+    ? { ...outcome, summary: label }
+    : outcome;
+}
+
 export function notStarted(stack: string, cause: NotStartedCause): StackOutcome {
   const summary =
     cause.kind === "interrupted"

@@ -1,6 +1,6 @@
 import type { TerraformPlanJson } from "../../terraform/plan-json";
 import type { StackNode } from "../../terraform/stack-selection";
-import type { StackOutcome } from "../../terraform/outcome";
+import { unchangedAs, type StackOutcome } from "../../terraform/outcome";
 import { importOrphans } from "../../adoption/adapters/lifecycle";
 import { applySavedPlan, applyStack } from "../../terraform/adapters/runner";
 import type { FleetContext } from "../../terraform/adapters/context";
@@ -80,8 +80,6 @@ export function applySavedPlans(
       reviewed,
       ...(reviewedAt === undefined ? {} : { reviewedAt }),
     });
-    return !changing.has(name) && outcome.status === "succeeded" && outcome.summary === "No changes."
-      ? { ...outcome, summary: unchanged }
-      : outcome;
+    return unchangedAs(outcome, changing.has(name), unchanged);
   });
 }
