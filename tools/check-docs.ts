@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  commandFile,
   commandTableProblems,
   helpProblem,
   linkProblems,
@@ -35,10 +36,15 @@ const tree: DocsTree = {
  * holds both). A start-up of node and tsx per command cost some 1.7 s of CPU each, twice per `make test`.
  */
 async function askHelp(script: string, scripts: Readonly<Record<string, string>>): Promise<HelpAnswer> {
-  const file = /^node --import tsx (\S+\.ts)$/.exec(scripts[script] ?? "")?.[1];
+  const file = commandFile(scripts[script] ?? "");
   if (file === undefined) return { status: null, stdout: "" };
-  const { command } = (await import(join(ROOT, file))) as { command?: Command };
-  return command?.name === script ? { status: 0, stdout: helpOf(command) } : { status: 1, stdout: "" };
+  try {
+    const { command } = (await import(join(ROOT, file))) as { command?: Command };
+    return command?.name === script ? { status: 0, stdout: helpOf(command) } : { status: 1, stdout: "" };
+  } catch {
+    // A file that does not load: the command could not have printed its help either.
+    return { status: 1, stdout: "" };
+  }
 }
 
 async function main(): Promise<number> {

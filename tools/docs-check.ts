@@ -170,10 +170,15 @@ export function tableCommands(
     });
 }
 
+/** The file an npm script runs as one of this project's commands (`node --import tsx FILE.ts`); undefined for others. */
+export function commandFile(script: string): string | undefined {
+  return /^node --import tsx (\S+\.ts)$/.exec(script)?.[1];
+}
+
 /** The npm scripts that are commands of this project (one definition each in cli/command.ts, run by tsx). */
 export function projectCommands(scripts: Readonly<Record<string, string>>): string[] {
   return Object.entries(scripts)
-    .filter(([, command]) => command.startsWith("node --import tsx "))
+    .filter(([, command]) => commandFile(command) !== undefined)
     .map(([name]) => name)
     .sort();
 }

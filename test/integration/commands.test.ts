@@ -22,6 +22,7 @@ import { command as release } from "../../scripts/release";
 import { command as retire } from "../../scripts/retire";
 import { command as teardown } from "../../scripts/teardown";
 import { command as unlock } from "../../scripts/unlock";
+import { commandFile } from "../../tools/docs-check";
 
 const ROOT = join(__dirname, "..", "..");
 const COMMANDS = [deploy, plan, teardown, retire, unlock, ciRoles, demo, release, images, host, bench];
@@ -85,7 +86,7 @@ describe("the npm scripts", () => {
   const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
     .scripts;
   const commandScripts = Object.entries(scripts).flatMap(([name, line]) => {
-    const file = /^node --import tsx (\S+\.ts)$/.exec(line)?.[1];
+    const file = commandFile(line);
     return file === undefined ? [] : [[name, file] as const];
   });
 

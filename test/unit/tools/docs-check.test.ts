@@ -1,4 +1,5 @@
 import {
+  commandFile,
   commandTableProblems,
   docReferences,
   headingAnchor,
@@ -120,6 +121,15 @@ describe("plain references to a document's sections, in code and messages", () =
       { file: "rollout/adapters/deploy.ts", line: 2, message: "manual/operations.md does not exist" },
       { file: "rollout/adapters/deploy.ts", line: 3, message: 'manual/runbook.md has no heading "On call"' },
     ]);
+  });
+});
+
+describe("an npm script that is one of the project's commands", () => {
+  it("runs its file with tsx, and nothing else", () => {
+    expect(commandFile("node --import tsx scripts/deploy.ts")).toBe("scripts/deploy.ts");
+    expect(commandFile("tsc --noEmit")).toBeUndefined();
+    expect(commandFile("node --import tsx scripts/deploy.ts --yes")).toBeUndefined();
+    expect(commandFile("npx tsx scripts/deploy.ts")).toBeUndefined();
   });
 });
 
