@@ -21,7 +21,8 @@ import { regionPlan, shopFleet, STATE, stateKey, zoneRecords } from "./shop-flee
 /*
  * A fresh account, deployed the ways users deploy: refused before the state bucket exists, bootstrapped with
  * npm run deploy's code path (one region failing alone), a region of the first releases upgraded, then
- * `cdktf deploy '*'` and `npm run deploy` from fresh clones. Two classic regions of two ports, one wave.
+ * `cdktf deploy '*'` from a fresh clone, and `npm run deploy` there of the region it left unjudged. Two classic
+ * regions of two ports, one wave.
  */
 jest.setTimeout(10 * 60_000);
 
@@ -237,22 +238,15 @@ describe("a fresh account, deployed the ways users deploy", () => {
     }
   });
 
-  it("deploys again from another fresh clone with npm run deploy: no changes, no error", async () => {
-    rmSync(local.outdir, { recursive: true, force: true });
-    const result = await local.command("deploy", ["--outdir", local.outdir]);
+  it("deploys eu-west-1 again with npm run deploy in that clone: no changes, and the bake plain cdktf skipped", async () => {
+    // The clone cdktf deployed from, its stacks initialised by cdktf: every stack converged above.
+    const result = await local.command("deploy", ["--outdir", local.outdir, "shop-e2e-eu-west-1"]);
     expect({ code: result.code, stderr: result.stderr.split("\n").slice(-20) }).toMatchObject({ code: 0 });
     const lines = result.stdout.trimEnd().split("\n");
-    expect(lines.filter((line) => !line.startsWith("    rollout: ")).sort()).toEqual(
-      [
-        ...["shop-e2e-state", "shop-e2e-dns"].map(
-          (stack) => `  ${stack}: Apply complete! Resources: 0 added, 0 changed, 0 destroyed.`,
-        ),
-        // A region whose plan changes nothing is not applied.
-        ...REGIONS.map((r) => `  shop-e2e-${r}: No changes.`),
-      ].sort(),
-    );
+    // A region whose plan changes nothing is not applied.
+    expect(lines.filter((line) => !line.startsWith("    rollout: "))).toEqual(["  shop-e2e-eu-west-1: No changes."]);
     // eu-west-1 went out with plain `cdktf deploy`, which judges nothing: its group runs a version no bake passed,
-    // so this deploy judges and bakes it. us-east-1's was baked by the deploy that made it: nothing to do there.
+    // so this deploy judges and bakes it.
     expect(result.stdout).toMatch(
       /^ {2}shop-e2e-eu-west-1: No changes\.\n {4}rollout: 1 instance on launch template version \d+ in service on all \d+ ports; baked \d+ s, no alarm$/m,
     );
