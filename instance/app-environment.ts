@@ -13,7 +13,15 @@ import { appPaths } from "./release";
  */
 
 /** The variables the fleet sets for every process itself: in the run script, and in each service's envdir. */
-export const FLEET_VARIABLES = { port: "PORT", healthPath: "HEALTH_PATH", path: "PATH" } as const;
+export const FLEET_VARIABLES = {
+  port: "PORT",
+  healthPath: "HEALTH_PATH",
+  path: "PATH",
+  /** The change the process runs (instance/change-id.ts). */
+  release: "CLOUDRIM_RELEASE",
+  /** The instance's id, as its metadata service gives it at boot. */
+  instance: "CLOUDRIM_INSTANCE_ID",
+} as const;
 export const FLEET_VARIABLE_NAMES: readonly string[] = Object.values(FLEET_VARIABLES);
 
 /** A name a POSIX shell can export, and so one the run script can set. */

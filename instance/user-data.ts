@@ -11,6 +11,7 @@ import {
 import { API_CURL, instanceApiLibrary, instanceApiPath } from "./instance-api";
 import { logShippingScript, logShippingScriptPath } from "./log-shipping";
 import { runitServiceName } from "../fleet/names";
+import { changeId } from "./change-id";
 import { appPaths, RELEASE_RUNTIME_DIR, type NodeArch, type ReleaseLocation } from "./release";
 import { watchdogScript, watchdogService, type WatchdogSpec } from "./watchdog";
 
@@ -146,7 +147,7 @@ export function sharedRunScriptPath(service: string): string {
  * the file only root can read, then the fleet's variables; chpst then drops to the service user.
  */
 export function runScript(spec: UserDataSpec): string {
-  const { port, healthPath, path } = FLEET_VARIABLES;
+  const { port, healthPath, path, release } = FLEET_VARIABLES;
   const environment = Object.entries(spec.environment ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return [
     "#!/bin/sh",
@@ -160,9 +161,10 @@ export function runScript(spec: UserDataSpec): string {
       : ["# shellcheck source=/dev/null", `. ${ROOT}${secretsFilePath(spec.service)} || exit 1`]),
     // The boot script points /opt/{service}/node at the Node.js for this machine's architecture.
     `${path}=${ROOT}${appPaths(spec.service).base}/node/bin:$${path}`,
+    `${release}=${shellQuote(changeId(spec))}`,
     ...(spec.healthPath === undefined
-      ? [`export ${path}`]
-      : [`${healthPath}=${shellQuote(spec.healthPath)}`, `export ${path} ${healthPath}`]),
+      ? [`export ${path} ${release}`]
+      : [`${healthPath}=${shellQuote(spec.healthPath)}`, `export ${path} ${release} ${healthPath}`]),
     `exec chpst -e "$env" -u ${spec.user} ${spec.command}`,
     "",
   ].join("\n");
@@ -189,6 +191,7 @@ export function enableScript(spec: UserDataSpec): string {
     '  mkdir -p "$sv/env" "$sv/log"',
     `  ln -sfn "$root${sharedRunScriptPath(spec.service)}" "$sv/run"`,
     `  printf '%s\\n' "$port" >"$sv/env/${FLEET_VARIABLES.port}"`,
+    `  printf '%s\\n' "\${${FLEET_VARIABLES.instance}:-}" >"$sv/env/${FLEET_VARIABLES.instance}"`,
     `  printf '#!/bin/sh\\nexec chpst -u ${spec.user} svlogd -tt "%s"\\n' "$log" >"$sv/log/run"`,
     '  chmod 0755 "$sv/log/run"',
     `  install -d -o ${spec.user} -g "$group" -m 0750 "$log"`,
@@ -280,7 +283,7 @@ export function bootScript(spec: UserDataSpec): string {
   const enable = [
     ...readSecretsLines(spec.service, spec.secrets ?? []),
     `"$root${logShippingScriptPath(spec.service)}"`,
-    `"$root${enableScriptPath(spec.service)}" || abandon "the runit services could not be written"`,
+    `${FLEET_VARIABLES.instance}="$instance" "$root${enableScriptPath(spec.service)}" || abandon "the runit services could not be written"`,
     `deadline=$(($(date +%s) + \${CLOUDRIM_READY_SECONDS:-${spec.readySeconds}}))`,
     `for port in ${ports}; do`,
     `  until ${readyProbe(spec)}; do`,

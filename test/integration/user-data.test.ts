@@ -14,6 +14,7 @@ import {
 } from "../../instance/user-data";
 import { PINNED_NODE } from "../../instance/release";
 import { FLEET_VARIABLE_NAMES, planSecrets } from "../../instance/app-environment";
+import { changeId } from "../../instance/change-id";
 
 interface CloudConfig {
   packages: string[];
@@ -116,7 +117,9 @@ describe("cloud-init user data", () => {
     expect(run.content).toContain("exec 2>&1\n");
     expect(run.content).toContain('env="$PWD/env"\n');
     expect(run.content).toContain('cd "${CLOUDRIM_ROOT:-}"/opt/cloudrim || exit 1\n');
-    expect(run.content).toContain('PATH="${CLOUDRIM_ROOT:-}"/opt/cloudrim/node/bin:$PATH\nexport PATH\n');
+    expect(run.content).toContain(
+      `PATH="\${CLOUDRIM_ROOT:-}"/opt/cloudrim/node/bin:$PATH\nCLOUDRIM_RELEASE='${changeId(spec)}'\nexport PATH CLOUDRIM_RELEASE\n`,
+    );
     expect(run.content).toMatch(/\nexec chpst -e "\$env" -u cloudrim node server\.js\n$/);
   });
 
@@ -160,7 +163,7 @@ describe("cloud-init user data", () => {
   it("gives each process the load balancers' health check path, when the fleet has one, quoted for sh", () => {
     const withPath = cloudConfig(renderUserData({ ...spec, healthPath: "/healthz?deep='1'" }));
     const run = fileAt(withPath, "/usr/local/lib/cloudrim/run").content;
-    expect(run).toContain("export PATH HEALTH_PATH\n");
+    expect(run).toContain("export PATH CLOUDRIM_RELEASE HEALTH_PATH\n");
     const assignment = run.split("\n").find((line) => line.startsWith("HEALTH_PATH=")) ?? "";
     expect(execFileSync("sh", ["-c", `${assignment}\nprintf %s "$HEALTH_PATH"`], { encoding: "utf8" })).toBe(
       "/healthz?deep='1'",

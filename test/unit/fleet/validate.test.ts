@@ -1182,19 +1182,23 @@ describe("the app's own configuration: environment, secrets and policies", () =>
     },
   );
 
-  it.each([["PORT"], ["HEALTH_PATH"], ["PATH"]])("refuses %s, which the fleet sets itself, in either list", (name) => {
-    const message = "is set by the fleet itself for every process (PORT, HEALTH_PATH, PATH); use another name";
-    expect(theProblem(withApp({ environment: { [name]: "1" } }))).toEqual({
-      path: `app.environment.${name}`,
-      value: name,
-      message,
-    });
-    expect(theProblem(withApp({ secrets: { [name]: PARAMETER } }))).toEqual({
-      path: `app.secrets.${name}`,
-      value: name,
-      message,
-    });
-  });
+  it.each([["PORT"], ["HEALTH_PATH"], ["PATH"], ["CLOUDRIM_RELEASE"], ["CLOUDRIM_INSTANCE_ID"]])(
+    "refuses %s, which the fleet sets itself, in either list",
+    (name) => {
+      const message =
+        "is set by the fleet itself for every process (PORT, HEALTH_PATH, PATH, CLOUDRIM_RELEASE, CLOUDRIM_INSTANCE_ID); use another name";
+      expect(theProblem(withApp({ environment: { [name]: "1" } }))).toEqual({
+        path: `app.environment.${name}`,
+        value: name,
+        message,
+      });
+      expect(theProblem(withApp({ secrets: { [name]: PARAMETER } }))).toEqual({
+        path: `app.secrets.${name}`,
+        value: name,
+        message,
+      });
+    },
+  );
 
   it("refuses a variable set both plainly and as a secret: it comes from one place", () => {
     expect(theProblem(withApp({ environment: { API_KEY: "test" }, secrets: { API_KEY: SECRET } }))).toEqual({
