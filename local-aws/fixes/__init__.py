@@ -17,6 +17,9 @@ run. docs/local-aws-internals.md ("moto and its fixes") lists them with what the
                        CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS turns it on)
   elb_detach           DetachLoadBalancers: the instances leave the load balancers it names, not every one
   route53_recreate     ChangeResourceRecordSets: CREATE refused only when that very record set exists
+  live_health          DescribeInstanceHealth, DescribeTargetHealth: what a live fleet's runner saw, from the file
+                       CLOUDRIM_LOCAL_AWS_LIVE_HEALTH names (unset: moto's answer); after elb_registration, whose
+                       answer it wraps
 
 refresh_rules imports no moto, and this package imports the fixes in install() only: the rules load without it.
 """
@@ -35,6 +38,7 @@ def install() -> None:
         elb_registration,
         group_settings,
         lifecycle_hooks,
+        live_health,
         refresh_api,
         route53_recreate,
         rule_descriptions,
@@ -55,6 +59,7 @@ def install() -> None:
         elb_registration,
         elb_detach,
         route53_recreate,
+        live_health,
     ):
         fix.install()
     _installed = True
