@@ -12,6 +12,8 @@ run. docs/local-aws-internals.md ("moto and its fixes") lists them with what the
   unhealthy_replacement  SetInstanceHealth Unhealthy: the group replaces the instance a few seconds later
   group_settings       InstanceMaintenancePolicy and DefaultInstanceWarmup kept on a group
   lifecycle_hooks      DescribeLifecycleHooks: no invented role or notification target
+  lifecycle_actions    CompleteLifecycleAction (CONTINUE recorded, ABANDON: the group replaces the instance, through
+                       group_launches) and RecordLifecycleActionHeartbeat, with AWS's validation
   rule_descriptions    DescribeSecurityGroupRules: the description of a rule that names another group
   elb_registration     DescribeInstanceHealth: OutOfService for a new instance's first checks (off by default:
                        CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS turns it on)
@@ -37,6 +39,7 @@ def install() -> None:
         elb_detach,
         elb_registration,
         group_settings,
+        lifecycle_actions,
         lifecycle_hooks,
         live_health,
         refresh_api,
@@ -55,6 +58,7 @@ def install() -> None:
         unhealthy_replacement,
         group_settings,
         lifecycle_hooks,
+        lifecycle_actions,
         rule_descriptions,
         elb_registration,
         elb_detach,
