@@ -12,11 +12,16 @@ run. docs/local-aws-internals.md ("moto and its fixes") lists them with what the
   unhealthy_replacement  SetInstanceHealth Unhealthy: the group replaces the instance a few seconds later
   group_settings       InstanceMaintenancePolicy and DefaultInstanceWarmup kept on a group
   lifecycle_hooks      DescribeLifecycleHooks: no invented role or notification target
+  lifecycle_actions    CompleteLifecycleAction (CONTINUE recorded, ABANDON: the group replaces the instance, through
+                       group_launches) and RecordLifecycleActionHeartbeat, with AWS's validation
   rule_descriptions    DescribeSecurityGroupRules: the description of a rule that names another group
   elb_registration     DescribeInstanceHealth: OutOfService for a new instance's first checks (off by default:
                        CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS turns it on)
   elb_detach           DetachLoadBalancers: the instances leave the load balancers it names, not every one
   route53_recreate     ChangeResourceRecordSets: CREATE refused only when that very record set exists
+  live_health          DescribeInstanceHealth, DescribeTargetHealth: what a live fleet's runner saw, from the file
+                       CLOUDRIM_LOCAL_AWS_LIVE_HEALTH names (unset: moto's answer); after elb_registration, whose
+                       answer it wraps
 
 refresh_rules imports no moto, and this package imports the fixes in install() only: the rules load without it.
 """
@@ -34,7 +39,9 @@ def install() -> None:
         elb_detach,
         elb_registration,
         group_settings,
+        lifecycle_actions,
         lifecycle_hooks,
+        live_health,
         refresh_api,
         route53_recreate,
         rule_descriptions,
@@ -51,10 +58,12 @@ def install() -> None:
         unhealthy_replacement,
         group_settings,
         lifecycle_hooks,
+        lifecycle_actions,
         rule_descriptions,
         elb_registration,
         elb_detach,
         route53_recreate,
+        live_health,
     ):
         fix.install()
     _installed = True
