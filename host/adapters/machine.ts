@@ -17,6 +17,8 @@ export interface MachineOptions {
   readonly nodeTarballs: string;
   /** The instance id the metadata service reports. @default "i-0sandbox0000000000" */
   readonly instanceId?: string;
+  /** The address to listen on: an instance's side of its link, for one in a namespace. @default "127.0.0.1" */
+  readonly host?: string;
 }
 
 /** One call to the Auto Scaling stand-in: its query parameters, and whether it came signed with the role's session. */
@@ -137,10 +139,11 @@ export class MachineServices {
     });
     return new Promise((resolve, reject) => {
       server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => {
+      const host = options.host ?? "127.0.0.1";
+      server.listen(0, host, () => {
         const address = server.address();
         const port = typeof address === "object" && address !== null ? address.port : 0;
-        services = new MachineServices(server, `http://127.0.0.1:${port}`, calls);
+        services = new MachineServices(server, `http://${host}:${port}`, calls);
         resolve(services);
       });
     });

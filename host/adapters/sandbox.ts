@@ -89,6 +89,82 @@ export async function whoServes(port: number, path = "/"): Promise<{ port: numbe
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The service users the user data creates, created on this machine when missing; then its files, under `root`. */
+export function applyCloudConfigFiles(root: string, config: CloudConfig): void {
+  for (const user of serviceUsers(config)) {
+    if (spawnSync("id", ["-u", user.name], { stdio: "ignore" }).status !== 0) {
+      const created = spawnSync(
+        "useradd",
+        ["--system", "--no-create-home", "--shell", user.shell ?? "/usr/sbin/nologin", user.name],
+        { encoding: "utf8" },
+      );
+      // Another instance booting at the same moment may have created it first.
+      if (created.status !== 0 && spawnSync("id", ["-u", user.name], { stdio: "ignore" }).status !== 0) {
+        throw new HostError(`useradd ${user.name} failed: ${created.stderr}`);
+      }
+    }
+  }
+  for (const file of config.write_files) {
+    const path = inRoot(root, file.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.content);
+    chmodSync(path, parseInt(file.permissions, 8));
+  }
+}
+
+/**
+ * cloud-init's runcmd, in order, each entry through `wrap` (e.g. into a network namespace), until one fails.
+ * Asynchronously: the metadata and mirror stand-ins may answer from this very process.
+ */
+export async function runBootCommands(
+  root: string,
+  config: CloudConfig,
+  env: NodeJS.ProcessEnv,
+  wrap: (argv: string[]) => string[] = (argv) => argv,
+): Promise<BootResult> {
+  const written = new Set(config.write_files.map((f) => f.path));
+  let boot: BootResult = { status: 0, output: "" };
+  for (const entry of config.runcmd) {
+    const argv = sandboxCommand(entry, root, written);
+    if (argv.length === 0) continue;
+    const [command, ...args] = wrap(argv);
+    if (command === undefined) continue;
+    const result = await run(command, args, { env });
+    boot = { status: result.code, output: `${boot.output}${result.stdout}${result.stderr}` };
+    if (result.code !== 0) return { ...boot, failed: argv.join(" ") };
+  }
+  return boot;
+}
+
+/**
+ * Stops every service an instance runs, then its runsvdir. Services are told to exit while runsvdir still runs,
+ * so it reaps every runsv (killed out of order they would be left as zombies); then runsvdir stops, and a
+ * SIGKILL to its process group catches anything left.
+ */
+export async function stopSupervision(
+  root: string,
+  region: Pick<RegionShape, "service" | "ports">,
+  runsvdir: ChildProcess,
+): Promise<void> {
+  const running = () => runsvdir.exitCode === null && runsvdir.signalCode === null;
+  // Every service the instance runs: the ports' and the watchdog's (the watchdog first, so it restarts nothing).
+  const services = [watchdogService(region.service).name, ...region.ports.map((p) => p.runitService)];
+  for (const name of services) {
+    const service = inRoot(root, `/etc/sv/${name}`);
+    rmSync(inRoot(root, `/etc/service/${name}`), { force: true });
+    if (existsSync(service)) spawnSync("sv", ["exit", service, `${service}/log`], { stdio: "ignore", timeout: 5000 });
+  }
+  await sleep(300);
+  runsvdir.kill("SIGTERM");
+  const deadline = Date.now() + 5000;
+  while (running() && Date.now() < deadline) await sleep(50);
+  try {
+    if (runsvdir.pid !== undefined) process.kill(-runsvdir.pid, "SIGKILL");
+  } catch {
+    // the whole group is gone already
+  }
+}
+
 export interface BootOptions {
   readonly region: RegionShape;
   /** The #cloud-config to apply (from {@link launchTemplateUserData}). */
@@ -112,6 +188,8 @@ export interface BootOptions {
 export interface BootResult {
   readonly status: number;
   readonly output: string;
+  /** The runcmd entry that failed, if one did. */
+  readonly failed?: string;
 }
 
 /**
@@ -166,24 +244,7 @@ export class HostSandbox {
     chmodSync(root, 0o755);
     let runsvdir: ChildProcess | undefined;
     try {
-      for (const user of serviceUsers(config)) {
-        if (spawnSync("id", ["-u", user.name], { stdio: "ignore" }).status !== 0) {
-          const created = spawnSync(
-            "useradd",
-            ["--system", "--no-create-home", "--shell", user.shell ?? "/usr/sbin/nologin", user.name],
-            {
-              encoding: "utf8",
-            },
-          );
-          if (created.status !== 0) throw new HostError(`useradd ${user.name} failed: ${created.stderr}`);
-        }
-      }
-      for (const file of config.write_files) {
-        const path = inRoot(root, file.path);
-        mkdirSync(dirname(path), { recursive: true });
-        writeFileSync(path, file.content);
-        chmodSync(path, parseInt(file.permissions, 8));
-      }
+      applyCloudConfigFiles(root, config);
       const env = {
         ...process.env,
         CLOUDRIM_ROOT: root,
@@ -210,18 +271,9 @@ export class HostSandbox {
         detached: true,
         stdio: "ignore",
       });
-      const written = new Set(config.write_files.map((f) => f.path));
-      let boot: BootResult = { status: 0, output: "" };
-      for (const entry of config.runcmd) {
-        const [command, ...args] = sandboxCommand(entry, root, written);
-        if (command === undefined) continue;
-        // Asynchronously: the metadata and mirror stand-ins answer from this very process.
-        const result = await run(command, args, { env });
-        boot = { status: result.code, output: `${boot.output}${result.stdout}${result.stderr}` };
-        if (result.code !== 0 && options.tolerateBootFailure !== true) {
-          throw new HostError(`runcmd ${[command, ...args].join(" ")} failed: ${result.stderr}`);
-        }
-        if (result.code !== 0) break;
+      const boot = await runBootCommands(root, config, env);
+      if (boot.status !== 0 && options.tolerateBootFailure !== true) {
+        throw new HostError(`runcmd ${boot.failed ?? ""} failed: ${boot.output}`);
       }
       const haproxyFile = join(root, "haproxy.cfg");
       writeFileSync(haproxyFile, haproxyConfig(layout, options.region.healthCheck));
@@ -330,25 +382,7 @@ export class HostSandbox {
     this.haproxy.kill("SIGTERM");
     const pgid = this.runsvdir.pid;
     const running = () => this.runsvdir.exitCode === null && this.runsvdir.signalCode === null;
-    if (pgid !== undefined && running()) {
-      // Every service the instance runs: the ports' and the watchdog's (the watchdog first, so it restarts nothing).
-      const services = [watchdogService(this.region.service).name, ...this.region.ports.map((p) => p.runitService)];
-      for (const name of services) {
-        const service = inRoot(this.root, `/etc/sv/${name}`);
-        rmSync(inRoot(this.root, `/etc/service/${name}`), { force: true });
-        if (existsSync(service))
-          spawnSync("sv", ["exit", service, `${service}/log`], { stdio: "ignore", timeout: 5000 });
-      }
-      await sleep(300);
-      this.runsvdir.kill("SIGTERM");
-      const deadline = Date.now() + 5000;
-      while (running() && Date.now() < deadline) await sleep(50);
-      try {
-        process.kill(-pgid, "SIGKILL");
-      } catch {
-        // the whole group is gone already
-      }
-    }
+    if (pgid !== undefined && running()) await stopSupervision(this.root, this.region, this.runsvdir);
     await this.machine.stop();
     rmSync(this.root, { recursive: true, force: true });
   }

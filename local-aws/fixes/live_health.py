@@ -50,7 +50,12 @@ _CLASSIC_FIELDS = {
 }
 _TARGET_FIELDS = {
     "State": ("initial", "healthy", "unhealthy", "draining"),
-    "Reason": ("Elb.RegistrationInProgress", "Target.FailedHealthChecks", "Target.DeregistrationInProgress"),
+    "Reason": (
+        "Elb.RegistrationInProgress",
+        "Elb.InitialHealthChecking",
+        "Target.FailedHealthChecks",
+        "Target.DeregistrationInProgress",
+    ),
     "Description": None,
 }
 _TARGET_OPTIONAL = ("Reason", "Description")

@@ -1,0 +1,67 @@
+import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeInstanceAttributeCommand } from "@aws-sdk/client-ec2";
+import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
+import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { RegionClients } from "../../fleet/adapters/aws-clients";
+import type { RegionShape } from "../../fleet/shape";
+import { decodeUserData } from "../../instance/user-data";
+
+/** What the local AWS says of one region now: the group's instances, and what each load balancer has registered. */
+export interface RegionView {
+  /** The group's instances that are not leaving it (Terminating and later are left out), with their state. */
+  readonly instances: ReadonlyMap<string, string>;
+  /** By load balancer name (a network load balancer's target group has its name): its registered instances. */
+  readonly registered: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+const LEAVING = /^(Terminat|Detach|Standby|Warmed)/;
+
+export async function observeRegion(clients: RegionClients, region: RegionShape): Promise<RegionView> {
+  const groups = await clients.autoScaling.send(
+    new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [region.autoScaling.name] }),
+  );
+  const instances = new Map(
+    (groups.AutoScalingGroups?.[0]?.Instances ?? [])
+      .filter((i) => i.InstanceId !== undefined && !LEAVING.test(i.LifecycleState ?? ""))
+      .map((i) => [i.InstanceId ?? "", i.LifecycleState ?? ""]),
+  );
+  const names = new Set(region.ports.map((p) => p.loadBalancerName));
+  const registered = new Map<string, Set<string>>();
+  if (region.loadBalancerType === "classic") {
+    const described = await clients.elb.send(new DescribeLoadBalancersCommand({}));
+    for (const balancer of described.LoadBalancerDescriptions ?? []) {
+      const name = balancer.LoadBalancerName ?? "";
+      if (!names.has(name)) continue;
+      registered.set(name, new Set((balancer.Instances ?? []).map((i) => i.InstanceId ?? "")));
+    }
+  } else {
+    const described = await clients.elbv2.send(new DescribeTargetGroupsCommand({}));
+    for (const group of described.TargetGroups ?? []) {
+      const name = group.TargetGroupName ?? "";
+      if (!names.has(name)) continue;
+      const health = await clients.elbv2.send(
+        new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn }),
+      );
+      registered.set(
+        name,
+        new Set(
+          (health.TargetHealthDescriptions ?? [])
+            .filter((t) => t.TargetHealth?.State !== "draining")
+            .map((t) => t.Target?.Id ?? ""),
+        ),
+      );
+    }
+  }
+  return { instances, registered };
+}
+
+/** The #cloud-config an instance was launched with. */
+export async function launchedUserData(clients: RegionClients, instanceId: string): Promise<string> {
+  const answer = await clients.ec2.send(
+    new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: "userData" }),
+  );
+  let text = decodeUserData(answer.UserData?.Value ?? "");
+  // The launch template's user data is itself base64 (of gzip): EC2 keeps it as given.
+  if (!text.startsWith("#cloud-config")) text = decodeUserData(text);
+  return text;
+}

@@ -1,0 +1,310 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { regionClients, type RegionClients } from "../../fleet/adapters/aws-clients";
+import type { RegionShape } from "../../fleet/shape";
+import { endpointPort } from "../../fleet/target";
+import { afterCheck, classicAnswer, networkAnswer, REGISTERED, servingTargets, type TargetHealth } from "../health";
+import { freeSlot, instanceLink, regionListeners, type RegionListeners } from "../network";
+import { proxyConfig, type BalancerServer } from "../proxy-config";
+import { LiveInstance } from "./instance";
+import { claimNetwork, liveNamespaces, releaseNetwork, removeNamespace } from "./namespace";
+import { launchedUserData, observeRegion } from "./observe";
+import { probe } from "./probe";
+import { RegionProxyProcess } from "./proxy";
+
+/** One check per second, whatever the fleet's interval (stated in the local target's substitution lines). */
+export const CHECK_INTERVAL_MS = 1000;
+/** How long a deregistered instance keeps running for the connections it has, before it is stopped. */
+export const DRAIN_MS = 2000;
+
+export interface LiveFleetOptions {
+  readonly regions: readonly RegionShape[];
+  readonly endpoint: string;
+  /** Where the instances' roots, the proxies' configurations, the health and status files live. */
+  readonly directory: string;
+  readonly log: (line: string) => void;
+}
+
+/** What the runner publishes each second (status.json): enough for `endpoints`, the demo and the tests. */
+export interface LiveStatus {
+  readonly updated: string;
+  readonly regions: Record<
+    string,
+    {
+      readonly instances: Record<
+        string,
+        { readonly address: string; readonly boot: "running" | "succeeded" | "failed" }
+      >;
+      readonly balancers: Record<string, Record<string, TargetHealth["status"]>>;
+    }
+  >;
+}
+
+interface RegionState {
+  readonly shape: RegionShape;
+  readonly listeners: RegionListeners;
+  readonly clients: RegionClients;
+  /** By load balancer name, by instance id. */
+  readonly health: Map<string, Map<string, TargetHealth>>;
+  proxy?: RegionProxyProcess;
+}
+
+/**
+ * The live fleet: every instance the local AWS launches, booted in a namespace of its own; each region's load
+ * balancers as one haproxy; each registered instance checked as its load balancers check it; what they would
+ * answer published for the local AWS (the health file) and for the commands (status.json).
+ */
+export class LiveFleet {
+  private readonly instances = new Map<
+    string,
+    { region: string; slot?: number; instance?: LiveInstance; failedAt?: number }
+  >();
+  /** Slots of instances still draining: their links exist until they stop. */
+  private readonly drainingSlots = new Set<number>();
+  private readonly regions: RegionState[];
+  private readonly awsPort: number;
+  private lastHealth = "";
+  private stopping = false;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: LiveFleetOptions) {
+    const listeners = regionListeners(options.regions);
+    this.awsPort = endpointPort(options.endpoint);
+    this.regions = options.regions.map((shape, i) => ({
+      shape,
+      listeners: listeners[i] as RegionListeners,
+      clients: regionClients({ kind: "local", endpoint: options.endpoint }, shape.region),
+      health: new Map(),
+    }));
+  }
+
+  static healthFile(directory: string): string {
+    return join(directory, "health.json");
+  }
+
+  static statusFile(directory: string): string {
+    return join(directory, "status.json");
+  }
+
+  /** Clears what a runner that died left (its namespaces), claims the instance range, starts the proxies. */
+  start(): void {
+    mkdirSync(this.options.directory, { recursive: true });
+    for (const namespace of liveNamespaces()) removeNamespace(namespace);
+    claimNetwork();
+    for (const region of this.regions) {
+      region.proxy = RegionProxyProcess.start(this.options.directory, region.shape.region, this.configOf(region));
+    }
+  }
+
+  /** One round: what the local AWS says now, made so on this machine. */
+  async tick(): Promise<void> {
+    const launching: Promise<void>[] = [];
+    for (const region of this.regions) {
+      let view;
+      try {
+        view = await observeRegion(region.clients, region.shape);
+      } catch (error) {
+        this.options.log(`${region.shape.region}: the local AWS did not answer (${String(error)}); trying again`);
+        continue;
+      }
+      for (const id of view.instances.keys()) {
+        const known = this.instances.get(id);
+        if (known === undefined || (known.instance === undefined && (known.failedAt ?? 0) < Date.now() - 10_000)) {
+          launching.push(this.launch(region, id));
+        }
+      }
+      for (const [id, known] of this.instances) {
+        if (known.region === region.shape.region && !view.instances.has(id)) this.retire(id);
+      }
+      await this.check(region, view.registered);
+      if (region.proxy?.running === false) {
+        this.options.log(`${region.shape.region}: haproxy stopped: ${region.proxy.lastErrors.trim()}`);
+        region.proxy = RegionProxyProcess.start(this.options.directory, region.shape.region, this.configOf(region));
+      } else {
+        region.proxy?.apply(this.configOf(region));
+      }
+    }
+    await Promise.all(launching);
+    this.publish();
+  }
+
+  private async launch(region: RegionState, instanceId: string): Promise<void> {
+    const used = new Set([
+      ...this.drainingSlots,
+      ...[...this.instances.values()].flatMap((k) => (k.slot === undefined ? [] : [k.slot])),
+    ]);
+    const link = instanceLink(freeSlot(used), instanceId);
+    const record = { region: region.shape.region, slot: link.slot };
+    this.instances.set(instanceId, record);
+    try {
+      const userData = await launchedUserData(region.clients, instanceId);
+      const instance = await LiveInstance.launch({
+        instanceId,
+        region: region.shape,
+        userData,
+        link,
+        awsPort: this.awsPort,
+        directory: join(this.options.directory, "instances", instanceId),
+      });
+      if (this.instances.get(instanceId) !== record) {
+        // It left its group while it was starting.
+        await instance.terminate();
+        return;
+      }
+      this.instances.set(instanceId, { ...record, instance });
+      this.options.log(`${region.shape.region}: ${instanceId} launched, booting at ${link.instanceAddress}`);
+    } catch (error) {
+      if (this.instances.get(instanceId) === record) {
+        this.instances.set(instanceId, { region: region.shape.region, failedAt: Date.now() });
+      }
+      this.options.log(`${region.shape.region}: ${instanceId} could not start: ${String(error)}`);
+    }
+  }
+
+  /** Out of every load balancer now (it is no longer registered); stopped once its connections had time to end. */
+  private retire(instanceId: string): void {
+    const known = this.instances.get(instanceId);
+    this.instances.delete(instanceId);
+    if (known?.instance === undefined) return;
+    const { instance } = known;
+    const slot = instance.spec.link.slot;
+    this.drainingSlots.add(slot);
+    this.options.log(`${known.region}: ${instanceId} left its group; stopping it in ${DRAIN_MS / 1000} s`);
+    setTimeout(() => {
+      void instance.terminate().then(() => {
+        this.drainingSlots.delete(slot);
+        this.options.log(`${known.region}: ${instanceId} stopped, its namespace removed`);
+      });
+    }, DRAIN_MS);
+  }
+
+  private async check(region: RegionState, registered: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
+    const { healthCheck } = region.shape;
+    const timeoutMs = Math.min(healthCheck.timeout * 1000, CHECK_INTERVAL_MS - 100);
+    const checks: Promise<void>[] = [];
+    for (const port of region.shape.ports) {
+      const members = registered.get(port.loadBalancerName) ?? new Set<string>();
+      const previous = region.health.get(port.loadBalancerName) ?? new Map<string, TargetHealth>();
+      const next = new Map<string, TargetHealth>();
+      region.health.set(port.loadBalancerName, next);
+      for (const id of members) {
+        const health = previous.get(id) ?? REGISTERED;
+        next.set(id, health);
+        const instance = this.instances.get(id)?.instance;
+        if (instance === undefined) continue; // not booted here yet: registration still in progress
+        checks.push(
+          probe(instance.address, port.port, healthCheck.path, timeoutMs).then((passed) => {
+            const after = afterCheck(health, passed, healthCheck);
+            if (after.status !== health.status) {
+              this.options.log(`${region.shape.region}: ${id} on ${port.loadBalancerName}: ${after.status}`);
+            }
+            next.set(id, after);
+          }),
+        );
+      }
+    }
+    await Promise.all(checks);
+  }
+
+  private configOf(region: RegionState): string {
+    const servers = new Map<string, BalancerServer[]>();
+    for (const port of region.shape.ports) {
+      const targets = region.health.get(port.loadBalancerName) ?? new Map<string, TargetHealth>();
+      const serving = servingTargets(region.shape.loadBalancerType, targets);
+      servers.set(
+        port.loadBalancerName,
+        [...targets.keys()].flatMap((id) => {
+          const instance = this.instances.get(id)?.instance;
+          return instance === undefined
+            ? []
+            : [{ instanceId: id, address: instance.address, serving: serving.has(id) }];
+        }),
+      );
+    }
+    const weights = new Map(region.shape.ports.map((p) => [p.loadBalancerName, p.weight]));
+    return proxyConfig(
+      { listeners: region.listeners, servers, weights },
+      join(this.options.directory, `haproxy-${region.shape.region}.sock`),
+    );
+  }
+
+  private publish(): void {
+    const health: Record<string, Record<string, Record<string, Record<string, unknown>>>> = {
+      classic: {},
+      network: {},
+    };
+    const status: LiveStatus = { updated: new Date().toISOString(), regions: {} };
+    for (const region of this.regions) {
+      const kind = region.shape.loadBalancerType;
+      const answers: Record<string, Record<string, unknown>> = {};
+      const balancers: Record<string, Record<string, TargetHealth["status"]>> = {};
+      for (const [name, targets] of region.health) {
+        answers[name] = Object.fromEntries(
+          [...targets].map(([id, h]) => [id, kind === "classic" ? classicAnswer(h) : networkAnswer(h)]),
+        );
+        balancers[name] = Object.fromEntries([...targets].map(([id, h]) => [id, h.status]));
+      }
+      (health[kind] as Record<string, unknown>)[region.shape.region] = answers;
+      status.regions[region.shape.region] = {
+        instances: Object.fromEntries(
+          [...this.instances].flatMap(([id, known]) =>
+            known.region !== region.shape.region || known.instance === undefined
+              ? []
+              : [
+                  [
+                    id,
+                    {
+                      address: known.instance.address,
+                      boot:
+                        known.instance.boot === undefined
+                          ? ("running" as const)
+                          : known.instance.boot.status === 0
+                            ? ("succeeded" as const)
+                            : ("failed" as const),
+                    },
+                  ],
+                ],
+          ),
+        ),
+        balancers,
+      };
+    }
+    const text = JSON.stringify(health);
+    if (text !== this.lastHealth) {
+      writeAtomically(LiveFleet.healthFile(this.options.directory), text);
+      this.lastHealth = text;
+    }
+    writeAtomically(LiveFleet.statusFile(this.options.directory), `${JSON.stringify(status, null, 2)}\n`);
+  }
+
+  /** Runs a round each CHECK_INTERVAL_MS until stopped. */
+  run(): void {
+    this.loop = (async () => {
+      while (!this.stopping) {
+        const started = Date.now();
+        await this.tick();
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, CHECK_INTERVAL_MS - (Date.now() - started))));
+      }
+    })();
+  }
+
+  /** Stops the proxies and every instance, removes their namespaces and the range's route, and the health file. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+    await Promise.all(this.regions.map((r) => r.proxy?.stop() ?? Promise.resolve()));
+    const running = [...this.instances.values()].flatMap((k) => (k.instance === undefined ? [] : [k.instance]));
+    this.instances.clear();
+    await Promise.all(running.map((i) => i.terminate()));
+    for (const namespace of liveNamespaces()) removeNamespace(namespace);
+    releaseNetwork();
+    rmSync(LiveFleet.healthFile(this.options.directory), { force: true });
+    rmSync(LiveFleet.statusFile(this.options.directory), { force: true });
+  }
+}
+
+function writeAtomically(path: string, text: string): void {
+  const next = `${path}.next`;
+  writeFileSync(next, text);
+  renameSync(next, path);
+}

@@ -1,0 +1,49 @@
+import type { RegionShape } from "../fleet/shape";
+import { regionListeners, url } from "./network";
+
+/*
+ * Pure: what `npm run endpoints` prints. Each region's regional entry and each port's load balancer, the port
+ * keyed by the instance port its load balancer forwards to. On the local target they are this machine's
+ * loopback listeners (live/network.ts); on AWS the names the fleet publishes in DNS.
+ */
+
+export interface RegionEndpoints {
+  readonly regional: string;
+  readonly ports: Readonly<Record<string, string>>;
+}
+
+export type Endpoints = Readonly<Record<string, RegionEndpoints>>;
+
+export function localEndpoints(regions: readonly RegionShape[]): Endpoints {
+  return Object.fromEntries(
+    regionListeners(regions).map((listeners) => [
+      listeners.region,
+      {
+        regional: url(listeners.regional),
+        ports: Object.fromEntries(listeners.balancers.map((b) => [String(b.instancePort), url(b)])),
+      },
+    ]),
+  );
+}
+
+export function awsEndpoints(regions: readonly RegionShape[]): Endpoints {
+  return Object.fromEntries(
+    regions.map((region) => [
+      region.region,
+      {
+        regional: `http://${region.regionalName}:${region.listenerPort}`,
+        ports: Object.fromEntries(
+          region.ports.map((port) => [String(port.port), `http://${port.aliasName}:${region.listenerPort}`]),
+        ),
+      },
+    ]),
+  );
+}
+
+/** The human form: one block per region. */
+export function endpointLines(endpoints: Endpoints): string[] {
+  return Object.entries(endpoints).flatMap(([region, e]) => [
+    `${region}: ${e.regional}`,
+    ...Object.entries(e.ports).map(([port, address]) => `  port ${port}: ${address}`),
+  ]);
+}
