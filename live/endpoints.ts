@@ -28,15 +28,18 @@ export function localEndpoints(regions: readonly RegionShape[]): Endpoints {
 
 export function awsEndpoints(regions: readonly RegionShape[]): Endpoints {
   return Object.fromEntries(
-    regions.map((region) => [
-      region.region,
-      {
-        regional: `http://${region.regionalName}:${region.listenerPort}`,
-        ports: Object.fromEntries(
-          region.ports.map((port) => [String(port.port), `http://${port.aliasName}:${region.listenerPort}`]),
-        ),
-      },
-    ]),
+    regions.map((region) => {
+      const scheme = region.listener.tls === undefined ? "http" : "https";
+      return [
+        region.region,
+        {
+          regional: `${scheme}://${region.regionalName}:${region.listenerPort}`,
+          ports: Object.fromEntries(
+            region.ports.map((port) => [String(port.port), `${scheme}://${port.aliasName}:${region.listenerPort}`]),
+          ),
+        },
+      ];
+    }),
   );
 }
 

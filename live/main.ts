@@ -1,18 +1,10 @@
-import { join } from "node:path";
 import { BUILT_IN_FLEETS } from "../regions";
 import { resolveFleet } from "../fleet/adapters/resolve";
 import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
 import { UserFacingError } from "../cli/console";
-import { PROJECT } from "../terraform/adapters/context";
 import { LiveFleet } from "./adapters/runner";
 import { liveFleetUnavailable } from "./adapters/namespace";
-
-/** Where the live fleet keeps its instances, proxies and published files unless CLOUDRIM_LIVE_DIR says. */
-export const LIVE_DIR = join(PROJECT, ".local", "live");
-
-export function liveDirectory(env: NodeJS.ProcessEnv): string {
-  return env.CLOUDRIM_LIVE_DIR ?? LIVE_DIR;
-}
+import { liveDirectory } from "./adapters/runner-process";
 
 export const command = defineCommand({
   name: "live",

@@ -19,11 +19,22 @@ import { planStacks } from "../review/adapters/plan-stacks";
 import { parallelismOf } from "../rollout/adapters/region";
 import { deployStacks } from "../rollout/adapters/stack-runs";
 import { formatRegion, observeRegion } from "../inspect/adapters/readback";
+import { endpointLines, localEndpoints } from "../live/endpoints";
+import { liveFleetUnavailable } from "../live/adapters/namespace";
+import { LiveFleet } from "../live/adapters/runner";
+import { liveDirectory, logFile, sampleAnswers, startRunner, waitUntilServing } from "../live/adapters/runner-process";
+
+/** How long the demo waits, after the deploy, for every load balancer to have a healthy instance. */
+const SERVING_SECONDS = 120;
 
 async function demo(progress: (line: string) => void): Promise<number> {
   const fleet = localFleet(progress, BUILT_IN_FLEETS);
   const { context: ctx } = fleet;
   const endpoint = fleet.target.endpoint;
+
+  const liveDir = liveDirectory(fleet.env);
+  const unavailable = liveFleetUnavailable();
+  if (unavailable !== undefined) progress(`the control plane only, no instance runs: ${unavailable}`);
 
   const state = await probeEndpoint(endpoint);
   if (state === "moto") {
@@ -32,12 +43,19 @@ async function demo(progress: (line: string) => void): Promise<number> {
   } else {
     progress(`starting the local AWS (moto_server) at ${endpoint}`);
     try {
-      const moto = await startMoto(endpoint, join(LOCAL_DIR, "moto.log"), true);
+      // It answers the load balancers' health from the live fleet's checks (local-aws/fixes/live_health.py).
+      const settings = { CLOUDRIM_LOCAL_AWS_LIVE_HEALTH: LiveFleet.healthFile(liveDir) };
+      const moto = await startMoto(endpoint, join(LOCAL_DIR, "moto.log"), true, settings);
       writeFileSync(MOTO_PID_FILE, String(moto.pid));
     } catch (error) {
       if (error instanceof LocalAwsError) throw new UserFacingError(error.message);
       throw error;
     }
+  }
+
+  if (unavailable === undefined) {
+    const pid = startRunner(liveDir, fleet.env);
+    progress(`the live fleet runs every instance the local AWS launches (pid ${pid}, log ${logFile(liveDir)})`);
   }
 
   progress("synthesizing");
@@ -75,22 +93,40 @@ async function demo(progress: (line: string) => void): Promise<number> {
       `plan ${plan.stack}: ${total === 0 ? "no changes" : `${c.create} to add, ${c.update} to change, ${c.replace} to replace, ${c.delete} to destroy`}\n`,
     );
   }
+  let serving = true;
+  if (unavailable === undefined) {
+    progress("waiting for every load balancer to have a healthy instance");
+    const waiting = await waitUntilServing(liveDir, fleet.shape.regions, SERVING_SECONDS * 1000);
+    serving = waiting.length === 0;
+    if (!serving) {
+      process.stdout.write(
+        `\nno healthy instance after ${SERVING_SECONDS} s behind: ${waiting.join(", ")}; see ${logFile(liveDir)}\n`,
+      );
+    }
+    const endpoints = localEndpoints(fleet.shape.regions);
+    process.stdout.write(`\nEndpoints (npm run endpoints):\n${endpointLines(endpoints).join("\n")}\n`);
+    process.stdout.write(`\nAnswers through each regional entry:\n${(await sampleAnswers(endpoints, 3)).join("\n")}\n`);
+  }
   process.stdout.write(`\nThe fleet is up on ${endpoint}. Tear it down with: make teardown\n`);
-  return clean ? 0 : 3;
+  return clean && serving ? 0 : 3;
 }
 
 export const command = defineCommand({
   name: "demo",
   summary: "The fleet on a local AWS (moto), end to end: deployed, read back, planned again.",
   description: [
-    "make demo runs it. It starts the local AWS (moto_server) unless one runs, deploys the state bucket, the hosted zone and every region, prints what exists per region, then plans every stack again to show that nothing would change. make teardown undoes all of it. It only ever works on the local AWS (whatever CLOUDRIM_TARGET says), so it never asks.",
+    "make demo runs it. It starts the local AWS (moto_server) unless one runs and, as root on Linux, the live fleet (npm run live: every instance the local AWS launches boots in a network namespace of its own, behind real per-port load balancers on loopback addresses), deploys the state bucket, the hosted zone and every region, prints what exists per region, plans every stack again to show that nothing would change, then waits for every load balancer to have a healthy instance and prints the endpoints and a few answers through them. make teardown undoes all of it. It only ever works on the local AWS (whatever CLOUDRIM_TARGET says), so it never asks.",
   ],
   options: {},
   environment: FLEET_ENVIRONMENT.filter((e) => e.name !== "CLOUDRIM_TARGET"),
   exitCodes: [
     { code: 0, meaning: "the fleet is up, and planning again shows no changes" },
     { code: 1, meaning: "a stack failed to deploy, or the local AWS could not start" },
-    { code: 3, meaning: "the fleet is up, but planning it again shows changes (or fails)" },
+    {
+      code: 3,
+      meaning:
+        "the fleet is up, but planning it again shows changes (or fails), or a load balancer has no healthy instance",
+    },
   ],
   onInterrupt: "finish",
   run: (_args, { progress }) => demo(progress),

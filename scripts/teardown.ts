@@ -8,6 +8,7 @@ import { synthesize } from "../terraform/adapters/synth";
 import { destroyStacks } from "../rollout/adapters/stack-runs";
 import { localFleet, MOTO_PID_FILE } from "../local-aws/adapters/local-setup";
 import { probeEndpoint } from "../local-aws/adapters/emulator";
+import { liveDirectory, stopRunner } from "../live/adapters/runner-process";
 
 function stopMotoWeStarted(progress: (line: string) => void): void {
   if (!existsSync(MOTO_PID_FILE)) return;
@@ -36,6 +37,9 @@ async function teardown(progress: (line: string) => void): Promise<number> {
       throw new UserFacingError(`${failed.length} stack(s) failed to destroy; the local AWS is left running to retry`);
     }
   }
+  // After the destroy: the runner has stopped the instances the groups terminated; it stops the rest and the proxies.
+  if (await stopRunner(liveDirectory(fleet.env)))
+    progress("stopped the live fleet: no instance, proxy or namespace left");
   stopMotoWeStarted(progress);
   // Local state the project's earlier layout kept describes a bucket that no longer exists.
   for (const file of readdirSync(fleet.context.workDir).filter((f) =>
@@ -51,7 +55,7 @@ export const command = defineCommand({
   name: "teardown",
   summary: "Destroys what make demo deployed on the local AWS, and stops the local AWS the demo started.",
   description: [
-    "make teardown runs it. It destroys the local fleet in reverse order (the regions in parallel, then the hosted zone, then the state bucket, emptied first), including what an interrupted apply created but never recorded, then stops the moto_server the demo started. It only ever works on the local AWS (whatever CLOUDRIM_TARGET says), so it never asks.",
+    "make teardown runs it. It destroys the local fleet in reverse order (the regions in parallel, then the hosted zone, then the state bucket, emptied first), including what an interrupted apply created but never recorded, then stops the live fleet (every instance, proxy and network namespace) and the moto_server the demo started. It only ever works on the local AWS (whatever CLOUDRIM_TARGET says), so it never asks.",
   ],
   options: {},
   environment: FLEET_ENVIRONMENT.filter((e) => e.name !== "CLOUDRIM_TARGET"),

@@ -11,7 +11,9 @@ export class NamespaceError extends Error {}
 function ip(args: readonly string[], tolerate = false): string {
   const result = spawnSync("ip", args, { encoding: "utf8", timeout: 10_000 });
   if (result.status !== 0 && !tolerate) {
-    throw new NamespaceError(`ip ${args.join(" ")}: ${result.stderr !== "" ? result.stderr : (result.error?.message ?? "failed")}`.trim());
+    throw new NamespaceError(
+      `ip ${args.join(" ")}: ${result.stderr !== "" ? result.stderr : (result.error?.message ?? "failed")}`.trim(),
+    );
   }
   return result.stdout;
 }

@@ -1,0 +1,137 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
+import { join } from "node:path";
+import type { RegionShape } from "../../fleet/shape";
+import { PROJECT } from "../../terraform/adapters/context";
+import type { Endpoints } from "../endpoints";
+import { LiveFleet, type LiveStatus } from "./runner";
+
+/*
+ * The live fleet's runner as a process of its own (live/main.ts), as `make demo` starts it and `make teardown`
+ * stops it: detached, its pid and log in its directory.
+ */
+
+const LIVE_MAIN = join(__dirname, "..", "main.ts");
+
+/** Where the live fleet keeps its instances, proxies and published files unless CLOUDRIM_LIVE_DIR says. */
+export function liveDirectory(env: NodeJS.ProcessEnv): string {
+  return env.CLOUDRIM_LIVE_DIR ?? join(PROJECT, ".local", "live");
+}
+
+export function pidFile(directory: string): string {
+  return join(directory, "runner.pid");
+}
+
+export function logFile(directory: string): string {
+  return join(directory, "runner.log");
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The running runner's pid, if one runs. */
+export function runnerPid(directory: string): number | undefined {
+  if (!existsSync(pidFile(directory))) return undefined;
+  const pid = Number(readFileSync(pidFile(directory), "utf8"));
+  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+}
+
+/** Starts the runner unless one runs; with the TypeScript loader this process runs under. */
+export function startRunner(directory: string, env: NodeJS.ProcessEnv): number {
+  const running = runnerPid(directory);
+  if (running !== undefined) return running;
+  mkdirSync(directory, { recursive: true });
+  const log = openSync(logFile(directory), "a");
+  const child = spawn(process.execPath, [...process.execArgv, LIVE_MAIN], {
+    env: { ...env, CLOUDRIM_LIVE_DIR: directory },
+    detached: true,
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  child.unref();
+  writeFileSync(pidFile(directory), String(child.pid));
+  return child.pid ?? 0;
+}
+
+/** Stops the runner (it stops every instance and proxy and removes every namespace), waiting up to `timeoutMs`. */
+export async function stopRunner(directory: string, timeoutMs = 60_000): Promise<boolean> {
+  const pid = runnerPid(directory);
+  if (pid === undefined) return false;
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  if (alive(pid)) process.kill(pid, "SIGKILL");
+  rmSync(pidFile(directory), { force: true });
+  return true;
+}
+
+export function readStatus(directory: string): LiveStatus | undefined {
+  try {
+    return JSON.parse(readFileSync(LiveFleet.statusFile(directory), "utf8")) as LiveStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The load balancers of these regions that have no healthy instance yet, by name (`region/name`). */
+export function balancersWithoutHealthy(status: LiveStatus | undefined, regions: readonly RegionShape[]): string[] {
+  return regions.flatMap((region) =>
+    region.ports
+      .filter((port) => {
+        const targets = status?.regions[region.region]?.balancers[port.loadBalancerName] ?? {};
+        return !Object.values(targets).includes("healthy");
+      })
+      .map((port) => `${region.region}/${port.loadBalancerName}`),
+  );
+}
+
+/** Waits until every load balancer has a healthy instance; the ones that still have none. */
+export async function waitUntilServing(
+  directory: string,
+  regions: readonly RegionShape[],
+  timeoutMs: number,
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const waiting = balancersWithoutHealthy(readStatus(directory), regions);
+    if (waiting.length === 0 || Date.now() > deadline) return waiting;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** One GET, its body (or why there was none), without connection reuse. */
+export function fetchText(url: string, timeoutMs = 2000): Promise<{ ok: boolean; text: string }> {
+  return new Promise((resolve) => {
+    const request = get(url, { agent: false, timeout: timeoutMs }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => {
+        resolve({ ok: response.statusCode === 200, text: body.trim() });
+      });
+    });
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+    request.on("error", (error) => {
+      resolve({ ok: false, text: error.message });
+    });
+  });
+}
+
+/** A few real answers through each regional entry: what `make demo` ends with. */
+export async function sampleAnswers(endpoints: Endpoints, perRegion: number): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [region, e] of Object.entries(endpoints)) {
+    for (let i = 0; i < perRegion; i++) {
+      const answer = await fetchText(e.regional);
+      lines.push(`${region} ${e.regional} → ${answer.ok ? answer.text : `failed: ${answer.text}`}`);
+    }
+  }
+  return lines;
+}
