@@ -2,7 +2,7 @@ import { BUILT_IN_FLEETS } from "../regions";
 import { resolveFleet } from "../fleet/adapters/resolve";
 import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
 import { UserFacingError } from "../cli/console";
-import { LiveFleet } from "./adapters/runner";
+import { LiveFleet, LiveFleetError } from "./adapters/runner";
 import { liveFleetUnavailable } from "./adapters/namespace";
 import { liveDirectory } from "./adapters/runner-process";
 
@@ -37,7 +37,12 @@ export const command = defineCommand({
         process.stdout.write(`${new Date().toISOString()} ${line}\n`);
       },
     });
-    live.start();
+    try {
+      live.start();
+    } catch (error) {
+      if (error instanceof LiveFleetError) throw new UserFacingError(error.message);
+      throw error;
+    }
     progress(`live fleet: ${fleet.shape.regions.map((r) => r.region).join(", ")} on ${fleet.target.endpoint}`);
     live.run();
     await new Promise<void>((resolve) => {

@@ -12,7 +12,7 @@ import { LiveFleet, type LiveStatus } from "./runner";
  * stops it: detached, its pid and log in its directory.
  */
 
-const LIVE_MAIN = join(__dirname, "..", "main.ts");
+export const LIVE_MAIN = join(__dirname, "..", "main.ts");
 
 /** Where the live fleet keeps its instances, proxies and published files unless CLOUDRIM_LIVE_DIR says. */
 export function liveDirectory(env: NodeJS.ProcessEnv): string {
@@ -31,8 +31,9 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // Started through sudo: it runs, as root.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
@@ -43,13 +44,19 @@ export function runnerPid(directory: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
 }
 
-/** Starts the runner unless one runs; with the TypeScript loader this process runs under. */
-export function startRunner(directory: string, env: NodeJS.ProcessEnv): number {
+/** How this process would run live/main.ts: the same node and TypeScript loader. */
+export function runnerCommand(): string[] {
+  return [process.execPath, ...process.execArgv, LIVE_MAIN];
+}
+
+/** Starts the runner (`command`: its argv) unless one runs. */
+export function startRunner(directory: string, env: NodeJS.ProcessEnv, command = runnerCommand()): number {
   const running = runnerPid(directory);
   if (running !== undefined) return running;
   mkdirSync(directory, { recursive: true });
   const log = openSync(logFile(directory), "a");
-  const child = spawn(process.execPath, [...process.execArgv, LIVE_MAIN], {
+  const [file = process.execPath, ...args] = command;
+  const child = spawn(file, args, {
     env: { ...env, CLOUDRIM_LIVE_DIR: directory },
     detached: true,
     stdio: ["ignore", log, log],

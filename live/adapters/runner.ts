@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { regionClients, type RegionClients } from "../../fleet/adapters/aws-clients";
 import type { RegionShape } from "../../fleet/shape";
@@ -11,6 +11,8 @@ import { claimNetwork, liveNamespaces, releaseNetwork, removeNamespace } from ".
 import { launchedUserData, observeRegion } from "./observe";
 import { probe } from "./probe";
 import { RegionProxyProcess } from "./proxy";
+
+export class LiveFleetError extends Error {}
 
 /** One check per second, whatever the fleet's interval (stated in the local target's substitution lines). */
 export const CHECK_INTERVAL_MS = 1000;
@@ -86,8 +88,12 @@ export class LiveFleet {
     return join(directory, "status.json");
   }
 
-  /** Clears what a runner that died left (its namespaces), claims the instance range, starts the proxies. */
+  /**
+   * Takes this machine's live fleet (one at a time: they would share addresses), clears what a runner that died
+   * left (its namespaces), claims the instance range, starts the proxies.
+   */
   start(): void {
+    takeMachine();
     mkdirSync(this.options.directory, { recursive: true });
     for (const namespace of liveNamespaces()) removeNamespace(namespace);
     claimNetwork();
@@ -298,9 +304,39 @@ export class LiveFleet {
     await Promise.all(running.map((i) => i.terminate()));
     for (const namespace of liveNamespaces()) removeNamespace(namespace);
     releaseNetwork();
-    rmSync(LiveFleet.healthFile(this.options.directory), { force: true });
-    rmSync(LiveFleet.statusFile(this.options.directory), { force: true });
+    // Everything it wrote, so that whoever started it (through sudo, perhaps) can remove the directory.
+    const { directory } = this.options;
+    for (const file of [LiveFleet.healthFile(directory), LiveFleet.statusFile(directory)])
+      rmSync(file, { force: true });
+    for (const region of this.regions) {
+      for (const suffix of ["cfg", "sock"])
+        rmSync(join(directory, `haproxy-${region.shape.region}.${suffix}`), { force: true });
+    }
+    rmSync(join(directory, "instances"), { recursive: true, force: true });
+    rmSync(MACHINE_LOCK, { force: true });
   }
+}
+
+/** Names the one live fleet running on this machine: its runner's pid, its directory. */
+export const MACHINE_LOCK = "/run/cloudrim-live.lock";
+
+function takeMachine(): void {
+  if (existsSync(MACHINE_LOCK)) {
+    const pid = Number(readFileSync(MACHINE_LOCK, "utf8").split("\n")[0]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = pid !== process.pid;
+    } catch {
+      alive = false;
+    }
+    if (alive) {
+      throw new LiveFleetError(
+        `another live fleet runs on this machine (pid ${pid}, ${MACHINE_LOCK}); they would share its addresses: stop it first (make teardown, or kill ${pid})`,
+      );
+    }
+  }
+  writeFileSync(MACHINE_LOCK, `${process.pid}\n`);
 }
 
 function writeAtomically(path: string, text: string): void {

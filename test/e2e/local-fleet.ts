@@ -1,5 +1,5 @@
 import { BUILT_IN_FLEETS } from "../../regions";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,6 +19,8 @@ import { deployStacks } from "../../rollout/adapters/stack-runs";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { CreateHostedZoneCommand } from "@aws-sdk/client-route-53";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { LiveFleet } from "../../live/adapters/runner";
+import { LIVE_MAIN, startRunner, stopRunner } from "../../live/adapters/runner-process";
 
 /** How the scenarios' commands and their synths load TypeScript (the file says why not tsx). */
 const SWC_REGISTER = join(__dirname, "swc-register.js");
@@ -55,8 +57,39 @@ export class LocalFleet {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), "cloudrim-e2e-"));
     const endpoint = `http://127.0.0.1:${port}`;
-    const moto = await startMoto(endpoint, join(dir, "moto.log"), false, settings);
+    // The load balancers' health comes from the live fleet's checks once startLive() runs it.
+    const live = { CLOUDRIM_LOCAL_AWS_LIVE_HEALTH: LiveFleet.healthFile(join(dir, "live")) };
+    const moto = await startMoto(endpoint, join(dir, "moto.log"), false, { ...live, ...settings });
     return new LocalFleet(endpoint, dir, moto);
+  }
+
+  /** The live fleet's directory: its instances, proxies, status and log. */
+  get liveDir(): string {
+    return join(this.dir, "live");
+  }
+
+  /**
+   * Runs the live fleet (live/main.ts) for the fleet last configured: every instance this emulator launches boots
+   * in a network namespace, behind real load balancers. As root, or through sudo (GitHub's runner has it without
+   * a password), as `make demo` needs root.
+   */
+  startLive(): void {
+    if (this.configured === undefined) throw new Error("configure() a fleet first");
+    const env: NodeJS.ProcessEnv = { ...this.env, CLOUDRIM_LIVE_DIR: this.liveDir };
+    const node = [process.execPath, "--enable-source-maps", "-r", SWC_REGISTER, LIVE_MAIN];
+    const passed = [
+      "PATH",
+      "HOME",
+      "CLOUDRIM_TARGET",
+      "CLOUDRIM_LOCAL_ENDPOINT",
+      "CLOUDRIM_CONFIG",
+      "CLOUDRIM_LIVE_DIR",
+    ];
+    const command =
+      process.getuid?.() === 0
+        ? node
+        : ["sudo", "-n", "env", ...passed.map((name) => `${name}=${env[name] ?? ""}`), ...node];
+    startRunner(this.liveDir, env, command);
   }
 
   get configFile(): string {
@@ -234,7 +267,15 @@ export class LocalFleet {
     return found;
   }
 
+  /** Runs argv as root: directly as root, otherwise through sudo (as the live fleet's processes run as root). */
+  asRoot(argv: readonly string[]): RunResult {
+    const [command = "true", ...args] = process.getuid?.() === 0 ? argv : ["sudo", "-n", ...argv];
+    const result = spawnSync(command, args, { encoding: "utf8" });
+    return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+  }
+
   async stop(): Promise<void> {
+    await stopRunner(this.liveDir);
     const running = () => this.moto.exitCode === null && this.moto.signalCode === null;
     if (running()) {
       const exited = new Promise((resolve) => this.moto.once("exit", resolve));
