@@ -50,6 +50,16 @@ describe("a load balancer's view of one registered instance", () => {
     ]);
   });
 
+  it("is unhealthy after unhealthyThreshold failures in a row even before it ever served", () => {
+    // What AWS says of a new instance whose check never passes (a bad release): a verdict, not "still checking".
+    expect(statuses([FAIL, FAIL, FAIL])).toEqual(["checking", "unhealthy", "unhealthy"]);
+    expect(statuses([FAIL, PASS, FAIL, FAIL])).toEqual(["checking", "checking", "checking", "unhealthy"]);
+    expect(classicAnswer(after([FAIL, FAIL])).Description).toBe(
+      "Instance has failed at least the UnhealthyThreshold number of health checks consecutively.",
+    );
+    expect(networkAnswer(after([FAIL, FAIL])).State).toBe("unhealthy");
+  });
+
   it("serves after the first pass when healthyThreshold is 1", () => {
     expect(statuses([PASS], REGISTERED, { healthyThreshold: 1, unhealthyThreshold: 1 })).toEqual(["healthy"]);
   });
