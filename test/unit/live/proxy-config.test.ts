@@ -1,5 +1,7 @@
+import type { LoadBalancerType } from "../../../fleet/aws-facts";
 import type { FleetConfig } from "../../../fleet/schema";
 import { shapeOrThrow } from "../../../fleet/validate";
+import { servingTargets, type TargetHealth } from "../../../live/health";
 import { regionListeners, type RegionListeners } from "../../../live/network";
 import { proxyConfig, regionalMembers, type BalancerServer, type RegionProxy } from "../../../live/proxy-config";
 import { baseFleet, DEFAULT_APP } from "../../fixtures";
@@ -26,11 +28,24 @@ function listenersOf(overrides: Partial<FleetConfig> = {}): {
   return { listeners, weights: new Map(region.ports.map((p) => [p.loadBalancerName, p.weight])) };
 }
 
-const server = (instanceId: string, address: string, serving: boolean): BalancerServer => ({
+/** An instance as one load balancer sees it: serving, and healthy unless a network load balancer fails open. */
+const server = (instanceId: string, address: string, serving: boolean, healthy = serving): BalancerServer => ({
   instanceId,
   address,
   serving,
+  healthy,
 });
+
+/** What the runner gives a load balancer: its targets, serving as `servingTargets` says, healthy as checked. */
+function serversOf(kind: LoadBalancerType, targets: Record<string, TargetHealth>): BalancerServer[] {
+  const serving = servingTargets(kind, new Map(Object.entries(targets)));
+  return Object.entries(targets).map(([id, health], i) =>
+    server(id, `10.213.0.${4 * i + 2}`, serving.has(id), health.status === "healthy"),
+  );
+}
+
+const HEALTHY: TargetHealth = { status: "healthy", streak: 3, lastPassed: true };
+const UNHEALTHY: TargetHealth = { status: "unhealthy", streak: 2, lastPassed: false };
 
 /** A region whose port `name` has `servers`; every other port none. */
 function proxy(servers: Record<string, readonly BalancerServer[]>, overrides: Partial<FleetConfig> = {}): RegionProxy {
@@ -112,7 +127,7 @@ describe("the haproxy configuration of one region", () => {
     ]);
   });
 
-  it("leaves a port with no serving instance out of the regional entry, as evaluate-target-health does", () => {
+  it("leaves a port with no healthy instance out of the regional entry, as evaluate-target-health does", () => {
     const config = proxyConfig(
       proxy({ "cloudrim-prod-9000": both, "cloudrim-prod-9001": [server("i-a", "10.213.0.2", false)] }),
       SOCKET,
@@ -125,7 +140,7 @@ describe("the haproxy configuration of one region", () => {
     ]);
   });
 
-  it("answers from every port when none serves, as Route 53 treats an all-unhealthy set as all healthy", () => {
+  it("answers from every port when none has a healthy instance, as Route 53 treats an all-unhealthy set as all healthy", () => {
     const config = proxyConfig(proxy({ "cloudrim-prod-9000": [server("i-a", "10.213.0.2", false)] }), SOCKET);
     expect(section(config, "backend weighted-set")).toEqual([
       "  balance roundrobin",
@@ -136,13 +151,81 @@ describe("the haproxy configuration of one region", () => {
   });
 });
 
+describe("the regional entry when Route 53 and the load balancers disagree", () => {
+  it("leaves out a network load balancer that fails open: it forwards to unhealthy targets, Route 53 counts it unhealthy", () => {
+    const network = { loadBalancerType: "network" as const };
+    const config = proxyConfig(
+      proxy(
+        {
+          "cloudrim-prod-9000": serversOf("network", { "i-a": HEALTHY, "i-b": HEALTHY }),
+          "cloudrim-prod-9001": serversOf("network", { "i-a": UNHEALTHY, "i-b": UNHEALTHY }),
+          "cloudrim-prod-9002": serversOf("network", { "i-a": HEALTHY, "i-b": UNHEALTHY }),
+        },
+        network,
+      ),
+      SOCKET,
+    );
+    expect(section(config, "backend cloudrim-prod-9001-instances")).toEqual([
+      "  balance roundrobin",
+      "  server i-a 10.213.0.2:9001",
+      "  server i-b 10.213.0.6:9001",
+    ]);
+    expect(section(config, "backend weighted-set")).toEqual([
+      "  balance roundrobin",
+      "  server cloudrim-prod-9000 127.77.1.2:443 weight 1",
+      "  server cloudrim-prod-9001 127.77.1.3:443 weight 2 disabled",
+      "  server cloudrim-prod-9002 127.77.1.4:443 weight 3",
+    ]);
+  });
+
+  it("answers from every network load balancer when each fails open", () => {
+    const servers = serversOf("network", { "i-a": UNHEALTHY });
+    const members = regionalMembers(
+      proxy(
+        { "cloudrim-prod-9000": servers, "cloudrim-prod-9001": servers, "cloudrim-prod-9002": servers },
+        { loadBalancerType: "network" },
+      ),
+    );
+    expect(members.map((m) => m.serving)).toEqual([true, true, true]);
+  });
+});
+
+describe("ports of weight 0 in the regional entry", () => {
+  const weights = { weights: [1, 0, 0] };
+  const healthyPorts = (...ports: number[]) =>
+    Object.fromEntries(ports.map((port) => [`cloudrim-prod-${port}`, serversOf("classic", { "i-a": HEALTHY })]));
+  const answering = (servers: Record<string, BalancerServer[]>) =>
+    regionalMembers(proxy(servers, weights)).flatMap((m) => (m.serving ? [[m.name, m.weight]] : []));
+
+  it("get nothing while a port of positive weight is healthy", () => {
+    expect(answering(healthyPorts(9000, 9001, 9002))).toEqual([["cloudrim-prod-9000", 1]]);
+  });
+
+  it("answer, evenly, when no port of positive weight is healthy: Route 53 then considers the zero-weighted records", () => {
+    expect(answering(healthyPorts(9001, 9002))).toEqual([
+      ["cloudrim-prod-9001", 1],
+      ["cloudrim-prod-9002", 1],
+    ]);
+    expect(section(proxyConfig(proxy(healthyPorts(9001), weights), SOCKET), "backend weighted-set")).toEqual([
+      "  balance roundrobin",
+      "  server cloudrim-prod-9000 127.77.1.2:443 weight 1 disabled",
+      "  server cloudrim-prod-9001 127.77.1.3:443 weight 1",
+      "  server cloudrim-prod-9002 127.77.1.4:443 weight 0 disabled",
+    ]);
+  });
+
+  it("stay out when no port is healthy: all count as healthy, and the positive weights come first", () => {
+    expect(answering({})).toEqual([["cloudrim-prod-9000", 1]]);
+  });
+});
+
 describe("the regional entry's members", () => {
   it("are the region's load balancers in port order, at their own listeners", () => {
     const members = regionalMembers(proxy({ "cloudrim-prod-9002": both }));
-    expect(members.map((m) => [m.name, m.listener.address, m.listener.port, m.serving])).toEqual([
-      ["cloudrim-prod-9000", "127.77.1.2", 443, false],
-      ["cloudrim-prod-9001", "127.77.1.3", 443, false],
-      ["cloudrim-prod-9002", "127.77.1.4", 443, true],
+    expect(members).toEqual([
+      { name: "cloudrim-prod-9000", listener: { address: "127.77.1.2", port: 443 }, weight: 1, serving: false },
+      { name: "cloudrim-prod-9001", listener: { address: "127.77.1.3", port: 443 }, weight: 2, serving: false },
+      { name: "cloudrim-prod-9002", listener: { address: "127.77.1.4", port: 443 }, weight: 3, serving: true },
     ]);
   });
 });
