@@ -1,9 +1,10 @@
 /*
  * Pure: a load balancer's view of one registered instance, as AWS keeps it. A new registration is first "in
- * progress", then needs `healthyThreshold` passing checks in a row to serve; a serving instance needs
- * `unhealthyThreshold` failing checks in a row to stop, and a stopped one `healthyThreshold` passes to serve
- * again. The answers are AWS's own words, for DescribeInstanceHealth (classic) and DescribeTargetHealth
- * (network), which the local AWS relays (local-aws/fixes/live_health.py).
+ * progress", then needs `healthyThreshold` passing checks in a row to serve, or is unhealthy after
+ * `unhealthyThreshold` failing ones; a serving instance needs `unhealthyThreshold` failing checks in a row to
+ * stop, and a stopped one `healthyThreshold` passes to serve again. The answers are AWS's own words, for
+ * DescribeInstanceHealth (classic) and DescribeTargetHealth (network), which the local AWS relays
+ * (local-aws/fixes/live_health.py).
  */
 
 import type { LoadBalancerType } from "../fleet/aws-facts";
@@ -31,7 +32,9 @@ export function afterCheck(health: TargetHealth, passed: boolean, thresholds: Th
   switch (health.status) {
     case "registering":
     case "checking":
-      return next(passed && streak >= thresholds.healthyThreshold ? "healthy" : "checking");
+      // A new instance whose checks keep failing gets AWS's verdict, not "still checking": the rollout reads it.
+      if (passed) return next(streak >= thresholds.healthyThreshold ? "healthy" : "checking");
+      return next(streak >= thresholds.unhealthyThreshold ? "unhealthy" : "checking");
     case "healthy":
       return next(!passed && streak >= thresholds.unhealthyThreshold ? "unhealthy" : "healthy");
     case "unhealthy":

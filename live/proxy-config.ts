@@ -14,6 +14,11 @@ export interface BalancerServer {
   readonly address: string;
   /** Whether the load balancer sends new connections to it (live/health.ts `servingTargets`). */
   readonly serving: boolean;
+  /**
+   * Whether its checks found it healthy: what Route 53 evaluates. Not the same as `serving`: a network load
+   * balancer with no healthy target sends to all of them, yet Route 53 counts it unhealthy.
+   */
+  readonly healthy: boolean;
 }
 
 export interface RegionProxy {
@@ -26,17 +31,38 @@ export interface RegionProxy {
 
 const bind = (listener: Listener) => `  bind ${listener.address}:${listener.port}`;
 
+export interface RegionalMember {
+  readonly name: string;
+  readonly listener: Listener;
+  /** Its share of the entry's connections among the members that answer. */
+  readonly weight: number;
+  /** Whether the entry sends new connections to it. */
+  readonly serving: boolean;
+}
+
 /**
- * The regional entry follows Route 53's weighted set with evaluate-target-health: a load balancer with no serving
- * instance is left out; when every one is, all answer (Route 53 then returns every record).
+ * The regional entry follows Route 53's weighted set of aliases with evaluate-target-health. A member is healthy
+ * when its load balancer has a healthy instance; when none is, Route 53 treats every one as healthy. Of those, the
+ * members of positive weight answer, by weight; members of weight 0 answer, evenly, only when no healthy member
+ * has a positive weight.
  */
-export function regionalMembers(proxy: RegionProxy): { name: string; listener: Listener; serving: boolean }[] {
+export function regionalMembers(proxy: RegionProxy): RegionalMember[] {
   const members = proxy.listeners.balancers.map((b) => ({
     name: b.name,
-    listener: b as Listener,
-    serving: (proxy.servers.get(b.name) ?? []).some((s) => s.serving),
+    listener: { address: b.address, port: b.port },
+    weight: proxy.weights.get(b.name) ?? 1,
+    healthy: (proxy.servers.get(b.name) ?? []).some((s) => s.healthy),
   }));
-  return members.every((m) => !m.serving) ? members.map((m) => ({ ...m, serving: true })) : members;
+  const candidates = members.some((m) => m.healthy) ? members.filter((m) => m.healthy) : members;
+  const weighted = candidates.some((m) => m.weight > 0);
+  const answering = new Set(candidates.filter((m) => m.weight > 0 || !weighted).map((m) => m.name));
+  return members.map((m) => ({
+    name: m.name,
+    listener: m.listener,
+    // haproxy sends nothing to a server of weight 0: the zero-weighted members that answer get equal shares.
+    weight: answering.has(m.name) && m.weight === 0 ? 1 : m.weight,
+    serving: answering.has(m.name),
+  }));
 }
 
 export function proxyConfig(proxy: RegionProxy, statsSocket: string): string {
@@ -65,7 +91,7 @@ export function proxyConfig(proxy: RegionProxy, statsSocket: string): string {
     "  balance roundrobin",
     ...regionalMembers(proxy).map(
       (m) =>
-        `  server ${m.name} ${m.listener.address}:${m.listener.port} weight ${proxy.weights.get(m.name) ?? 1}${m.serving ? "" : " disabled"}`,
+        `  server ${m.name} ${m.listener.address}:${m.listener.port} weight ${m.weight}${m.serving ? "" : " disabled"}`,
     ),
   ];
   for (const balancer of listeners.balancers) {

@@ -219,11 +219,18 @@ export class LiveFleet {
       const serving = servingTargets(region.shape.loadBalancerType, targets);
       servers.set(
         port.loadBalancerName,
-        [...targets.keys()].flatMap((id) => {
+        [...targets].flatMap(([id, health]) => {
           const instance = this.instances.get(id)?.instance;
           return instance === undefined
             ? []
-            : [{ instanceId: id, address: instance.address, serving: serving.has(id) }];
+            : [
+                {
+                  instanceId: id,
+                  address: instance.address,
+                  serving: serving.has(id),
+                  healthy: health.status === "healthy",
+                },
+              ];
         }),
       );
     }
