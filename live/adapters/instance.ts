@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "node:net";
 import type { RegionShape } from "../../fleet/shape";
@@ -20,7 +20,10 @@ export interface LaunchSpec {
   readonly link: InstanceLink;
   /** The local AWS's loopback port: reached through a forwarder on this machine's side of the link. */
   readonly awsPort: number;
-  /** Where its root, its boot log and its metadata live. */
+  /**
+   * Where its root and its boot log live: a directory every user can reach (the service user runs the app
+   * from inside it), made here.
+   */
   readonly directory: string;
 }
 
@@ -90,7 +93,8 @@ export class LiveInstance {
       void runBootCommands(root, config, env, (argv) => inNamespace(spec.link.namespace, argv)).then(
         (result) => {
           instance.boot = result;
-          writeFileSync(join(spec.directory, "boot.log"), result.output);
+          // Terminated while it booted: its directory is gone, and so is what the log would be for.
+          if (existsSync(spec.directory)) writeFileSync(join(spec.directory, "boot.log"), result.output);
         },
         (error: unknown) => {
           instance.boot = { status: 1, output: String(error) };

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { regionClients, type RegionClients } from "../../fleet/adapters/aws-clients";
 import type { RegionShape } from "../../fleet/shape";
@@ -95,6 +96,9 @@ export class LiveFleet {
   start(): void {
     takeMachine();
     mkdirSync(this.options.directory, { recursive: true });
+    // The service user runs each app from inside its instance's root: every directory above it must let it through.
+    rmSync(INSTANCES_DIR, { recursive: true, force: true });
+    mkdirSync(INSTANCES_DIR, { mode: 0o755 });
     for (const namespace of liveNamespaces()) removeNamespace(namespace);
     claimNetwork();
     for (const region of this.regions) {
@@ -150,7 +154,7 @@ export class LiveFleet {
         userData,
         link,
         awsPort: this.awsPort,
-        directory: join(this.options.directory, "instances", instanceId),
+        directory: join(INSTANCES_DIR, instanceId),
       });
       if (this.instances.get(instanceId) !== record) {
         // It left its group while it was starting.
@@ -319,12 +323,15 @@ export class LiveFleet {
       for (const suffix of ["cfg", "sock"])
         rmSync(join(directory, `haproxy-${region.shape.region}.${suffix}`), { force: true });
     }
-    rmSync(join(directory, "instances"), { recursive: true, force: true });
+    rmSync(INSTANCES_DIR, { recursive: true, force: true });
     rmSync(MACHINE_LOCK, { force: true });
   }
 }
 
-/** Names the one live fleet running on this machine: its runner's pid, its directory. */
+/** Each running instance's root and boot log, in a directory of its own (one live fleet runs per machine). */
+export const INSTANCES_DIR = join(tmpdir(), "cloudrim-live-instances");
+
+/** Names the one live fleet running on this machine: its runner's pid. */
 export const MACHINE_LOCK = "/run/cloudrim-live.lock";
 
 function takeMachine(): void {
