@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh machine of this kind; fast no-op when all is there.
-# npm packages from the lock file; Debian packages for the host side (runit, haproxy), user-data
-# validation (cloud-init, shellcheck), benchmarks (wrk) and the test that runs the pull request jobs as
-# GitHub's unprivileged runner user (sudo).
+# npm packages from the lock file; Debian packages for the host side (runit, haproxy; iproute2 for the live
+# fleet's network namespaces), user-data validation (cloud-init, shellcheck), benchmarks (wrk) and the test
+# that runs the pull request jobs as GitHub's unprivileged runner user (sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(runit cloud-init haproxy wrk shellcheck sudo)
-COMMANDS=(runsvdir cloud-init haproxy wrk shellcheck sudo)
+DEBIAN_PACKAGES=(runit cloud-init haproxy wrk shellcheck sudo iproute2)
+COMMANDS=(runsvdir cloud-init haproxy wrk shellcheck sudo ip)
 
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm packages (npm ci)"

@@ -24,7 +24,7 @@ import { cacheDir, nodeTarball } from "../../instance/adapters/node-cache";
 import { haproxyConfig, standInLayout, type StandInLayout } from "../stand-in";
 
 /** This machine's architecture, as the boot script sees it (`uname -m`). */
-function hostNodeArch(): NodeArch {
+export function hostNodeArch(): NodeArch {
   return process.arch === "arm64" ? "arm64" : "x64";
 }
 

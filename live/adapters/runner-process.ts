@@ -5,7 +5,8 @@ import { join } from "node:path";
 import type { RegionShape } from "../../fleet/shape";
 import { PROJECT } from "../../terraform/adapters/context";
 import type { Endpoints } from "../endpoints";
-import { LiveFleet, type LiveStatus } from "./runner";
+import { LiveFleet } from "./runner";
+import { balancersNotServing, type LiveStatus } from "../status";
 
 /*
  * The live fleet's runner as a process of its own (live/main.ts), as `make demo` starts it and `make teardown`
@@ -87,27 +88,16 @@ export function readStatus(directory: string): LiveStatus | undefined {
   }
 }
 
-/** The load balancers of these regions that have no healthy instance yet, by name (`region/name`). */
-export function balancersWithoutHealthy(status: LiveStatus | undefined, regions: readonly RegionShape[]): string[] {
-  return regions.flatMap((region) =>
-    region.ports
-      .filter((port) => {
-        const targets = status?.regions[region.region]?.balancers[port.loadBalancerName] ?? {};
-        return !Object.values(targets).includes("healthy");
-      })
-      .map((port) => `${region.region}/${port.loadBalancerName}`),
-  );
-}
-
-/** Waits until every load balancer has a healthy instance; the ones that still have none. */
+/** Waits until every load balancer serves (see {@link balancersNotServing}); the ones that still do not. */
 export async function waitUntilServing(
   directory: string,
   regions: readonly RegionShape[],
   timeoutMs: number,
+  every = false,
 ): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const waiting = balancersWithoutHealthy(readStatus(directory), regions);
+    const waiting = balancersNotServing(readStatus(directory), regions, every);
     if (waiting.length === 0 || Date.now() > deadline) return waiting;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

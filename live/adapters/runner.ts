@@ -7,7 +7,11 @@ import { endpointPort } from "../../fleet/target";
 import { afterCheck, classicAnswer, networkAnswer, REGISTERED, servingTargets, type TargetHealth } from "../health";
 import { freeSlot, instanceLink, regionListeners, type RegionListeners } from "../network";
 import { proxyConfig, type BalancerServer } from "../proxy-config";
+import type { LiveStatus } from "../status";
 import { LiveInstance } from "./instance";
+import { hostNodeArch } from "../../host/adapters/sandbox";
+import { nodeTarball } from "../../instance/adapters/node-cache";
+import { PINNED_NODE } from "../../instance/release";
 import { claimNetwork, liveNamespaces, releaseNetwork, removeNamespace } from "./namespace";
 import { launchedUserData, observeRegion } from "./observe";
 import { probe } from "./probe";
@@ -26,21 +30,6 @@ export interface LiveFleetOptions {
   /** Where the instances' roots, the proxies' configurations, the health and status files live. */
   readonly directory: string;
   readonly log: (line: string) => void;
-}
-
-/** What the runner publishes each second (status.json): enough for `endpoints`, the demo and the tests. */
-export interface LiveStatus {
-  readonly updated: string;
-  readonly regions: Record<
-    string,
-    {
-      readonly instances: Record<
-        string,
-        { readonly address: string; readonly boot: "running" | "succeeded" | "failed" }
-      >;
-      readonly balancers: Record<string, Record<string, TargetHealth["status"]>>;
-    }
-  >;
 }
 
 interface RegionState {
@@ -95,6 +84,8 @@ export class LiveFleet {
    */
   start(): void {
     takeMachine();
+    // The pinned Node.js a boot installs, served by each instance's mirror stand-in from the cache (downloaded once).
+    nodeTarball(hostNodeArch(), PINNED_NODE.version);
     mkdirSync(this.options.directory, { recursive: true });
     // The service user runs each app from inside its instance's root: every directory above it must let it through.
     rmSync(INSTANCES_DIR, { recursive: true, force: true });

@@ -470,7 +470,8 @@ describe("a deployed fleet, read back and destroyed", () => {
     beforeAll(async () => {
       // The release is uploaded (the first test), so every instance fetches and verifies it at boot.
       local.startLive();
-      const waiting = await waitUntilServing(local.liveDir, shape.regions, 180_000);
+      // Every instance healthy on every load balancer: two per region, each booted from the release.
+      const waiting = await waitUntilServing(local.liveDir, shape.regions, 180_000, true);
       if (waiting.length > 0) {
         throw new Error(
           `no healthy instance behind ${waiting.join(", ")}:\n${readFileSync(logFile(local.liveDir), "utf8")}`,
