@@ -18,6 +18,8 @@ export interface LaunchSpec {
   /** The #cloud-config it was launched with (EC2's user data, decoded). */
   readonly userData: string;
   readonly link: InstanceLink;
+  /** How long its boot waits for every port to answer before it abandons the launch. */
+  readonly readySeconds: number;
   /** The local AWS's loopback port: reached through a forwarder on this machine's side of the link. */
   readonly awsPort: number;
   /**
@@ -84,6 +86,7 @@ export class LiveInstance {
         CLOUDRIM_SSM_ENDPOINT: aws,
         CLOUDRIM_SECRETSMANAGER_ENDPOINT: aws,
         CLOUDRIM_RETRY_SECONDS: "1",
+        CLOUDRIM_READY_SECONDS: String(spec.readySeconds),
       };
       mkdirSync(inRoot(root, "/etc/service"), { recursive: true });
       // runsvdir first, as runit-run starts it at boot on an instance; the boot then enables the services.

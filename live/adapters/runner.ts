@@ -21,6 +21,12 @@ export class LiveFleetError extends Error {}
 
 /** One check per second, whatever the fleet's interval (stated in the local target's substitution lines). */
 export const CHECK_INTERVAL_MS = 1000;
+/**
+ * How long a boot waits for its ports before it abandons the launch (CLOUDRIM_READY_SECONDS): on AWS half the
+ * launch hook's timeout, minutes; here a boot that will answer does within seconds.
+ */
+export const READY_SECONDS = 30;
+
 /** How long a deregistered instance keeps running for the connections it has, before it is stopped. */
 export const DRAIN_MS = 2000;
 
@@ -145,6 +151,7 @@ export class LiveFleet {
         userData,
         link,
         awsPort: this.awsPort,
+        readySeconds: Math.min(READY_SECONDS, region.shape.boot.readySeconds),
         directory: join(INSTANCES_DIR, instanceId),
       });
       if (this.instances.get(instanceId) !== record) {
@@ -192,7 +199,8 @@ export class LiveFleet {
         const health = previous.get(id) ?? REGISTERED;
         next.set(id, health);
         const instance = this.instances.get(id)?.instance;
-        if (instance === undefined) continue; // not booted here yet: registration still in progress
+        // AWS registers an instance once its launch hook completes: until its boot has, registration is in progress.
+        if (instance?.boot?.status !== 0) continue;
         checks.push(
           probe(instance.address, port.port, healthCheck.path, timeoutMs).then((passed) => {
             const after = afterCheck(health, passed, healthCheck);
