@@ -464,7 +464,7 @@ describe("a deployed fleet, read back and destroyed", () => {
       const { InstanceStates: states = [] } = await regionClients(target, regionName).elb.send(
         new DescribeInstanceHealthCommand({ LoadBalancerName: name }),
       );
-      return states;
+      return [...states].sort((a, b) => (a.InstanceId ?? "").localeCompare(b.InstanceId ?? ""));
     };
 
     beforeAll(async () => {
