@@ -12,6 +12,7 @@ anything or completes a hook, and nothing here changes moto's behaviour. With it
 - DescribeAutoScalingGroups and DescribeAutoScalingInstances show Pending:Wait for an instance of a group with a launch
   hook that has not completed each of them with CONTINUE, then its own state (InService). Display only: moto's
   lifecycle_state, by which it counts capacity and registers load balancer members, stays as it is.
+- An instance refresh waits, after launching a batch, for each instance it launched to complete (refresh_run.py).
 - An instance launched into a group with a launch hook that completes it neither within the hook's HeartbeatTimeout of
   its launch nor of its last RecordLifecycleActionHeartbeat gets the hook's DefaultResult: ABANDON as lifecycle_actions
   abandons (terminated, replaced), CONTINUE recorded. Its timer does nothing if the runner has stopped meanwhile.
@@ -67,6 +68,17 @@ def launch_hooks(backend: AutoScalingBackend, group: FakeAutoScalingGroup) -> li
         for hook in backend.lifecycle_hooks.values()
         if hook.auto_scaling_group_name == group.name and hook.lifecycle_transition == LAUNCHING
     ]
+
+
+def unfinished_launches(
+    backend: AutoScalingBackend, group: FakeAutoScalingGroup, states: list[InstanceState]
+) -> list[InstanceState]:
+    """Of these instances (in the group or gone from it), those that have not completed the group's launch hooks, while
+    a live fleet runs; none otherwise (nobody boots them: moto has them in service)."""
+    if not is_live():
+        return []
+    names = [hook.name for hook in launch_hooks(backend, group)]
+    return [state for state in states if not launch_completed(names, lifecycle_results(state))]
 
 
 def _shown_lifecycle_state(self: InstanceState) -> str:

@@ -1,10 +1,13 @@
 """A group's launch lifecycle hook while a live fleet boots the instances (fixes/live_launches.py): Pending:Wait until
-the hook is completed, and the hook's heartbeat timeout applying its DefaultResult. Without the live fleet's file, each of the same calls keeps moto's behaviour."""
+the hook is completed, an instance refresh that waits for the instances it launched, and the hook's heartbeat timeout
+applying its DefaultResult. Without the live fleet's file, each of the same calls keeps moto's behaviour."""
 
 import os
 import tempfile
+import threading
 import time
 import unittest
+from datetime import datetime, timezone
 
 from moto.autoscaling.models import autoscaling_backends
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -213,6 +216,126 @@ class HeartbeatTimeout(LiveFleetCase):
         os.remove(self.live_file)
         time.sleep(1.5)
         self.assertEqual(self.instance_ids(), [instance_id])
+
+
+def to_version(template_id: str, version: str) -> dict:
+    return {"LaunchTemplate": {"LaunchTemplateId": template_id, "Version": version}}
+
+
+LAUNCH_FIRST = {"InstanceWarmup": 0, "MinHealthyPercentage": 100, "MaxHealthyPercentage": 200}
+TERMINATE_FIRST = {"InstanceWarmup": 0, "MinHealthyPercentage": 0}
+
+
+class RefreshWaits(LiveFleetCase):
+    """A group of one on version 1, booted, refreshed to version 2 with a warmup of 0."""
+
+    def booted_group(self) -> str:
+        (booted,) = self.hooked_group(1)
+        self.complete(booted)
+        return booted
+
+    def refresh_to_2(self, preferences: dict) -> str:
+        return self.start(DesiredConfiguration=to_version(self.template_id, "2"), Preferences=preferences)
+
+    def new_instance(self, old: str) -> str:
+        return next(i for i in self.instance_ids() if i != old)
+
+    def continued_later(self, instance_id: str, seconds: float) -> list[datetime]:
+        """Completes the instance's launch hook from a timer, as its boot would; the time it called, once it has."""
+        done: list[datetime] = []
+
+        def boot_ends() -> None:
+            called = datetime.now(timezone.utc)
+            self.complete(instance_id, "CONTINUE")
+            done.append(called)
+
+        timer = threading.Timer(seconds, boot_ends)
+        timer.start()
+        self.addCleanup(timer.cancel)
+        return done
+
+    def ends_successful_only_once_its_new_instance_continues(self, preferences: dict) -> None:
+        self.live()
+        old = self.booted_group()
+        refresh_id = self.refresh_to_2(preferences)
+        waiting = self.wait_for_reason(refresh_id, "Waiting for instance")
+        new = self.new_instance(old)
+        self.assertEqual(
+            (waiting["Status"], waiting["StatusReason"]),
+            ("InProgress", f"Waiting for instance {new} to complete its launch lifecycle action."),
+        )
+        self.assertEqual(self.shown()[new], "Pending:Wait")
+        continued = self.continued_later(new, 0.5)
+        refresh = self.wait_for(refresh_id)
+        self.assertEqual(refresh["Status"], "Successful")
+        self.assertNotIn("StatusReason", refresh)
+        self.assertEqual(len(continued), 1)
+        self.assertGreaterEqual(refresh["EndTime"], continued[0].replace(microsecond=0))
+        self.assertEqual(self.shown(), {new: "InService"})
+
+    def test_live_launching_first_its_warmup_starts_once_the_new_instance_completed_the_hook(self):
+        self.ends_successful_only_once_its_new_instance_continues(LAUNCH_FIRST)
+
+    def test_live_terminating_first_its_warmup_starts_once_the_new_instance_completed_the_hook(self):
+        self.ends_successful_only_once_its_new_instance_continues(TERMINATE_FIRST)
+
+    def test_live_a_new_instance_that_abandons_its_launch_fails_the_refresh(self):
+        self.live()
+        old = self.booted_group()
+        refresh_id = self.refresh_to_2({**TERMINATE_FIRST, "AutoRollback": False})
+        self.wait_for_reason(refresh_id, "Waiting for instance")
+        new = self.new_instance(old)
+        self.complete(new, "ABANDON")
+        refresh = self.wait_for(refresh_id)
+        self.assertEqual(
+            (refresh["Status"], refresh["StatusReason"]),
+            (
+                "Failed",
+                f"The instance refresh failed because instance {new}, which it launched, abandoned its launch "
+                "lifecycle action.",
+            ),
+        )
+        # The group replaced the abandoned instance from its own version: the refresh's was never applied to it.
+        self.assertEqual(self.instance_versions(), ["1"])
+
+    def test_live_an_abandoned_launch_rolls_back_with_auto_rollback(self):
+        self.live()
+        old = self.booted_group()
+        refresh_id = self.refresh_to_2({**LAUNCH_FIRST, "AutoRollback": True})
+        self.wait_for_reason(refresh_id, "Waiting for instance")
+        new = self.new_instance(old)
+        self.complete(new, "ABANDON")
+        refresh = self.wait_for(refresh_id)
+        self.assertEqual(
+            (refresh["Status"], refresh["RollbackDetails"]["RollbackReason"]),
+            (
+                "RollbackSuccessful",
+                f"The instance refresh failed because instance {new}, which it launched, abandoned its launch "
+                "lifecycle action.",
+            ),
+        )
+        self.assertEqual(self.instance_ids(), [old])
+
+    def test_live_a_cancel_stops_a_refresh_waiting_for_its_new_instance(self):
+        self.live()
+        old = self.booted_group()
+        refresh_id = self.refresh_to_2(LAUNCH_FIRST)
+        self.wait_for_reason(refresh_id, "Waiting for instance")
+        new = self.new_instance(old)
+        self.autoscaling.cancel_instance_refresh(AutoScalingGroupName="web")
+        refresh = self.wait_for(refresh_id)
+        self.assertEqual(refresh["Status"], "Cancelled")
+        self.assertNotIn("StatusReason", refresh)
+        # The batch still booting counts as deployed, as one still warming up does: the old instance is shed.
+        self.assertEqual(self.instance_ids(), [new])
+
+    def test_not_live_nothing_waits(self):
+        self.not_live()
+        self.booted_group()
+        refresh = self.wait_for(self.refresh_to_2(TERMINATE_FIRST))
+        self.assertEqual(refresh["Status"], "Successful")
+        self.assertEqual(self.instance_versions(), ["2"])
+        self.assertEqual(list(self.shown().values()), ["InService"])
 
 
 if __name__ == "__main__":
