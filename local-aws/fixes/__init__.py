@@ -22,6 +22,9 @@ run. docs/local-aws-internals.md ("moto and its fixes") lists them with what the
   live_health          DescribeInstanceHealth, DescribeTargetHealth: what a live fleet's runner saw, from the file
                        CLOUDRIM_LOCAL_AWS_LIVE_HEALTH names (unset: moto's answer); after elb_registration, whose
                        answer it wraps
+  live_launches        while the live fleet runs (live_health's file exists): an instance that has not completed its
+                       group's launch hook shows Pending:Wait, a refresh waits for the instances it launched to
+                       complete it, and a hook's HeartbeatTimeout applies its DefaultResult; after lifecycle_actions
 
 refresh_rules imports no moto, and this package imports the fixes in install() only: the rules load without it.
 """
@@ -42,6 +45,7 @@ def install() -> None:
         lifecycle_actions,
         lifecycle_hooks,
         live_health,
+        live_launches,
         refresh_api,
         route53_recreate,
         rule_descriptions,
@@ -64,6 +68,7 @@ def install() -> None:
         elb_detach,
         route53_recreate,
         live_health,
+        live_launches,
     ):
         fix.install()
     _installed = True

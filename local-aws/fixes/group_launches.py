@@ -4,12 +4,14 @@ remembering the version each instance was launched from.
 AWS shows, for each group instance, the template version it was launched from; moto launches every instance from
 the template's default version and shows that one, which hides an unfinished rollout. install() routes every
 launch of a template group through here (each instance records its version) and makes DescribeAutoScalingGroups
-show it. An instance refresh (refresh_run.py) launches and terminates with launch() and terminate().
+show it. An instance refresh (refresh_run.py) launches and terminates with launch() and terminate(). Every new group
+instance, whatever launched it (moto's scaling, a refresh, a replacement), is told to the listeners on_launch() adds.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,22 @@ from moto.core.exceptions import ServiceException
 from moto.ec2.models.launch_templates import LaunchTemplate, LaunchTemplateVersion
 
 from fixes.refresh_rules import is_numbered_version
+
+# Told of the instances each launch added to a group, once they are in it.
+LaunchListener = Callable[[FakeAutoScalingGroup, list[InstanceState]], None]
+_listeners: list[LaunchListener] = []
+
+
+def on_launch(listener: LaunchListener) -> None:
+    """Adds a listener for every launch into any group, once: adding it again changes nothing."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _launched(group: FakeAutoScalingGroup, new: list[InstanceState]) -> None:
+    if new:
+        for listener in _listeners:
+            listener(group, new)
 
 
 @dataclass(frozen=True)
@@ -136,11 +154,14 @@ def _launch_from_template(
         associate_public_ip=group.launch_config.associate_public_ip_address if group.launch_config else None,
         subnet_id=subnet_id,
     )
+    new = []
     for instance in reservation.instances:
         instance.autoscaling_group = group
         state = InstanceState(instance, protected_from_scale_in=group.new_instances_protected_from_scale_in)
         state.launched_from = version  # type: ignore[attr-defined]
         group.instance_states.append(state)
+        new.append(state)
+    _launched(group, new)
 
 
 _replace_instances_moto = FakeAutoScalingGroup.replace_autoscaling_group_instances
@@ -148,9 +169,11 @@ _replace_instances_moto = FakeAutoScalingGroup.replace_autoscaling_group_instanc
 
 def _replace_instances(group: FakeAutoScalingGroup, count_needed: int, propagated_tags: dict[str, str]) -> None:
     """Every launch of a template group (scaling, replacing a terminated instance) goes through here, so
-    that each instance records the version it was launched from."""
+    that each instance records the version it was launched from; and every launch of a launch configuration group."""
     if group.ec2_launch_template is None:
+        before = list(group.instance_states)
         _replace_instances_moto(group, count_needed, propagated_tags)
+        _launched(group, [state for state in group.instance_states if state not in before])
         return
     _launch_from_template(group, LaunchSetting.of(group).resolve(), count_needed, propagated_tags)  # type: ignore[arg-type]
 

@@ -6,10 +6,12 @@ group that has not completed it. Anything else is a ValidationError ("No active 
 ID i-…"), and so is a result other than CONTINUE or ABANDON. CONTINUE lets the instance go on (here it is recorded on
 the instance's state, lifecycle_results(state), by hook); ABANDON makes the group terminate the instance and launch
 what its desired capacity then lacks, from its own launch template version, as for an unhealthy instance
-(unhealthy_replacement.py). A heartbeat only extends the wait on AWS: here it is validated and answered.
+(unhealthy_replacement.py). A heartbeat only extends the wait on AWS: here it is validated and answered (and
+live_launches.py extends the wait it emulates).
 
-Not emulated: the wait itself (moto launches an instance straight to InService, never Pending:Wait, so any instance of
-the group may complete a launch hook once), the hook's heartbeat and global timeouts and its DefaultResult,
+Not emulated here: the wait itself (moto launches an instance straight to InService, never Pending:Wait, so any
+instance of the group may complete a launch hook once) and the hook's heartbeat timeout and DefaultResult, which
+live_launches.py adds while a live fleet boots the instances. Not emulated at all: the hook's global timeout,
 termination hooks (no termination waits, so none has an action in progress), and lifecycle action tokens (none is
 issued, so none is found).
 """
@@ -93,7 +95,9 @@ def _active_action(self: AutoScalingResponse, group: FakeAutoScalingGroup) -> tu
     return hook_name, state  # type: ignore[return-value]
 
 
-def _abandon(backend: AutoScalingBackend, group: FakeAutoScalingGroup, state: InstanceState) -> None:
+def abandon(backend: AutoScalingBackend, group: FakeAutoScalingGroup, state: InstanceState) -> None:
+    """What ABANDON does to the instance's launch: the group terminates it and launches what its desired capacity then
+    lacks, from its own launch template version."""
     terminate(backend, group, [state])
     needed = launches_needed(len(group.active_instances()), group.desired_capacity or 0)
     launch(backend, group, LaunchSetting.of(group).resolve(), needed)
@@ -108,7 +112,7 @@ def complete_lifecycle_action(self: AutoScalingResponse) -> ActionResult:
             raise ValidationError(problem)
         hook_name, state = _active_action(self, group)
         if result == "ABANDON":
-            _abandon(self.autoscaling_backend, group, state)
+            abandon(self.autoscaling_backend, group, state)
         else:
             lifecycle_results(state)[hook_name] = result
     return EmptyResult()

@@ -8,7 +8,8 @@ threads, refuses a launch template change while a refresh with a desired configu
 group's refreshes with the group.
 
 Not emulated: the ReplaceRootVolume strategy, a DesiredConfiguration with a MixedInstancesPolicy, warm pools,
-lifecycle hooks holding new instances in Pending:Wait (moto launches straight to InService), load balancer
+lifecycle hooks holding new instances in Pending:Wait (moto launches straight to InService; only while a live
+fleet boots them, live_launches.py), load balancer
 health checks (an instance is unhealthy only by SetInstanceHealth), scale-outs during a refresh launching the
 desired configuration, and the hour AWS retries unhealthy replacements before failing (it fails at once).
 """

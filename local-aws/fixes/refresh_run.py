@@ -1,7 +1,8 @@
 """One instance refresh, run on its own thread in real time the way AWS documents it.
 
 It replaces instances in batches (launching first when MaxHealthyPercentage > 100, terminating first otherwise),
-waits out the instance warmup, watches the CloudWatch alarms and the health of the instances it launched, pauses
+waits for the instances it launched to complete their launch lifecycle hooks (while a live fleet boots them:
+live_launches.py), waits out the instance warmup, watches the CloudWatch alarms and the health of the instances it launched, pauses
 at checkpoints and for the bake time, and ends Successful, Failed, Cancelled or rolled back as AWS would. What it
 decides (batch sizes, checkpoints, progress, statuses) comes from refresh_rules.py; refresh_api.py starts it.
 """
@@ -170,6 +171,7 @@ class InstanceRefresh:
                 with LOCK:
                     new = self._launch(len(batch))
                 try:
+                    self._wait_for_launches(new)
                     self._wait(prefs["InstanceWarmup"])
                 except Interrupted as stop:
                     stop.in_flight = (new, batch)
@@ -181,7 +183,8 @@ class InstanceRefresh:
                 # Terminate, then launch: capacity drops to MinHealthyPercentage at most.
                 with LOCK:
                     terminate(self.backend, self.group, batch)
-                    self._launch(len(batch))
+                    new = self._launch(len(batch))
+                self._wait_for_launches(new)
                 self._wait(prefs["InstanceWarmup"])
                 with LOCK:
                     self._count(len(batch))
@@ -222,6 +225,34 @@ class InstanceRefresh:
             if time.monotonic() >= deadline:
                 raise Interrupted("fail", f"Instance {blocked.instance.id} stayed {why} for an hour.")
             self._wait(POLL_SECONDS)
+
+    def _wait_for_launches(self, new: list[InstanceState]) -> None:
+        """AWS starts a batch's warmup once its new instances are InService: while a live fleet boots them, once each
+        has completed its group's launch lifecycle hooks (live_launches.py). One that left the group without (its boot
+        abandoned the launch, or the hook's timeout did) fails the refresh."""
+        # Imported here: live_launches completes and abandons launches under this module's LOCK.
+        from fixes.live_launches import unfinished_launches
+
+        try:
+            while True:
+                with LOCK:
+                    unfinished = unfinished_launches(self.backend, self.group, new)
+                    if not unfinished:
+                        return
+                    for state in unfinished:
+                        if state not in self.group.instance_states:
+                            raise Interrupted(
+                                "fail",
+                                f"The instance refresh failed because instance {state.instance.id}, which it launched, "
+                                "abandoned its launch lifecycle action.",
+                            )
+                    self.status_reason = (
+                        f"Waiting for instance {unfinished[0].instance.id} to complete its launch lifecycle action."
+                    )
+                self._wait(POLL_SECONDS)
+        finally:
+            with LOCK:
+                self.status_reason = None
 
     def _standby_terminate(self) -> None:
         if self.preferences["StandbyInstances"] == "Terminate":
