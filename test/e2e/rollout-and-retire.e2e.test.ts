@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
-import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeLaunchTemplatesCommand } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -10,46 +10,53 @@ import { regionClients } from "../../fleet/adapters/aws-clients";
 import { findRetiredRegions } from "../../state/adapters/retire";
 import { observeRegion } from "../../inspect/adapters/readback";
 import { rolloutLockObject, rolloutLockStateKey } from "../../state/rollout-lock";
+import type { FleetShape } from "../../fleet/shape";
+import { localEndpoints } from "../../live/endpoints";
+import { fetchText, logFile, waitUntilServing } from "../../live/adapters/runner-process";
 import { LocalFleet } from "./local-fleet";
 import { oneWave, REGION_STACKS, regionPlan, shopFleet, STATE, stateKey, zoneRecords } from "./shop-fleet";
 
 /*
- * A release rolled out in the default waves (the first region alone, then the rest): its new instances in the
- * first region are handed to their group as they appear, as a watchdog would; the rollout stops there and
- * rolls back to the end, a rerun refuses to bring it back, and a fixed release rolls out everywhere. Then the
- * second region is taken out of the fleet file and retired. Two regions of two ports, the second of network
- * load balancers; the first has three instances, so its refresh replaces one first (rollout.firstInstance's
+ * A release rolled out in the default waves (the first region alone, then the rest), on the live fleet: every
+ * instance the local AWS launches boots and serves on this machine, behind real load balancers, and nothing in
+ * this file sets an instance's health or an alarm. A release whose process exits at start is stopped in the first
+ * region by its own failing boot and rolled back, the second wave untouched; a rerun refuses to bring it back; a
+ * fixed release rolls out everywhere. Throughout, a client asks each regional entry every 100 ms and sees no
+ * failed request. Then the second region is taken out of the fleet file and retired. Two regions of two ports and
+ * two instances, the second of network load balancers; a refresh replaces one instance first (rollout.firstInstance's
  * default) and the deploy judges and bakes that one before the rest.
  */
-jest.setTimeout(10 * 60_000);
+jest.setTimeout(15 * 60_000);
 
 const REGIONS: FleetConfig["regions"] = [
-  { region: "us-east-1", processes: 2, capacity: { min: 3, desired: 3, max: 6 } },
-  { region: "ap-southeast-2", processes: 2, loadBalancerType: "network" },
+  { region: "us-east-1", processes: 2, capacity: { min: 2, desired: 2, max: 4 } },
+  { region: "ap-southeast-2", processes: 2, loadBalancerType: "network", capacity: { min: 2, desired: 2, max: 4 } },
 ];
-/**
- * The bad release below: the same code started with another command line, so every region's launch template
- * gets new user data and its instances are replaced. Its fix: another command line again.
- */
-const RELEASED = { command: "node server.js --rollout" };
+/** A release whose every process exits at start: its code is not there. Its fix runs the app again. */
+const BROKEN = { command: "node missing-server.js" };
 const FIXED = { command: "node server.js --fixed" };
 
 describe("a rollout in waves, and a region retired", () => {
   let local: LocalFleet;
   let target: Target;
+  let shape: FleetShape;
+  const regionShapes = () => shape.regions;
 
   beforeAll(async () => {
-    // Classic load balancers report a new instance OutOfService while they register it and run its first checks,
-    // as AWS's do: a rollout waits through that, and stops on none of it.
-    local = await LocalFleet.start({ CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS: "4" });
-    ({ target } = await local.configure(oneWave(shopFleet({ regions: REGIONS }))));
+    local = await LocalFleet.start();
+    ({ target, shape } = await local.configure(oneWave(shopFleet({ regions: REGIONS }))));
     await local.deployRegions();
+    // Every instance running, each healthy on every load balancer of its region.
+    local.startLive();
+    const waiting = await waitUntilServing(local.liveDir, regionShapes(), 180_000, true);
+    if (waiting.length > 0)
+      throw new Error(`not serving: ${waiting.join(", ")}\n${readFileSync(logFile(local.liveDir), "utf8")}`);
   });
   afterAll(async () => {
     await local.stop();
   });
 
-  describe("a bad release, its new instances reported Unhealthy as they appear, stopped in the first wave", () => {
+  describe("a release that cannot start, stopped in the first wave by its own failing boot", () => {
     const config = (app: { command: string }, regions = REGIONS) =>
       shopFleet({ regions, app, rollout: { bakeSeconds: 3 } });
 
@@ -72,38 +79,29 @@ describe("a rollout in waves, and a region retired", () => {
     }
 
     /**
-     * As a watchdog that cannot keep the bad release up would: every instance of launch template `version` in
-     * us-east-1 is handed to its group (SetInstanceHealth Unhealthy) as soon as it appears, until `stop()`.
+     * A client of every regional entry, one request to each every 100 ms until `stop()`: what it was answered
+     * (the changes that served) and every request that failed.
      */
-    function handOverEvery(version: string) {
-      const { autoScaling } = regionClients(target, "us-east-1");
-      const watching = { stopped: false };
-      const handedOver = new Set<string>();
+    function client() {
+      const entries = Object.values(localEndpoints(regionShapes())).map((e) => e.regional);
+      const seen = { requests: 0, failed: [] as string[], releases: new Set<string>() };
+      const state = { stopped: false };
       const loop = (async () => {
-        while (!watching.stopped) {
-          const { AutoScalingGroups: [group] = [] } = await autoScaling.send(
-            new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ["shop-e2e-us-east-1"] }),
-          );
-          for (const instance of group?.Instances ?? []) {
-            const id = instance.InstanceId ?? "";
-            if (instance.LaunchTemplate?.Version !== version || handedOver.has(id)) continue;
-            await autoScaling.send(
-              new SetInstanceHealthCommand({
-                InstanceId: id,
-                HealthStatus: "Unhealthy",
-                ShouldRespectGracePeriod: false,
-              }),
-            );
-            handedOver.add(id);
+        while (!state.stopped) {
+          const answers = await Promise.all(entries.map((url) => fetchText(url, 5000)));
+          for (const [i, answer] of answers.entries()) {
+            seen.requests++;
+            if (!answer.ok) seen.failed.push(`${entries[i] ?? ""}: ${answer.text}`);
+            else seen.releases.add((JSON.parse(answer.text) as { release: string }).release);
           }
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          await new Promise((resolve) => setTimeout(resolve, 100));
         }
       })();
       return {
-        handedOver,
         stop: async () => {
-          watching.stopped = true;
+          state.stopped = true;
           await loop;
+          return seen;
         },
       };
     }
@@ -112,33 +110,28 @@ describe("a rollout in waves, and a region retired", () => {
 
     let before: { east: Awaited<ReturnType<typeof running>>; sydney: Awaited<ReturnType<typeof running>> };
 
-    it("stops the rollout in us-east-1, naming the instances, rolls it back to the end, and leaves the second wave untouched", async () => {
+    it("stops the rollout in us-east-1 by its own failing boot, rolls it back to the end, leaves the second wave untouched, and fails no request", async () => {
       before = { east: await running("us-east-1"), sydney: await running("ap-southeast-2") };
-      const bad = String((before.east.latestVersion ?? 0) + 1);
-      writeFileSync(local.configFile, JSON.stringify(config(RELEASED)));
-      const watchdog = handOverEvery(bad);
-      const result = await deploy(REGION_STACKS).finally(watchdog.stop);
+      const broken = String((before.east.latestVersion ?? 0) + 1);
+      writeFileSync(local.configFile, JSON.stringify(config(BROKEN)));
+      const watching = client();
+      const result = await deploy(REGION_STACKS);
+      const seen = await watching.stop();
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-8) }).toMatchObject({ code: 4 });
-      // One instance first: the refresh stopped the region's change at its first new instance, not all three.
+      expect(seen.failed).toEqual([]);
+      expect(seen.requests).toBeGreaterThan(100);
       expect(result.stderr).toMatch(
-        /shop-e2e-us-east-1: instance refresh \w+ started: .*; one instance first \(it stops at 33% /,
+        /shop-e2e-us-east-1: instance refresh \w+ started: .*; one instance first \(it stops at 50% /,
       );
-      expect(watchdog.handedOver.size).toBeGreaterThan(0);
-      expect(watchdog.handedOver.size).toBeLessThan(before.east.instances.length);
       expect(result.stderr).toContain(
         "deploy: the rollout stopped at shop-e2e-us-east-1; not started: shop-e2e-ap-southeast-2. " +
           'What to do: docs/runbook.md, "A rollout stopped"',
       );
       expect(result.stdout).toMatch(
         new RegExp(
-          // Whichever sees it first: AWS, which fails the refresh, or the deploy, which cancels it.
-          `shop-e2e-us-east-1: stopped: (instance refresh \\w+ ended Failed: The instance refresh failed because instance i-\\w+, which it launched, is Unhealthy\\.|` +
-            `instance i-\\w+(, i-\\w+)* \\(launch template version ${bad}\\) is Unhealthy for its Auto Scaling group( while the refresh ran \\(refresh \\w+ cancelled\\))?); ` +
+          `shop-e2e-us-east-1: stopped: .*i-\\w+.*; ` +
             `rolled back: instances and the group back on launch template version ${before.east.groupVersion ?? "?"} \\(refresh \\w+ Successful\\)`,
         ),
-      );
-      expect(result.stderr).toContain(
-        `shop-e2e-us-east-1: rollback: to launch template version ${before.east.groupVersion ?? "?"}, the last version that passed its bake here`,
       );
       expect(result.stdout).toContain(
         "shop-e2e-ap-southeast-2: not started: the rollout stopped at shop-e2e-us-east-1",
@@ -150,15 +143,17 @@ describe("a rollout in waves, and a region retired", () => {
       expect(
         after.instances.every(([, version, health]) => version === before.east.groupVersion && health === "Healthy"),
       ).toBe(true);
-      expect(after.latestVersion).toBe(Number(bad));
+      expect(after.latestVersion).toBe(Number(broken));
       expect(await running("ap-southeast-2")).toEqual(before.sydney);
+      // The only change that answered, before, during and after, is the one every region ran before.
+      expect(seen.releases.size).toBe(1);
     });
 
     it("refuses to bring the rolled-back change back on a plain rerun, naming when, why and --retry, and changes nothing", async () => {
       const result = await deploy(REGION_STACKS);
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-8) }).toMatchObject({ code: 4 });
       expect(result.stdout).toMatch(
-        /shop-e2e-us-east-1: refused: this change brings back the launch template content rolled back here at \S+Z \(it ran as launch template version \d+\): .*instance i-\w+.* is Unhealthy.*; fix the change, or deploy it anyway with npm run deploy -- --retry/,
+        /shop-e2e-us-east-1: refused: this change brings back the launch template content rolled back here at \S+Z \(it ran as launch template version \d+\): .*i-\w+.*; fix the change, or deploy it anyway with npm run deploy -- --retry/,
       );
       expect((await running("us-east-1")).groupVersion).toBe(before.east.groupVersion);
       expect(await running("ap-southeast-2")).toEqual(before.sydney);
@@ -194,8 +189,24 @@ describe("a rollout in waves, and a region retired", () => {
       // The network load balancers' region gains a port: its target group is attached only in stage 2.
       const grown = REGIONS.map((r) => (r.region === "ap-southeast-2" ? { ...r, processes: 3 } : r));
       writeFileSync(local.configFile, JSON.stringify(config(FIXED, grown)));
+      const releaseBefore = (await fetchText(localEndpoints(regionShapes())["us-east-1"]?.regional ?? "")).text;
+      const watching = client();
       const result = await deploy(REGION_STACKS);
+      const seen = await watching.stop();
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-10) }).toMatchObject({ code: 0 });
+      expect(seen.failed).toEqual([]);
+      // Every answer now names the fixed change, in both regions: the one before, and the fixed one, were all it saw.
+      const now = await Promise.all(
+        Object.values(localEndpoints(regionShapes())).map(
+          async (e) => JSON.parse((await fetchText(e.regional)).text) as { release: string },
+        ),
+      );
+      const fixed = now[0]?.release ?? "";
+      expect(now.map((a) => a.release)).toEqual([fixed, fixed]);
+      expect(fixed).not.toBe((JSON.parse(releaseBefore) as { release: string }).release);
+      expect([...seen.releases].sort()).toEqual(
+        [fixed, (JSON.parse(releaseBefore) as { release: string }).release].sort(),
+      );
       for (const regionName of ["us-east-1", "ap-southeast-2"]) {
         const now = await running(regionName);
         expect(now.groupVersion).toBe(String(now.latestVersion));
@@ -203,10 +214,10 @@ describe("a rollout in waves, and a region retired", () => {
       }
       // us-east-1's first new instance was judged on both ports and baked before the refresh replaced the rest.
       expect(result.stdout).toMatch(
-        /shop-e2e-us-east-1: .*\n {4}rollout: first instance: 1 instance on launch template version \d+ in service on all 2 ports; first instance baked 3 s; refresh \w+ Successful; 3 instances .*; baked 3 s, no alarm/,
+        /shop-e2e-us-east-1: .*\n {4}rollout: first instance: 1 instance on launch template version \d+ in service on all 2 ports; first instance baked 3 s; refresh \w+ Successful; 2 instances .*; baked 3 s, no alarm/,
       );
       expect(result.stderr).toMatch(
-        /shop-e2e-us-east-1: refresh \w+ stopped at its checkpoint \(33%\): judging its first instance on every port, then baking it/,
+        /shop-e2e-us-east-1: refresh \w+ stopped at its checkpoint \(50%\): judging its first instance on every port, then baking it/,
       );
       expect(result.stdout).toMatch(
         /shop-e2e-ap-southeast-2: .*\n {4}rollout: refresh \w+ Successful; .*; baked 3 s, no alarm/,

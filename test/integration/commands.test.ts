@@ -13,6 +13,8 @@ import {
 import { UsageError, UserFacingError, userMessageOf } from "../../cli/console";
 import { command as bench } from "../../bench/run";
 import { command as host } from "../../host/main";
+import { command as live } from "../../live/main";
+import { command as endpoints } from "../../scripts/endpoints";
 import { command as ciRoles } from "../../scripts/ci-roles";
 import { command as demo } from "../../scripts/demo";
 import { command as deploy } from "../../scripts/deploy";
@@ -25,7 +27,7 @@ import { command as unlock } from "../../scripts/unlock";
 import { commandFile } from "../../tools/docs-check";
 
 const ROOT = join(__dirname, "..", "..");
-const COMMANDS = [deploy, plan, teardown, retire, unlock, ciRoles, demo, release, images, host, bench];
+const COMMANDS = [deploy, plan, teardown, retire, unlock, ciRoles, demo, endpoints, release, images, host, live, bench];
 
 /** Runs a command in process, capturing what it prints; its run function is a spy that records any call. */
 async function invoke(command: Command, argv: readonly string[]) {

@@ -52,7 +52,7 @@ const text = (file: string) => readFileSync(join(WORKFLOWS, file), "utf8");
 const workflow = (file: string) => parse(text(file)) as Workflow;
 /**
  * The folders whose code a plan or a deploy runs, from the code layout (tools/layout.json): every layer but the
- * tests' and the checks', outside the host sandbox and the benchmark, which only tests run.
+ * tests' and the checks', outside the host sandbox, the live fleet and the benchmark, which only run on this machine.
  */
 const DEPLOYED_FOLDERS = [
   ...new Set(
@@ -61,7 +61,7 @@ const DEPLOYED_FOLDERS = [
         ([path, layer]) => path.endsWith("/") && !["fixtures", "test-support", "unit-tests", "tests"].includes(layer),
       )
       .map(([path]) => `${path.split("/")[0] ?? ""}/`)
-      .filter((folder) => !["host/", "bench/", "tools/", "test/"].includes(folder)),
+      .filter((folder) => !["host/", "live/", "bench/", "tools/", "test/"].includes(folder)),
   ),
 ];
 
