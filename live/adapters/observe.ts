@@ -16,15 +16,23 @@ export interface RegionView {
 
 const LEAVING = /^(Terminat|Detach|Standby|Warmed)/;
 
-export async function observeRegion(clients: RegionClients, region: RegionShape): Promise<RegionView> {
+/** The group's instances that are not leaving it, with their lifecycle state. */
+export async function observeGroup(clients: RegionClients, region: RegionShape): Promise<RegionView["instances"]> {
   const groups = await clients.autoScaling.send(
     new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [region.autoScaling.name] }),
   );
-  const instances = new Map(
+  return new Map(
     (groups.AutoScalingGroups?.[0]?.Instances ?? [])
       .filter((i) => i.InstanceId !== undefined && !LEAVING.test(i.LifecycleState ?? ""))
       .map((i) => [i.InstanceId ?? "", i.LifecycleState ?? ""]),
   );
+}
+
+/** What each of the region's load balancers has registered. */
+export async function observeRegistrations(
+  clients: RegionClients,
+  region: RegionShape,
+): Promise<RegionView["registered"]> {
   const names = new Set(region.ports.map((p) => p.loadBalancerName));
   const registered = new Map<string, Set<string>>();
   if (region.loadBalancerType === "classic") {
@@ -52,7 +60,7 @@ export async function observeRegion(clients: RegionClients, region: RegionShape)
       );
     }
   }
-  return { instances, registered };
+  return registered;
 }
 
 /** The #cloud-config an instance was launched with. */

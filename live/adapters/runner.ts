@@ -13,7 +13,7 @@ import { hostNodeArch } from "../../host/adapters/sandbox";
 import { nodeTarball } from "../../instance/adapters/node-cache";
 import { PINNED_NODE } from "../../instance/release";
 import { claimNetwork, liveNamespaces, releaseNetwork, removeNamespace } from "./namespace";
-import { launchedUserData, observeRegion } from "./observe";
+import { launchedUserData, observeGroup, observeRegistrations, type RegionView } from "./observe";
 import { probe } from "./probe";
 import { RegionProxyProcess } from "./proxy";
 
@@ -26,6 +26,9 @@ export const CHECK_INTERVAL_MS = 1000;
  * launch hook's timeout, minutes; here a boot that will answer does within seconds.
  */
 export const READY_SECONDS = 30;
+
+/** How often the load balancers' registrations are read when the group's instances did not change. */
+export const REGISTRATIONS_MS = 5000;
 
 /** How long a deregistered instance keeps running for the connections it has, before it is stopped. */
 export const DRAIN_MS = 2000;
@@ -44,6 +47,8 @@ interface RegionState {
   readonly clients: RegionClients;
   /** By load balancer name, by instance id. */
   readonly health: Map<string, Map<string, TargetHealth>>;
+  /** The registrations last read, when, and the group's instances then. */
+  registrations?: { readonly view: RegionView["registered"]; readonly at: number; readonly instances: string };
   proxy?: RegionProxyProcess;
 }
 
@@ -107,9 +112,9 @@ export class LiveFleet {
   async tick(): Promise<void> {
     const launching: Promise<void>[] = [];
     for (const region of this.regions) {
-      let view;
+      let view: RegionView;
       try {
-        view = await observeRegion(region.clients, region.shape);
+        view = await this.observe(region);
       } catch (error) {
         this.options.log(`${region.shape.region}: the local AWS did not answer (${String(error)}); trying again`);
         continue;
@@ -133,6 +138,22 @@ export class LiveFleet {
     }
     await Promise.all(launching);
     this.publish();
+  }
+
+  /**
+   * The group each round; the load balancers' registrations when its instances changed (the group registers and
+   * deregisters them) and every REGISTRATIONS_MS otherwise (an attachment changed): each call costs the local AWS.
+   */
+  private async observe(region: RegionState): Promise<RegionView> {
+    const instances = await observeGroup(region.clients, region.shape);
+    const key = [...instances.keys()].sort().join();
+    const last = region.registrations;
+    if (last !== undefined && last.instances === key && Date.now() - last.at < REGISTRATIONS_MS) {
+      return { instances, registered: last.view };
+    }
+    const registered = await observeRegistrations(region.clients, region.shape);
+    region.registrations = { view: registered, at: Date.now(), instances: key };
+    return { instances, registered };
   }
 
   private async launch(region: RegionState, instanceId: string): Promise<void> {
