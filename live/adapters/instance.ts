@@ -55,7 +55,7 @@ export class LiveInstance {
     return this.spec.link.instanceAddress;
   }
 
-  static async launch(spec: LaunchSpec): Promise<LiveInstance> {
+  static async launch(spec: LaunchSpec, onBoot: (boot: BootResult) => void = () => undefined): Promise<LiveInstance> {
     const config = parseCloudConfig(spec.userData);
     const root = join(spec.directory, "root");
     mkdirSync(root, { recursive: true });
@@ -96,11 +96,13 @@ export class LiveInstance {
       void runBootCommands(root, config, env, (argv) => inNamespace(spec.link.namespace, argv)).then(
         (result) => {
           instance.boot = result;
+          onBoot(result);
           // Terminated while it booted: its directory is gone, and so is what the log would be for.
           if (existsSync(spec.directory)) writeFileSync(join(spec.directory, "boot.log"), result.output);
         },
         (error: unknown) => {
           instance.boot = { status: 1, output: String(error) };
+          onBoot(instance.boot);
         },
       );
       return instance;

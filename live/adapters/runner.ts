@@ -166,15 +166,23 @@ export class LiveFleet {
     this.instances.set(instanceId, record);
     try {
       const userData = await launchedUserData(region.clients, instanceId);
-      const instance = await LiveInstance.launch({
-        instanceId,
-        region: region.shape,
-        userData,
-        link,
-        awsPort: this.awsPort,
-        readySeconds: Math.min(READY_SECONDS, region.shape.boot.readySeconds),
-        directory: join(INSTANCES_DIR, instanceId),
-      });
+      const instance = await LiveInstance.launch(
+        {
+          instanceId,
+          region: region.shape,
+          userData,
+          link,
+          awsPort: this.awsPort,
+          readySeconds: Math.min(READY_SECONDS, region.shape.boot.readySeconds),
+          directory: join(INSTANCES_DIR, instanceId),
+        },
+        (boot) => {
+          // Its directory goes with it: what a failed boot said stays here.
+          const said = boot.output.trim().split("\n").slice(-6).join("\n    ");
+          const how = boot.status === 0 ? "booted" : `boot failed (exit ${boot.status})`;
+          this.options.log(`${region.shape.region}: ${instanceId} ${how}${boot.status === 0 ? "" : `:\n    ${said}`}`);
+        },
+      );
       if (this.instances.get(instanceId) !== record) {
         // It left its group while it was starting.
         await instance.terminate();

@@ -22,19 +22,23 @@ import { oneWave, REGION_STACKS, regionPlan, shopFleet, STATE, stateKey, zoneRec
  * this file sets an instance's health or an alarm. A release whose process exits at start is stopped in the first
  * region by its own failing boot and rolled back, the second wave untouched; a rerun refuses to bring it back; a
  * fixed release rolls out everywhere. Throughout, a client asks each regional entry every 100 ms and sees no
- * failed request. Then the second region is taken out of the fleet file and retired. Two regions of two ports and
- * two instances, the second of network load balancers; a refresh replaces one instance first (rollout.firstInstance's
- * default) and the deploy judges and bakes that one before the rest.
+ * failed request. Then the second region is taken out of the fleet file and retired. Two regions of two ports, the
+ * second of network load balancers and two instances; the first has three, so its refresh replaces one first
+ * (rollout.firstInstance's default) and the deploy judges and bakes that one before the rest.
  */
 jest.setTimeout(15 * 60_000);
 
 const REGIONS: FleetConfig["regions"] = [
-  { region: "us-east-1", processes: 2, capacity: { min: 2, desired: 2, max: 4 } },
+  { region: "us-east-1", processes: 2, capacity: { min: 3, desired: 3, max: 6 } },
   { region: "ap-southeast-2", processes: 2, loadBalancerType: "network", capacity: { min: 2, desired: 2, max: 4 } },
 ];
-/** A release whose every process exits at start: its code is not there. Its fix runs the app again. */
-const BROKEN = { command: "node missing-server.js" };
-const FIXED = { command: "node server.js --fixed" };
+/**
+ * A change whose every process exits at start: its command names code that is not on the instance (a fleet that
+ * names a command ships no default app). Its fix: the default app again, with a variable of its own, so every
+ * region's launch template gets new user data and its instances are replaced.
+ */
+const BROKEN: FleetConfig["app"] = { command: "node missing-server.js" };
+const FIXED: FleetConfig["app"] = { environment: { CHANGE: "fixed" } };
 
 describe("a rollout in waves, and a region retired", () => {
   let local: LocalFleet;
@@ -57,7 +61,7 @@ describe("a rollout in waves, and a region retired", () => {
   });
 
   describe("a release that cannot start, stopped in the first wave by its own failing boot", () => {
-    const config = (app: { command: string }, regions = REGIONS) =>
+    const config = (app: FleetConfig["app"], regions = REGIONS) =>
       shopFleet({ regions, app, rollout: { bakeSeconds: 3 } });
 
     /** What a region runs: its group's launch template version, its instances (id, version, health), its template's newest version. */
@@ -120,16 +124,18 @@ describe("a rollout in waves, and a region retired", () => {
       expect({ code: result.code, stderr: result.stderr.split("\n").slice(-8) }).toMatchObject({ code: 4 });
       expect(seen.failed).toEqual([]);
       expect(seen.requests).toBeGreaterThan(100);
+      // One instance first, launched before any is terminated: the instances it would replace serve meanwhile.
       expect(result.stderr).toMatch(
-        /shop-e2e-us-east-1: instance refresh \w+ started: .*; one instance first \(it stops at 50% /,
+        /shop-e2e-us-east-1: instance refresh \w+ started: launch before terminate.*; one instance first \(it stops at 33% /,
       );
       expect(result.stderr).toContain(
         "deploy: the rollout stopped at shop-e2e-us-east-1; not started: shop-e2e-ap-southeast-2. " +
           'What to do: docs/runbook.md, "A rollout stopped"',
       );
+      // Its first new instance's boot found no port answering and abandoned the launch: AWS's refresh fails on that.
       expect(result.stdout).toMatch(
         new RegExp(
-          `shop-e2e-us-east-1: stopped: .*i-\\w+.*; ` +
+          `shop-e2e-us-east-1: stopped: instance refresh \\w+ ended Failed: The instance refresh failed because instance i-\\w+, which it launched, abandoned its launch lifecycle action\\.; ` +
             `rolled back: instances and the group back on launch template version ${before.east.groupVersion ?? "?"} \\(refresh \\w+ Successful\\)`,
         ),
       );
@@ -214,10 +220,10 @@ describe("a rollout in waves, and a region retired", () => {
       }
       // us-east-1's first new instance was judged on both ports and baked before the refresh replaced the rest.
       expect(result.stdout).toMatch(
-        /shop-e2e-us-east-1: .*\n {4}rollout: first instance: 1 instance on launch template version \d+ in service on all 2 ports; first instance baked 3 s; refresh \w+ Successful; 2 instances .*; baked 3 s, no alarm/,
+        /shop-e2e-us-east-1: .*\n {4}rollout: first instance: 1 instance on launch template version \d+ in service on all 2 ports; first instance baked 3 s; refresh \w+ Successful; 3 instances .*; baked 3 s, no alarm/,
       );
       expect(result.stderr).toMatch(
-        /shop-e2e-us-east-1: refresh \w+ stopped at its checkpoint \(50%\): judging its first instance on every port, then baking it/,
+        /shop-e2e-us-east-1: refresh \w+ stopped at its checkpoint \(33%\): judging its first instance on every port, then baking it/,
       );
       expect(result.stdout).toMatch(
         /shop-e2e-ap-southeast-2: .*\n {4}rollout: refresh \w+ Successful; .*; baked 3 s, no alarm/,
