@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeLaunchTemplatesCommand } from "@aws-sdk/client-ec2";
+import { DescribeInstanceHealthCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { FleetConfig } from "../../fleet/schema";
@@ -12,7 +13,7 @@ import { observeRegion } from "../../inspect/adapters/readback";
 import { rolloutLockObject, rolloutLockStateKey } from "../../state/rollout-lock";
 import type { FleetShape } from "../../fleet/shape";
 import { localEndpoints } from "../../live/endpoints";
-import { fetchText, logFile, waitUntilServing } from "../../live/adapters/runner-process";
+import { fetchText, logFile, stopRunner, waitUntilServing } from "../../live/adapters/runner-process";
 import { LocalFleet } from "./local-fleet";
 import { oneWave, REGION_STACKS, regionPlan, shopFleet, STATE, stateKey, zoneRecords } from "./shop-fleet";
 
@@ -40,15 +41,48 @@ const REGIONS: FleetConfig["regions"] = [
 const BROKEN: FleetConfig["app"] = { command: "node missing-server.js" };
 const FIXED: FleetConfig["app"] = { environment: { CHANGE: "fixed" } };
 
+/**
+ * Checked over HTTP, as a stopped process still accepts TCP connections, and the watchdog's shortest wait: what the
+ * live fleet's stopped-process case shows.
+ */
+const CHECKS: Partial<FleetConfig> = {
+  healthCheck: { interval: 5, healthyThreshold: 2, path: "/healthz" },
+  watchdog: { failAfterSeconds: 10 },
+};
+
 describe("a rollout in waves, and a region retired", () => {
   let local: LocalFleet;
   let target: Target;
   let shape: FleetShape;
   const regionShapes = () => shape.regions;
+  /** The group's instances in a region, by id. */
+  const groupInstances = async (regionName: string) => {
+    const r = regionPlan(shape, regionName);
+    const { AutoScalingGroups: groups = [] } = await regionClients(target, regionName).autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [r.autoScaling.name] }),
+    );
+    return (groups[0]?.Instances ?? []).map((i) => i.InstanceId ?? "").sort();
+  };
+  /** What the app answers through `url`, `count` requests one after another. */
+  const answers = async (url: string, count: number) => {
+    const got: { port: number; pid: number; instance: string; release: string }[] = [];
+    for (let i = 0; i < count; i++) {
+      const answer = await fetchText(url);
+      if (!answer.ok) throw new Error(`${url}: ${answer.text}`);
+      got.push(JSON.parse(answer.text) as (typeof got)[number]);
+    }
+    return got;
+  };
+  const classicHealth = async (regionName: string, name: string) => {
+    const { InstanceStates: states = [] } = await regionClients(target, regionName).elb.send(
+      new DescribeInstanceHealthCommand({ LoadBalancerName: name }),
+    );
+    return [...states].sort((a, b) => (a.InstanceId ?? "").localeCompare(b.InstanceId ?? ""));
+  };
 
   beforeAll(async () => {
     local = await LocalFleet.start();
-    ({ target, shape } = await local.configure(oneWave(shopFleet({ regions: REGIONS }))));
+    ({ target, shape } = await local.configure(oneWave(shopFleet({ regions: REGIONS, ...CHECKS }))));
     await local.deployRegions();
     // Every instance running, each healthy on every load balancer of its region.
     local.startLive();
@@ -60,9 +94,83 @@ describe("a rollout in waves, and a region retired", () => {
     await local.stop();
   });
 
+  describe("every instance running, behind real load balancers (the live fleet)", () => {
+    it.each(REGIONS.map((r) => r.region))(
+      "in %s, every port's load balancer answers from every instance, each naming the change it runs",
+      async (regionName) => {
+        const r = regionPlan(shape, regionName);
+        const endpoints = localEndpoints(shape.regions)[regionName];
+        const instances = await groupInstances(regionName);
+        expect(instances).toHaveLength(regionName === "us-east-1" ? 3 : 2);
+        for (const port of r.ports) {
+          const got = await answers(endpoints?.ports[String(port.port)] ?? "", 6);
+          expect([...new Set(got.map((a) => a.instance))].sort()).toEqual(instances);
+          expect(got.every((a) => a.port === port.port)).toBe(true);
+          // One change everywhere: the digest of the code on the image (the fleet names no release).
+          expect([...new Set(got.map((a) => a.release))]).toEqual([expect.stringMatching(/^sha256:[0-9a-f]{12}$/)]);
+        }
+        // The regional entry spreads over every port, by the weighted set.
+        const spread = await answers(endpoints?.regional ?? "", 4 * r.ports.length);
+        expect([...new Set(spread.map((a) => a.port))].sort()).toEqual(r.ports.map((p) => p.port));
+      },
+    );
+
+    it("reports, through the local AWS, what the load balancers' own checks found", async () => {
+      const us = regionPlan(shape, "us-east-1");
+      const usInstances = await groupInstances("us-east-1");
+      for (const port of us.ports) {
+        expect(await classicHealth("us-east-1", port.loadBalancerName)).toEqual(
+          usInstances.map((id) => ({ InstanceId: id, State: "InService", ReasonCode: "N/A", Description: "N/A" })),
+        );
+      }
+      const sydney = regionPlan(shape, "ap-southeast-2");
+      const observed = await observeRegion(target, sydney);
+      const sydneyInstances = await groupInstances("ap-southeast-2");
+      for (const lb of observed.loadBalancers) {
+        expect([...(lb.health ?? [])].sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+          sydneyInstances.map((id) => ({ id, state: "healthy" })),
+        );
+      }
+    });
+
+    it("takes a process stopped inside one instance out of its load balancer, and back in once the watchdog restarts it", async () => {
+      const us = regionPlan(shape, "us-east-1");
+      const port = us.ports[1];
+      if (port === undefined) throw new Error("expected two ports");
+      const url = localEndpoints(shape.regions)["us-east-1"]?.ports[String(port.port)] ?? "";
+      const [victim] = (await answers(url, 2)).sort((a, b) => a.instance.localeCompare(b.instance));
+      if (victim === undefined) throw new Error("no answer");
+      expect(local.asRoot(["kill", "-STOP", String(victim.pid)]).code).toBe(0);
+      const stateOf = async () =>
+        (await classicHealth("us-east-1", port.loadBalancerName)).find((s) => s.InstanceId === victim.instance);
+      const until = async (want: (s: Awaited<ReturnType<typeof stateOf>>) => boolean, seconds: number) => {
+        const deadline = Date.now() + seconds * 1000;
+        let last = await stateOf();
+        while (!want(last) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          last = await stateOf();
+        }
+        return last;
+      };
+      // Out after the fleet's unhealthy threshold of failed checks (one a second here)...
+      expect(await until((s) => s?.State === "OutOfService", 30)).toEqual({
+        InstanceId: victim.instance,
+        State: "OutOfService",
+        ReasonCode: "Instance",
+        Description: "Instance has failed at least the UnhealthyThreshold number of health checks consecutively.",
+      });
+      // ...and in again once the watchdog restarted it: a new process answers on that port of that instance.
+      expect(await until((s) => s?.State === "InService", 60)).toMatchObject({ State: "InService" });
+      const after = await answers(url, 4);
+      const again = after.filter((a) => a.instance === victim.instance);
+      expect(again.length).toBeGreaterThan(0);
+      expect(again.every((a) => a.pid !== victim.pid)).toBe(true);
+    });
+  });
+
   describe("a release that cannot start, stopped in the first wave by its own failing boot", () => {
     const config = (app: FleetConfig["app"], regions = REGIONS) =>
-      shopFleet({ regions, app, rollout: { bakeSeconds: 3 } });
+      shopFleet({ regions, app, rollout: { bakeSeconds: 3 }, ...CHECKS });
 
     /** What a region runs: its group's launch template version, its instances (id, version, health), its template's newest version. */
     async function running(regionName: string) {
@@ -245,7 +353,7 @@ describe("a rollout in waves, and a region retired", () => {
   it("names a region removed from the fleet file in plan and report; npm run retire destroys it, its records and state, and no other region's", async () => {
     // The fleet as deployed (the fixed release), without ap-southeast-2.
     const remaining = REGIONS.filter((r) => r.region !== "ap-southeast-2");
-    const { shape: deployed } = await local.configure(shopFleet({ regions: remaining, app: FIXED }));
+    const { shape: deployed } = await local.configure(shopFleet({ regions: remaining, app: FIXED, ...CHECKS }));
     const reportFile = join(local.dir, "retired-report.md");
     const outdir = join(local.dir, "retire-plan.out");
     const planned = await local.command("plan", ["--report", reportFile, "--outdir", outdir, REGION_STACKS]);
@@ -298,5 +406,24 @@ describe("a rollout in waves, and a region retired", () => {
     expect(records.filter((r) => r.Name?.includes("ap-southeast-2") === true)).toEqual([]);
     // Nothing is left for a plan or a deploy to mention.
     expect(await findRetiredRegions(target, deployed)).toEqual([]);
+  });
+
+  it("stops every instance the retire terminated, and leaves no namespace, runit or proxy process once stopped", async () => {
+    const started = readFileSync(logFile(local.liveDir), "utf8");
+    const launched = [...started.matchAll(/(i-[0-9a-f]+) launched/g)].map((m) => m[1] ?? "");
+    // The instances ap-southeast-2's retire terminated are gone; us-east-1's run until the live fleet stops.
+    const east = new Set((await groupInstances("us-east-1")).filter(Boolean));
+    expect(launched.length).toBeGreaterThanOrEqual(5);
+    const namespaces = () => local.asRoot(["ip", "netns", "list"]).stdout;
+    const deadline = Date.now() + 30_000;
+    const gone = launched.filter((id) => !east.has(id));
+    while (gone.some((id) => namespaces().includes(id)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(gone.filter((id) => namespaces().includes(id))).toEqual([]);
+    expect(await stopRunner(local.liveDir)).toBe(true);
+    expect(launched.filter((id) => namespaces().includes(id))).toEqual([]);
+    const processes = local.asRoot(["ps", "-eo", "args"]).stdout.split("\n");
+    expect(processes.filter((p) => p.includes(local.liveDir) || p.includes(local.dir))).toEqual([]);
   });
 });
