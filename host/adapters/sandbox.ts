@@ -1,12 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { App } from "cdktf";
 import { addFleet } from "../../constructs/fleet";
 import { UserFacingError } from "../../cli/console";
 import { run } from "../../cli/run";
+import { httpGet as getUrl } from "../../cli/http";
 import type { FleetShape, RegionShape } from "../../fleet/shape";
 import { decodeUserData } from "../../instance/user-data";
 import { watchdogService } from "../../instance/watchdog";
@@ -60,21 +60,9 @@ export function missingPackageCommands(config: CloudConfig): string[] {
   return config.packages.flatMap((pkg) => (PACKAGE_COMMANDS[pkg] ?? []).filter((c) => !commandExists(c)));
 }
 
-/** One HTTP GET on loopback, without connection reuse. */
+/** One HTTP GET of `path` on a loopback port. */
 export function httpGet(port: number, path = "/", timeoutMs = 2000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = get({ host: "127.0.0.1", port, path, agent: false, timeout: timeoutMs }, (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => {
-        resolve({ status: response.statusCode ?? 0, body });
-      });
-      response.on("error", reject);
-    });
-    request.on("timeout", () => request.destroy(new Error("timed out")));
-    request.on("error", reject);
-  });
+  return getUrl(`http://127.0.0.1:${port}${path}`, timeoutMs);
 }
 
 /** What the default app answers: its port and pid. */
@@ -137,7 +125,7 @@ export async function runBootCommands(
 }
 
 /**
- * Stops every service an instance runs, then its runsvdir. Services are told to exit while runsvdir still runs,
+ * Stops every service an instance runs, then its runsvdir (nothing when it already ended). Services are told to exit while runsvdir still runs,
  * so it reaps every runsv (killed out of order they would be left as zombies); then runsvdir stops, and a
  * SIGKILL to its process group catches anything left.
  */
@@ -147,6 +135,7 @@ export async function stopSupervision(
   runsvdir: ChildProcess,
 ): Promise<void> {
   const running = () => runsvdir.exitCode === null && runsvdir.signalCode === null;
+  if (!running()) return;
   // Every service the instance runs: the ports' and the watchdog's (the watchdog first, so it restarts nothing).
   const services = [watchdogService(region.service).name, ...region.ports.map((p) => p.runitService)];
   for (const name of services) {
@@ -380,9 +369,7 @@ export class HostSandbox {
    */
   async stop(): Promise<void> {
     this.haproxy.kill("SIGTERM");
-    const pgid = this.runsvdir.pid;
-    const running = () => this.runsvdir.exitCode === null && this.runsvdir.signalCode === null;
-    if (pgid !== undefined && running()) await stopSupervision(this.root, this.region, this.runsvdir);
+    await stopSupervision(this.root, this.region, this.runsvdir);
     await this.machine.stop();
     rmSync(this.root, { recursive: true, force: true });
   }

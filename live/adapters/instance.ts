@@ -116,9 +116,7 @@ export class LiveInstance {
 
   /** Stops everything it runs, removes its namespace, and forgets its root. */
   async terminate(): Promise<void> {
-    if (this.runsvdir.exitCode === null && this.runsvdir.signalCode === null) {
-      await stopSupervision(this.root, this.spec.region, this.runsvdir);
-    }
+    await stopSupervision(this.root, this.spec.region, this.runsvdir);
     removeNamespace(this.spec.link.namespace);
     await stopServer(this.forwarder);
     await this.machine.stop();

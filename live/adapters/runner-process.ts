@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { get } from "node:http";
 import { join } from "node:path";
 import type { RegionShape } from "../../fleet/shape";
+import { httpGet } from "../../cli/http";
 import { PROJECT } from "../../terraform/adapters/context";
 import type { Endpoints } from "../endpoints";
 import { LiveFleet } from "./runner";
@@ -103,22 +103,14 @@ export async function waitUntilServing(
   }
 }
 
-/** One GET, its body (or why there was none), without connection reuse. */
-export function fetchText(url: string, timeoutMs = 2000): Promise<{ ok: boolean; text: string }> {
-  return new Promise((resolve) => {
-    const request = get(url, { agent: false, timeout: timeoutMs }, (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => {
-        resolve({ ok: response.statusCode === 200, text: body.trim() });
-      });
-    });
-    request.on("timeout", () => request.destroy(new Error("timed out")));
-    request.on("error", (error) => {
-      resolve({ ok: false, text: error.message });
-    });
-  });
+/** One GET: whether it answered 200, and its body or why there was none. */
+export async function fetchText(url: string, timeoutMs = 2000): Promise<{ ok: boolean; text: string }> {
+  try {
+    const { status, body } = await httpGet(url, timeoutMs);
+    return { ok: status === 200, text: body.trim() };
+  } catch (error) {
+    return { ok: false, text: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /** A few real answers through each regional entry: what `make demo` ends with. */

@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { get } from "node:http";
 import { connect } from "node:net";
 import { CloudWatchClient, DeleteAlarmsCommand, PutCompositeAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { clientConfig } from "../../fleet/adapters/aws-clients";
+import { httpGet } from "../../cli/http";
 import { endpointPort, LOCAL_AWS_COMMAND } from "../../fleet/target";
 
 /** What answers on the local AWS endpoint. */
@@ -25,27 +25,11 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** GET without connection reuse: a pooled idle socket would keep a finished command from exiting. */
-function getText(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = get(url, { agent: false, timeout: 3000 }, (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => {
-        resolve({ status: response.statusCode ?? 0, body });
-      });
-    });
-    request.on("timeout", () => request.destroy(new Error("timed out")));
-    request.on("error", reject);
-  });
-}
-
 /** moto serves its dashboard at /moto-api/ (titled "Moto"); anything else on the port is not ours. */
 export async function probeEndpoint(endpoint: string): Promise<EndpointState> {
   if (!(await portOpen(endpointPort(endpoint)))) return "free";
   try {
-    const { status, body } = await getText(`${endpoint}/moto-api/`);
+    const { status, body } = await httpGet(`${endpoint}/moto-api/`, 3000);
     return status === 200 && body.includes("<title>Moto</title>") ? "moto" : "other";
   } catch {
     return "other";

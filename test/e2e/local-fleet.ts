@@ -76,7 +76,7 @@ export class LocalFleet {
   startLive(): void {
     if (this.configured === undefined) throw new Error("configure() a fleet first");
     const env: NodeJS.ProcessEnv = { ...this.env, CLOUDRIM_LIVE_DIR: this.liveDir };
-    const node = [process.execPath, "--enable-source-maps", "-r", SWC_REGISTER, LIVE_MAIN];
+    const node = [process.execPath, ...this.nodeArgs(LIVE_MAIN, [])];
     const passed = [
       "PATH",
       "HOME",
@@ -238,7 +238,12 @@ export class LocalFleet {
   }
 
   private commandArgs(name: string, args: readonly string[]): string[] {
-    return ["--enable-source-maps", "-r", SWC_REGISTER, join(PROJECT, "scripts", `${name}.ts`), ...args];
+    return this.nodeArgs(join(PROJECT, "scripts", `${name}.ts`), args);
+  }
+
+  /** node's arguments for a TypeScript entry point, loaded as the commands here load it. */
+  private nodeArgs(file: string, args: readonly string[]): string[] {
+    return ["--enable-source-maps", "-r", SWC_REGISTER, file, ...args];
   }
 
   /** Where commands run as subprocesses write their logs: one directory per run. */
