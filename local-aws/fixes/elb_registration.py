@@ -25,6 +25,7 @@ from moto.elb.models import ELBBackend, LoadBalancer
 from moto.elb.responses import ELBResponse
 
 from fixes.emulator_settings import seconds
+from fixes.kept import kept_dict
 
 ENVIRONMENT_VARIABLE = "CLOUDRIM_LOCAL_AWS_REGISTRATION_SECONDS"
 
@@ -47,10 +48,7 @@ def registration_state(state: str, seconds_registered: float | None, window: flo
 
 def _registered_at(balancer: LoadBalancer) -> dict[str, float]:
     """When each instance was registered with the balancer (time.monotonic()); kept on it, so it goes with it."""
-    times: dict[str, float] | None = getattr(balancer, "registered_at", None)
-    if times is None:
-        times = {}
-        balancer.registered_at = times  # type: ignore[attr-defined]
+    return kept_dict(balancer, "registered_at")
     return times
 
 

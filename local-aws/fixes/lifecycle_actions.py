@@ -26,6 +26,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from fixes.group_launches import LaunchSetting, launch, terminate
 from fixes.refresh_run import LOCK
 from fixes.unhealthy_replacement import launches_needed
+from fixes.kept import kept_dict
 
 LAUNCHING = "autoscaling:EC2_INSTANCE_LAUNCHING"
 RESULTS = ("CONTINUE", "ABANDON")
@@ -61,10 +62,7 @@ def action_problem(
 def lifecycle_results(state: InstanceState) -> dict[str, str]:
     """The result each launch hook of the instance was completed with (CONTINUE), by hook name; kept on its state,
     so it goes with the instance."""
-    results: dict[str, str] | None = getattr(state, "lifecycle_results", None)
-    if results is None:
-        results = {}
-        state.lifecycle_results = results  # type: ignore[attr-defined]
+    return kept_dict(state, "lifecycle_results")
     return results
 
 

@@ -35,6 +35,7 @@ from moto.core.responses import ActionResult
 
 from fixes import group_launches, live_health, refresh_run
 from fixes.lifecycle_actions import LAUNCHING, abandon, action_problem, lifecycle_results
+from fixes.kept import kept_dict
 
 PENDING_WAIT = "Pending:Wait"
 
@@ -100,10 +101,7 @@ class _ShownFields:
 
 def _deadlines(state: InstanceState) -> dict[str, float]:
     """When (time.monotonic()) each launch hook of the instance times out, by hook name."""
-    deadlines: dict[str, float] | None = getattr(state, "launch_deadlines", None)
-    if deadlines is None:
-        deadlines = {}
-        state.launch_deadlines = deadlines  # type: ignore[attr-defined]
+    return kept_dict(state, "launch_deadlines")
     return deadlines
 
 

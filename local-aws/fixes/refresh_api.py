@@ -30,6 +30,7 @@ from fixes import group_launches
 from fixes import refresh_rules as rules
 from fixes.group_launches import LaunchSetting, template_version
 from fixes.refresh_run import LOCK, InstanceRefresh
+from fixes.kept import kept_dict
 
 
 class InstanceRefreshInProgress(AutoscalingClientError):
@@ -47,10 +48,7 @@ class IrreversibleInstanceRefresh(AutoscalingClientError):
 def refreshes(backend: AutoScalingBackend) -> dict[str, list[InstanceRefresh]]:
     """The backend's refreshes by group name, oldest first. Kept on the backend so that moto's reset
     drops them with everything else."""
-    registry: dict[str, list[InstanceRefresh]] | None = getattr(backend, "instance_refreshes", None)
-    if registry is None:
-        registry = {}
-        backend.instance_refreshes = registry  # type: ignore[attr-defined]
+    return kept_dict(backend, "instance_refreshes")
     return registry
 
 
