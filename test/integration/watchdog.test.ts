@@ -83,8 +83,12 @@ function runWatchdog(
     const run = spawnSync("sh", ["-c", watchdogScript(watchdog)], {
       env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, CLOUDRIM_ROOT: root },
       encoding: "utf8",
-      timeout: 60_000,
+      // Only a safety net: the stand-in `sleep` ends every run at `seconds` of virtual time. Under a loaded
+      // machine (the whole suite on two cores) a run of 1,000 virtual seconds has taken over a minute of
+      // real time, and a run cut short must fail as such, not as a missing call.
+      timeout: 600_000,
     });
+    if (run.error) throw new Error(`the watchdog did not reach ${scene.seconds} virtual seconds: ${run.error.message}`);
     const read = (name: string) => (existsSync(join(root, name)) ? readFileSync(join(root, name), "utf8") : "");
     const calls = read("calls");
     // Times relative to the start, so a test reads `hand_over i-self at 600`.
@@ -92,7 +96,7 @@ function runWatchdog(
     const lines = (text: string) => relative(text).trim().split("\n").filter(Boolean);
     /** When the watchdog read its group's instances out of service (virtual seconds). */
     const asks = lines(read("asks")).map(Number);
-    return { log: run.stdout, calls: lines(calls), asks, error: run.error };
+    return { log: run.stdout, calls: lines(calls), asks };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -189,7 +193,7 @@ describe("the liveness watchdog", () => {
     });
 
     it("waits while maxHandOvers other instances of its group are out of service, then hands over", () => {
-      const { log, calls, asks } = runWatchdog(spec, { silent: [9000, 9001, 9002], busyUntil: 900, seconds: 1500 });
+      const { log, calls, asks } = runWatchdog(spec, { silent: [9000, 9001, 9002], busyUntil: 900, seconds: 1000 });
       // It asks its group when it would hand over, then again every HAND_OVER_RECHECK_SECONDS at most, and
       // hands over at the first answer with room.
       expect(asks[0]).toBe(firstRoundFrom(600));
@@ -206,7 +210,7 @@ describe("the liveness watchdog", () => {
       ).toHaveLength(1);
       // With room for two, it does not wait for the one.
       expect(
-        runWatchdog({ ...spec, maxHandOvers: 2 }, { silent: [9000, 9001, 9002], busyUntil: 900, seconds: 1500 }).calls,
+        runWatchdog({ ...spec, maxHandOvers: 2 }, { silent: [9000, 9001, 9002], busyUntil: 900, seconds: 700 }).calls,
       ).toEqual([`hand_over i-self at ${firstRoundFrom(600)}`]);
     });
 
