@@ -4,6 +4,8 @@ rollout makes; without them the provider retries a missing action until it times
 run. docs/local-aws-internals.md ("moto and its fixes") lists them with what they restore.
 
   composite_alarms     PutCompositeAlarm
+  alarm_evaluation     metric, metric-math and composite alarms judged each local minute from the metric data put
+                       (alarm_rules decides; off unless CLOUDRIM_LOCAL_AWS_ALARM_MINUTE gives the minute's seconds)
   scaling_policies     DescribePolicies: Enabled, no empty PredictiveScalingConfiguration
   template_user_data   a launch from a version made by CreateLaunchTemplateVersion with user data
   refresh_api          StartInstanceRefresh, DescribeInstanceRefreshes, CancelInstanceRefresh,
@@ -26,7 +28,7 @@ run. docs/local-aws-internals.md ("moto and its fixes") lists them with what the
                        group's launch hook shows Pending:Wait, a refresh waits for the instances it launched to
                        complete it, and a hook's HeartbeatTimeout applies its DefaultResult; after lifecycle_actions
 
-refresh_rules imports no moto, and this package imports the fixes in install() only: the rules load without it.
+refresh_rules and alarm_rules import no moto, and this package imports the fixes in install() only: the rules load without it.
 """
 
 _installed = False
@@ -38,6 +40,7 @@ def install() -> None:
     if _installed:
         return
     from fixes import (
+        alarm_evaluation,
         composite_alarms,
         elb_detach,
         elb_registration,
@@ -56,6 +59,7 @@ def install() -> None:
 
     for fix in (
         composite_alarms,
+        alarm_evaluation,
         scaling_policies,
         template_user_data,
         refresh_api,
