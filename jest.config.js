@@ -1,4 +1,7 @@
 /** @type {import('jest').Config} */
+// CLOUDRIM_CPU_BY_FILE=<file>: each file's CPU recorded there (test/cpu-by-file.ts; the unit project writes nothing).
+const cpuByFile = process.env.CLOUDRIM_CPU_BY_FILE ? ["<rootDir>/test/cpu-by-file.ts"] : [];
+
 const project = (displayName, testMatch, extra = {}) => ({
   displayName,
   // Type checking is `tsc --noEmit`'s job (run by `make check`): tests only need TypeScript transpiled, which
@@ -8,7 +11,7 @@ const project = (displayName, testMatch, extra = {}) => ({
   testEnvironment: "node",
   testMatch,
   setupFiles: ["<rootDir>/test/setup-env.ts"],
-  setupFilesAfterEnv: ["<rootDir>/test/setup-jest.ts"],
+  setupFilesAfterEnv: ["<rootDir>/test/setup-jest.ts", ...(displayName === "unit" ? [] : cpuByFile)],
   ...extra,
 });
 

@@ -28,8 +28,22 @@ export const EMULATOR_IMAGE = { owners: ["137112412989"], namePattern: "al2022-a
 /** The account moto answers as, whatever the credentials. */
 export const EMULATOR_ACCOUNT = "123456789012";
 
-/** The longest bake a rehearsal keeps: long enough for a test to set an alarm by hand, and no longer. */
-export const LOCAL_BAKE_SECONDS = 30;
+/**
+ * Seconds in a local minute: with the live fleet, the local AWS judges the alarms each local minute from the
+ * metrics the live fleet puts (local-aws/fixes/alarm_evaluation.py, live/metrics.ts), so an alarm of three
+ * one-minute periods fires in 9 s. A boot there takes seconds where AWS takes a minute or two: a minute shorter
+ * than this would make the alarms judge a healthy boot as AWS never does.
+ */
+export const LOCAL_MINUTE_SECONDS = 3;
+
+/** The shortest bake a rehearsal shortens to: ten local minutes. Longer bakes keep their minutes, in local minutes. */
+export const LOCAL_BAKE_SECONDS = 10 * LOCAL_MINUTE_SECONDS;
+
+/** A bake as the local target runs it: as configured up to LOCAL_BAKE_SECONDS, its minutes as local minutes above. */
+export function localBakeSeconds(bakeSeconds: number): number {
+  if (bakeSeconds <= LOCAL_BAKE_SECONDS) return bakeSeconds;
+  return Math.max(LOCAL_BAKE_SECONDS, Math.ceil((bakeSeconds / 60) * LOCAL_MINUTE_SECONDS));
+}
 
 /**
  * The longest health check grace period a rehearsal keeps, and so the instance refresh's warm-up, which follows it:
@@ -68,7 +82,7 @@ function regionList(regions: readonly RegionShape[]): string {
 /**
  * The region's grace period capped at LOCAL_GRACE_SECONDS, with what follows it in the plan: the refresh's warm-up
  * (region-stack derives it from the grace period) and the scaling policy's. The guard alarms' minutes, also derived
- * from it, stay: the emulator never evaluates an alarm.
+ * from it, stay: they count local minutes there.
  */
 /** The group's waits scaled down: the grace period (and the warm-ups that follow it), the checkpoint's bake. */
 function localGrace(region: RegionShape, bakeSeconds: number): Pick<RegionShape, "autoScaling" | "scaling"> {
@@ -135,13 +149,19 @@ export function rehearsal(shape: FleetShape): Adapted {
     note("accountId", shape.accountId, EMULATOR_ACCOUNT, "the emulator answers every request as its own account");
   }
 
-  const bakeSeconds = Math.min(shape.rollout.bakeSeconds, LOCAL_BAKE_SECONDS);
-  if (shape.rollout.bakeSeconds > LOCAL_BAKE_SECONDS) {
+  note(
+    "alarms' minute",
+    "60 s",
+    `${LOCAL_MINUTE_SECONDS} s`,
+    "the local AWS judges the alarms each local minute, from the metrics the live fleet puts; without the live fleet it judges none, and an alarm changes only when set by hand",
+  );
+  const bakeSeconds = localBakeSeconds(shape.rollout.bakeSeconds);
+  if (bakeSeconds !== shape.rollout.bakeSeconds) {
     note(
       "rollout.bakeSeconds",
       String(shape.rollout.bakeSeconds),
-      String(LOCAL_BAKE_SECONDS),
-      "the emulator never evaluates an alarm: a longer bake there only waits for alarms set by hand",
+      String(bakeSeconds),
+      `its ${shape.rollout.bakeSeconds / 60} minutes as local minutes of ${LOCAL_MINUTE_SECONDS} s, the alarms' own`,
     );
     const checkpointed = shape.regions.find((r) => r.autoScaling.checkpoint !== undefined);
     if (checkpointed?.autoScaling.checkpoint !== undefined) {

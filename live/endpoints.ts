@@ -1,5 +1,5 @@
 import type { RegionShape } from "../fleet/shape";
-import { regionListeners, url } from "./network";
+import { globalListener, regionListeners, url } from "./network";
 
 /*
  * Pure: what `npm run endpoints` prints. Each region's regional entry and each port's load balancer, the port
@@ -10,17 +10,24 @@ import { regionListeners, url } from "./network";
 export interface RegionEndpoints {
   readonly regional: string;
   readonly ports: Readonly<Record<string, string>>;
+  /**
+   * The name that spans regions (the same for every region): it answers from the nearest region whose regional
+   * name is healthy, this one or another. None when the fleet publishes none (`globalName: false`).
+   */
+  readonly global?: string;
 }
 
 export type Endpoints = Readonly<Record<string, RegionEndpoints>>;
 
 export function localEndpoints(regions: readonly RegionShape[]): Endpoints {
+  const global = globalListener(regions);
   return Object.fromEntries(
     regionListeners(regions).map((listeners) => [
       listeners.region,
       {
         regional: url(listeners.regional),
         ports: Object.fromEntries(listeners.balancers.map((b) => [String(b.instancePort), url(b)])),
+        ...(global === undefined ? {} : { global: url(global) }),
       },
     ]),
   );
@@ -37,16 +44,23 @@ export function awsEndpoints(regions: readonly RegionShape[]): Endpoints {
           ports: Object.fromEntries(
             region.ports.map((port) => [String(port.port), `${scheme}://${port.aliasName}:${region.listenerPort}`]),
           ),
+          ...(region.dns.globalName === undefined
+            ? {}
+            : { global: `${scheme}://${region.dns.globalName}:${region.listenerPort}` }),
         },
       ];
     }),
   );
 }
 
-/** The human form: one block per region. */
+/** The human form: the name that spans regions, if any, then one block per region. */
 export function endpointLines(endpoints: Endpoints): string[] {
-  return Object.entries(endpoints).flatMap(([region, e]) => [
-    `${region}: ${e.regional}`,
-    ...Object.entries(e.ports).map(([port, address]) => `  port ${port}: ${address}`),
-  ]);
+  const global = Object.values(endpoints).find((e) => e.global !== undefined)?.global;
+  return [
+    ...(global === undefined ? [] : [`every region (latency): ${global}`]),
+    ...Object.entries(endpoints).flatMap(([region, e]) => [
+      `${region}: ${e.regional}`,
+      ...Object.entries(e.ports).map(([port, address]) => `  port ${port}: ${address}`),
+    ]),
+  ];
 }

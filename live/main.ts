@@ -5,12 +5,13 @@ import { UserFacingError } from "../cli/console";
 import { LiveFleet, LiveFleetError } from "./adapters/runner";
 import { liveFleetUnavailable } from "./adapters/namespace";
 import { liveDirectory } from "./adapters/runner-process";
+import { LOCAL_MINUTE_SECONDS } from "./metrics";
 
 export const command = defineCommand({
   name: "live",
   summary: "Runs, on this machine, every instance the local AWS launches, behind real per-port load balancers.",
   description: [
-    "make demo starts it beside the local AWS, and make teardown stops it. Each second it reads the local AWS: every instance its groups launch boots its launch template's user data in a network namespace of its own (runit, the release or the default app), each region's load balancers are one haproxy on loopback addresses, and each registered instance is checked as the fleet's health check says; what the load balancers would answer goes back to the local AWS. SIGTERM (or Ctrl-C) stops every instance and proxy and removes every namespace. It needs root on Linux.",
+    `make demo starts it beside the local AWS, and make teardown stops it. Each second it reads the local AWS: every instance its groups launch boots its launch template's user data in a network namespace of its own (runit, the release or the default app), each region's load balancers are one haproxy on loopback addresses, and each registered instance is checked as the fleet's health check says; what the load balancers would answer goes back to the local AWS, and each local minute (${LOCAL_MINUTE_SECONDS} s) their metrics and the groups' go to its CloudWatch, whose alarms it evaluates. SIGTERM (or Ctrl-C) stops every instance and proxy and removes every namespace. It needs root on Linux.`,
   ],
   options: {},
   environment: [
@@ -33,6 +34,7 @@ export const command = defineCommand({
       regions: fleet.shape.regions,
       endpoint: fleet.target.endpoint,
       directory: liveDirectory(env),
+      minuteSeconds: LOCAL_MINUTE_SECONDS,
       log: (line) => {
         process.stdout.write(`${new Date().toISOString()} ${line}\n`);
       },

@@ -7,7 +7,7 @@
  *   side of its link (its metadata stand-in, the local AWS through a forwarder) and nothing else.
  * - Each load balancer listens on the fleet's listener port of a loopback address of its own, as each has an
  *   address of its own on AWS: region r (1-based, the fleet's order) has 127.77.r.1 for its regional entry and
- *   127.77.r.(2 + i) for port i's load balancer.
+ *   127.77.r.(2 + i) for port i's load balancer. The name that spans regions (the latency records) is 127.77.0.1.
  */
 
 import type { RegionShape } from "../fleet/shape";
@@ -95,4 +95,15 @@ export function regionListeners(regions: readonly RegionShape[]): RegionListener
 
 export function url(listener: Listener): string {
   return `http://${listener.address}:${listener.port}`;
+}
+
+/**
+ * Where the name that spans regions is served: 127.77.0.1, on the first region's listener port (a client of the
+ * global name uses one port; the fleet's regions share their listener port unless configured otherwise). None
+ * when the fleet publishes no global name.
+ */
+export function globalListener(regions: readonly RegionShape[]): Listener | undefined {
+  const [first] = regions;
+  if (first?.dns.globalName === undefined) return undefined;
+  return { address: `${LOOPBACK_PREFIX}.0.1`, port: first.listenerPort };
 }

@@ -21,8 +21,14 @@ import { deployStacks } from "../rollout/adapters/stack-runs";
 import { formatRegion, observeRegion } from "../inspect/adapters/readback";
 import { endpointLines, localEndpoints } from "../live/endpoints";
 import { liveFleetUnavailable } from "../live/adapters/namespace";
-import { LiveFleet } from "../live/adapters/runner";
-import { liveDirectory, logFile, sampleAnswers, startRunner, waitUntilServing } from "../live/adapters/runner-process";
+import {
+  liveAwsSettings,
+  liveDirectory,
+  logFile,
+  sampleAnswers,
+  startRunner,
+  waitUntilServing,
+} from "../live/adapters/runner-process";
 
 /** How long the demo waits, after the deploy, for every load balancer to have a healthy instance. */
 const SERVING_SECONDS = 120;
@@ -43,8 +49,8 @@ async function demo(progress: (line: string) => void): Promise<number> {
   } else {
     progress(`starting the local AWS (moto_server) at ${endpoint}`);
     try {
-      // It answers the load balancers' health from the live fleet's checks (local-aws/fixes/live_health.py).
-      const settings = { CLOUDRIM_LOCAL_AWS_LIVE_HEALTH: LiveFleet.healthFile(liveDir) };
+      // Without the live fleet nothing puts metrics: alarms would judge missing data, so they are not evaluated.
+      const settings = unavailable === undefined ? liveAwsSettings(liveDir) : {};
       const moto = await startMoto(endpoint, join(LOCAL_DIR, "moto.log"), true, settings);
       writeFileSync(MOTO_PID_FILE, String(moto.pid));
     } catch (error) {
@@ -105,7 +111,9 @@ async function demo(progress: (line: string) => void): Promise<number> {
     }
     const endpoints = localEndpoints(fleet.shape.regions);
     process.stdout.write(`\nEndpoints (npm run endpoints):\n${endpointLines(endpoints).join("\n")}\n`);
-    process.stdout.write(`\nAnswers through each regional entry:\n${(await sampleAnswers(endpoints, 3)).join("\n")}\n`);
+    process.stdout.write(
+      `\nAnswers through the global name and each regional entry:\n${(await sampleAnswers(endpoints, 3)).join("\n")}\n`,
+    );
   }
   process.stdout.write(`\nThe fleet is up on ${endpoint}. Tear it down with: make teardown\n`);
   return clean && serving ? 0 : 3;

@@ -5,6 +5,8 @@ import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from "@aws-s
 import type { RegionClients } from "../../fleet/adapters/aws-clients";
 import type { RegionShape } from "../../fleet/shape";
 import { decodeUserData } from "../../instance/user-data";
+import type { PortMetricSource } from "../../monitoring/metrics";
+import { arnSuffix } from "../metrics";
 
 /** What the local AWS says of one region now: the group's instances, and what each load balancer has registered. */
 export interface RegionView {
@@ -16,15 +18,57 @@ export interface RegionView {
 
 const LEAVING = /^(Terminat|Detach|Standby|Warmed)/;
 
-/** The group's instances that are not leaving it, with their lifecycle state. */
-export async function observeGroup(clients: RegionClients, region: RegionShape): Promise<RegionView["instances"]> {
+/** The group's instances that are not leaving it, with their lifecycle state, and its desired capacity. */
+export async function observeGroup(
+  clients: RegionClients,
+  region: RegionShape,
+): Promise<{ instances: RegionView["instances"]; desired: number }> {
   const groups = await clients.autoScaling.send(
     new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [region.autoScaling.name] }),
   );
+  const group = groups.AutoScalingGroups?.[0];
+  return {
+    instances: new Map(
+      (group?.Instances ?? [])
+        .filter((i) => i.InstanceId !== undefined && !LEAVING.test(i.LifecycleState ?? ""))
+        .map((i) => [i.InstanceId ?? "", i.LifecycleState ?? ""]),
+    ),
+    desired: group?.DesiredCapacity ?? 0,
+  };
+}
+
+/**
+ * Where each port's load balancer reports its metrics, by port: a classic one by name; a network one by its and its
+ * target group's ARN suffixes, read from the local AWS (a port whose target group does not exist yet is left out).
+ */
+export async function observeMetricSources(
+  clients: RegionClients,
+  region: RegionShape,
+): Promise<Map<number, PortMetricSource>> {
+  if (region.loadBalancerType === "classic") {
+    return new Map(
+      region.ports.map((p) => [p.port, { kind: "classic", port: p.port, loadBalancerName: p.loadBalancerName }]),
+    );
+  }
+  const described = await clients.elbv2.send(new DescribeTargetGroupsCommand({}));
+  const byName = new Map((described.TargetGroups ?? []).map((g) => [g.TargetGroupName ?? "", g]));
   return new Map(
-    (groups.AutoScalingGroups?.[0]?.Instances ?? [])
-      .filter((i) => i.InstanceId !== undefined && !LEAVING.test(i.LifecycleState ?? ""))
-      .map((i) => [i.InstanceId ?? "", i.LifecycleState ?? ""]),
+    region.ports.flatMap((p): [number, PortMetricSource][] => {
+      const group = byName.get(p.loadBalancerName);
+      const balancer = group?.LoadBalancerArns?.[0];
+      if (group?.TargetGroupArn === undefined || balancer === undefined) return [];
+      return [
+        [
+          p.port,
+          {
+            kind: "network",
+            port: p.port,
+            loadBalancer: arnSuffix(balancer),
+            targetGroup: arnSuffix(group.TargetGroupArn),
+          },
+        ],
+      ];
+    }),
   );
 }
 

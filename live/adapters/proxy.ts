@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createConnection } from "node:net";
 import { writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 
@@ -58,4 +59,24 @@ export class RegionProxyProcess {
       this.master.kill("SIGTERM");
     });
   }
+}
+
+/** haproxy's `show stat` from its stats socket (CSV), within `timeoutMs`: it answers one command and closes. */
+export function readStats(socket: string, timeoutMs = 1000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const connection = createConnection(socket, () => {
+      connection.write("show stat\n");
+    });
+    connection.setTimeout(timeoutMs, () => {
+      connection.destroy(new Error(`no answer from ${socket} in ${timeoutMs} ms`));
+    });
+    connection.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    connection.on("error", reject);
+    connection.on("close", () => {
+      resolve(text);
+    });
+  });
 }

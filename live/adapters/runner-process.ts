@@ -7,6 +7,7 @@ import { PROJECT } from "../../terraform/adapters/context";
 import type { Endpoints } from "../endpoints";
 import { LiveFleet } from "./runner";
 import { balancersNotServing, type LiveStatus } from "../status";
+import { ALARM_MINUTE_SETTING, LOCAL_MINUTE_SECONDS } from "../metrics";
 
 /*
  * The live fleet's runner as a process of its own (live/main.ts), as `make demo` starts it and `make teardown`
@@ -18,6 +19,18 @@ export const LIVE_MAIN = join(__dirname, "..", "main.ts");
 /** Where the live fleet keeps its instances, proxies and published files unless CLOUDRIM_LIVE_DIR says. */
 export function liveDirectory(env: NodeJS.ProcessEnv): string {
   return env.CLOUDRIM_LIVE_DIR ?? join(PROJECT, ".local", "live");
+}
+
+/**
+ * The local AWS's settings for a live fleet whose runner keeps `directory`: it answers the load balancers' health
+ * from the runner's checks (local-aws/fixes/live_health.py), and evaluates the alarms on the local minute the runner
+ * puts its metrics on (local-aws/fixes/alarm_evaluation.py).
+ */
+export function liveAwsSettings(directory: string): NodeJS.ProcessEnv {
+  return {
+    CLOUDRIM_LOCAL_AWS_LIVE_HEALTH: LiveFleet.healthFile(directory),
+    [ALARM_MINUTE_SETTING]: String(LOCAL_MINUTE_SECONDS),
+  };
 }
 
 export function pidFile(directory: string): string {
@@ -116,6 +129,11 @@ export async function fetchText(url: string, timeoutMs = 2000): Promise<{ ok: bo
 /** A few real answers through each regional entry: what `make demo` ends with. */
 export async function sampleAnswers(endpoints: Endpoints, perRegion: number): Promise<string[]> {
   const lines: string[] = [];
+  const global = Object.values(endpoints).find((e) => e.global !== undefined)?.global;
+  for (let i = 0; global !== undefined && i < perRegion; i++) {
+    const answer = await fetchText(global);
+    lines.push(`every region ${global} → ${answer.ok ? answer.text : `failed: ${answer.text}`}`);
+  }
   for (const [region, e] of Object.entries(endpoints)) {
     for (let i = 0; i < perRegion; i++) {
       const answer = await fetchText(e.regional);

@@ -5,17 +5,36 @@ import { regionClients, type RegionClients } from "../../fleet/adapters/aws-clie
 import type { RegionShape } from "../../fleet/shape";
 import { endpointPort } from "../../fleet/target";
 import { afterCheck, classicAnswer, networkAnswer, REGISTERED, servingTargets, type TargetHealth } from "../health";
-import { freeSlot, instanceLink, regionListeners, type RegionListeners } from "../network";
-import { proxyConfig, type BalancerServer } from "../proxy-config";
+import {
+  freeSlot,
+  globalListener,
+  instanceLink,
+  regionListeners,
+  type Listener,
+  type RegionListeners,
+} from "../network";
+import { globalProxyConfig, proxyConfig, type BalancerServer } from "../proxy-config";
 import type { LiveStatus } from "../status";
 import { LiveInstance } from "./instance";
 import { hostNodeArch } from "../../host/adapters/sandbox";
 import { nodeTarball } from "../../instance/adapters/node-cache";
 import { PINNED_NODE } from "../../instance/release";
 import { claimNetwork, liveNamespaces, releaseNetwork, removeNamespace } from "./namespace";
-import { launchedUserData, observeGroup, observeRegistrations, type RegionView } from "./observe";
+import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import type { PortMetricSource } from "../../monitoring/metrics";
+import {
+  balancerDatums,
+  countedSince,
+  groupDatums,
+  metricRequests,
+  parseStats,
+  untilMidMinute,
+  type BackendCounters,
+  type MetricDatum,
+} from "../metrics";
+import { launchedUserData, observeGroup, observeMetricSources, observeRegistrations, type RegionView } from "./observe";
 import { probe } from "./probe";
-import { RegionProxyProcess } from "./proxy";
+import { readStats, RegionProxyProcess } from "./proxy";
 
 export class LiveFleetError extends Error {}
 
@@ -39,6 +58,11 @@ export interface LiveFleetOptions {
   /** Where the instances' roots, the proxies' configurations, the health and status files live. */
   readonly directory: string;
   readonly log: (line: string) => void;
+  /**
+   * Seconds in a local minute: each one, the load balancers' and groups' metrics are put to the local CloudWatch
+   * (live/metrics.ts), whose alarms the local AWS evaluates on the same minute. @default none: no metrics are put
+   */
+  readonly minuteSeconds?: number;
 }
 
 interface RegionState {
@@ -50,6 +74,12 @@ interface RegionState {
   /** The registrations last read, when, and the group's instances then. */
   registrations?: { readonly view: RegionView["registered"]; readonly at: number; readonly instances: string };
   proxy?: RegionProxyProcess;
+  /** The group as last observed: its desired capacity and instances in service. */
+  group?: { readonly desired: number; readonly inService: number };
+  /** Where each port reports, by port, once known. */
+  sources?: Map<number, PortMetricSource>;
+  /** Each load balancer's proxy counters when its metrics were last put, by load balancer name. */
+  counters: Map<string, BackendCounters>;
 }
 
 /**
@@ -69,15 +99,21 @@ export class LiveFleet {
   private lastHealth = "";
   private stopping = false;
   private loop: Promise<void> = Promise.resolve();
+  private metricsTimer?: NodeJS.Timeout;
+  /** Where the name that spans regions listens, and its proxy; none for a fleet without a global name. */
+  private readonly globalAt?: Listener;
+  private globalProxy?: RegionProxyProcess;
 
   constructor(private readonly options: LiveFleetOptions) {
     const listeners = regionListeners(options.regions);
+    this.globalAt = globalListener(options.regions);
     this.awsPort = endpointPort(options.endpoint);
     this.regions = options.regions.map((shape, i) => ({
       shape,
       listeners: listeners[i] as RegionListeners,
       clients: regionClients({ kind: "local", endpoint: options.endpoint }, shape.region),
       health: new Map(),
+      counters: new Map(),
     }));
   }
 
@@ -106,6 +142,8 @@ export class LiveFleet {
     for (const region of this.regions) {
       region.proxy = RegionProxyProcess.start(this.options.directory, region.shape.region, this.configOf(region));
     }
+    const global = this.globalConfig();
+    if (global !== undefined) this.globalProxy = RegionProxyProcess.start(this.options.directory, GLOBAL, global);
   }
 
   /** One round: what the local AWS says now, made so on this machine. */
@@ -137,7 +175,28 @@ export class LiveFleet {
       }
     }
     await Promise.all(launching);
+    const global = this.globalConfig();
+    if (global !== undefined && this.globalProxy?.running === false) {
+      this.options.log(`the global name's haproxy stopped: ${this.globalProxy.lastErrors.trim()}`);
+      this.globalProxy = RegionProxyProcess.start(this.options.directory, GLOBAL, global);
+    } else if (global !== undefined) {
+      this.globalProxy?.apply(global);
+    }
     this.publish();
+  }
+
+  /**
+   * The name that spans regions, as Route 53's latency records answer it: a region's regional name is healthy when
+   * one of its load balancers has a healthy instance (its weighted set's members evaluate their targets' health).
+   */
+  private globalConfig(): string | undefined {
+    if (this.globalAt === undefined) return undefined;
+    const members = this.regions.map((region) => ({
+      region: region.shape.region,
+      listener: region.listeners.regional,
+      healthy: [...region.health.values()].some((targets) => [...targets.values()].some((t) => t.status === "healthy")),
+    }));
+    return globalProxyConfig(this.globalAt, members, join(this.options.directory, `haproxy-${GLOBAL}.sock`));
   }
 
   /**
@@ -145,7 +204,8 @@ export class LiveFleet {
    * deregisters them) and every REGISTRATIONS_MS otherwise (an attachment changed): each call costs the local AWS.
    */
   private async observe(region: RegionState): Promise<RegionView> {
-    const instances = await observeGroup(region.clients, region.shape);
+    const { instances, desired } = await observeGroup(region.clients, region.shape);
+    region.group = { desired, inService: [...instances.values()].filter((state) => state === "InService").length };
     const key = [...instances.keys()].sort().join();
     const last = region.registrations;
     if (last !== undefined && last.instances === key && Date.now() - last.at < REGISTRATIONS_MS) {
@@ -322,7 +382,48 @@ export class LiveFleet {
     writeAtomically(LiveFleet.statusFile(this.options.directory), `${JSON.stringify(status, null, 2)}\n`);
   }
 
-  /** Runs a round each CHECK_INTERVAL_MS until stopped. */
+  /**
+   * Puts one local minute's metrics of every region: its load balancers' (health from the checks, traffic from the
+   * proxy's counters) and its group's capacity. A region the local AWS or the proxy does not answer for is left out
+   * of this minute (its alarms see missing data, as they would on AWS), and said in the log.
+   */
+  async putMetrics(): Promise<void> {
+    for (const region of this.regions) {
+      try {
+        await this.putRegionMetrics(region);
+      } catch (error) {
+        this.options.log(`${region.shape.region}: metrics not put this minute (${String(error)})`);
+      }
+    }
+  }
+
+  private async putRegionMetrics(region: RegionState): Promise<void> {
+    if (region.sources === undefined || region.sources.size < region.shape.ports.length) {
+      region.sources = await observeMetricSources(region.clients, region.shape);
+    }
+    const stats = parseStats(await readStats(join(this.options.directory, `haproxy-${region.shape.region}.sock`)));
+    const datums: MetricDatum[] = [];
+    for (const port of region.shape.ports) {
+      const source = region.sources.get(port.port);
+      const now = stats.get(`${port.loadBalancerName}-instances`);
+      if (source === undefined || now === undefined) continue;
+      const counted = countedSince(region.counters.get(port.loadBalancerName), now);
+      region.counters.set(port.loadBalancerName, now);
+      const targets = [...(region.health.get(port.loadBalancerName)?.values() ?? [])];
+      const healthy = targets.filter((t) => t.status === "healthy").length;
+      datums.push(...balancerDatums({ source, healthy, unhealthy: targets.length - healthy, counted }));
+    }
+    if (region.group !== undefined) {
+      datums.push(...groupDatums(region.shape.autoScaling.name, region.group.desired, region.group.inService));
+    }
+    for (const request of metricRequests(datums)) {
+      await region.clients.cloudWatch.send(
+        new PutMetricDataCommand({ Namespace: request.namespace, MetricData: request.data }),
+      );
+    }
+  }
+
+  /** Runs a round each CHECK_INTERVAL_MS until stopped, and puts the metrics in the middle of each local minute. */
   run(): void {
     this.loop = (async () => {
       while (!this.stopping) {
@@ -331,13 +432,28 @@ export class LiveFleet {
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, CHECK_INTERVAL_MS - (Date.now() - started))));
       }
     })();
+    const { minuteSeconds } = this.options;
+    if (minuteSeconds === undefined) return;
+    const putEachMinute = () => {
+      this.metricsTimer = setTimeout(
+        () => {
+          void this.putMetrics().finally(() => {
+            if (!this.stopping) putEachMinute();
+          });
+        },
+        untilMidMinute(Date.now(), minuteSeconds),
+      );
+    };
+    putEachMinute();
   }
 
   /** Stops the proxies and every instance, removes their namespaces and the range's route, and the health file. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.metricsTimer);
     await this.loop;
     await Promise.all(this.regions.map((r) => r.proxy?.stop() ?? Promise.resolve()));
+    await this.globalProxy?.stop();
     const running = [...this.instances.values()].flatMap((k) => (k.instance === undefined ? [] : [k.instance]));
     this.instances.clear();
     await Promise.all(running.map((i) => i.terminate()));
@@ -347,14 +463,16 @@ export class LiveFleet {
     const { directory } = this.options;
     for (const file of [LiveFleet.healthFile(directory), LiveFleet.statusFile(directory)])
       rmSync(file, { force: true });
-    for (const region of this.regions) {
-      for (const suffix of ["cfg", "sock"])
-        rmSync(join(directory, `haproxy-${region.shape.region}.${suffix}`), { force: true });
+    for (const name of [...this.regions.map((r) => r.shape.region), GLOBAL]) {
+      for (const suffix of ["cfg", "sock"]) rmSync(join(directory, `haproxy-${name}.${suffix}`), { force: true });
     }
     rmSync(INSTANCES_DIR, { recursive: true, force: true });
     rmSync(MACHINE_LOCK, { force: true });
   }
 }
+
+/** The global name's proxy's files are named as a region's would be: no AWS region is called this. */
+const GLOBAL = "global";
 
 /** Each running instance's root and boot log, in a directory of its own (one live fleet runs per machine). */
 export const INSTANCES_DIR = join(tmpdir(), "cloudrim-live-instances");

@@ -19,8 +19,7 @@ import { deployStacks } from "../../rollout/adapters/stack-runs";
 import { regionClients } from "../../fleet/adapters/aws-clients";
 import { CreateHostedZoneCommand } from "@aws-sdk/client-route-53";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { LiveFleet } from "../../live/adapters/runner";
-import { LIVE_MAIN, startRunner, stopRunner } from "../../live/adapters/runner-process";
+import { LIVE_MAIN, liveAwsSettings, startRunner, stopRunner } from "../../live/adapters/runner-process";
 
 /** How the scenarios' commands and their synths load TypeScript (the file says why not tsx). */
 const SWC_REGISTER = join(__dirname, "swc-register.js");
@@ -50,17 +49,21 @@ export class LocalFleet {
     readonly endpoint: string,
     readonly dir: string,
     private readonly moto: ChildProcess,
+    private readonly live: boolean,
   ) {}
 
-  /** A fleet on an emulator of its own, started with these emulator settings (CLOUDRIM_LOCAL_AWS_…). */
-  static async start(settings: NodeJS.ProcessEnv = {}): Promise<LocalFleet> {
+  /**
+   * A fleet on an emulator of its own, started with these emulator settings (CLOUDRIM_LOCAL_AWS_…). `live`: set up
+   * for startLive(), as `make demo` is: the local AWS answers health from the live fleet's checks and evaluates its
+   * alarms from the live fleet's metrics (without it, alarms change only by SetAlarmState).
+   */
+  static async start(settings: NodeJS.ProcessEnv = {}, { live = false } = {}): Promise<LocalFleet> {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), "cloudrim-e2e-"));
     const endpoint = `http://127.0.0.1:${port}`;
-    // The load balancers' health comes from the live fleet's checks once startLive() runs it.
-    const live = { CLOUDRIM_LOCAL_AWS_LIVE_HEALTH: LiveFleet.healthFile(join(dir, "live")) };
-    const moto = await startMoto(endpoint, join(dir, "moto.log"), false, { ...live, ...settings });
-    return new LocalFleet(endpoint, dir, moto);
+    const liveSettings = live ? liveAwsSettings(join(dir, "live")) : {};
+    const moto = await startMoto(endpoint, join(dir, "moto.log"), false, { ...liveSettings, ...settings });
+    return new LocalFleet(endpoint, dir, moto, live);
   }
 
   /** The live fleet's directory: its instances, proxies, status and log. */
@@ -75,6 +78,8 @@ export class LocalFleet {
    */
   startLive(): void {
     if (this.configured === undefined) throw new Error("configure() a fleet first");
+    if (!this.live)
+      throw new Error("start the fleet with { live: true } first: its local AWS must follow the live fleet");
     const env: NodeJS.ProcessEnv = { ...this.env, CLOUDRIM_LIVE_DIR: this.liveDir };
     const node = [process.execPath, ...this.nodeArgs(LIVE_MAIN, [])];
     const passed = [

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeLaunchTemplatesCommand } from "@aws-sdk/client-ec2";
 import { DescribeInstanceHealthCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -81,11 +82,13 @@ describe("a rollout in waves, and a region retired", () => {
   };
 
   beforeAll(async () => {
-    local = await LocalFleet.start();
+    local = await LocalFleet.start({}, { live: true });
     ({ target, shape } = await local.configure(oneWave(shopFleet({ regions: REGIONS, ...CHECKS }))));
+    // The live fleet first, as `make demo` starts it: the deploy's bake watches alarms the local AWS judges on the
+    // live fleet's metrics, and with no instance running the ports' alarms would fire on the missing data.
+    local.startLive();
     await local.deployRegions();
     // Every instance running, each healthy on every load balancer of its region.
-    local.startLive();
     const waiting = await waitUntilServing(local.liveDir, regionShapes(), 180_000, true);
     if (waiting.length > 0)
       throw new Error(`not serving: ${waiting.join(", ")}\n${readFileSync(logFile(local.liveDir), "utf8")}`);
@@ -115,6 +118,14 @@ describe("a rollout in waves, and a region retired", () => {
       },
     );
 
+    it("answers the name that spans regions from the nearest region whose regional name is healthy: the fleet's first", async () => {
+      const global = localEndpoints(shape.regions)["us-east-1"]?.global ?? "";
+      expect(global).toBe("http://127.77.0.1:9000");
+      const usInstances = await groupInstances("us-east-1");
+      const got = await answers(global, 6);
+      expect(got.filter((a) => !usInstances.includes(a.instance))).toEqual([]);
+    });
+
     it("reports, through the local AWS, what the load balancers' own checks found", async () => {
       const us = regionPlan(shape, "us-east-1");
       const usInstances = await groupInstances("us-east-1");
@@ -140,6 +151,26 @@ describe("a rollout in waves, and a region retired", () => {
       const url = localEndpoints(shape.regions)["us-east-1"]?.ports[String(port.port)] ?? "";
       const [victim] = (await answers(url, 2)).sort((a, b) => a.instance.localeCompare(b.instance));
       if (victim === undefined) throw new Error("no answer");
+      const unhealthyAlarm = async () =>
+        (
+          await regionClients(target, "us-east-1").cloudWatch.send(
+            new DescribeAlarmsCommand({ AlarmNames: [port.unhealthyAlarmName] }),
+          )
+        ).MetricAlarms?.[0];
+      const alarmOk = async () => {
+        let now = await unhealthyAlarm();
+        for (let waited = 0; now?.StateValue !== "OK" && waited < 60; waited++) {
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          now = await unhealthyAlarm();
+        }
+        return now;
+      };
+      // OK before: the instances' first checks are minutes behind it.
+      expect((await alarmOk())?.StateValue).toBe("OK");
+      const alarmStates: string[] = [];
+      const watching = setInterval(() => {
+        void unhealthyAlarm().then((a) => alarmStates.push(a?.StateValue ?? "(none)"));
+      }, 500);
       expect(local.asRoot(["kill", "-STOP", String(victim.pid)]).code).toBe(0);
       const stateOf = async () =>
         (await classicHealth("us-east-1", port.loadBalancerName)).find((s) => s.InstanceId === victim.instance);
@@ -165,6 +196,17 @@ describe("a rollout in waves, and a region retired", () => {
       const again = after.filter((a) => a.instance === victim.instance);
       expect(again.length).toBeGreaterThan(0);
       expect(again.every((a) => a.pid !== victim.pid)).toBe(true);
+      // The port's unhealthy-instances alarm, judged by the local AWS from the metrics the proxies put (nothing set
+      // it): it fired while the instance was out, for longer than its minutes, and clears once the instance is back.
+      const cleared = await alarmOk();
+      clearInterval(watching);
+      expect(alarmStates).toContain("ALARM");
+      expect({ state: cleared?.StateValue, reason: cleared?.StateReason }).toEqual({
+        state: "OK",
+        reason: expect.stringMatching(
+          /^Threshold Crossed: \d+ out of the last \d+ datapoints \[0(, 0)*\] were not greater than the threshold \(0\)/,
+        ) as unknown,
+      });
     });
   });
 

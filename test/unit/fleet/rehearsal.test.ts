@@ -1,6 +1,6 @@
 import { CHECKPOINT_MARGIN_SECONDS } from "../../../rollout/checkpoint";
 import type { FleetConfig } from "../../../fleet/schema";
-import { adaptToTarget, formatSubstitution, rehearsal } from "../../../fleet/rehearsal";
+import { adaptToTarget, formatSubstitution, localBakeSeconds, rehearsal } from "../../../fleet/rehearsal";
 import { shapeOrThrow } from "../../../fleet/validate";
 import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
@@ -17,12 +17,17 @@ describe("the local target's substitutions", () => {
     expect(linesOf(baseFleet())).toEqual([
       'local target: ami (us-east-1, us-west-2): newest "debian-12-amd64-*" of 136693071363 → newest "al2022-ami-2022.0.*-kernel-5.15-*" of 137112412989 for the instance type\'s architecture (the emulator ships no Debian image and none of your images)',
       "local target: createHostedZone: false → true (a fresh emulator has no zone example.com; the rehearsal creates it in stack cloudrim-prod-dns)",
-      "local target: rollout.bakeSeconds: 600 → 30 (the emulator never evaluates an alarm: a longer bake there only waits for alarms set by hand)",
+      "local target: alarms' minute: 60 s → 3 s (the local AWS judges the alarms each local minute, from the metrics the live fleet puts; without the live fleet it judges none, and an alarm changes only when set by hand)",
+      "local target: rollout.bakeSeconds: 600 → 30 (its 10 minutes as local minutes of 3 s, the alarms' own)",
       "local target: healthCheckGracePeriod: 300 → 10 (moto's instances are in service as they launch: a longer grace only makes the rollout wait in real time (the scaling policy's warm-up follows it))",
       "local target: instance refresh warm-up: 300 → 10 (it follows the grace period: every refresh batch waits it out in real time)",
       "local target: state bucket policy: deny requests without TLS → none (moto ignores aws:SecureTransport and would deny every request, Terraform's own included)",
       "local target: state bucket protection: prevent_destroy → none (make teardown deletes the rehearsal's bucket with everything else)",
     ]);
+  });
+
+  it("keep a bake of up to ten local minutes as configured, and a longer one's minutes as local minutes", () => {
+    expect([3, 30, 60, 600, 1200].map(localBakeSeconds)).toEqual([3, 30, 30, 30, 60]);
   });
 
   it("replace every image, id or lookup, keeping each region's architecture", () => {

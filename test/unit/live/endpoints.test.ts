@@ -12,12 +12,23 @@ describe("the endpoints on this machine", () => {
       "us-east-1": {
         regional: "http://127.77.1.1:8080",
         ports: { "9000": "http://127.77.1.2:8080", "9001": "http://127.77.1.3:8080" },
+        global: "http://127.77.0.1:8080",
       },
       "us-west-2": {
         regional: "http://127.77.2.1:8080",
         ports: { "9000": "http://127.77.2.2:8080", "9001": "http://127.77.2.3:8080" },
+        global: "http://127.77.0.1:8080",
       },
     });
+  });
+
+  it("have no name that spans regions when the fleet publishes none", () => {
+    const endpoints = localEndpoints(regions({ globalName: false }));
+    expect(Object.values(endpoints).map((e) => e.global)).toEqual([undefined, undefined]);
+    expect(Object.values(awsEndpoints(regions({ globalName: false }))).map((e) => e.global)).toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 
   it("key the ports by the instance port even when the ports do not start at 9000", () => {
@@ -40,6 +51,7 @@ describe("the endpoints on AWS", () => {
           "9000": "http://cloudrim0.prod.us-east-1.example.com:8080",
           "9001": "http://cloudrim1.prod.us-east-1.example.com:8080",
         },
+        global: "http://cloudrim.example.com:8080",
       },
       "us-west-2": {
         regional: "http://cloudrim.us-west-2.example.com:8080",
@@ -47,6 +59,7 @@ describe("the endpoints on AWS", () => {
           "9000": "http://cloudrim0.prod.us-west-2.example.com:8080",
           "9001": "http://cloudrim1.prod.us-west-2.example.com:8080",
         },
+        global: "http://cloudrim.example.com:8080",
       },
     });
   });
@@ -78,6 +91,7 @@ describe("the endpoints on AWS", () => {
         "9000": "https://cloudrim0.prod.us-east-1.example.com:443",
         "9001": "https://cloudrim1.prod.us-east-1.example.com:443",
       },
+      global: "https://cloudrim.example.com:443",
     });
     expect(endpoints["us-west-2"]?.regional).toBe("http://cloudrim.us-west-2.example.com:443");
   });
@@ -102,16 +116,24 @@ describe("the endpoints as printed", () => {
     ]);
   });
 
+  it("start with the name that spans regions, when there is one", () => {
+    const global = "http://127.77.0.1:9000";
+    expect(
+      endpointLines({ "us-east-1": { regional: "http://127.77.1.1:9000", ports: {}, global } }).slice(0, 2),
+    ).toEqual([`every region (latency): ${global}`, "us-east-1: http://127.77.1.1:9000"]);
+  });
+
   it("print the fleet's regions in its order, ports in port order", () => {
     const lines = endpointLines(
       localEndpoints(regions({ regions: [{ region: "us-west-2" }, { region: "eu-west-1" }, { region: "us-east-1" }] })),
     );
     expect(lines.filter((line) => !line.startsWith("  "))).toEqual([
+      "every region (latency): http://127.77.0.1:9000",
       "us-west-2: http://127.77.1.1:9000",
       "eu-west-1: http://127.77.2.1:9000",
       "us-east-1: http://127.77.3.1:9000",
     ]);
-    expect(lines.slice(1, 3)).toEqual(["  port 9000: http://127.77.1.2:9000", "  port 9001: http://127.77.1.3:9000"]);
+    expect(lines.slice(2, 4)).toEqual(["  port 9000: http://127.77.1.2:9000", "  port 9001: http://127.77.1.3:9000"]);
   });
 
   it("are nothing for no region", () => {

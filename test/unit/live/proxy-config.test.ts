@@ -2,8 +2,16 @@ import type { LoadBalancerType } from "../../../fleet/aws-facts";
 import type { FleetConfig } from "../../../fleet/schema";
 import { shapeOrThrow } from "../../../fleet/validate";
 import { servingTargets, type TargetHealth } from "../../../live/health";
-import { regionListeners, type RegionListeners } from "../../../live/network";
-import { proxyConfig, regionalMembers, type BalancerServer, type RegionProxy } from "../../../live/proxy-config";
+import { globalListener, regionListeners, type RegionListeners } from "../../../live/network";
+import {
+  globalProxyConfig,
+  latencyAnswer,
+  proxyConfig,
+  regionalMembers,
+  type BalancerServer,
+  type GlobalMember,
+  type RegionProxy,
+} from "../../../live/proxy-config";
 import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 const SOCKET = "/run/cloudrim-live/haproxy-us-east-1.sock";
@@ -227,5 +235,43 @@ describe("the regional entry's members", () => {
       { name: "cloudrim-prod-9001", listener: { address: "127.77.1.3", port: 443 }, weight: 2, serving: false },
       { name: "cloudrim-prod-9002", listener: { address: "127.77.1.4", port: 443 }, weight: 3, serving: true },
     ]);
+  });
+});
+
+describe("the name that spans regions (Route 53's latency records)", () => {
+  const member = (region: string, r: number, healthy: boolean): GlobalMember => ({
+    region,
+    listener: { address: `127.77.${r}.1`, port: 9000 },
+    healthy,
+  });
+
+  it("answers with the nearest region whose regional name is healthy, the fleet's order being the client's latency order", () => {
+    expect(latencyAnswer([member("us-east-1", 1, true), member("eu-west-1", 2, true)])).toBe("us-east-1");
+    expect(latencyAnswer([member("us-east-1", 1, false), member("eu-west-1", 2, true)])).toBe("eu-west-1");
+  });
+
+  it("answers with the nearest when no region is healthy, as Route 53 then treats every record as healthy", () => {
+    expect(latencyAnswer([member("us-east-1", 1, false), member("eu-west-1", 2, false)])).toBe("us-east-1");
+    expect(latencyAnswer([])).toBeUndefined();
+  });
+
+  it("forwards every new connection to that region's regional entry, the others disabled", () => {
+    const config = globalProxyConfig(
+      { address: "127.77.0.1", port: 9000 },
+      [member("us-east-1", 1, false), member("eu-west-1", 2, true), member("ap-southeast-2", 3, true)],
+      SOCKET,
+    );
+    expect(config).toContain("frontend latency\n  bind 127.77.0.1:9000\n");
+    expect(config.split("\n").filter((line) => line.startsWith("  server "))).toEqual([
+      "  server us-east-1 127.77.1.1:9000 disabled",
+      "  server eu-west-1 127.77.2.1:9000",
+      "  server ap-southeast-2 127.77.3.1:9000 disabled",
+    ]);
+  });
+
+  it("listens on 127.77.0.1 at the first region's listener port, and nowhere for a fleet without a global name", () => {
+    const shape = (overrides: Partial<FleetConfig>) => shapeOrThrow(baseFleet(overrides), DEFAULT_APP).regions;
+    expect(globalListener(shape({ listenerPort: 8080 }))).toEqual({ address: "127.77.0.1", port: 8080 });
+    expect(globalListener(shape({ globalName: false }))).toBeUndefined();
   });
 });
