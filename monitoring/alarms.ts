@@ -58,17 +58,26 @@ export function guardGroups(ports: readonly number[]): number[][] {
 }
 
 /**
- * Minutes a port may report unhealthy instances before its guard alarm fires: longer than a healthy new
- * instance takes to pass its checks (the grace period, then `healthyThreshold` checks), so a good rollout
- * never trips it, and at least the fleet's alarm minutes.
+ * The one-minute datapoints a condition lasting `seconds` can show in: it starts anywhere in a minute, so it
+ * reaches into one minute more than it lasts (20 s across a minute's end shows in two).
+ */
+export function minutesShownIn(seconds: number): number {
+  return Math.ceil(seconds / 60) + 1;
+}
+
+/**
+ * Minutes a port may report unhealthy instances before its guard alarm fires: more than the datapoints a healthy
+ * new instance's settling shows in (the grace period, then `healthyThreshold` checks), so a good rollout never
+ * trips it, and at least the fleet's alarm minutes. (One more than those datapoints: with only as many, a settling
+ * that crossed a minute's end fired every guard, which the local AWS's evaluated alarms showed.)
  */
 export function guardMinutes(
   gracePeriodSeconds: number,
   healthCheck: { readonly healthyThreshold: number; readonly interval: number },
   alarmMinutes: number,
 ): number {
-  const settling = Math.ceil((gracePeriodSeconds + healthCheck.healthyThreshold * healthCheck.interval) / 60) + 1;
-  return Math.max(alarmMinutes, settling);
+  const settling = gracePeriodSeconds + healthCheck.healthyThreshold * healthCheck.interval;
+  return Math.max(alarmMinutes, minutesShownIn(settling) + 1);
 }
 
 /** One metric of a metric-math alarm, `p9000`, or the expression over them. */
@@ -269,9 +278,9 @@ export interface LogCountSpec {
   readonly description: string;
 }
 
-/** Minutes a region's in-service count may stay below desired: a boot, then its checks. */
+/** Minutes a region's in-service count may stay below desired: more than the datapoints a whole boot shows in. */
 export function belowDesiredMinutes(bootTimeoutSeconds: number, alarmMinutes: number): number {
-  return Math.max(alarmMinutes, Math.ceil(bootTimeoutSeconds / 60) + 1);
+  return Math.max(alarmMinutes, minutesShownIn(bootTimeoutSeconds) + 1);
 }
 
 /** A count from the logs that alarms as soon as it is above zero in a minute. */

@@ -409,7 +409,11 @@ export class LiveFleet {
       if (source === undefined || now === undefined) continue;
       const counted = countedSince(region.counters.get(port.loadBalancerName), now);
       region.counters.set(port.loadBalancerName, now);
-      const targets = [...(region.health.get(port.loadBalancerName)?.values() ?? [])];
+      // Only the instances AWS would have registered: those whose boot completed their launch hook. One still
+      // booting (Pending:Wait) or abandoned is not behind any load balancer yet, and counts in neither.
+      const targets = [...(region.health.get(port.loadBalancerName) ?? [])]
+        .filter(([id]) => this.instances.get(id)?.instance?.boot?.status === 0)
+        .map(([, health]) => health);
       const healthy = targets.filter((t) => t.status === "healthy").length;
       datums.push(...balancerDatums({ source, healthy, unhealthy: targets.length - healthy, counted }));
     }

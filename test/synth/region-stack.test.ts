@@ -1002,7 +1002,7 @@ describe("scaling, alarms and the dashboard", () => {
       statistic: "Maximum",
       comparison_operator: "GreaterThanThreshold",
       threshold: 0,
-      evaluation_periods: 7,
+      evaluation_periods: 8,
       treat_missing_data: "notBreaching",
     });
     // A weight-0 port takes no share, and is not counted in the others'.
@@ -1048,7 +1048,7 @@ describe("scaling, alarms and the dashboard", () => {
     ]);
     expect(hosts["host-alarms_below-desired"]).toMatchObject({
       alarm_name: "cloudrim-prod-us-east-1-in-service-below-desired",
-      evaluation_periods: 16,
+      evaluation_periods: 17,
       threshold: 0,
     });
     expect((hosts["host-alarms_below-desired"]?.metric_query as { expression?: string }[])[0]?.expression).toBe(
@@ -1081,12 +1081,13 @@ describe("scaling, alarms and the dashboard", () => {
       ["alarms_guard-9010", "cloudrim-prod-us-east-1-unhealthy-hosts-9010"],
     ]);
     const [, first] = defined(guards[0], "the first guard");
-    // (240 s grace + 3 healthy checks x 20 s) / 60 = 5 minutes, and one more: a good new instance never trips it.
+    // (240 s grace + 3 healthy checks x 20 s) / 60 = 5 minutes, shown in up to 6 datapoints; 7, and a good new
+    // instance never trips it.
     expect(first).toMatchObject({
       comparison_operator: "GreaterThanThreshold",
       threshold: 0,
-      evaluation_periods: 6,
-      datapoints_to_alarm: 6,
+      evaluation_periods: 7,
+      datapoints_to_alarm: 7,
       treat_missing_data: "notBreaching",
     });
     const queries = first.metric_query as {

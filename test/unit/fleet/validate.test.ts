@@ -747,8 +747,8 @@ describe("scaling and alarms", () => {
         bootAbandoned: "cloudrim-prod-us-east-1-boot-abandoned",
         handedOver: "cloudrim-prod-us-east-1-instance-handed-over",
       },
-      // Longer than a boot may take: the 600 s launch hook, and one more minute.
-      belowDesiredMinutes: 11,
+      // More than the datapoints a boot may show in: the 600 s launch hook, in up to 11.
+      belowDesiredMinutes: 12,
       latencyAlarms: [{ name: "cloudrim-prod-us-east-1-latency-9000", ports: [9000, 9001, 9002] }],
       backendErrorAlarms: [{ name: "cloudrim-prod-us-east-1-backend-errors-9000", ports: [9000, 9001, 9002] }],
       // The guard, then what catches an abandoned boot, then serving badly: all within the refresh's ten.
@@ -766,8 +766,9 @@ describe("scaling and alarms", () => {
       topicArn: topic("us-east-1"),
       silenced: false,
       ...region,
-      // Longer than a new instance takes to pass its checks: (300 s grace + 3 x 20 s) / 60, and one more.
-      guardMinutes: 7,
+      // More than the datapoints a new instance's settling shows in: (300 s grace + 3 x 20 s) = 6 minutes, in up
+      // to 7 datapoints; 8.
+      guardMinutes: 8,
       latencySeconds: 0.5,
       backendErrors: 10,
     });
@@ -776,7 +777,7 @@ describe("scaling and alarms", () => {
       minutes: 3,
       silenced: false,
       ...region,
-      guardMinutes: 7,
+      guardMinutes: 8,
       latencySeconds: 0.5,
       backendErrors: 10,
     });

@@ -2,7 +2,9 @@ import {
   allPortsDownRule,
   belowDesiredAlarmSpec,
   belowDesiredMinutes,
+  guardMinutes,
   logCountAlarmSpec,
+  minutesShownIn,
   portUnhealthyAlarmSpec,
   shareGroup,
   SHARE_MIN_PER_MINUTE,
@@ -281,11 +283,25 @@ describe("a port's traffic-share alarm", () => {
   });
 });
 
+describe("the datapoints a condition shows in", () => {
+  it("are one more than the minutes it lasts, rounded up, as it may start anywhere in a minute", () => {
+    expect([0, 1, 20, 60, 61, 360].map(minutesShownIn)).toEqual([1, 2, 2, 2, 3, 7]);
+  });
+
+  it("are fewer than a guard alarm's minutes, so a new instance settling across a minute's end does not fire it", () => {
+    // 10 s of grace and two checks 5 s apart: 20 s, in up to 2 datapoints.
+    expect(guardMinutes(10, { healthyThreshold: 2, interval: 5 }, 2)).toBe(3);
+    expect(guardMinutes(300, { healthyThreshold: 3, interval: 20 }, 5)).toBe(8);
+    expect(guardMinutes(0, { healthyThreshold: 2, interval: 5 }, 10)).toBe(10);
+  });
+});
+
 describe("the region's below-desired alarm", () => {
   it("waits longer than a boot may take before it fires", () => {
-    expect(belowDesiredMinutes(600, 3)).toBe(11);
+    // 600 s shows in up to 11 one-minute datapoints (it may start late in a minute): 12 are needed to fire.
+    expect(belowDesiredMinutes(600, 3)).toBe(12);
     expect(belowDesiredMinutes(120, 5)).toBe(5);
-    expect(belowDesiredMinutes(121, 1)).toBe(4);
+    expect(belowDesiredMinutes(121, 1)).toBe(5);
   });
 
   it("is desired minus in service, above zero", () => {
