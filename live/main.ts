@@ -1,4 +1,7 @@
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
 import { BUILT_IN_FLEETS } from "../regions";
+import type { RegionShape } from "../fleet/shape";
 import { resolveFleet } from "../fleet/adapters/resolve";
 import { defineCommand, FLEET_ENVIRONMENT, startCommand } from "../cli/command";
 import { UserFacingError } from "../cli/console";
@@ -47,16 +50,59 @@ export const command = defineCommand({
     }
     progress(`live fleet: ${fleet.shape.regions.map((r) => r.region).join(", ")} on ${fleet.target.endpoint}`);
     live.run();
+    const following = followFleetFile(
+      fleet.source,
+      env,
+      (line) => {
+        process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+      },
+      (regions) => {
+        live.follow(regions);
+      },
+    );
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       signal.addEventListener("abort", () => {
         resolve();
       });
     });
+    clearInterval(following);
     await live.stop();
     progress("live fleet stopped: every instance and proxy, every namespace removed");
     return 0;
   },
 });
+
+/** How often the fleet file is looked at for a change. */
+const FOLLOW_MS = 2000;
+
+/**
+ * Reads the fleet again whenever its file changes, and hands its regions to `follow`: a deploy of a changed fleet
+ * (a port added, a region added) finds the live fleet already serving what it creates. A built-in fleet has no
+ * file to follow; a change that does not validate is said once and the last good fleet kept.
+ */
+function followFleetFile(
+  source: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  follow: (regions: RegionShape[]) => void,
+): NodeJS.Timeout | undefined {
+  const path = isAbsolute(source) ? source : join(process.cwd(), source);
+  const changedAt = () => (existsSync(path) ? statSync(path).mtimeMs : undefined);
+  let seen = changedAt();
+  if (seen === undefined) return undefined;
+  return setInterval(() => {
+    const now = changedAt();
+    if (now === undefined || now === seen) return;
+    seen = now;
+    const fleet = resolveFleet(env, process.cwd(), BUILT_IN_FLEETS);
+    if (!fleet.ok) {
+      log(`${source} changed and does not validate; still running the fleet as it was: ${fleet.message}`);
+      return;
+    }
+    log(`${source} changed: following it (${fleet.shape.regions.map((r) => r.region).join(", ")})`);
+    follow([...fleet.shape.regions]);
+  }, FOLLOW_MS);
+}
 
 if (require.main === module) startCommand(command);

@@ -107,3 +107,15 @@ export function globalListener(regions: readonly RegionShape[]): Listener | unde
   if (first?.dns.globalName === undefined) return undefined;
   return { address: `${LOOPBACK_PREFIX}.0.1`, port: first.listenerPort };
 }
+
+/**
+ * The regions the live fleet runs once the fleet file says `named`: those it runs, in their order, as the file now
+ * says (or as they were, for one it no longer names: its instances run in the local AWS until a retire destroys
+ * them), then the new ones in the file's order. Every region keeps its place, so no address moves.
+ */
+export function followedRegions(running: readonly RegionShape[], named: readonly RegionShape[]): RegionShape[] {
+  const now = new Map(named.map((r) => [r.region, r]));
+  const kept = running.map((r) => now.get(r.region) ?? r);
+  const added = named.filter((r) => !running.some((k) => k.region === r.region));
+  return [...kept, ...added];
+}

@@ -6,6 +6,7 @@ import type { RegionShape } from "../../fleet/shape";
 import { endpointPort } from "../../fleet/target";
 import { afterCheck, classicAnswer, networkAnswer, REGISTERED, servingTargets, type TargetHealth } from "../health";
 import {
+  followedRegions,
   freeSlot,
   globalListener,
   instanceLink,
@@ -66,8 +67,9 @@ export interface LiveFleetOptions {
 }
 
 interface RegionState {
-  readonly shape: RegionShape;
-  readonly listeners: RegionListeners;
+  /** As the fleet file says now (follow()), or as it last said for a region it no longer names. */
+  shape: RegionShape;
+  listeners: RegionListeners;
   readonly clients: RegionClients;
   /** By load balancer name, by instance id. */
   readonly health: Map<string, Map<string, TargetHealth>>;
@@ -94,27 +96,58 @@ export class LiveFleet {
   >();
   /** Slots of instances still draining: their links exist until they stop. */
   private readonly drainingSlots = new Set<number>();
-  private readonly regions: RegionState[];
+  private regions: RegionState[];
   private readonly awsPort: number;
   private lastHealth = "";
   private stopping = false;
+  private started = false;
   private loop: Promise<void> = Promise.resolve();
   private metricsTimer?: NodeJS.Timeout;
   /** Where the name that spans regions listens, and its proxy; none for a fleet without a global name. */
-  private readonly globalAt?: Listener;
+  private globalAt?: Listener;
   private globalProxy?: RegionProxyProcess;
 
   constructor(private readonly options: LiveFleetOptions) {
-    const listeners = regionListeners(options.regions);
-    this.globalAt = globalListener(options.regions);
     this.awsPort = endpointPort(options.endpoint);
-    this.regions = options.regions.map((shape, i) => ({
-      shape,
-      listeners: listeners[i] as RegionListeners,
-      clients: regionClients({ kind: "local", endpoint: options.endpoint }, shape.region),
-      health: new Map(),
-      counters: new Map(),
-    }));
+    this.regions = [];
+    this.follow(options.regions);
+  }
+
+  /**
+   * Follows the fleet file as it changes: a region's new ports get their load balancers, and a new region its
+   * proxy, at addresses that never move (live/network.ts: the fleet's order, a new region after the others). A
+   * region the file no longer names keeps running as it was until the local AWS has none of its instances left
+   * (a retire destroys them): its instances still run there until then.
+   */
+  follow(regions: readonly RegionShape[]): void {
+    const shapes = followedRegions(
+      this.regions.map((state) => state.shape),
+      regions,
+    );
+    const listeners = regionListeners(shapes);
+    this.globalAt = globalListener(shapes);
+    this.regions = shapes.map((shape, i) => {
+      const state = this.regions.find((s) => s.shape.region === shape.region);
+      const at = listeners[i] as RegionListeners;
+      if (state === undefined) {
+        const fresh: RegionState = {
+          shape,
+          listeners: at,
+          clients: regionClients({ kind: "local", endpoint: this.options.endpoint }, shape.region),
+          health: new Map(),
+          counters: new Map(),
+        };
+        // A region added while running gets its proxy now; at the start, start() makes them.
+        if (this.started)
+          fresh.proxy = RegionProxyProcess.start(this.options.directory, shape.region, this.configOf(fresh));
+        return fresh;
+      }
+      state.shape = shape;
+      state.listeners = at;
+      // A new port's load balancer: where it reports is read again.
+      state.sources = undefined;
+      return state;
+    });
   }
 
   static healthFile(directory: string): string {
@@ -139,6 +172,7 @@ export class LiveFleet {
     mkdirSync(INSTANCES_DIR, { mode: 0o755 });
     for (const namespace of liveNamespaces()) removeNamespace(namespace);
     claimNetwork();
+    this.started = true;
     for (const region of this.regions) {
       region.proxy = RegionProxyProcess.start(this.options.directory, region.shape.region, this.configOf(region));
     }

@@ -1,6 +1,14 @@
 import type { FleetConfig } from "../../../fleet/schema";
 import { shapeOrThrow } from "../../../fleet/validate";
-import { freeSlot, instanceLink, LIVE_SLOTS, NAMESPACE_PREFIX, regionListeners, url } from "../../../live/network";
+import {
+  followedRegions,
+  freeSlot,
+  instanceLink,
+  LIVE_SLOTS,
+  NAMESPACE_PREFIX,
+  regionListeners,
+  url,
+} from "../../../live/network";
 import { baseFleet, DEFAULT_APP } from "../../fixtures";
 
 const regions = (overrides: Partial<FleetConfig> = {}) => shapeOrThrow(baseFleet(overrides), DEFAULT_APP).regions;
@@ -159,5 +167,26 @@ describe("where each region's load balancers listen", () => {
 describe("a listener's URL", () => {
   it("is plain http on its address and port", () => {
     expect(url({ address: "127.77.1.2", port: 9000 })).toBe("http://127.77.1.2:9000");
+  });
+});
+
+describe("the regions the live fleet runs as the fleet file changes", () => {
+  const [east, west, eu] = shapeOrThrow(
+    baseFleet({ regions: [{ region: "us-east-1" }, { region: "us-west-2" }, { region: "eu-west-1" }] }),
+    DEFAULT_APP,
+  ).regions;
+  if (east === undefined || west === undefined || eu === undefined) throw new Error("three regions");
+  const regionsOf = (shapes: readonly { region: string }[]) => shapes.map((s) => s.region);
+
+  it("takes each region as the file now says it, a new one after the others: no address moves", () => {
+    const more = { ...east, ports: [...east.ports, { ...(east.ports[0] as (typeof east.ports)[number]), port: 9999 }] };
+    const followed = followedRegions([east, west], [eu, more, west]);
+    expect(regionsOf(followed)).toEqual(["us-east-1", "us-west-2", "eu-west-1"]);
+    expect(followed[0]).toBe(more);
+    expect(regionListeners(followed)[1]?.regional).toEqual(regionListeners([east, west])[1]?.regional);
+  });
+
+  it("keeps a region the file no longer names as it was: its instances run until a retire destroys them", () => {
+    expect(followedRegions([east, west], [east])).toEqual([east, west]);
   });
 });
