@@ -99,8 +99,13 @@ def _window_minutes(alarm: Alarm) -> float:
     return max(periods) / 60 * int(alarm.evaluation_periods or 1)
 
 
+# The reason moto gives an alarm it creates, in the OK state, where AWS starts at INSUFFICIENT_DATA.
+_CREATED = "Unchecked: Initial alarm creation"
+
+
 def _set(alarm: Alarm, verdict: rules.Verdict) -> None:
-    if verdict.state != alarm.state_value:
+    """The verdict, kept when the state changes, and on the first evaluation (moto created the alarm OK, unjudged)."""
+    if verdict.state != alarm.state_value or alarm.state_reason == _CREATED:
         alarm.update_state(verdict.reason, "{}", verdict.state)
 
 

@@ -117,6 +117,12 @@ class AlarmEvaluation(InProcessMoto):
         self.evaluate()
         self.assertEqual(self.states()["guard"], "OK")
 
+    def test_an_alarm_judged_ok_says_why_from_its_first_evaluation(self):
+        # moto creates every alarm OK with a placeholder reason; judged OK, it says why as CloudWatch would.
+        self.evaluate()
+        reason = self.cloudwatch.describe_alarms(AlarmNames=["guard"])["MetricAlarms"][0]["StateReason"]
+        self.assertEqual(reason, "no datapoints in the last 2 periods: treated as not breaching")
+
     def test_no_data_breaches_where_the_alarm_says_so_and_the_composite_follows(self):
         self.evaluate()
         self.assertEqual(
