@@ -8,7 +8,7 @@ import { UserFacingError } from "../cli/console";
 import { LiveFleet, LiveFleetError } from "./adapters/runner";
 import { liveFleetUnavailable } from "./adapters/namespace";
 import { liveDirectory } from "./adapters/runner-process";
-import { LOCAL_MINUTE_SECONDS } from "./metrics";
+import { LOCAL_MINUTE_SECONDS } from "../fleet/rehearsal";
 
 export const command = defineCommand({
   name: "live",

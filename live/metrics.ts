@@ -15,8 +15,6 @@ import {
 } from "../monitoring/metrics";
 import { LOCAL_MINUTE_SECONDS } from "../fleet/rehearsal";
 
-export { LOCAL_MINUTE_SECONDS } from "../fleet/rehearsal";
-
 /** The local AWS's setting that turns its alarm evaluation on, at this minute (local-aws/fixes/alarm_evaluation.py). */
 export const ALARM_MINUTE_SETTING = "CLOUDRIM_LOCAL_AWS_ALARM_MINUTE";
 

@@ -51,7 +51,7 @@ export function regionalMembers(proxy: RegionProxy): RegionalMember[] {
     name: b.name,
     listener: { address: b.address, port: b.port },
     weight: proxy.weights.get(b.name) ?? 1,
-    healthy: (proxy.servers.get(b.name) ?? []).some((s) => s.healthy),
+    healthy: balancerHealthy(proxy.servers.get(b.name)),
   }));
   const candidates = members.some((m) => m.healthy) ? members.filter((m) => m.healthy) : members;
   const weighted = candidates.some((m) => m.weight > 0);
@@ -85,6 +85,19 @@ function preamble(what: string, statsSocket: string): string[] {
     "  option redispatch",
     "",
   ];
+}
+
+/** Route 53's evaluation of an alias to a load balancer: healthy when one of its instances passes its checks. */
+function balancerHealthy(servers: readonly BalancerServer[] | undefined): boolean {
+  return (servers ?? []).some((s) => s.healthy);
+}
+
+/**
+ * Whether a region's weighted name is healthy, as an alias to it evaluates it: one of its members, each an alias to a
+ * load balancer, is.
+ */
+export function regionalNameHealthy(servers: ReadonlyMap<string, readonly BalancerServer[]>): boolean {
+  return [...servers.values()].some(balancerHealthy);
 }
 
 export function proxyConfig(proxy: RegionProxy, statsSocket: string): string {

@@ -7,7 +7,8 @@ import { PROJECT } from "../../terraform/adapters/context";
 import type { Endpoints } from "../endpoints";
 import { LiveFleet } from "./runner";
 import { balancersNotServing, type LiveStatus } from "../status";
-import { ALARM_MINUTE_SETTING, LOCAL_MINUTE_SECONDS } from "../metrics";
+import { ALARM_MINUTE_SETTING } from "../metrics";
+import { LOCAL_MINUTE_SECONDS } from "../../fleet/rehearsal";
 
 /*
  * The live fleet's runner as a process of its own (live/main.ts), as `make demo` starts it and `make teardown`

@@ -14,7 +14,7 @@ import {
   type Listener,
   type RegionListeners,
 } from "../network";
-import { globalProxyConfig, proxyConfig, type BalancerServer } from "../proxy-config";
+import { globalProxyConfig, proxyConfig, regionalNameHealthy, type BalancerServer } from "../proxy-config";
 import type { LiveStatus } from "../status";
 import { LiveInstance } from "./instance";
 import { hostNodeArch } from "../../host/adapters/sandbox";
@@ -219,16 +219,13 @@ export class LiveFleet {
     this.publish();
   }
 
-  /**
-   * The name that spans regions, as Route 53's latency records answer it: a region's regional name is healthy when
-   * one of its load balancers has a healthy instance (its weighted set's members evaluate their targets' health).
-   */
+  /** The name that spans regions, as Route 53's latency records answer it (live/proxy-config.ts). */
   private globalConfig(): string | undefined {
     if (this.globalAt === undefined) return undefined;
     const members = this.regions.map((region) => ({
       region: region.shape.region,
       listener: region.listeners.regional,
-      healthy: [...region.health.values()].some((targets) => [...targets.values()].some((t) => t.status === "healthy")),
+      healthy: regionalNameHealthy(this.serversOf(region)),
     }));
     return globalProxyConfig(this.globalAt, members, join(this.options.directory, `haproxy-${GLOBAL}.sock`));
   }
@@ -309,6 +306,12 @@ export class LiveFleet {
     }, DRAIN_MS);
   }
 
+  /** The instance, once its boot completed its launch hook: what AWS registers with its load balancers. */
+  private bootedInstance(id: string): LiveInstance | undefined {
+    const instance = this.instances.get(id)?.instance;
+    return instance?.boot?.status === 0 ? instance : undefined;
+  }
+
   private async check(region: RegionState, registered: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
     const { healthCheck } = region.shape;
     const timeoutMs = Math.min(healthCheck.timeout * 1000, CHECK_INTERVAL_MS - 100);
@@ -321,9 +324,9 @@ export class LiveFleet {
       for (const id of members) {
         const health = previous.get(id) ?? REGISTERED;
         next.set(id, health);
-        const instance = this.instances.get(id)?.instance;
+        const instance = this.bootedInstance(id);
         // AWS registers an instance once its launch hook completes: until its boot has, registration is in progress.
-        if (instance?.boot?.status !== 0) continue;
+        if (instance === undefined) continue;
         checks.push(
           probe(instance.address, port.port, healthCheck.path, timeoutMs).then((passed) => {
             const after = afterCheck(health, passed, healthCheck);
@@ -339,6 +342,15 @@ export class LiveFleet {
   }
 
   private configOf(region: RegionState): string {
+    const weights = new Map(region.shape.ports.map((p) => [p.loadBalancerName, p.weight]));
+    return proxyConfig(
+      { listeners: region.listeners, servers: this.serversOf(region), weights },
+      join(this.options.directory, `haproxy-${region.shape.region}.sock`),
+    );
+  }
+
+  /** Each of the region's load balancers' instances, by load balancer name, as the proxies see them. */
+  private serversOf(region: RegionState): Map<string, BalancerServer[]> {
     const servers = new Map<string, BalancerServer[]>();
     for (const port of region.shape.ports) {
       const targets = region.health.get(port.loadBalancerName) ?? new Map<string, TargetHealth>();
@@ -360,11 +372,7 @@ export class LiveFleet {
         }),
       );
     }
-    const weights = new Map(region.shape.ports.map((p) => [p.loadBalancerName, p.weight]));
-    return proxyConfig(
-      { listeners: region.listeners, servers, weights },
-      join(this.options.directory, `haproxy-${region.shape.region}.sock`),
-    );
+    return servers;
   }
 
   private publish(): void {
@@ -446,7 +454,7 @@ export class LiveFleet {
       // Only the instances AWS would have registered: those whose boot completed their launch hook. One still
       // booting (Pending:Wait) or abandoned is not behind any load balancer yet, and counts in neither.
       const targets = [...(region.health.get(port.loadBalancerName) ?? [])]
-        .filter(([id]) => this.instances.get(id)?.instance?.boot?.status === 0)
+        .filter(([id]) => this.bootedInstance(id) !== undefined)
         .map(([, health]) => health);
       const healthy = targets.filter((t) => t.status === "healthy").length;
       datums.push(...balancerDatums({ source, healthy, unhealthy: targets.length - healthy, counted }));

@@ -148,26 +148,26 @@ def evaluate_math(expression: str, series: Mapping[str, Series], periods: int) -
         position += 1
         return token
 
-    def comparison() -> Series:
-        left = additive()
-        while peek() in (">=", "<=", ">", "<", "==", "!="):
-            op = _BINARY[take()]
-            left = _lift(op, left, additive())
-        return left
+    def left_to_right(operators: tuple[str, ...], operand: Callable[[], Series]) -> Callable[[], Series]:
+        """One precedence level: operands joined by any of `operators`, applied left to right."""
 
-    def additive() -> Series:
-        left = term()
-        while peek() in ("+", "-"):
-            op = _BINARY[take()]
-            left = _lift(op, left, term())
-        return left
+        def level() -> Series:
+            left = operand()
+            while peek() in operators:
+                op = _BINARY[take()]
+                left = _lift(op, left, operand())
+            return left
+
+        return level
 
     def term() -> Series:
-        left = unary()
-        while peek() in ("*", "/"):
-            op = _BINARY[take()]
-            left = _lift(op, left, unary())
-        return left
+        return left_to_right(("*", "/"), unary)()
+
+    def additive() -> Series:
+        return left_to_right(("+", "-"), term)()
+
+    def comparison() -> Series:
+        return left_to_right((">=", "<=", ">", "<", "==", "!="), additive)()
 
     def unary() -> Series:
         if peek() == "-":

@@ -21,31 +21,20 @@ class AlarmEvaluation(InProcessMoto):
         self.backend = cloudwatch_backends[ACCOUNT][REGION]
         # The minute boundary the evaluations are at.
         self.now = float(int(time.time()))
-        self.cloudwatch.put_metric_alarm(
-            AlarmName="port-9000-down",
-            Namespace="AWS/ELB",
-            MetricName="HealthyHostCount",
-            Dimensions=[{"Name": "LoadBalancerName", "Value": "shop-9000"}],
-            Statistic="Maximum",
-            Period=60,
-            EvaluationPeriods=2,
-            DatapointsToAlarm=2,
-            Threshold=1,
-            ComparisonOperator="LessThanThreshold",
-            TreatMissingData="breaching",
-        )
-        self.cloudwatch.put_metric_alarm(
-            AlarmName="port-9001-down",
-            Namespace="AWS/ELB",
-            MetricName="HealthyHostCount",
-            Dimensions=[{"Name": "LoadBalancerName", "Value": "shop-9001"}],
-            Statistic="Maximum",
-            Period=60,
-            EvaluationPeriods=2,
-            Threshold=1,
-            ComparisonOperator="LessThanThreshold",
-            TreatMissingData="breaching",
-        )
+        # Each port's alarm on having no healthy instance, as the fleet makes it (monitoring/alarms.ts).
+        for port in (9000, 9001):
+            self.cloudwatch.put_metric_alarm(
+                AlarmName=f"port-{port}-down",
+                Namespace="AWS/ELB",
+                MetricName="HealthyHostCount",
+                Dimensions=[{"Name": "LoadBalancerName", "Value": f"shop-{port}"}],
+                Statistic="Maximum",
+                Period=60,
+                EvaluationPeriods=2,
+                Threshold=1,
+                ComparisonOperator="LessThanThreshold",
+                TreatMissingData="breaching",
+            )
         self.cloudwatch.put_metric_alarm(
             AlarmName="guard",
             Metrics=[

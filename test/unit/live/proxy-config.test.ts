@@ -8,6 +8,7 @@ import {
   latencyAnswer,
   proxyConfig,
   regionalMembers,
+  regionalNameHealthy,
   type BalancerServer,
   type GlobalMember,
   type RegionProxy,
@@ -248,6 +249,32 @@ describe("the name that spans regions (Route 53's latency records)", () => {
   it("answers with the nearest region whose regional name is healthy, the fleet's order being the client's latency order", () => {
     expect(latencyAnswer([member("us-east-1", 1, true), member("eu-west-1", 2, true)])).toBe("us-east-1");
     expect(latencyAnswer([member("us-east-1", 1, false), member("eu-west-1", 2, true)])).toBe("eu-west-1");
+  });
+
+  it("counts a region's name healthy when a load balancer of its weighted set has a healthy instance", () => {
+    const server = (healthy: boolean): BalancerServer => ({
+      instanceId: "i-1",
+      address: "10.213.0.2",
+      serving: true,
+      healthy,
+    });
+    expect(
+      regionalNameHealthy(
+        new Map([
+          ["a", [server(false)]],
+          ["b", [server(false), server(true)]],
+        ]),
+      ),
+    ).toBe(true);
+    expect(
+      regionalNameHealthy(
+        new Map([
+          ["a", [server(false)]],
+          ["b", []],
+        ]),
+      ),
+    ).toBe(false);
+    expect(regionalNameHealthy(new Map())).toBe(false);
   });
 
   it("answers with the nearest when no region is healthy, as Route 53 then treats every record as healthy", () => {
